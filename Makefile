@@ -1,0 +1,179 @@
+# flowopt - GNU make build. No autotools, no cmake.
+#
+#   make            build/flowoptd, build/flowopt, build/libflowopt.a (release)
+#   make test       deps, sanitizer build in build/asan, every test through prove
+#   make run        deps, build, flowoptd on 127.0.0.1:8080 with ./var/flowopt.db
+#   make bench      benchmarks, JSON lines on stdout
+#   make lint       clang-format, cppcheck, layering rules, OpenAPI linter
+#   make install    PREFIX (default /usr/local) and DESTDIR honoured
+#
+# O is the output directory; SAN=1 builds with ASan+UBSan. `make test` runs
+# the sanitizer build in its own directory so its objects never mix with the
+# release ones.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+BUILD   ?= build
+O       ?= $(BUILD)
+SAN     ?= 0
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+
+CC      ?= cc
+AR      ?= ar
+PKGS    := libmicrohttpd jansson sqlite3 libcurl
+
+# Recursive (=), so pkg-config runs only when compiling: `make deps` must
+# work before the -dev packages exist.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wpointer-arith -Wundef
+# Never -Ofast/-ffast-math: the NaN/inf guards rely on isfinite().
+ifeq ($(SAN),1)
+OPTFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+else
+OPTFLAGS := -O2 -g
+endif
+CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc -I$(O)/gen \
+               $(CPPFLAGS)
+CFLAGS_ALL   = $(WARN) $(OPTFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL  = $(OPTFLAGS) $(LDFLAGS)
+
+# --- sources -------------------------------------------------------------
+LIB_SRC    := $(sort $(wildcard src/core/*.c src/nn/*.c src/flow/*.c src/opt/*.c))
+SVC_SRC    := $(sort $(wildcard src/util/*.c src/store/*.c src/service/*.c src/http/*.c) \
+                $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c)))
+DAEMON_SRC := src/daemon/main.c
+CLIENT_SRC := $(sort $(wildcard src/client/*.c)) src/util/log.c
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+TEST_HELP  := $(sort $(wildcard tests/*.c))
+TEST_SRC   := $(sort $(wildcard tests/unit/*.c tests/integration/*.c))
+BENCH_SRC  := $(sort $(wildcard tests/bench/*.c))
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+
+LIB_OBJ    := $(call obj,$(LIB_SRC))
+SVC_OBJ    := $(call obj,$(SVC_SRC)) $(O)/obj/gen/migrations.o
+DAEMON_OBJ := $(call obj,$(DAEMON_SRC))
+CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+HELP_OBJ   := $(call obj,$(TEST_HELP))
+TEST_BIN   := $(patsubst tests/%.c,$(O)/tests/%,$(TEST_SRC))
+BENCH_BIN  := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+
+LIBFLOWOPT := $(O)/libflowopt.a
+LIBSVC     := $(O)/libflowoptd.a
+ALL_OBJ    := $(LIB_OBJ) $(SVC_OBJ) $(DAEMON_OBJ) $(CLIENT_OBJ) $(HELP_OBJ) \
+              $(call obj,$(TEST_SRC) $(BENCH_SRC))
+
+.PHONY: all deps test tests run bench lint format check-layers install uninstall clean
+
+all: $(O)/flowoptd $(O)/flowopt $(LIBFLOWOPT)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -c $< -o $@
+
+$(O)/obj/gen/%.o: $(O)/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS_ALL) -c $< -o $@
+
+$(O)/gen/migrations.c: $(MIGRATIONS) tools/embed_sql.sh
+	@mkdir -p $(@D)
+	sh tools/embed_sql.sh $@ $(MIGRATIONS)
+
+$(LIBFLOWOPT): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIBSVC): $(SVC_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/flowoptd: $(DAEMON_OBJ) $(LIBSVC) $(LIBFLOWOPT)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(DAEMON_OBJ) $(LIBSVC) $(LIBFLOWOPT) $(PKG_LIBS) -lpthread -lm
+
+$(O)/flowopt: $(CLIENT_OBJ) $(LIBFLOWOPT)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLIENT_OBJ) $(LIBFLOWOPT) $(PKG_LIBS) -lm
+
+# Test programs: each links the harness, the daemon-side archive and the
+# library; static archives pull in only what a test uses.
+$(O)/obj/tests/%.o: CPPFLAGS_ALL += -Itests -DFO_TEST_BUILD_DIR='"$(abspath $(O))"' \
+                                    -DFO_TEST_SOURCE_DIR='"$(CURDIR)"'
+$(O)/tests/%: $(O)/obj/tests/%.o $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT) $(PKG_LIBS) -lpthread -lm
+
+$(O)/bench/%: $(O)/obj/tests/bench/%.o $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT) $(PKG_LIBS) -lpthread -lm
+
+tests: all $(TEST_BIN)
+
+# --- developer entry points ---------------------------------------------
+deps:
+	@sh tools/deps.sh
+
+JOBS ?= 2
+test: deps
+	$(MAKE) --no-print-directory -j$(JOBS) O=$(BUILD)/asan SAN=1 tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	prove -j$(JOBS) --exec '' $(sort $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC)))
+
+run: deps
+	$(MAKE) --no-print-directory -j$(JOBS) all
+	@mkdir -p var
+	exec ./$(BUILD)/flowoptd --listen 127.0.0.1:8080 --db var/flowopt.db
+
+bench: all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do ./$$b || exit 1; done
+
+FORMAT_SRC = $(wildcard src/*/*.c src/*/*.h include/flowopt/*.h tests/*.c tests/*.h tests/*/*.c)
+lint: check-layers
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	    --suppress=missingIncludeSystem --inline-suppr -Iinclude -Isrc src tests
+	sh tools/openapi_lint.sh openapi.yaml
+
+format:
+	clang-format -i $(FORMAT_SRC)
+
+check-layers: $(LIBFLOWOPT)
+	sh tools/check_layers.sh $(LIBFLOWOPT)
+
+# --- installation --------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	    $(DESTDIR)$(INCDIR)/flowopt $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(O)/flowoptd $(O)/flowopt $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(LIBFLOWOPT) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 include/flowopt/*.h $(DESTDIR)$(INCDIR)/flowopt/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    deploy/libflowopt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libflowopt.pc
+	sed -e 's|@BINDIR@|$(BINDIR)|g' deploy/flowoptd.service.in \
+	    > $(DESTDIR)$(UNITDIR)/flowoptd.service
+
+VERSION := $(shell sed -n 's/^\#define FO_VERSION_STRING "\(.*\)"/\1/p' include/flowopt/flowopt.h)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/flowoptd $(DESTDIR)$(BINDIR)/flowopt \
+	    $(DESTDIR)$(LIBDIR)/libflowopt.a $(DESTDIR)$(LIBDIR)/pkgconfig/libflowopt.pc \
+	    $(DESTDIR)$(UNITDIR)/flowoptd.service
+	rm -rf $(DESTDIR)$(INCDIR)/flowopt
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(ALL_OBJ:.o=.d)

@@ -1,0 +1,129 @@
+/* config.c - see config.h. */
+#include "daemon/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_THREADS 256
+
+const char *fo_daemon_usage(void) {
+    return "usage: flowoptd [options]\n"
+           "\n"
+           "  --listen HOST:PORT     address to serve on; port 0 picks a free port\n"
+           "                         (env FLOWOPT_LISTEN, default 127.0.0.1:8080)\n"
+           "  --db PATH              SQLite database, created if missing\n"
+           "                         (env FLOWOPT_DB, default ./var/flowopt.db)\n"
+           "  --log-level LEVEL      error, warn, info or debug\n"
+           "                         (env FLOWOPT_LOG_LEVEL, default info)\n"
+           "  --durability MODE      normal (survives a crash) or full (also power "
+           "loss)\n"
+           "                         (env FLOWOPT_DURABILITY, default normal)\n"
+           "  --threads N            HTTP worker threads, 1-256\n"
+           "                         (env FLOWOPT_THREADS, default 8)\n"
+           "  --check-config         validate the settings, print 'configuration OK', "
+           "exit\n"
+           "  --help                 this text\n"
+           "  --version              print the version and exit\n"
+           "\n"
+           "Flags win over environment variables.\n";
+}
+
+static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
+                                const char *value, const char *source,
+                                struct fo_error *err) {
+    if (strcmp(key, "listen") == 0) {
+        if (strlen(value) >= sizeof cfg->listen)
+            return fo_error_set(err, FO_EINVAL, source, "listen address is too long");
+        strcpy(cfg->listen, value);
+    } else if (strcmp(key, "db") == 0) {
+        if (!value[0] || strlen(value) >= sizeof cfg->db)
+            return fo_error_set(err, FO_EINVAL, source,
+                                "database path is empty or too long");
+        strcpy(cfg->db, value);
+    } else if (strcmp(key, "log-level") == 0) {
+        if (fo_log_parse_level(value, &cfg->log_level) != 0)
+            return fo_error_set(err, FO_EINVAL, source,
+                                "unknown log level '%s' (error, warn, info, debug)",
+                                value);
+    } else if (strcmp(key, "durability") == 0) {
+        if (strcmp(value, "normal") == 0)
+            cfg->durability = FO_DURABILITY_NORMAL;
+        else if (strcmp(value, "full") == 0)
+            cfg->durability = FO_DURABILITY_FULL;
+        else
+            return fo_error_set(err, FO_EINVAL, source,
+                                "unknown durability '%s' (normal, full)", value);
+    } else if (strcmp(key, "threads") == 0) {
+        char *end = NULL;
+        long n = strtol(value, &end, 10);
+        if (!value[0] || *end || n < 1 || n > MAX_THREADS)
+            return fo_error_set(err, FO_EINVAL, source, "threads must be 1..%d, got '%s'",
+                                MAX_THREADS, value);
+        cfg->threads = (unsigned)n;
+    } else {
+        return fo_error_set(err, FO_EINVAL, source, "unknown option");
+    }
+    return FO_OK;
+}
+
+static const char *const keys[] = {"listen", "db", "log-level", "durability", "threads"};
+static const char *const env_names[] = {"FLOWOPT_LISTEN", "FLOWOPT_DB",
+                                        "FLOWOPT_LOG_LEVEL", "FLOWOPT_DURABILITY",
+                                        "FLOWOPT_THREADS"};
+#define N_KEYS (sizeof keys / sizeof keys[0])
+
+static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **argv,
+                                 int *i, struct fo_error *err) {
+    const char *arg = argv[*i];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+        cfg->show_help = 1;
+        return FO_OK;
+    }
+    if (strcmp(arg, "--version") == 0) {
+        cfg->show_version = 1;
+        return FO_OK;
+    }
+    if (strcmp(arg, "--check-config") == 0) {
+        cfg->check_config = 1;
+        return FO_OK;
+    }
+    for (size_t k = 0; k < N_KEYS; k++) {
+        size_t len = strlen(keys[k]);
+        if (strncmp(arg, "--", 2) != 0 || strncmp(arg + 2, keys[k], len) != 0)
+            continue;
+        const char *value;
+        if (arg[2 + len] == '=') {
+            value = arg + 3 + len;
+        } else if (arg[2 + len] == '\0') {
+            if (*i + 1 >= argc)
+                return fo_error_set(err, FO_EINVAL, arg, "%s needs a value", arg);
+            value = argv[++*i];
+        } else {
+            continue;
+        }
+        return set_value(cfg, keys[k], value, arg, err);
+    }
+    return fo_error_set(err, FO_EINVAL, arg, "unknown option '%s' (see --help)", arg);
+}
+
+enum fo_status fo_daemon_config_load(struct fo_daemon_config *cfg, int argc, char **argv,
+                                     struct fo_error *err) {
+    memset(cfg, 0, sizeof *cfg);
+    strcpy(cfg->listen, "127.0.0.1:8080");
+    strcpy(cfg->db, "./var/flowopt.db");
+    cfg->log_level = FO_LOG_INFO;
+    cfg->durability = FO_DURABILITY_NORMAL;
+    for (size_t k = 0; k < N_KEYS; k++) {
+        const char *v = getenv(env_names[k]);
+        enum fo_status st;
+        if (v && (st = set_value(cfg, keys[k], v, env_names[k], err)) != FO_OK)
+            return st;
+    }
+    for (int i = 1; i < argc; i++) {
+        enum fo_status st = parse_flag(cfg, argc, argv, &i, err);
+        if (st != FO_OK)
+            return st;
+    }
+    return FO_OK;
+}

@@ -1,0 +1,34 @@
+/*
+ * config.h - flowoptd's settings: command-line flags over environment
+ * variables over built-in defaults.
+ */
+#ifndef FLOWOPT_DAEMON_CONFIG_H
+#define FLOWOPT_DAEMON_CONFIG_H
+
+#include <flowopt/status.h>
+#include "store/store.h"
+#include "util/log.h"
+
+struct fo_daemon_config {
+    char listen[300];
+    char db[4096];
+    enum fo_log_level log_level;
+    enum fo_durability durability;
+    unsigned threads;
+    int show_help;
+    int show_version;
+    int check_config;
+};
+
+/*
+ * Fill cfg from defaults, then the environment (FLOWOPT_LISTEN, FLOWOPT_DB,
+ * FLOWOPT_LOG_LEVEL, FLOWOPT_DURABILITY, FLOWOPT_THREADS), then argv.
+ * FO_EINVAL names the offending flag or variable.
+ */
+enum fo_status fo_daemon_config_load(struct fo_daemon_config *cfg, int argc, char **argv,
+                                     struct fo_error *err);
+
+/* The --help text. */
+const char *fo_daemon_usage(void);
+
+#endif

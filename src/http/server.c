@@ -1,0 +1,240 @@
+/*
+ * server.c - libmicrohttpd glue: per-request state, body caps, dispatch,
+ * request logging and a draining shutdown. See server.h.
+ *
+ * Request life cycle (MHD calls the access handler several times):
+ *   1st call   allocate state in *con_cls, match the route, check the
+ *              declared Content-Length against the route's cap;
+ *   body calls append up to the cap; past it, keep reading and discard so
+ *              the client gets a clean 413 instead of a reset;
+ *   last call  (upload size 0) build the reply and queue it.
+ * State is freed only in the completion callback, which also logs.
+ */
+#include "http/server.h"
+#include "http/listen.h"
+#include "http/router.h"
+#include "util/log.h"
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_THREADS 8
+#define CONNECTION_TIMEOUT_S 60
+
+struct fo_http_server {
+    struct MHD_Daemon *mhd;
+    struct fo_service *svc;
+    int listen_fd;
+    atomic_int in_flight;
+};
+
+struct request_state {
+    struct timespec start;
+    enum fo_route_result match;
+    const struct fo_route *route;
+    struct fo_http_request req;
+    char allow[64];
+    char *body;
+    size_t body_len;
+    int too_big;
+    unsigned status;
+};
+
+static double elapsed_us(const struct timespec *since) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - since->tv_sec) * 1e6 +
+           (double)(now.tv_nsec - since->tv_nsec) / 1e3;
+}
+
+static struct request_state *state_begin(struct fo_http_server *srv,
+                                         struct MHD_Connection *conn, const char *method,
+                                         const char *url) {
+    struct request_state *rs = calloc(1, sizeof *rs);
+    if (!rs)
+        return NULL;
+    atomic_fetch_add(&srv->in_flight, 1);
+    clock_gettime(CLOCK_MONOTONIC, &rs->start);
+    rs->req.method = method;
+    rs->req.path = url;
+    rs->req.conn = conn;
+    rs->req.svc = srv->svc;
+    rs->match =
+        fo_router_match(method, url, &rs->route, &rs->req, rs->allow, sizeof rs->allow);
+    if (rs->match == FO_ROUTE_FOUND) {
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > rs->route->max_body)
+            rs->too_big = 1;
+    }
+    return rs;
+}
+
+/* Appends a body chunk, or marks the request too big (and drops the body). */
+static void state_append(struct request_state *rs, const char *data, size_t size) {
+    size_t cap = rs->match == FO_ROUTE_FOUND ? rs->route->max_body : 0;
+    if (rs->too_big || size > cap - rs->body_len || rs->match != FO_ROUTE_FOUND) {
+        rs->too_big = rs->match == FO_ROUTE_FOUND;
+        free(rs->body);
+        rs->body = NULL;
+        rs->body_len = 0;
+        return;
+    }
+    char *grown = realloc(rs->body, rs->body_len + size);
+    if (!grown) {
+        rs->too_big = 1;
+        return;
+    }
+    memcpy(grown + rs->body_len, data, size);
+    rs->body = grown;
+    rs->body_len += size;
+}
+
+static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
+    if (rs->match == FO_ROUTE_NO_PATH) {
+        fo_reply_problem(rep, 404, "not found", NULL, "no resource at %s", rs->req.path);
+    } else if (rs->match == FO_ROUTE_NO_METHOD) {
+        fo_reply_problem(rep, 405, "method not allowed", NULL, "%s is not allowed on %s",
+                         rs->req.method, rs->req.path);
+        snprintf(rep->allow, sizeof rep->allow, "%s", rs->allow);
+    } else if (rs->too_big) {
+        fo_reply_problem(rep, 413, "payload too large", NULL,
+                         "request body exceeds the %zu-byte limit of this route",
+                         rs->route->max_body);
+    } else {
+        rs->req.body = rs->body;
+        rs->req.body_len = rs->body_len;
+        rs->route->handler(&rs->req, rep);
+    }
+}
+
+static enum MHD_Result queue_reply(struct MHD_Connection *conn,
+                                   struct fo_http_reply *rep) {
+    struct MHD_Response *resp;
+    if (rep->body_len) {
+        resp = MHD_create_response_from_buffer_with_free_callback(rep->body_len,
+                                                                  rep->body, free);
+        if (resp)
+            rep->body = NULL; /* now owned by the response */
+    } else {
+        resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    free(rep->body);
+    if (!resp)
+        return MHD_NO;
+    if (rep->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
+    if (rep->allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
+    if (rep->location[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
+    enum MHD_Result ret = MHD_queue_response(conn, rep->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+    (void)version;
+    struct fo_http_server *srv = cls;
+    struct request_state *rs = *con_cls;
+    if (!rs) {
+        rs = state_begin(srv, conn, method, url);
+        if (!rs)
+            return MHD_NO;
+        *con_cls = rs;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        state_append(rs, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    struct fo_http_reply rep = {.status = 500};
+    build_reply(rs, &rep);
+    rs->status = rep.status;
+    return queue_reply(conn, &rep);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)conn;
+    struct fo_http_server *srv = cls;
+    struct request_state *rs = *con_cls;
+    if (!rs)
+        return;
+    if (fo_log_enabled(FO_LOG_INFO)) {
+        char path[256];
+        fo_log_escape(path, sizeof path, rs->req.path);
+        fo_log_write(FO_LOG_INFO, "request", "%s %s %u %.0fus%s", rs->req.method, path,
+                     rs->status, elapsed_us(&rs->start),
+                     toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    }
+    free(rs->body);
+    free(rs);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    fo_log_write(FO_LOG_WARN, "libmicrohttpd", "%s", msg);
+}
+
+enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service *svc,
+                             struct fo_http_server **out, char *bound, size_t cap,
+                             struct fo_error *err) {
+    *out = NULL;
+    struct fo_http_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return fo_error_set(err, FO_ENOMEM, NULL, "out of memory starting HTTP");
+    srv->svc = svc;
+    int is_v6 = 0;
+    enum fo_status st =
+        fo_listen_open(cfg->listen, &srv->listen_fd, &is_v6, bound, cap, err);
+    if (st != FO_OK) {
+        free(srv);
+        return st;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     (is_v6 ? MHD_USE_IPv6 : 0);
+    unsigned threads = cfg->threads ? cfg->threads : DEFAULT_THREADS;
+    srv->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        NULL, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+        threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+    if (!srv->mhd) {
+        close(srv->listen_fd);
+        free(srv);
+        return fo_error_set(err, FO_EIO, "listen", "libmicrohttpd failed to start on %s",
+                            bound);
+    }
+    *out = srv;
+    return FO_OK;
+}
+
+void fo_http_stop(struct fo_http_server *srv, unsigned drain_ms) {
+    if (!srv)
+        return;
+    MHD_quiesce_daemon(srv->mhd);
+    struct timespec start, pause = {0, 5 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (atomic_load(&srv->in_flight) > 0 && elapsed_us(&start) < drain_ms * 1e3)
+        nanosleep(&pause, NULL);
+    MHD_stop_daemon(srv->mhd);
+    close(srv->listen_fd);
+    free(srv);
+}

@@ -1,0 +1,38 @@
+/*
+ * server.h - the HTTP front end: libmicrohttpd with a thread pool.
+ *
+ * Requests are matched against the route table, their bodies collected up
+ * to the route's cap, and handed to the handler; one log line is written per
+ * request when it completes.
+ */
+#ifndef FLOWOPT_HTTP_SERVER_H
+#define FLOWOPT_HTTP_SERVER_H
+
+#include <stddef.h>
+#include <flowopt/status.h>
+
+struct fo_service;
+
+struct fo_http_config {
+    const char *listen; /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
+    unsigned threads;   /* worker threads; 0 picks the default */
+};
+
+struct fo_http_server;
+
+/*
+ * Bind, listen and start serving svc (borrowed; must outlive the server).
+ * OUT: *out, released with fo_http_stop; bound ("HOST:PORT" actually bound,
+ * capacity cap).
+ */
+enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service *svc,
+                             struct fo_http_server **out, char *bound, size_t cap,
+                             struct fo_error *err);
+
+/*
+ * Stop accepting connections, let requests in flight finish (waiting at most
+ * drain_ms), then stop every thread and free the server. NULL is a no-op.
+ */
+void fo_http_stop(struct fo_http_server *srv, unsigned drain_ms);
+
+#endif

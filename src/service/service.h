@@ -1,0 +1,35 @@
+/*
+ * service.h - the plain-C API that the HTTP layer calls.
+ *
+ * The service owns the store and (with later features) the registry of live
+ * runs and their locks. It speaks no HTTP, JSON or SQL; results come back in
+ * plain structs, failures as enum fo_status with a struct fo_error.
+ */
+#ifndef FLOWOPT_SERVICE_SERVICE_H
+#define FLOWOPT_SERVICE_SERVICE_H
+
+#include <flowopt/status.h>
+#include "store/store.h"
+
+struct fo_service_config {
+    struct fo_store_config store;
+};
+
+struct fo_health {
+    const char *version; /* static string */
+    int schema_version;
+};
+
+struct fo_service;
+
+/* OUT: *out, owned by the caller, released with fo_service_destroy. */
+enum fo_status fo_service_create(const struct fo_service_config *cfg,
+                                 struct fo_service **out, struct fo_error *err);
+
+/* Liveness and versions; never fails once the service exists. */
+void fo_service_health(struct fo_service *svc, struct fo_health *out);
+
+/* Close everything; NULL is a no-op. Callers stop serving requests first. */
+void fo_service_destroy(struct fo_service *svc);
+
+#endif

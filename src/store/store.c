@@ -1,0 +1,81 @@
+/* store.c - opening and closing the database; see store.h. */
+#include "store/store.h"
+#include "store/migrate.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+struct fo_store {
+    sqlite3 *db;
+    int schema_version;
+};
+
+static enum fo_status set_pragmas(sqlite3 *db, const struct fo_store_config *cfg,
+                                  struct fo_error *err) {
+    int timeout = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : 5000;
+    if (sqlite3_busy_timeout(db, timeout) != SQLITE_OK)
+        goto fail;
+    /* journal_mode answers with a row; exec ignores it. The mode is then
+     * checked, because a file system without shared memory refuses WAL. */
+    if (sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    int wal = sqlite3_step(st) == SQLITE_ROW &&
+              sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    if (!wal)
+        return fo_error_set(err, FO_EIO, "database", "could not switch %s to WAL mode",
+                            cfg->path);
+    const char *sync = cfg->durability == FO_DURABILITY_FULL
+                           ? "PRAGMA synchronous = FULL"
+                           : "PRAGMA synchronous = NORMAL";
+    if (sqlite3_exec(db, sync, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    return FO_OK;
+fail:
+    return fo_error_set(err, FO_EIO, "database", "configuring %s: %s", cfg->path,
+                        sqlite3_errmsg(db));
+}
+
+enum fo_status fo_store_open(const struct fo_store_config *cfg, struct fo_store **out,
+                             struct fo_error *err) {
+    *out = NULL;
+    if (!cfg || !cfg->path || !cfg->path[0])
+        return fo_error_set(err, FO_EINVAL, "db", "database path is empty");
+    struct fo_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return fo_error_set(err, FO_ENOMEM, "db", "out of memory opening the store");
+    enum fo_status st;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    if (sqlite3_open_v2(cfg->path, &s->db, flags, NULL) != SQLITE_OK) {
+        st = fo_error_set(err, FO_EIO, "db", "cannot open %s: %s", cfg->path,
+                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    if ((st = set_pragmas(s->db, cfg, err)) != FO_OK)
+        goto fail;
+    st = fo_migrate_apply(s->db, fo__migrations, fo__n_migrations, &s->schema_version,
+                          err);
+    if (st != FO_OK)
+        goto fail;
+    *out = s;
+    return FO_OK;
+fail:
+    fo_store_close(s);
+    return st;
+}
+
+int fo_store_schema_version(const struct fo_store *store) {
+    return store->schema_version;
+}
+
+void fo_store_close(struct fo_store *store) {
+    if (!store)
+        return;
+    sqlite3_close_v2(store->db);
+    free(store);
+}

@@ -1,0 +1,42 @@
+/*
+ * store.h - the durable state of flowoptd in one SQLite file.
+ *
+ * The store owns every SQL statement of the daemon. Opening it sets the
+ * PRAGMAs that make acknowledged writes survive a crash (WAL, foreign keys,
+ * a busy timeout, synchronous by durability level) and applies the embedded
+ * migrations.
+ */
+#ifndef FLOWOPT_STORE_STORE_H
+#define FLOWOPT_STORE_STORE_H
+
+#include <flowopt/status.h>
+
+enum fo_durability {
+    FO_DURABILITY_NORMAL = 0, /* survives a process crash (synchronous=NORMAL) */
+    FO_DURABILITY_FULL = 1    /* also survives power loss (synchronous=FULL) */
+};
+
+struct fo_store_config {
+    const char *path; /* database file, created if missing */
+    enum fo_durability durability;
+    int busy_timeout_ms; /* 0 picks the default, 5000 */
+};
+
+struct fo_store;
+
+/*
+ * Open (creating if needed) and migrate the database.
+ * OUT: *out, owned by the caller, released with fo_store_close.
+ * Fails with FO_ESCHEMA for a database newer than this binary, FO_EIO when
+ * the file cannot be opened or migrated; nothing is left open on failure.
+ */
+enum fo_status fo_store_open(const struct fo_store_config *cfg, struct fo_store **out,
+                             struct fo_error *err);
+
+/* Schema version after migration (the number of the last migration applied). */
+int fo_store_schema_version(const struct fo_store *store);
+
+/* Close the database; NULL is a no-op. */
+void fo_store_close(struct fo_store *store);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * test_daemon.c - the real flowoptd on a loopback port with a temporary
+ * database: health, 404, 405, problem+json, request log, option precedence,
+ * refusal of a newer schema, and a clean exit on SIGTERM.
+ */
+#include "store/migrate.h"
+#include "tap.h"
+#include "testutil.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char dir[512];
+
+static void path_in(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static int file_contains(const char *path, const char *needle) {
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[2048];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+static void check_problem(const struct fo_test_resp *r, long status, const char *what) {
+    tap_is_str(r->content_type, "application/problem+json", "%s: problem+json", what);
+    json_error_t jerr;
+    json_t *p = json_loads(r->body, 0, &jerr);
+    tap_ok(p && json_is_string(json_object_get(p, "type")) &&
+               json_is_string(json_object_get(p, "title")) &&
+               json_is_string(json_object_get(p, "detail")) &&
+               json_integer_value(json_object_get(p, "status")) == status,
+           "%s: type, title, detail and status %ld", what, status);
+    json_decref(p);
+}
+
+static void test_routes(const struct fo_test_daemon *d) {
+    char url[256];
+    struct fo_test_resp r;
+
+    snprintf(url, sizeof url, "%s/v1/health", d->base_url);
+    tap_ok(fo_test_http("GET", url, NULL, NULL, &r) == 0, "GET /v1/health answers");
+    tap_is_int(r.status, 200, "health is 200");
+    tap_is_str(r.content_type, "application/json", "health is application/json");
+    json_t *h = json_loads(r.body, 0, NULL);
+    tap_is_str(json_string_value(json_object_get(h, "status")), "ok", "status ok");
+    tap_ok(json_is_string(json_object_get(h, "version")), "version is a string");
+    tap_is_int(json_integer_value(json_object_get(h, "schema_version")),
+               (long long)fo__n_migrations, "schema_version is the last migration");
+    tap_is_int((long long)json_object_size(h), 3, "exactly the documented fields");
+    json_decref(h);
+    fo_test_resp_free(&r);
+
+    tap_ok(fo_test_http("HEAD", url, NULL, NULL, &r) == 0 && r.status == 200,
+           "HEAD /v1/health is 200");
+    fo_test_resp_free(&r);
+
+    snprintf(url, sizeof url, "%s/v1/no-such-thing", d->base_url);
+    fo_test_http("GET", url, NULL, NULL, &r);
+    tap_is_int(r.status, 404, "unknown path is 404");
+    check_problem(&r, 404, "404");
+    fo_test_resp_free(&r);
+
+    snprintf(url, sizeof url, "%s/v1/health", d->base_url);
+    fo_test_http("POST", url, "{\"a\":1}", NULL, &r);
+    tap_is_int(r.status, 405, "POST on health is 405");
+    tap_is_str(r.allow, "GET, HEAD", "405 carries an Allow header");
+    check_problem(&r, 405, "405");
+    fo_test_resp_free(&r);
+
+    fo_test_http("DELETE", url, NULL, NULL, &r);
+    tap_is_int(r.status, 405, "DELETE on health is 405");
+    fo_test_resp_free(&r);
+}
+
+static void test_sigterm(struct fo_test_daemon *d) {
+    int status = -1;
+    double t0 = fo_test_now_ms();
+    kill(d->pid, SIGTERM);
+    int exited = fo_test_daemon_wait(d, 2000, &status) == 0;
+    tap_ok(exited, "SIGTERM ends the daemon within 2 s (%.0f ms)", fo_test_now_ms() - t0);
+    tap_ok(exited && WIFEXITED(status) && WEXITSTATUS(status) == 0, "with exit status 0");
+    if (!exited)
+        fo_test_daemon_kill(d);
+    tap_ok(file_contains(d->log_path, "GET /v1/health 200"),
+           "a request line (method, path, status) is logged");
+    tap_ok(file_contains(d->log_path, "POST /v1/health 405"), "errors are logged too");
+}
+
+static void test_precedence(void) {
+    char db[600], log[600];
+    path_in(db, sizeof db, "prec.db");
+    path_in(log, sizeof log, "prec.log");
+    /* The environment asks for a port that cannot be used; the flag wins. */
+    setenv("FLOWOPT_LISTEN", "256.0.0.1:99999", 1);
+    setenv("FLOWOPT_LOG_LEVEL", "error", 1);
+    struct fo_test_daemon d;
+    tap_ok(fo_test_daemon_start(&d, db, log, NULL) == 0,
+           "flags win over FLOWOPT_LISTEN in the environment");
+    unsetenv("FLOWOPT_LISTEN");
+    char url[256];
+    struct fo_test_resp r;
+    snprintf(url, sizeof url, "%s/v1/health", d.base_url);
+    fo_test_http("GET", url, NULL, NULL, &r);
+    fo_test_resp_free(&r);
+    int status;
+    kill(d.pid, SIGTERM);
+    fo_test_daemon_wait(&d, 5000, &status);
+    fo_test_daemon_kill(&d);
+    tap_ok(!file_contains(log, "GET /v1/health"),
+           "FLOWOPT_LOG_LEVEL=error silences request lines");
+    unsetenv("FLOWOPT_LOG_LEVEL");
+}
+
+static void test_newer_schema(void) {
+    char db[600], log[600];
+    path_in(db, sizeof db, "newer.db");
+    path_in(log, sizeof log, "newer.log");
+    sqlite3 *h = NULL;
+    sqlite3_open(db, &h);
+    sqlite3_exec(
+        h,
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT,"
+        " applied_at TEXT); INSERT INTO schema_migrations VALUES (999, 'x', 'now');",
+        NULL, NULL, NULL);
+    sqlite3_close(h);
+    struct fo_test_daemon d;
+    tap_ok(fo_test_daemon_start(&d, db, log, NULL) != 0,
+           "a newer schema: the daemon does not serve");
+    tap_ok(file_contains(log, "newer than this binary"), "and says why on stderr");
+}
+
+static void test_cli(void) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "%s --version > /dev/null", fo_test_bin("flowoptd"));
+    tap_is_int(system(cmd), 0, "flowoptd --version exits 0");
+    snprintf(cmd, sizeof cmd, "%s --help | grep -q -- --listen", fo_test_bin("flowoptd"));
+    tap_is_int(system(cmd), 0, "flowoptd --help documents --listen");
+    snprintf(cmd, sizeof cmd, "%s --bogus 2> /dev/null", fo_test_bin("flowoptd"));
+    tap_ok(system(cmd) != 0, "an unknown flag is refused");
+    snprintf(cmd, sizeof cmd, "%s --listen nonsense --check-config 2> /dev/null",
+             fo_test_bin("flowoptd"));
+    tap_ok(system(cmd) != 0, "--check-config refuses a malformed --listen");
+    snprintf(cmd, sizeof cmd, "%s --version | grep -q '^flowopt '",
+             fo_test_bin("flowopt"));
+    tap_is_int(system(cmd), 0, "flowopt --version");
+    snprintf(cmd, sizeof cmd, "%s --help | grep -q health", fo_test_bin("flowopt"));
+    tap_is_int(system(cmd), 0, "flowopt --help");
+}
+
+int main(void) {
+    if (fo_test_tmpdir(dir, sizeof dir) != 0)
+        tap_bail("cannot make a temporary directory");
+    char db[600], log[600];
+    path_in(db, sizeof db, "main.db");
+    path_in(log, sizeof log, "main.log");
+    struct fo_test_daemon d;
+    if (fo_test_daemon_start(&d, db, log, NULL) != 0)
+        tap_bail("flowoptd did not start; see %s", log);
+    tap_ok(d.port > 0, "the daemon reports its port (%d) on its first stderr line",
+           d.port);
+    test_routes(&d);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "%s --url %s health | grep -q '\"status\":\"ok\"'",
+             fo_test_bin("flowopt"), d.base_url);
+    tap_is_int(system(cmd), 0, "flowopt health talks to the daemon");
+    test_sigterm(&d);
+    test_precedence();
+    test_newer_schema();
+    test_cli();
+    fo_test_rmdir(dir);
+    return tap_done();
+}

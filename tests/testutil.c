@@ -1,0 +1,225 @@
+/* testutil.c - see testutil.h. */
+#include "testutil.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef FO_TEST_BUILD_DIR
+#define FO_TEST_BUILD_DIR "build"
+#endif
+
+double fo_test_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int fo_test_tmpdir(char *path, size_t cap) {
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    if ((size_t)snprintf(path, cap, "%s/flowopt-test-XXXXXX", base) >= cap)
+        return -1;
+    return mkdtemp(path) ? 0 : -1;
+}
+
+void fo_test_rmdir(const char *path) {
+    char cmd[1024];
+    if (!path || !strstr(path, "flowopt-test-"))
+        return; /* refuse to remove anything we did not make */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    if (system(cmd) != 0)
+        fprintf(stderr, "# could not remove %s\n", path);
+}
+
+const char *fo_test_bin(const char *name) {
+    static char path[1024];
+    const char *dir = getenv("FLOWOPT_BUILD_DIR");
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : FO_TEST_BUILD_DIR, name);
+    return path;
+}
+
+/* Reads the first line of the log once it is complete. */
+static int read_listen_line(const char *log_path, int *port) {
+    FILE *f = fopen(log_path, "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int ok = fgets(line, sizeof line, f) && strchr(line, '\n');
+    fclose(f);
+    if (!ok)
+        return -1;
+    const char *colon = strrchr(line, ':');
+    if (strncmp(line, "listening on ", 13) != 0 || !colon)
+        return -2;
+    *port = atoi(colon + 1);
+    return *port > 0 ? 0 : -2;
+}
+
+int fo_test_daemon_start(struct fo_test_daemon *d, const char *db_path,
+                         const char *log_path, const char *const *extra_args) {
+    memset(d, 0, sizeof *d);
+    snprintf(d->log_path, sizeof d->log_path, "%s", log_path);
+    const char *argv[32] = {fo_test_bin("flowoptd"), "--listen", "127.0.0.1:0", "--db",
+                            db_path};
+    size_t n = 5;
+    for (size_t i = 0; extra_args && extra_args[i] && n < 31; i++)
+        argv[n++] = extra_args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            _exit(127);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    d->pid = pid;
+    double deadline = fo_test_now_ms() + 10000;
+    while (fo_test_now_ms() < deadline) {
+        int rc = read_listen_line(log_path, &d->port);
+        if (rc == 0) {
+            snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%d", d->port);
+            return 0;
+        }
+        int status;
+        if (rc == -2 || waitpid(pid, &status, WNOHANG) == pid) {
+            if (rc == -2)
+                fo_test_daemon_kill(d);
+            d->pid = 0;
+            return -1;
+        }
+        sleep_ms(10);
+    }
+    fo_test_daemon_kill(d);
+    return -1;
+}
+
+int fo_test_daemon_wait(struct fo_test_daemon *d, int timeout_ms, int *status) {
+    double deadline = fo_test_now_ms() + timeout_ms;
+    while (d->pid > 0) {
+        pid_t r = waitpid(d->pid, status, WNOHANG);
+        if (r == d->pid) {
+            d->pid = 0;
+            return 0;
+        }
+        if (r < 0 || fo_test_now_ms() > deadline)
+            return -1;
+        sleep_ms(5);
+    }
+    return -1;
+}
+
+void fo_test_daemon_kill(struct fo_test_daemon *d) {
+    if (d->pid > 0) {
+        int status;
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, &status, 0);
+        d->pid = 0;
+    }
+}
+
+struct sink {
+    char *buf;
+    size_t len;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user) {
+    struct sink *s = user;
+    size_t n = size * nmemb;
+    char *grown = realloc(s->buf, s->len + n + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + s->len, data, n);
+    s->buf = grown;
+    s->len += n;
+    s->buf[s->len] = '\0';
+    return n;
+}
+
+static void copy_header_value(char *dst, size_t cap, const char *line, size_t n,
+                              size_t name_len) {
+    size_t start = name_len, end = n;
+    while (start < end && (line[start] == ' ' || line[start] == '\t'))
+        start++;
+    while (end > start && (line[end - 1] == '\r' || line[end - 1] == '\n'))
+        end--;
+    size_t len = end - start < cap - 1 ? end - start : cap - 1;
+    memcpy(dst, line + start, len);
+    dst[len] = '\0';
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *user) {
+    struct fo_test_resp *r = user;
+    size_t n = size * nmemb;
+    if (n > 13 && strncasecmp(line, "Content-Type:", 13) == 0)
+        copy_header_value(r->content_type, sizeof r->content_type, line, n, 13);
+    else if (n > 6 && strncasecmp(line, "Allow:", 6) == 0)
+        copy_header_value(r->allow, sizeof r->allow, line, n, 6);
+    else if (n > 9 && strncasecmp(line, "Location:", 9) == 0)
+        copy_header_value(r->location, sizeof r->location, line, n, 9);
+    return n;
+}
+
+int fo_test_http(const char *method, const char *url, const char *body,
+                 const char *const *headers, struct fo_test_resp *out) {
+    memset(out, 0, sizeof *out);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return -1;
+    struct sink s = {0};
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; headers && headers[i]; i++)
+        list = curl_slist_append(list, headers[i]);
+    if (body)
+        list = curl_slist_append(list, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(c);
+    if (!s.buf)
+        s.buf = calloc(1, 1);
+    out->body = s.buf;
+    out->len = s.len;
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+void fo_test_resp_free(struct fo_test_resp *r) {
+    free(r->body);
+    r->body = NULL;
+}

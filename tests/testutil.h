@@ -1,0 +1,61 @@
+/*
+ * testutil.h - shared helpers for the test programs: temporary directories,
+ * the real flowoptd on a loopback port, and HTTP through libcurl.
+ */
+#ifndef FLOWOPT_TESTS_TESTUTIL_H
+#define FLOWOPT_TESTS_TESTUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Make a fresh directory under $TMPDIR (or /tmp). OUT: path (capacity cap). */
+int fo_test_tmpdir(char *path, size_t cap);
+/* rm -rf of a directory made by fo_test_tmpdir. */
+void fo_test_rmdir(const char *path);
+
+struct fo_test_daemon {
+    pid_t pid;
+    int port;
+    char base_url[64];
+    char log_path[512]; /* the daemon's stderr */
+};
+
+/*
+ * Start build/.../flowoptd with --listen 127.0.0.1:0 --db db_path plus the
+ * NULL-terminated extra args, wait (<= 10 s) for "listening on H:P" on its
+ * stderr, and fill d. Returns 0 on success, -1 after killing the child.
+ */
+int fo_test_daemon_start(struct fo_test_daemon *d, const char *db_path,
+                         const char *log_path, const char *const *extra_args);
+/*
+ * Wait for the daemon to exit, at most timeout_ms. OUT: *status (waitpid).
+ * Returns 0 if it exited in time, -1 otherwise (the child is left running).
+ */
+int fo_test_daemon_wait(struct fo_test_daemon *d, int timeout_ms, int *status);
+/* SIGKILL (if running) and reap. */
+void fo_test_daemon_kill(struct fo_test_daemon *d);
+/* The path of a built program, e.g. fo_test_bin("flowoptd"). Static buffer. */
+const char *fo_test_bin(const char *name);
+
+struct fo_test_resp {
+    long status;
+    char *body; /* NUL-terminated, malloc'd */
+    size_t len;
+    char content_type[128];
+    char allow[128];
+    char location[256];
+};
+
+/*
+ * One HTTP request with libcurl. body may be NULL; headers is a
+ * NULL-terminated list of "Name: value" or NULL. Returns 0 when a response
+ * arrived (any status), -1 on a transport error.
+ */
+int fo_test_http(const char *method, const char *url, const char *body,
+                 const char *const *headers, struct fo_test_resp *out);
+void fo_test_resp_free(struct fo_test_resp *r);
+
+/* Monotonic milliseconds. */
+double fo_test_now_ms(void);
+
+#endif

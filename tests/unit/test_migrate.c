@@ -1,0 +1,172 @@
+/* test_migrate.c - the migration runner and the store's PRAGMAs. */
+#include "store/migrate.h"
+#include "store/store.h"
+#include "tap.h"
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+static char dir[512];
+
+static void db_path(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static long long query_int(sqlite3 *db, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void query_text(sqlite3 *db, const char *sql, char *out, size_t cap) {
+    sqlite3_stmt *st = NULL;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+static void test_fresh_and_again(void) {
+    char path[600];
+    db_path(path, sizeof path, "fresh.db");
+    struct fo_store_config cfg = {.path = path};
+    struct fo_store *s = NULL;
+    struct fo_error err = {0};
+    tap_is_int(fo_store_open(&cfg, &s, &err), FO_OK, "fresh database opens (%s)",
+               err.msg);
+    tap_is_int(fo_store_schema_version(s), (long long)fo__n_migrations,
+               "fresh database is at the last embedded migration");
+    fo_store_close(s);
+
+    sqlite3 *db = NULL;
+    sqlite3_open(path, &db);
+    tap_is_int(query_int(db, "SELECT COUNT(*) FROM schema_migrations"),
+               (long long)fo__n_migrations, "one schema_migrations row per migration");
+    char journal[32], before[256], after[256];
+    query_text(db, "PRAGMA journal_mode", journal, sizeof journal);
+    tap_is_str(journal, "wal", "database is in WAL mode");
+    query_text(
+        db,
+        "SELECT group_concat(version || name || applied_at, ';') FROM schema_migrations",
+        before, sizeof before);
+    long long objects = query_int(db, "SELECT COUNT(*) FROM sqlite_master");
+    sqlite3_close(db);
+
+    tap_is_int(fo_store_open(&cfg, &s, &err), FO_OK, "reopening succeeds");
+    tap_is_int(fo_store_schema_version(s), (long long)fo__n_migrations,
+               "version unchanged");
+    fo_store_close(s);
+    sqlite3_open(path, &db);
+    query_text(
+        db,
+        "SELECT group_concat(version || name || applied_at, ';') FROM schema_migrations",
+        after, sizeof after);
+    tap_is_str(after, before, "running again records nothing new");
+    tap_is_int(query_int(db, "SELECT COUNT(*) FROM sqlite_master"), objects,
+               "running again creates no schema object");
+    sqlite3_close(db);
+}
+
+static const struct fo_migration three[] = {
+    {1, "a", "CREATE TABLE a (x INTEGER);"},
+    {2, "b", "CREATE TABLE b (x INTEGER REFERENCES a(x)); INSERT INTO a VALUES (1);"},
+    {3, "c", "CREATE TABLE c (x INTEGER);"},
+};
+
+static const struct fo_migration broken[] = {
+    {1, "a", "CREATE TABLE a (x INTEGER);"},
+    {2, "b", "CREATE TABLE b (x INTEGER); SELECT * FROM no_such_table;"},
+    {3, "c", "CREATE TABLE c (x INTEGER);"},
+};
+
+static void test_lists(void) {
+    char path[600];
+    struct fo_error err = {0};
+    int version = -1;
+    sqlite3 *db = NULL;
+
+    db_path(path, sizeof path, "three.db");
+    sqlite3_open(path, &db);
+    tap_is_int(fo_migrate_apply(db, three, 2, &version, &err), FO_OK,
+               "first two of three");
+    tap_is_int(version, 2, "version 2 after two migrations");
+    tap_is_int(fo_migrate_apply(db, three, 3, &version, &err), FO_OK, "then all three");
+    tap_is_int(version, 3, "version 3: only the new one ran");
+    tap_is_int(query_int(db, "SELECT COUNT(*) FROM a"), 1,
+               "migration 2 ran exactly once");
+    sqlite3_close(db);
+
+    db_path(path, sizeof path, "broken.db");
+    sqlite3_open(path, &db);
+    enum fo_status st = fo_migrate_apply(db, broken, 3, &version, &err);
+    tap_is_int(st, FO_EIO, "a failing migration is an error");
+    tap_ok(strstr(err.msg, "0002_b") != NULL, "the error names the migration: %s",
+           err.msg);
+    int current = -1;
+    fo_migrate_current(db, &current, &err);
+    tap_is_int(current, 1, "the migrations before it stay applied");
+    tap_is_int(query_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'"), 0,
+               "the failing migration left nothing behind");
+    tap_is_int(query_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'c'"), 0,
+               "later migrations did not run");
+    sqlite3_close(db);
+}
+
+static void test_newer_schema(void) {
+    char path[600];
+    db_path(path, sizeof path, "newer.db");
+    struct fo_store_config cfg = {.path = path};
+    struct fo_store *s = NULL;
+    struct fo_error err = {0};
+    fo_store_open(&cfg, &s, &err);
+    fo_store_close(s);
+    sqlite3 *db = NULL;
+    sqlite3_open(path, &db);
+    sqlite3_exec(db,
+                 "INSERT INTO schema_migrations (version, name) VALUES (9999, 'future')",
+                 NULL, NULL, NULL);
+    long long objects = query_int(db, "SELECT COUNT(*) FROM sqlite_master");
+    sqlite3_close(db);
+
+    s = NULL;
+    tap_is_int(fo_store_open(&cfg, &s, &err), FO_ESCHEMA, "a newer schema is refused");
+    tap_ok(s == NULL, "nothing is returned for a refused database");
+    tap_ok(strstr(err.msg, "9999") && strstr(err.msg, "newer"),
+           "the message says why: %s", err.msg);
+    sqlite3_open(path, &db);
+    tap_is_int(query_int(db, "SELECT COUNT(*) FROM sqlite_master"), objects,
+               "the refused database is not changed");
+    sqlite3_close(db);
+}
+
+static void test_bad_path(void) {
+    char path[600];
+    db_path(path, sizeof path, "no/such/dir/x.db");
+    struct fo_store_config cfg = {.path = path};
+    struct fo_store *s = NULL;
+    struct fo_error err = {0};
+    tap_is_int(fo_store_open(&cfg, &s, &err), FO_EIO,
+               "an unopenable path is an I/O error");
+    tap_ok(strstr(err.msg, "no/such/dir") != NULL, "the message names the path: %s",
+           err.msg);
+    struct fo_store_config empty = {.path = ""};
+    tap_is_int(fo_store_open(&empty, &s, &err), FO_EINVAL, "an empty path is refused");
+}
+
+int main(void) {
+    if (fo_test_tmpdir(dir, sizeof dir) != 0)
+        tap_bail("cannot make a temporary directory");
+    test_fresh_and_again();
+    test_lists();
+    test_newer_schema();
+    test_bad_path();
+    fo_test_rmdir(dir);
+    return tap_done();
+}

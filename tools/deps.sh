@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install the Debian packages the build and the tests need, and only those
+# that are missing; through sudo when not root. Does nothing when all are
+# present, so `make test` and `make run` can call it every time.
+set -eu
+pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
+libcurl4-openssl-dev perl curl python3"
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
