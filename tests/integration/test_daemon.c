@@ -14,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 static char dir[512];
 
@@ -98,6 +103,48 @@ static void test_sigterm(struct fo_test_daemon *d) {
     tap_ok(file_contains(d->log_path, "POST /v1/health 405"), "errors are logged too");
 }
 
+static int connect_local(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* A request whose body is still arriving when SIGTERM comes is answered. */
+static void test_drain(void) {
+    char db[600], log[600];
+    path_in(db, sizeof db, "drain.db");
+    path_in(log, sizeof log, "drain.log");
+    struct fo_test_daemon d;
+    if (fo_test_daemon_start(&d, db, log, NULL) != 0)
+        tap_bail("flowoptd did not start; see %s", log);
+    int fd = connect_local(d.port);
+    const char head[] = "POST /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+                        "Content-Type: application/json\r\n\r\n{\"a\":";
+    tap_ok(fd >= 0 && write(fd, head, sizeof head - 1) == (ssize_t)(sizeof head - 1),
+           "a request is half sent");
+    struct timespec pause = {0, 100 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    kill(d.pid, SIGTERM);
+    nanosleep(&pause, NULL);
+    ssize_t w = write(fd, "12}  ", 5);
+    char buf[512] = {0};
+    ssize_t n = w == 5 ? read(fd, buf, sizeof buf - 1) : -1;
+    tap_ok(n > 0 && strncmp(buf, "HTTP/1.1 405", 12) == 0,
+           "the request in flight is answered after SIGTERM: %.12s", n > 0 ? buf : "");
+    close(fd);
+    int status = -1;
+    int exited = fo_test_daemon_wait(&d, 2000, &status) == 0;
+    tap_ok(exited && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "then the daemon exits 0");
+    fo_test_daemon_kill(&d);
+    tap_ok(fd < 0 || connect_local(d.port) < 0, "and no longer accepts connections");
+}
+
 static void test_precedence(void) {
     char db[600], log[600];
     path_in(db, sizeof db, "prec.db");
@@ -176,6 +223,7 @@ int main(void) {
              fo_test_bin("flowopt"), d.base_url);
     tap_is_int(system(cmd), 0, "flowopt health talks to the daemon");
     test_sigterm(&d);
+    test_drain();
     test_precedence();
     test_newer_schema();
     test_cli();
