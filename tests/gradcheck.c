@@ -3,8 +3,7 @@
 
 #include <math.h>
 
-double fo_fd_deriv(fo_scalar_fn f, void *ctx, double *x, double h)
-{
+double fo_fd_deriv(fo_scalar_fn f, void *ctx, double *x, double h) {
     double x0 = *x;
     *x = x0 + h;
     double f1 = f(ctx);
@@ -18,8 +17,7 @@ double fo_fd_deriv(fo_scalar_fn f, void *ctx, double *x, double h)
     return (8.0 * (f1 - fm1) - (f2 - fm2)) / (12.0 * h);
 }
 
-double fo_rel_err(double a, double n, double floor)
-{
+double fo_rel_err(double a, double n, double floor) {
     double den = fabs(a) > fabs(n) ? fabs(a) : fabs(n);
     if (den < floor)
         den = floor;
@@ -27,9 +25,8 @@ double fo_rel_err(double a, double n, double floor)
     return isnan(e) ? INFINITY : e;
 }
 
-double fo_gradcheck(fo_scalar_fn f, void *ctx, double *x, const double *analytic, size_t count,
-                    double h, double floor, size_t *worst)
-{
+double fo_gradcheck(fo_scalar_fn f, void *ctx, double *x, const double *analytic,
+                    size_t count, double h, double floor, size_t *worst) {
     double max_err = 0.0;
     for (size_t i = 0; i < count; i++) {
         double num = fo_fd_deriv(f, ctx, &x[i], h);

@@ -28,7 +28,7 @@ double fo_rel_err(double a, double n, double floor);
  * for every i in [0, count). Returns the largest relative error; *worst
  * gets its index (may be NULL).
  */
-double fo_gradcheck(fo_scalar_fn f, void *ctx, double *x, const double *analytic, size_t count,
-                    double h, double floor, size_t *worst);
+double fo_gradcheck(fo_scalar_fn f, void *ctx, double *x, const double *analytic,
+                    size_t count, double h, double floor, size_t *worst);
 
 #endif

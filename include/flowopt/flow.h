@@ -50,10 +50,10 @@ struct fo_flow_config {
     enum fo_layer_kind kinds[FO_FLOW_MAX_LAYERS]; /* layer 0 is nearest x */
     size_t n_hidden;                              /* conditioner hidden layers */
     size_t hidden[FO_FLOW_MAX_HIDDEN_LAYERS];
-    size_t bins;     /* K, spline layers */
-    double bound;    /* B: splines act on [-B, B], identity outside */
+    size_t bins;  /* K, spline layers */
+    double bound; /* B: splines act on [-B, B], identity outside */
     enum fo_perm_kind perm;
-    uint64_t seed;   /* initial weights and random permutations */
+    uint64_t seed;    /* initial weights and random permutations */
     const double *lo; /* NULL, or (dim) lower bounds; copied at create */
     const double *hi; /* NULL, or (dim) upper bounds; copied at create */
 };
@@ -64,8 +64,8 @@ struct fo_flow;
  * A sensible configuration: n_layers layers of kind, hidden [10D, 10D]
  * capped at 512, K = 8, B = 5, reverse permutations, seed 1, unbounded.
  */
-void fo_flow_config_default(struct fo_flow_config *cfg, size_t dim, enum fo_layer_kind kind,
-                            size_t n_layers);
+void fo_flow_config_default(struct fo_flow_config *cfg, size_t dim,
+                            enum fo_layer_kind kind, size_t n_layers);
 
 /* Name of a layer kind ("spline-ar", ...) and back; -1 if unknown. */
 const char *fo_layer_kind_name(enum fo_layer_kind kind);
@@ -93,12 +93,12 @@ uint64_t fo_flow_layout_hash(const struct fo_flow *flow);
  * noise used (may be NULL). log_p is evaluated in the density direction at
  * the returned x, so it equals fo_flow_log_prob(x) exactly.
  */
-enum fo_status fo_flow_sample(struct fo_flow *flow, struct fo_rng *rng, size_t n, double *x,
-                              double *log_p, double *z, struct fo_error *err);
+enum fo_status fo_flow_sample(struct fo_flow *flow, struct fo_rng *rng, size_t n,
+                              double *x, double *log_p, double *z, struct fo_error *err);
 
 /* The same from given base noise z (n, D): for mirrored or common noise. */
-enum fo_status fo_flow_sample_from(struct fo_flow *flow, size_t n, const double *z, double *x,
-                                   double *log_p, struct fo_error *err);
+enum fo_status fo_flow_sample_from(struct fo_flow *flow, size_t n, const double *z,
+                                   double *x, double *log_p, struct fo_error *err);
 
 /* log_p (n) at x (n, D); -inf outside the bounds. x must not be NaN. */
 enum fo_status fo_flow_log_prob(struct fo_flow *flow, size_t n, const double *x,
@@ -121,9 +121,9 @@ enum fo_status fo_flow_log_prob_grad(struct fo_flow *flow, size_t n, const doubl
  * fo_flow_params_load refuses (FO_ECORRUPT, flow unchanged) bytes that fail
  * a check or belong to another layout.
  */
-enum fo_status fo_flow_params_save(const struct fo_flow *flow, unsigned char *buf, size_t cap,
-                                   size_t *len, struct fo_error *err);
-enum fo_status fo_flow_params_load(struct fo_flow *flow, const unsigned char *buf, size_t len,
-                                   struct fo_error *err);
+enum fo_status fo_flow_params_save(const struct fo_flow *flow, unsigned char *buf,
+                                   size_t cap, size_t *len, struct fo_error *err);
+enum fo_status fo_flow_params_load(struct fo_flow *flow, const unsigned char *buf,
+                                   size_t len, struct fo_error *err);
 
 #endif

@@ -2,8 +2,7 @@
 #include <stddef.h>
 #include "core/bytes.h"
 
-uint32_t fo__crc32(const unsigned char *p, size_t n)
-{
+uint32_t fo__crc32(const unsigned char *p, size_t n) {
     uint32_t crc = 0xffffffffu;
     for (size_t i = 0; i < n; i++) {
         crc ^= p[i];

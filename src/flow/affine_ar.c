@@ -14,9 +14,8 @@
 
 #define FO_AFFINE_AR_LOG_SCALE_MAX 10.0
 
-static void forward(const struct fo_layer *l, const double *params, size_t n, const double *u,
-                    double *v, double *ld, double *cache, double *work)
-{
+static void forward(const struct fo_layer *l, const double *params, size_t n,
+                    const double *u, double *v, double *ld, double *cache, double *work) {
     (void)work;
     const size_t D = l->dim, O = l->made.n_out;
     double *acts = cache, *raw = cache + n * l->made.act_size;
@@ -31,9 +30,8 @@ static void forward(const struct fo_layer *l, const double *params, size_t n, co
     }
 }
 
-static void inverse(const struct fo_layer *l, const double *params, size_t n, const double *v,
-                    double *u, double *work)
-{
+static void inverse(const struct fo_layer *l, const double *params, size_t n,
+                    const double *v, double *u, double *work) {
     const size_t D = l->dim, O = l->made.n_out;
     double *acts = work, *raw = work + n * l->made.act_size;
     memset(u, 0, n * D * sizeof *u);
@@ -49,8 +47,7 @@ static void inverse(const struct fo_layer *l, const double *params, size_t n, co
 
 static void backward(const struct fo_layer *l, const double *params, double *d_params,
                      size_t n, const double *u, const double *cache, const double *d_v,
-                     const double *g_ld, double *d_u, double *work)
-{
+                     const double *g_ld, double *d_u, double *work) {
     const size_t D = l->dim, O = l->made.n_out;
     const double *acts = cache, *raw = cache + n * l->made.act_size;
     double *d_raw = work, *scratch = work + n * O;
@@ -70,8 +67,7 @@ static void backward(const struct fo_layer *l, const double *params, double *d_p
     fo_made_backward(d_u, d_params, d_raw, u, acts, params, &l->made, n, scratch);
 }
 
-static void init_params(const struct fo_layer *l, double *params, struct fo_rng *rng)
-{
+static void init_params(const struct fo_layer *l, double *params, struct fo_rng *rng) {
     fo_made_init_params(&l->made, params, rng);
 }
 

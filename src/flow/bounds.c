@@ -9,9 +9,8 @@
 
 #include <math.h>
 
-void fo_bounds_to_y(const double *lo, const double *hi, const unsigned char *bounded, size_t D,
-                    size_t n, const double *x, double *y, double *ld)
-{
+void fo_bounds_to_y(const double *lo, const double *hi, const unsigned char *bounded,
+                    size_t D, size_t n, const double *x, double *y, double *ld) {
     const double log_a = log(FO_BOUNDS_SLOPE);
     for (size_t i = 0; i < n; i++) {
         int outside = 0;
@@ -37,9 +36,8 @@ void fo_bounds_to_y(const double *lo, const double *hi, const unsigned char *bou
     }
 }
 
-void fo_bounds_to_x(const double *lo, const double *hi, const unsigned char *bounded, size_t D,
-                    size_t n, const double *y, double *x)
-{
+void fo_bounds_to_x(const double *lo, const double *hi, const unsigned char *bounded,
+                    size_t D, size_t n, const double *y, double *x) {
     for (size_t i = 0; i < n * D; i++) {
         size_t d = i % D;
         if (!bounded[d]) {
@@ -62,8 +60,7 @@ void fo_bounds_to_x(const double *lo, const double *hi, const unsigned char *bou
 
 void fo_bounds_backward(const double *lo, const double *hi, const unsigned char *bounded,
                         size_t D, size_t n, const double *x, const double *d_y,
-                        const double *w_ld, double *d_x)
-{
+                        const double *w_ld, double *d_x) {
     for (size_t i = 0; i < n; i++) {
         for (size_t d = 0; d < D; d++) {
             size_t k = i * D + d;

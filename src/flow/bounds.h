@@ -19,12 +19,12 @@
  * Density direction: y (N, D) from x, ld (N) += log|dy/dx|. Rows with an
  * x outside the open box get y = 0 and ld = -inf.
  */
-void fo_bounds_to_y(const double *lo, const double *hi, const unsigned char *bounded, size_t D,
-                    size_t n, const double *x, double *y, double *ld);
+void fo_bounds_to_y(const double *lo, const double *hi, const unsigned char *bounded,
+                    size_t D, size_t n, const double *x, double *y, double *ld);
 
 /* Sampling direction: x (N, D) from y, always strictly inside the box. */
-void fo_bounds_to_x(const double *lo, const double *hi, const unsigned char *bounded, size_t D,
-                    size_t n, const double *y, double *x);
+void fo_bounds_to_x(const double *lo, const double *hi, const unsigned char *bounded,
+                    size_t D, size_t n, const double *y, double *x);
 
 /*
  * Backward: d_x (N, D) = d_y dy/dx + w_ld d(ld)/dx, where d_y = dL/dy and

@@ -13,8 +13,7 @@
 
 static const double HALF_LOG_2PI = 0.91893853320467274178;
 
-static void free_workspaces(struct fo_flow *f)
-{
+static void free_workspaces(struct fo_flow *f) {
     free(f->h);
     free(f->tmp);
     free(f->ga);
@@ -28,8 +27,7 @@ static void free_workspaces(struct fo_flow *f)
 }
 
 /* Grow the workspaces to hold n samples; the only allocation after create. */
-static enum fo_status ensure_capacity(struct fo_flow *f, size_t n, struct fo_error *err)
-{
+static enum fo_status ensure_capacity(struct fo_flow *f, size_t n, struct fo_error *err) {
     if (n <= f->cap)
         return FO_OK;
     if (n > FO_FLOW_MAX_BATCH)
@@ -43,9 +41,11 @@ static enum fo_status ensure_capacity(struct fo_flow *f, size_t n, struct fo_err
     f->gb = malloc(n * D * sizeof *f->gb);
     f->ld = malloc(n * sizeof *f->ld);
     f->wts = malloc(n * sizeof *f->wts);
-    f->cache = malloc((f->cache_stride_total ? f->cache_stride_total : 1) * n * sizeof(double));
+    f->cache =
+        malloc((f->cache_stride_total ? f->cache_stride_total : 1) * n * sizeof(double));
     f->work = malloc((f->work_stride_max ? f->work_stride_max : 1) * n * sizeof(double));
-    if (!f->h || !f->tmp || !f->ga || !f->gb || !f->ld || !f->wts || !f->cache || !f->work) {
+    if (!f->h || !f->tmp || !f->ga || !f->gb || !f->ld || !f->wts || !f->cache ||
+        !f->work) {
         free_workspaces(f);
         return fo_error_set(err, FO_ENOMEM, "n", "out of memory for a batch of %zu", n);
     }
@@ -53,8 +53,7 @@ static enum fo_status ensure_capacity(struct fo_flow *f, size_t n, struct fo_err
     return FO_OK;
 }
 
-static void make_permutations(struct fo_flow *f)
-{
+static void make_permutations(struct fo_flow *f) {
     struct fo_rng rng;
     fo_rng_seed(&rng, f->cfg.seed ^ 0x5045524d55544531ULL); /* "PERMUTE1" */
     for (size_t l = 0; l + 1 < f->L; l++) {
@@ -71,8 +70,7 @@ static void make_permutations(struct fo_flow *f)
     }
 }
 
-static void copy_bounds(struct fo_flow *f, const struct fo_flow_config *cfg)
-{
+static void copy_bounds(struct fo_flow *f, const struct fo_flow_config *cfg) {
     for (size_t d = 0; d < f->D; d++) {
         f->lo[d] = cfg->lo ? cfg->lo[d] : -INFINITY;
         f->hi[d] = cfg->hi ? cfg->hi[d] : INFINITY;
@@ -82,8 +80,7 @@ static void copy_bounds(struct fo_flow *f, const struct fo_flow_config *cfg)
     f->cfg.hi = f->hi;
 }
 
-static uint64_t compute_layout_hash(const struct fo_flow *f)
-{
+static uint64_t compute_layout_hash(const struct fo_flow *f) {
     uint64_t h = FO__FNV_OFFSET;
     uint64_t words[8] = {f->D, f->L, f->cfg.n_hidden, f->cfg.bins, f->n_params, 0, 0, 0};
     memcpy(&words[5], &f->cfg.bound, sizeof(double));
@@ -106,8 +103,7 @@ static uint64_t compute_layout_hash(const struct fo_flow *f)
 
 /* Allocate layers, permutations, bounds and parameters; f is zeroed. */
 static enum fo_status build(struct fo_flow *f, const struct fo_flow_config *cfg,
-                            struct fo_error *err)
-{
+                            struct fo_error *err) {
     f->cfg = *cfg;
     f->D = cfg->dim;
     f->L = cfg->n_layers;
@@ -138,14 +134,14 @@ static enum fo_status build(struct fo_flow *f, const struct fo_flow_config *cfg,
     struct fo_rng rng;
     fo_rng_seed(&rng, cfg->seed);
     for (size_t l = 0; l < f->L; l++)
-        f->layers[l].ops->init_params(&f->layers[l], f->params + f->layers[l].param_off, &rng);
+        f->layers[l].ops->init_params(&f->layers[l], f->params + f->layers[l].param_off,
+                                      &rng);
     f->layout_hash = compute_layout_hash(f);
     return FO_OK;
 }
 
 enum fo_status fo_flow_create(const struct fo_flow_config *cfg, struct fo_flow **out,
-                              struct fo_error *err)
-{
+                              struct fo_error *err) {
     *out = NULL;
     enum fo_status st = fo__flow_config_check(cfg, err);
     if (st != FO_OK)
@@ -162,8 +158,7 @@ enum fo_status fo_flow_create(const struct fo_flow_config *cfg, struct fo_flow *
     return FO_OK;
 }
 
-void fo_flow_destroy(struct fo_flow *f)
-{
+void fo_flow_destroy(struct fo_flow *f) {
     if (!f)
         return;
     for (size_t l = 0; l < f->L; l++)
@@ -177,42 +172,35 @@ void fo_flow_destroy(struct fo_flow *f)
     free(f);
 }
 
-size_t fo_flow_dim(const struct fo_flow *f)
-{
+size_t fo_flow_dim(const struct fo_flow *f) {
     return f->D;
 }
 
-size_t fo_flow_n_params(const struct fo_flow *f)
-{
+size_t fo_flow_n_params(const struct fo_flow *f) {
     return f->n_params;
 }
 
-double *fo_flow_params(struct fo_flow *f)
-{
+double *fo_flow_params(struct fo_flow *f) {
     return f->params;
 }
 
-const double *fo_flow_params_const(const struct fo_flow *f)
-{
+const double *fo_flow_params_const(const struct fo_flow *f) {
     return f->params;
 }
 
-uint64_t fo_flow_layout_hash(const struct fo_flow *f)
-{
+uint64_t fo_flow_layout_hash(const struct fo_flow *f) {
     return f->layout_hash;
 }
 
 /* Offset of layer l's cache for a batch of n. */
-static double *layer_cache(struct fo_flow *f, size_t l, size_t n)
-{
+static double *layer_cache(struct fo_flow *f, size_t l, size_t n) {
     size_t off = 0;
     for (size_t k = 0; k < l; k++)
         off += f->layers[k].cache_stride;
     return f->cache + off * n;
 }
 
-static double *hbuf(struct fo_flow *f, size_t l, size_t n)
-{
+static double *hbuf(struct fo_flow *f, size_t l, size_t n) {
     return f->h + l * n * f->D;
 }
 
@@ -220,8 +208,7 @@ static double *hbuf(struct fo_flow *f, size_t l, size_t n)
  * The density pass x -> z, keeping every layer's input and cache for the
  * backward pass. log_p (n) may be NULL. Capacity must already hold n.
  */
-static void density_pass(struct fo_flow *f, size_t n, const double *x, double *log_p)
-{
+static void density_pass(struct fo_flow *f, size_t n, const double *x, double *log_p) {
     const size_t D = f->D;
     memset(f->ld, 0, n * sizeof *f->ld);
     fo_bounds_to_y(f->lo, f->hi, f->bounded, D, n, x, hbuf(f, 0, n), f->ld);
@@ -250,8 +237,7 @@ static void density_pass(struct fo_flow *f, size_t n, const double *x, double *l
 }
 
 static enum fo_status check_x(const struct fo_flow *f, size_t n, const double *x,
-                              struct fo_error *err)
-{
+                              struct fo_error *err) {
     for (size_t i = 0; i < n * f->D; i++)
         if (isnan(x[i]))
             return fo_error_set(err, FO_ERANGE, "x", "x[%zu][%zu] is NaN", i / f->D,
@@ -259,9 +245,8 @@ static enum fo_status check_x(const struct fo_flow *f, size_t n, const double *x
     return FO_OK;
 }
 
-enum fo_status fo_flow_log_prob(struct fo_flow *f, size_t n, const double *x, double *log_p,
-                                struct fo_error *err)
-{
+enum fo_status fo_flow_log_prob(struct fo_flow *f, size_t n, const double *x,
+                                double *log_p, struct fo_error *err) {
     enum fo_status st = check_x(f, n, x, err);
     if (st == FO_OK)
         st = ensure_capacity(f, n, err);
@@ -273,8 +258,7 @@ enum fo_status fo_flow_log_prob(struct fo_flow *f, size_t n, const double *x, do
 
 /* Backward through the stack after density_pass: d_params +=, d_x = . */
 static void backward_pass(struct fo_flow *f, size_t n, const double *x, const double *w,
-                          double *d_params, double *d_x)
-{
+                          double *d_params, double *d_x) {
     const size_t D = f->D;
     const double *z = hbuf(f, f->L, n);
     double *g = f->ga, *next = f->gb;
@@ -295,7 +279,8 @@ static void backward_pass(struct fo_flow *f, size_t n, const double *x, const do
             d_v = f->tmp;
         }
         ly->ops->backward(ly, f->params + ly->param_off, d_params + ly->param_off, n,
-                          hbuf(f, l, n), layer_cache(f, l, n), d_v, f->wts, next, f->work);
+                          hbuf(f, l, n), layer_cache(f, l, n), d_v, f->wts, next,
+                          f->work);
         double *t = g;
         g = next;
         next = t;
@@ -306,8 +291,7 @@ static void backward_pass(struct fo_flow *f, size_t n, const double *x, const do
 
 enum fo_status fo_flow_log_prob_grad(struct fo_flow *f, size_t n, const double *x,
                                      const double *w, double *log_p, double *d_params,
-                                     double *d_x, struct fo_error *err)
-{
+                                     double *d_x, struct fo_error *err) {
     enum fo_status st = check_x(f, n, x, err);
     if (st == FO_OK)
         st = ensure_capacity(f, n, err);
@@ -332,9 +316,8 @@ enum fo_status fo_flow_log_prob_grad(struct fo_flow *f, size_t n, const double *
     return FO_OK;
 }
 
-enum fo_status fo_flow_sample_from(struct fo_flow *f, size_t n, const double *z, double *x,
-                                   double *log_p, struct fo_error *err)
-{
+enum fo_status fo_flow_sample_from(struct fo_flow *f, size_t n, const double *z,
+                                   double *x, double *log_p, struct fo_error *err) {
     const size_t D = f->D;
     for (size_t i = 0; i < n * D; i++)
         if (!isfinite(z[i]))
@@ -369,8 +352,7 @@ enum fo_status fo_flow_sample_from(struct fo_flow *f, size_t n, const double *z,
 }
 
 enum fo_status fo_flow_sample(struct fo_flow *f, struct fo_rng *rng, size_t n, double *x,
-                              double *log_p, double *z, struct fo_error *err)
-{
+                              double *log_p, double *z, struct fo_error *err) {
     enum fo_status st = ensure_capacity(f, n, err);
     if (st != FO_OK)
         return st;

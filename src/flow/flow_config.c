@@ -9,13 +9,11 @@ static const char *const kind_names[] = {"spline-ar", "spline-coupling", "affine
                                          "gaussian", "gaussian-full"};
 #define N_KINDS (sizeof kind_names / sizeof kind_names[0])
 
-const char *fo_layer_kind_name(enum fo_layer_kind kind)
-{
+const char *fo_layer_kind_name(enum fo_layer_kind kind) {
     return (size_t)kind < N_KINDS ? kind_names[kind] : "unknown";
 }
 
-int fo_layer_kind_parse(const char *name, enum fo_layer_kind *out)
-{
+int fo_layer_kind_parse(const char *name, enum fo_layer_kind *out) {
     for (size_t k = 0; k < N_KINDS; k++) {
         if (name && strcmp(name, kind_names[k]) == 0) {
             *out = (enum fo_layer_kind)k;
@@ -25,9 +23,8 @@ int fo_layer_kind_parse(const char *name, enum fo_layer_kind *out)
     return -1;
 }
 
-void fo_flow_config_default(struct fo_flow_config *cfg, size_t dim, enum fo_layer_kind kind,
-                            size_t n_layers)
-{
+void fo_flow_config_default(struct fo_flow_config *cfg, size_t dim,
+                            enum fo_layer_kind kind, size_t n_layers) {
     memset(cfg, 0, sizeof *cfg);
     cfg->dim = dim;
     cfg->n_layers = n_layers;
@@ -42,18 +39,17 @@ void fo_flow_config_default(struct fo_flow_config *cfg, size_t dim, enum fo_laye
     cfg->seed = 1;
 }
 
-static int is_conditioned(enum fo_layer_kind k)
-{
-    return k == FO_LAYER_SPLINE_AR || k == FO_LAYER_SPLINE_COUPLING || k == FO_LAYER_AFFINE_AR;
+static int is_conditioned(enum fo_layer_kind k) {
+    return k == FO_LAYER_SPLINE_AR || k == FO_LAYER_SPLINE_COUPLING ||
+           k == FO_LAYER_AFFINE_AR;
 }
 
-static int is_spline(enum fo_layer_kind k)
-{
+static int is_spline(enum fo_layer_kind k) {
     return k == FO_LAYER_SPLINE_AR || k == FO_LAYER_SPLINE_COUPLING;
 }
 
-static enum fo_status check_bounds(const struct fo_flow_config *cfg, struct fo_error *err)
-{
+static enum fo_status check_bounds(const struct fo_flow_config *cfg,
+                                   struct fo_error *err) {
     if (!cfg->lo != !cfg->hi)
         return fo_error_set(err, FO_EINVAL, "bounds", "give both lo and hi, or neither");
     if (!cfg->lo)
@@ -71,13 +67,13 @@ static enum fo_status check_bounds(const struct fo_flow_config *cfg, struct fo_e
     return FO_OK;
 }
 
-static enum fo_status check_layers(const struct fo_flow_config *cfg, struct fo_error *err)
-{
+static enum fo_status check_layers(const struct fo_flow_config *cfg,
+                                   struct fo_error *err) {
     int any_cond = 0, any_spline = 0;
     for (size_t l = 0; l < cfg->n_layers; l++) {
         if ((size_t)cfg->kinds[l] >= N_KINDS)
-            return fo_error_set(err, FO_EINVAL, "flow.layers", "layer %zu has unknown kind %d",
-                                l, (int)cfg->kinds[l]);
+            return fo_error_set(err, FO_EINVAL, "flow.layers",
+                                "layer %zu has unknown kind %d", l, (int)cfg->kinds[l]);
         any_cond |= is_conditioned(cfg->kinds[l]);
         any_spline |= is_spline(cfg->kinds[l]);
     }
@@ -88,31 +84,35 @@ static enum fo_status check_layers(const struct fo_flow_config *cfg, struct fo_e
         for (size_t i = 0; i < cfg->n_hidden; i++)
             if (cfg->hidden[i] < 1 || cfg->hidden[i] > FO_FLOW_MAX_HIDDEN)
                 return fo_error_set(err, FO_ERANGE, "flow.hidden",
-                                    "hidden sizes must be 1..%d, got %zu", FO_FLOW_MAX_HIDDEN,
-                                    cfg->hidden[i]);
+                                    "hidden sizes must be 1..%d, got %zu",
+                                    FO_FLOW_MAX_HIDDEN, cfg->hidden[i]);
     }
     if (any_spline) {
         if (cfg->bins < 2 || cfg->bins > FO_FLOW_MAX_BINS)
-            return fo_error_set(err, FO_ERANGE, "flow.bins", "bins must be 2..%d, got %zu",
-                                FO_FLOW_MAX_BINS, cfg->bins);
+            return fo_error_set(err, FO_ERANGE, "flow.bins",
+                                "bins must be 2..%d, got %zu", FO_FLOW_MAX_BINS,
+                                cfg->bins);
         if (!(cfg->bound > 0.0 && cfg->bound <= 1e6))
-            return fo_error_set(err, FO_ERANGE, "flow.bound", "bound must be in (0, 1e6]");
+            return fo_error_set(err, FO_ERANGE, "flow.bound",
+                                "bound must be in (0, 1e6]");
     }
     return FO_OK;
 }
 
-enum fo_status fo__flow_config_check(const struct fo_flow_config *cfg, struct fo_error *err)
-{
+enum fo_status fo__flow_config_check(const struct fo_flow_config *cfg,
+                                     struct fo_error *err) {
     if (!cfg)
         return fo_error_set(err, FO_EINVAL, "flow", "no configuration");
     if (cfg->dim < 1 || cfg->dim > FO_FLOW_MAX_DIM)
         return fo_error_set(err, FO_ERANGE, "dim", "dim must be 1..%d, got %zu",
                             FO_FLOW_MAX_DIM, cfg->dim);
     if (cfg->n_layers < 1 || cfg->n_layers > FO_FLOW_MAX_LAYERS)
-        return fo_error_set(err, FO_ERANGE, "flow.layers", "layers must be 1..%d, got %zu",
-                            FO_FLOW_MAX_LAYERS, cfg->n_layers);
+        return fo_error_set(err, FO_ERANGE, "flow.layers",
+                            "layers must be 1..%d, got %zu", FO_FLOW_MAX_LAYERS,
+                            cfg->n_layers);
     if (cfg->perm != FO_PERM_REVERSE && cfg->perm != FO_PERM_RANDOM)
-        return fo_error_set(err, FO_EINVAL, "flow.permutation", "unknown permutation kind");
+        return fo_error_set(err, FO_EINVAL, "flow.permutation",
+                            "unknown permutation kind");
     enum fo_status st = check_layers(cfg, err);
     return st != FO_OK ? st : check_bounds(cfg, err);
 }

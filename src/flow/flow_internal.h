@@ -9,10 +9,10 @@ struct fo_flow {
     size_t D, L;
     struct fo_flow_config cfg; /* lo/hi point at the copies below */
     struct fo_layer layers[FO_FLOW_MAX_LAYERS];
-    size_t *perm;              /* ((L-1), D): h_{l+1}[i] = v_l[perm[l D + i]] */
-    double *lo, *hi;           /* (D) */
-    unsigned char *bounded;    /* (D) */
-    double *params;            /* (n_params) */
+    size_t *perm;           /* ((L-1), D): h_{l+1}[i] = v_l[perm[l D + i]] */
+    double *lo, *hi;        /* (D) */
+    unsigned char *bounded; /* (D) */
+    double *params;         /* (n_params) */
     size_t n_params;
     uint64_t layout_hash;
 
@@ -30,6 +30,7 @@ struct fo_flow {
 };
 
 /* Validate cfg completely; FO_OK means fo_flow_create can build it. */
-enum fo_status fo__flow_config_check(const struct fo_flow_config *cfg, struct fo_error *err);
+enum fo_status fo__flow_config_check(const struct fo_flow_config *cfg,
+                                     struct fo_error *err);
 
 #endif

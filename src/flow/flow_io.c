@@ -13,15 +13,15 @@
 #define PARAMS_VERSION 1u
 #define HEADER_BYTES (4 + 4 + 8 + 8)
 
-enum fo_status fo_flow_params_save(const struct fo_flow *f, unsigned char *buf, size_t cap,
-                                   size_t *len, struct fo_error *err)
-{
+enum fo_status fo_flow_params_save(const struct fo_flow *f, unsigned char *buf,
+                                   size_t cap, size_t *len, struct fo_error *err) {
     size_t need = HEADER_BYTES + 8 * f->n_params + 4;
     *len = need;
     if (!buf)
         return FO_OK;
     if (cap < need)
-        return fo_error_set(err, FO_ETOOBIG, "buffer", "need %zu bytes, have %zu", need, cap);
+        return fo_error_set(err, FO_ETOOBIG, "buffer", "need %zu bytes, have %zu", need,
+                            cap);
     memcpy(buf, PARAMS_MAGIC, 4);
     fo__put_u32(buf + 4, PARAMS_VERSION);
     fo__put_u64(buf + 8, f->layout_hash);
@@ -32,9 +32,8 @@ enum fo_status fo_flow_params_save(const struct fo_flow *f, unsigned char *buf, 
     return FO_OK;
 }
 
-enum fo_status fo_flow_params_load(struct fo_flow *f, const unsigned char *buf, size_t len,
-                                   struct fo_error *err)
-{
+enum fo_status fo_flow_params_load(struct fo_flow *f, const unsigned char *buf,
+                                   size_t len, struct fo_error *err) {
     if (len < HEADER_BYTES + 4 || memcmp(buf, PARAMS_MAGIC, 4) != 0)
         return fo_error_set(err, FO_ECORRUPT, "params", "not a flowopt parameter blob");
     if (fo__get_u32(buf + 4) != PARAMS_VERSION)
@@ -48,7 +47,8 @@ enum fo_status fo_flow_params_load(struct fo_flow *f, const unsigned char *buf, 
                             "parameters belong to a differently shaped flow");
     for (size_t i = 0; i < f->n_params; i++)
         if (!isfinite(fo__get_f64(buf + HEADER_BYTES + 8 * i)))
-            return fo_error_set(err, FO_ECORRUPT, "params", "parameter %zu is not finite", i);
+            return fo_error_set(err, FO_ECORRUPT, "params", "parameter %zu is not finite",
+                                i);
     for (size_t i = 0; i < f->n_params; i++)
         f->params[i] = fo__get_f64(buf + HEADER_BYTES + 8 * i);
     return FO_OK;

@@ -20,8 +20,8 @@
 #define FO_GAUSSIAN_LOG_SCALE_MAX 40.0
 
 static void diag_forward(const struct fo_layer *l, const double *params, size_t n,
-                         const double *u, double *v, double *ld, double *cache, double *work)
-{
+                         const double *u, double *v, double *ld, double *cache,
+                         double *work) {
     (void)cache;
     (void)work;
     const size_t D = l->dim;
@@ -36,8 +36,7 @@ static void diag_forward(const struct fo_layer *l, const double *params, size_t 
 }
 
 static void diag_inverse(const struct fo_layer *l, const double *params, size_t n,
-                         const double *v, double *u, double *work)
-{
+                         const double *v, double *u, double *work) {
     (void)work;
     const size_t D = l->dim;
     const double *mu = params, *a = params + D;
@@ -48,10 +47,10 @@ static void diag_inverse(const struct fo_layer *l, const double *params, size_t 
                 mu[d];
 }
 
-static void diag_backward(const struct fo_layer *l, const double *params, double *d_params,
-                          size_t n, const double *u, const double *cache, const double *d_v,
-                          const double *g_ld, double *d_u, double *work)
-{
+static void diag_backward(const struct fo_layer *l, const double *params,
+                          double *d_params, size_t n, const double *u,
+                          const double *cache, const double *d_v, const double *g_ld,
+                          double *d_u, double *work) {
     (void)cache;
     (void)work;
     const size_t D = l->dim;
@@ -71,29 +70,26 @@ static void diag_backward(const struct fo_layer *l, const double *params, double
     }
 }
 
-static void zero_params(const struct fo_layer *l, double *params, struct fo_rng *rng)
-{
+static void zero_params(const struct fo_layer *l, double *params, struct fo_rng *rng) {
     (void)rng;
     memset(params, 0, l->n_params * sizeof *params);
 }
 
-const struct fo_layer_ops fo__gaussian_diag_ops = {diag_forward, diag_inverse, diag_backward,
-                                                   zero_params};
+const struct fo_layer_ops fo__gaussian_diag_ops = {diag_forward, diag_inverse,
+                                                   diag_backward, zero_params};
 
 /* Offset of L_ij (j <= i) after the D means. */
-static size_t tri(size_t D, size_t i, size_t j)
-{
+static size_t tri(size_t D, size_t i, size_t j) {
     return D + i * (i + 1) / 2 + j;
 }
 
-static double diag_entry(const double *params, size_t D, size_t i, double *th)
-{
+static double diag_entry(const double *params, size_t D, size_t i, double *th) {
     return exp(fo__softclip(params[tri(D, i, i)], FO_GAUSSIAN_LOG_SCALE_MAX, th));
 }
 
 static void full_forward(const struct fo_layer *l, const double *params, size_t n,
-                         const double *u, double *v, double *ld, double *cache, double *work)
-{
+                         const double *u, double *v, double *ld, double *cache,
+                         double *work) {
     (void)cache;
     (void)work;
     const size_t D = l->dim;
@@ -114,8 +110,7 @@ static void full_forward(const struct fo_layer *l, const double *params, size_t 
 }
 
 static void full_inverse(const struct fo_layer *l, const double *params, size_t n,
-                         const double *v, double *u, double *work)
-{
+                         const double *v, double *u, double *work) {
     (void)work;
     const size_t D = l->dim;
     for (size_t i = 0; i < n; i++) {
@@ -135,10 +130,10 @@ static void full_inverse(const struct fo_layer *l, const double *params, size_t 
  * d_u = g_r, d_mu = -g_r, d_L = -g_r v^T (lower triangle), and the
  * diagonal's log-scale also carries the -sum log L_ii term.
  */
-static void full_backward(const struct fo_layer *l, const double *params, double *d_params,
-                          size_t n, const double *u, const double *cache, const double *d_v,
-                          const double *g_ld, double *d_u, double *work)
-{
+static void full_backward(const struct fo_layer *l, const double *params,
+                          double *d_params, size_t n, const double *u,
+                          const double *cache, const double *d_v, const double *g_ld,
+                          double *d_u, double *work) {
     (void)cache;
     const size_t D = l->dim;
     double *vv = work;
@@ -163,5 +158,5 @@ static void full_backward(const struct fo_layer *l, const double *params, double
     }
 }
 
-const struct fo_layer_ops fo__gaussian_full_ops = {full_forward, full_inverse, full_backward,
-                                                   zero_params};
+const struct fo_layer_ops fo__gaussian_full_ops = {full_forward, full_inverse,
+                                                   full_backward, zero_params};

@@ -5,8 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-static const struct fo_layer_ops *ops_for(enum fo_layer_kind kind)
-{
+static const struct fo_layer_ops *ops_for(enum fo_layer_kind kind) {
     switch (kind) {
     case FO_LAYER_SPLINE_AR: return &fo__spline_ar_ops;
     case FO_LAYER_SPLINE_COUPLING: return &fo__spline_coupling_ops;
@@ -18,9 +17,9 @@ static const struct fo_layer_ops *ops_for(enum fo_layer_kind kind)
 }
 
 /* Conditioned kinds: build the MADE or MLP and size cache and scratch. */
-static enum fo_status init_conditioned(struct fo_layer *l, const struct fo_flow_config *cfg,
-                                       int autoregressive, struct fo_error *err)
-{
+static enum fo_status init_conditioned(struct fo_layer *l,
+                                       const struct fo_flow_config *cfg,
+                                       int autoregressive, struct fo_error *err) {
     size_t D = l->dim;
     size_t n_in = autoregressive ? D : l->split;
     size_t n_blocks = autoregressive ? D : D - l->split;
@@ -40,13 +39,13 @@ static enum fo_status init_conditioned(struct fo_layer *l, const struct fo_flow_
 }
 
 enum fo_status fo_layer_init(struct fo_layer *l, enum fo_layer_kind kind,
-                             const struct fo_flow_config *cfg, struct fo_error *err)
-{
+                             const struct fo_flow_config *cfg, struct fo_error *err) {
     memset(l, 0, sizeof *l);
     l->kind = kind;
     l->ops = ops_for(kind);
     if (!l->ops)
-        return fo_error_set(err, FO_EINVAL, "flow.layers", "unknown layer kind %d", (int)kind);
+        return fo_error_set(err, FO_EINVAL, "flow.layers", "unknown layer kind %d",
+                            (int)kind);
     l->dim = cfg->dim;
     l->bins = cfg->bins;
     l->bound = cfg->bound;
@@ -58,12 +57,8 @@ enum fo_status fo_layer_init(struct fo_layer *l, enum fo_layer_kind kind,
         l->split = cfg->dim / 2;
         l->per_dim = FO_RQS_PARAMS(cfg->bins);
         return init_conditioned(l, cfg, 0, err);
-    case FO_LAYER_AFFINE_AR:
-        l->per_dim = 2;
-        return init_conditioned(l, cfg, 1, err);
-    case FO_LAYER_GAUSSIAN_DIAG:
-        l->n_params = 2 * cfg->dim;
-        return FO_OK;
+    case FO_LAYER_AFFINE_AR: l->per_dim = 2; return init_conditioned(l, cfg, 1, err);
+    case FO_LAYER_GAUSSIAN_DIAG: l->n_params = 2 * cfg->dim; return FO_OK;
     case FO_LAYER_GAUSSIAN_FULL:
         l->n_params = cfg->dim + cfg->dim * (cfg->dim + 1) / 2;
         l->work_stride = cfg->dim;
@@ -72,7 +67,6 @@ enum fo_status fo_layer_init(struct fo_layer *l, enum fo_layer_kind kind,
     return FO_OK;
 }
 
-void fo_layer_free(struct fo_layer *l)
-{
+void fo_layer_free(struct fo_layer *l) {
     fo_made_free(&l->made);
 }

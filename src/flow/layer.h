@@ -20,10 +20,10 @@
 struct fo_layer;
 
 struct fo_layer_ops {
-    void (*forward)(const struct fo_layer *l, const double *params, size_t n, const double *u,
-                    double *v, double *ld, double *cache, double *work);
-    void (*inverse)(const struct fo_layer *l, const double *params, size_t n, const double *v,
-                    double *u, double *work);
+    void (*forward)(const struct fo_layer *l, const double *params, size_t n,
+                    const double *u, double *v, double *ld, double *cache, double *work);
+    void (*inverse)(const struct fo_layer *l, const double *params, size_t n,
+                    const double *v, double *u, double *work);
     void (*backward)(const struct fo_layer *l, const double *params, double *d_params,
                      size_t n, const double *u, const double *cache, const double *d_v,
                      const double *g_ld, double *d_u, double *work);
@@ -61,8 +61,7 @@ extern const struct fo_layer_ops fo__gaussian_diag_ops;
 extern const struct fo_layer_ops fo__gaussian_full_ops;
 
 /* Soft clip c tanh(a / c): smooth, exactly 0 at 0, bounded by c. */
-static inline double fo__softclip(double a, double c, double *t)
-{
+static inline double fo__softclip(double a, double c, double *t) {
     double th = tanh(a / c);
     if (t)
         *t = th;

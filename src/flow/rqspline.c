@@ -15,8 +15,7 @@
 
 #include <math.h>
 
-static void softmax(double *p, const double *a, size_t K, double scale)
-{
+static void softmax(double *p, const double *a, size_t K, double scale) {
     double mx = a[0] * scale;
     for (size_t k = 1; k < K; k++)
         if (a[k] * scale > mx)
@@ -30,13 +29,11 @@ static void softmax(double *p, const double *a, size_t K, double scale)
         p[k] /= sum;
 }
 
-static double deriv_clip(void)
-{
+static double deriv_clip(void) {
     return -log(FO_RQS_MIN_DERIV);
 }
 
-void fo_rqs_build(struct fo_rqs *s, const double *raw, size_t K, double B, double scale)
-{
+void fo_rqs_build(struct fo_rqs *s, const double *raw, size_t K, double B, double scale) {
     const double span = 2.0 * B * (1.0 - (double)K * FO_RQS_MIN_BIN);
     const double c = deriv_clip();
     s->K = K;
@@ -64,8 +61,7 @@ void fo_rqs_build(struct fo_rqs *s, const double *raw, size_t K, double B, doubl
 }
 
 /* Largest k in [0, K) with knots[k] <= v. */
-static size_t find_bin(const double *knots, size_t K, double v)
-{
+static size_t find_bin(const double *knots, size_t K, double v) {
     size_t lo = 0, hi = K; /* knots[lo] <= v < knots[hi] */
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
@@ -77,13 +73,11 @@ static size_t find_bin(const double *knots, size_t K, double v)
     return lo;
 }
 
-static int is_unit_slope(const struct fo_rqs *s, size_t k)
-{
+static int is_unit_slope(const struct fo_rqs *s, size_t k) {
     return s->h[k] == s->w[k] && s->d[k] == 1.0 && s->d[k + 1] == 1.0;
 }
 
-void fo_rqs_forward(const struct fo_rqs *s, double x, double *y, double *ld)
-{
+void fo_rqs_forward(const struct fo_rqs *s, double x, double *y, double *ld) {
     if (!(x >= -s->B && x <= s->B)) {
         *y = x;
         *ld = 0.0;
@@ -106,8 +100,7 @@ void fo_rqs_forward(const struct fo_rqs *s, double x, double *y, double *ld)
     *ld = 2.0 * log(sl) + log(T) - 2.0 * log(den);
 }
 
-double fo_rqs_inverse(const struct fo_rqs *s, double y)
-{
+double fo_rqs_inverse(const struct fo_rqs *s, double y) {
     if (!(y >= -s->B && y <= s->B))
         return y;
     size_t k = find_bin(s->yk, s->K, y);
@@ -127,8 +120,7 @@ double fo_rqs_inverse(const struct fo_rqs *s, double y)
 
 /* dL/d(raw logits) of a softmax-parameterised set of sizes, added to g_raw. */
 static void sizes_backward(const double *p, const double *g_size, size_t K, double B,
-                           double scale, double *g_raw)
-{
+                           double scale, double *g_raw) {
     const double span = 2.0 * B * (1.0 - (double)K * FO_RQS_MIN_BIN);
     double dot = 0.0;
     for (size_t j = 0; j < K; j++)
@@ -137,9 +129,8 @@ static void sizes_backward(const double *p, const double *g_size, size_t K, doub
         g_raw[i] += scale * span * p[i] * (g_size[i] - dot);
 }
 
-void fo_rqs_backward(const struct fo_rqs *s, double x, double g_y, double g_ld, double *g_x,
-                     double *g_raw)
-{
+void fo_rqs_backward(const struct fo_rqs *s, double x, double g_y, double g_ld,
+                     double *g_x, double *g_raw) {
     const size_t K = s->K;
     if (!(x >= -s->B && x <= s->B)) {
         *g_x = g_y;
@@ -162,8 +153,8 @@ void fo_rqs_backward(const struct fo_rqs *s, double x, double g_y, double g_ld, 
     double y_h = num / den;
     double y_dk = h * A * (den - num) / den2;
     double y_dk1 = -h * num * A / den2;
-    double l_xi = (2.0 * dk1 * xi + 2.0 * sl * dA - 2.0 * dk * (1.0 - xi)) / T -
-                  2.0 * q * dA / den;
+    double l_xi =
+        (2.0 * dk1 * xi + 2.0 * sl * dA - 2.0 * dk * (1.0 - xi)) / T - 2.0 * q * dA / den;
     double l_s = 2.0 / sl + 2.0 * A / T - 2.0 * (1.0 - 2.0 * A) / den;
     double l_dk = (1.0 - xi) * (1.0 - xi) / T - 2.0 * A / den;
     double l_dk1 = xi * xi / T - 2.0 * A / den;

@@ -25,17 +25,17 @@
 #define FO_RQS_MIN_DERIV 1e-3
 
 /* Raw parameters per transformed scalar. */
-#define FO_RQS_PARAMS(K) (3 * (K) - 1)
+#define FO_RQS_PARAMS(K) (3 * (K)-1)
 
 struct fo_rqs {
     size_t K;
     double B;
     double scale;
-    double pw[FO_RQS_MAX_BINS], ph[FO_RQS_MAX_BINS]; /* softmax probabilities */
-    double w[FO_RQS_MAX_BINS], h[FO_RQS_MAX_BINS];   /* bin widths, heights */
+    double pw[FO_RQS_MAX_BINS], ph[FO_RQS_MAX_BINS];         /* softmax probabilities */
+    double w[FO_RQS_MAX_BINS], h[FO_RQS_MAX_BINS];           /* bin widths, heights */
     double xk[FO_RQS_MAX_BINS + 1], yk[FO_RQS_MAX_BINS + 1]; /* knots */
-    double d[FO_RQS_MAX_BINS + 1];                   /* knot derivatives */
-    double th[FO_RQS_MAX_BINS + 1];                  /* tanh(a_d / c), for backward */
+    double d[FO_RQS_MAX_BINS + 1];                           /* knot derivatives */
+    double th[FO_RQS_MAX_BINS + 1]; /* tanh(a_d / c), for backward */
 };
 
 /* Build bins, knots and derivatives from 3K - 1 raw parameters. */
@@ -51,7 +51,7 @@ double fo_rqs_inverse(const struct fo_rqs *s, double y);
  * Given g_y = dL/dy and g_ld = dL/d(ld) at x: *g_x = dL/dx, and
  * g_raw[0 .. 3K-1) += dL/d(raw).
  */
-void fo_rqs_backward(const struct fo_rqs *s, double x, double g_y, double g_ld, double *g_x,
-                     double *g_raw);
+void fo_rqs_backward(const struct fo_rqs *s, double x, double g_y, double g_ld,
+                     double *g_x, double *g_raw);
 
 #endif

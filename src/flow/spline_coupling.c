@@ -12,15 +12,13 @@
 
 #include <string.h>
 
-static void gather_cond(double *cin, const double *u, size_t n, size_t D, size_t S)
-{
+static void gather_cond(double *cin, const double *u, size_t n, size_t D, size_t S) {
     for (size_t i = 0; i < n; i++)
         memcpy(cin + i * S, u + i * D, S * sizeof *cin);
 }
 
-static void forward(const struct fo_layer *l, const double *params, size_t n, const double *u,
-                    double *v, double *ld, double *cache, double *work)
-{
+static void forward(const struct fo_layer *l, const double *params, size_t n,
+                    const double *u, double *v, double *ld, double *cache, double *work) {
     (void)work;
     const size_t D = l->dim, S = l->split, O = l->made.n_out, P = l->per_dim;
     double *cin = cache, *acts = cin + n * S, *raw = acts + n * l->made.act_size;
@@ -38,9 +36,8 @@ static void forward(const struct fo_layer *l, const double *params, size_t n, co
     }
 }
 
-static void inverse(const struct fo_layer *l, const double *params, size_t n, const double *v,
-                    double *u, double *work)
-{
+static void inverse(const struct fo_layer *l, const double *params, size_t n,
+                    const double *v, double *u, double *work) {
     const size_t D = l->dim, S = l->split, O = l->made.n_out, P = l->per_dim;
     double *cin = work, *acts = cin + n * S, *raw = acts + n * l->made.act_size;
     gather_cond(cin, v, n, D, S);
@@ -57,8 +54,7 @@ static void inverse(const struct fo_layer *l, const double *params, size_t n, co
 
 static void backward(const struct fo_layer *l, const double *params, double *d_params,
                      size_t n, const double *u, const double *cache, const double *d_v,
-                     const double *g_ld, double *d_u, double *work)
-{
+                     const double *g_ld, double *d_u, double *work) {
     const size_t D = l->dim, S = l->split, O = l->made.n_out, P = l->per_dim;
     const double *cin = cache, *acts = cin + n * S, *raw = acts + n * l->made.act_size;
     double *d_raw = work, *d_cin = d_raw + n * O, *scratch = d_cin + n * S;
@@ -78,9 +74,9 @@ static void backward(const struct fo_layer *l, const double *params, double *d_p
             d_u[i * D + c] = d_v[i * D + c] + d_cin[i * S + c];
 }
 
-static void init_params(const struct fo_layer *l, double *params, struct fo_rng *rng)
-{
+static void init_params(const struct fo_layer *l, double *params, struct fo_rng *rng) {
     fo_made_init_params(&l->made, params, rng);
 }
 
-const struct fo_layer_ops fo__spline_coupling_ops = {forward, inverse, backward, init_params};
+const struct fo_layer_ops fo__spline_coupling_ops = {forward, inverse, backward,
+                                                     init_params};

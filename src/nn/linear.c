@@ -1,8 +1,7 @@
 /* linear.c - masked dense layer forward and backward; see linear.h. */
 #include "nn/linear.h"
 
-void fo_linear_layout(struct fo_linear *l)
-{
+void fo_linear_layout(struct fo_linear *l) {
     size_t off = 0;
     for (size_t c = 0; c < l->n_in; c++) {
         l->col_off[c] = off;
@@ -14,8 +13,7 @@ void fo_linear_layout(struct fo_linear *l)
 }
 
 void fo_linear_forward(double *out, const double *in, const double *params,
-                       const struct fo_linear *l, size_t n, size_t o_lo, size_t o_hi)
-{
+                       const struct fo_linear *l, size_t n, size_t o_lo, size_t o_hi) {
     const size_t I = l->n_in, O = l->n_out;
     const double *bias = params + l->bias_off;
     for (size_t s = 0; s < n; s++) {
@@ -42,8 +40,7 @@ void fo_linear_forward(double *out, const double *in, const double *params,
 
 void fo_linear_backward(double *d_in, double *d_params, const double *d_out,
                         const double *in, const double *params, const struct fo_linear *l,
-                        size_t n)
-{
+                        size_t n) {
     const size_t I = l->n_in, O = l->n_out;
     double *d_bias = d_params + l->bias_off;
     for (size_t s = 0; s < n; s++) {

@@ -6,14 +6,12 @@
 #include <string.h>
 
 /* Degree of hidden unit k in a layer of h units, for D inputs. */
-static size_t degree(size_t k, size_t h, size_t d)
-{
+static size_t degree(size_t k, size_t h, size_t d) {
     return d > 1 ? 1 + (k * (d - 1)) / h : 1;
 }
 
 /* First unit of a layer of h units whose degree is >= want (h if none). */
-static size_t first_with_degree(size_t want, size_t h, size_t d)
-{
+static size_t first_with_degree(size_t want, size_t h, size_t d) {
     size_t k = 0;
     while (k < h && degree(k, h, d) < want)
         k++;
@@ -21,8 +19,7 @@ static size_t first_with_degree(size_t want, size_t h, size_t d)
 }
 
 /* Fill start[] for linear layer l (0 = from the inputs). */
-static void fill_starts(struct fo_made *m, size_t l, int ar)
-{
+static void fill_starts(struct fo_made *m, size_t l, int ar) {
     struct fo_linear *lin = &m->lin[l];
     size_t D = m->n_in;
     for (size_t c = 0; c < lin->n_in; c++) {
@@ -40,10 +37,9 @@ static void fill_starts(struct fo_made *m, size_t l, int ar)
     }
 }
 
-enum fo_status fo_made_init(struct fo_made *m, size_t n_in, size_t n_blocks, size_t per_block,
-                            const size_t *hidden, size_t n_hidden, int autoregressive,
-                            struct fo_error *err)
-{
+enum fo_status fo_made_init(struct fo_made *m, size_t n_in, size_t n_blocks,
+                            size_t per_block, const size_t *hidden, size_t n_hidden,
+                            int autoregressive, struct fo_error *err) {
     memset(m, 0, sizeof *m);
     if (n_hidden > FO_MADE_MAX_HIDDEN)
         return fo_error_set(err, FO_ERANGE, "hidden", "at most %d hidden layers",
@@ -60,7 +56,8 @@ enum fo_status fo_made_init(struct fo_made *m, size_t n_in, size_t n_blocks, siz
         size_t in = l == 0 ? n_in : hidden[l - 1];
         if (l < n_hidden) {
             if (hidden[l] == 0)
-                return fo_error_set(err, FO_ERANGE, "hidden", "hidden sizes must be >= 1");
+                return fo_error_set(err, FO_ERANGE, "hidden",
+                                    "hidden sizes must be >= 1");
             m->hidden[l] = hidden[l];
             m->act_size += hidden[l];
             if (hidden[l] > m->max_hidden)
@@ -72,7 +69,8 @@ enum fo_status fo_made_init(struct fo_made *m, size_t n_in, size_t n_blocks, siz
     }
     m->index_mem = calloc(total_in ? total_in : 1, sizeof *m->index_mem);
     if (!m->index_mem)
-        return fo_error_set(err, FO_ENOMEM, NULL, "out of memory building the conditioner");
+        return fo_error_set(err, FO_ENOMEM, NULL,
+                            "out of memory building the conditioner");
     size_t *p = m->index_mem, off = 0;
     for (size_t l = 0; l <= n_hidden; l++) {
         struct fo_linear *lin = &m->lin[l];
@@ -88,23 +86,20 @@ enum fo_status fo_made_init(struct fo_made *m, size_t n_in, size_t n_blocks, siz
     return FO_OK;
 }
 
-void fo_made_free(struct fo_made *m)
-{
+void fo_made_free(struct fo_made *m) {
     free(m->index_mem);
     m->index_mem = NULL;
 }
 
 /* Unit o of lin is fed by the inputs whose start is <= o. */
-static double he_bound(const struct fo_linear *lin, size_t o)
-{
+static double he_bound(const struct fo_linear *lin, size_t o) {
     size_t fan_in = 0;
     for (size_t c = 0; c < lin->n_in; c++)
         fan_in += lin->start[c] <= o;
     return fan_in ? sqrt(6.0 / (double)fan_in) : 0.0;
 }
 
-void fo_made_init_params(const struct fo_made *m, double *params, struct fo_rng *rng)
-{
+void fo_made_init_params(const struct fo_made *m, double *params, struct fo_rng *rng) {
     memset(params, 0, m->n_params * sizeof *params);
     for (size_t l = 0; l < m->n_hidden; l++) {
         const struct fo_linear *lin = &m->lin[l];
@@ -121,8 +116,7 @@ void fo_made_init_params(const struct fo_made *m, double *params, struct fo_rng 
 }
 
 void fo_made_forward(double *out, double *acts, const double *in, const double *params,
-                     const struct fo_made *m, size_t n, size_t o_lo, size_t o_hi)
-{
+                     const struct fo_made *m, size_t n, size_t o_lo, size_t o_hi) {
     const double *x = in;
     double *a = acts;
     for (size_t l = 0; l < m->n_hidden; l++) {
@@ -137,10 +131,9 @@ void fo_made_forward(double *out, double *acts, const double *in, const double *
                       o_lo, o_hi);
 }
 
-void fo_made_backward(double *d_in, double *d_params, const double *d_out, const double *in,
-                      const double *acts, const double *params, const struct fo_made *m,
-                      size_t n, double *scratch)
-{
+void fo_made_backward(double *d_in, double *d_params, const double *d_out,
+                      const double *in, const double *acts, const double *params,
+                      const struct fo_made *m, size_t n, double *scratch) {
     double *d_a = scratch, *d_next = scratch + n * m->max_hidden;
     const double *g = d_out;
     size_t act_end = m->act_size * n;
@@ -154,7 +147,8 @@ void fo_made_backward(double *d_in, double *d_params, const double *d_out, const
             dx = d_a;
             memset(dx, 0, n * lin->n_in * sizeof *dx);
         }
-        fo_linear_backward(dx, d_params + m->lin_off[l], g, x, params + m->lin_off[l], lin, n);
+        fo_linear_backward(dx, d_params + m->lin_off[l], g, x, params + m->lin_off[l],
+                           lin, n);
         if (l > 0) {
             /* ReLU: the gradient passes where the activation was positive. */
             for (size_t i = 0; i < n * lin->n_in; i++)

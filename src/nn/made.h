@@ -23,27 +23,27 @@
 #define FO_MADE_MAX_HIDDEN 4
 
 struct fo_made {
-    size_t n_in;                                /* I */
-    size_t n_blocks;                            /* B */
-    size_t per_block;                           /* P */
-    size_t n_out;                               /* O = B * P */
-    size_t n_hidden;                            /* number of hidden layers */
-    size_t hidden[FO_MADE_MAX_HIDDEN];          /* H_l */
-    size_t max_hidden;                          /* max H_l (0 without hidden layers) */
-    size_t act_size;                            /* sum of H_l: activations per sample */
+    size_t n_in;                       /* I */
+    size_t n_blocks;                   /* B */
+    size_t per_block;                  /* P */
+    size_t n_out;                      /* O = B * P */
+    size_t n_hidden;                   /* number of hidden layers */
+    size_t hidden[FO_MADE_MAX_HIDDEN]; /* H_l */
+    size_t max_hidden;                 /* max H_l (0 without hidden layers) */
+    size_t act_size;                   /* sum of H_l: activations per sample */
     struct fo_linear lin[FO_MADE_MAX_HIDDEN + 1];
-    size_t lin_off[FO_MADE_MAX_HIDDEN + 1];     /* offset of each linear's parameters */
+    size_t lin_off[FO_MADE_MAX_HIDDEN + 1]; /* offset of each linear's parameters */
     size_t n_params;
-    size_t *index_mem;                          /* owns every start/col_off array */
+    size_t *index_mem; /* owns every start/col_off array */
 };
 
 /*
  * Build the masks and parameter layout. autoregressive requires
  * n_in == n_blocks. On error nothing is allocated.
  */
-enum fo_status fo_made_init(struct fo_made *m, size_t n_in, size_t n_blocks, size_t per_block,
-                            const size_t *hidden, size_t n_hidden, int autoregressive,
-                            struct fo_error *err);
+enum fo_status fo_made_init(struct fo_made *m, size_t n_in, size_t n_blocks,
+                            size_t per_block, const size_t *hidden, size_t n_hidden,
+                            int autoregressive, struct fo_error *err);
 void fo_made_free(struct fo_made *m);
 
 /* Hidden weights He-uniform over each unit's true fan-in, biases and the
@@ -58,8 +58,8 @@ void fo_made_forward(double *out, double *acts, const double *in, const double *
  * d_in (N, I) += (skipped when NULL), d_params += gradients for d_out (N, O).
  * scratch: 2 * N * max_hidden doubles.
  */
-void fo_made_backward(double *d_in, double *d_params, const double *d_out, const double *in,
-                      const double *acts, const double *params, const struct fo_made *m,
-                      size_t n, double *scratch);
+void fo_made_backward(double *d_in, double *d_params, const double *d_out,
+                      const double *in, const double *acts, const double *params,
+                      const struct fo_made *m, size_t n, double *scratch);
 
 #endif

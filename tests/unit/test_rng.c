@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int main(void)
-{
+int main(void) {
     struct fo_rng a, b;
     fo_rng_seed(&a, 42);
     fo_rng_seed(&b, 42);
