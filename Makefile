@@ -42,6 +42,7 @@ OPTFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 else
 OPTFLAGS := -O2 -g
+LIB_OPTFLAGS := -O3
 endif
 CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc -I$(O)/gen \
                $(CPPFLAGS)
@@ -89,6 +90,9 @@ $(O)/obj/gen/%.o: $(O)/gen/%.c
 $(O)/gen/migrations.c: $(MIGRATIONS) tools/embed_sql.sh
 	@mkdir -p $(@D)
 	sh tools/embed_sql.sh $@ $(MIGRATIONS)
+
+# The numeric core is the hot path: -O3 in release builds (still no fast-math).
+$(LIB_OBJ): CFLAGS_ALL += $(LIB_OPTFLAGS)
 
 $(LIBFLOWOPT): $(LIB_OBJ)
 	@mkdir -p $(@D)

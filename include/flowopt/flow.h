@@ -85,6 +85,8 @@ size_t fo_flow_n_params(const struct fo_flow *flow);
 /* The flat parameter buffer (borrowed; writable; n_params doubles). */
 double *fo_flow_params(struct fo_flow *flow);
 const double *fo_flow_params_const(const struct fo_flow *flow);
+/* Bytes the flow holds now: parameters, masks and workspaces. */
+size_t fo_flow_memory(const struct fo_flow *flow);
 /* A 64-bit fingerprint of the configuration and parameter layout. */
 uint64_t fo_flow_layout_hash(const struct fo_flow *flow);
 

@@ -188,6 +188,19 @@ const double *fo_flow_params_const(const struct fo_flow *f) {
     return f->params;
 }
 
+size_t fo_flow_memory(const struct fo_flow *f) {
+    size_t doubles =
+        f->n_params + 2 * f->D +
+        f->cap * ((f->L + 4) * f->D + 2 + f->cache_stride_total + f->work_stride_max);
+    size_t index = 0;
+    for (size_t l = 0; l < f->L; l++)
+        for (size_t k = 0; k <= f->layers[l].made.n_hidden && f->layers[l].made.index_mem;
+             k++)
+            index += 2 * f->layers[l].made.lin[k].n_in + 1;
+    return sizeof *f + doubles * sizeof(double) + (index + f->L * f->D) * sizeof(size_t) +
+           f->D;
+}
+
 uint64_t fo_flow_layout_hash(const struct fo_flow *f) {
     return f->layout_hash;
 }

@@ -18,8 +18,7 @@
 static const double centers[4][2] = {{0.0, 2.5}, {2.5, 0.0}, {0.0, -2.5}, {-2.5, 0.0}};
 static const double SD = 0.5;
 
-static void draw(double *x, size_t n, struct fo_rng *rng)
-{
+static void draw(double *x, size_t n, struct fo_rng *rng) {
     for (size_t i = 0; i < n; i++) {
         size_t k = (size_t)fo_rng_below(rng, 4);
         x[2 * i] = centers[k][0] + SD * fo_rng_normal(rng);
@@ -28,12 +27,12 @@ static void draw(double *x, size_t n, struct fo_rng *rng)
 }
 
 /* -log of the mixture density, by log-sum-exp over the components. */
-static double mixture_nll(const double *x)
-{
+static double mixture_nll(const double *x) {
     double terms[4], mx = -INFINITY;
     for (int k = 0; k < 4; k++) {
         double dx = x[0] - centers[k][0], dy = x[1] - centers[k][1];
-        terms[k] = log(0.25) - log(2 * M_PI * SD * SD) - (dx * dx + dy * dy) / (2 * SD * SD);
+        terms[k] =
+            log(0.25) - log(2 * M_PI * SD * SD) - (dx * dx + dy * dy) / (2 * SD * SD);
         mx = terms[k] > mx ? terms[k] : mx;
     }
     double s = 0.0;
@@ -42,8 +41,7 @@ static double mixture_nll(const double *x)
     return -(mx + log(s));
 }
 
-static double flow_nll(struct fo_flow *f, const double *x, size_t n)
-{
+static double flow_nll(struct fo_flow *f, const double *x, size_t n) {
     double lp[500], total = 0.0;
     for (size_t i = 0; i < n; i += 500) {
         fo_flow_log_prob(f, 500, x + 2 * i, lp, NULL);
@@ -53,8 +51,7 @@ static double flow_nll(struct fo_flow *f, const double *x, size_t n)
     return total / (double)n;
 }
 
-int main(void)
-{
+int main(void) {
     struct fo_rng rng;
     fo_rng_seed(&rng, 4);
     double *train = malloc(2 * N_TRAIN * sizeof(double));
@@ -107,8 +104,8 @@ int main(void)
     tap_ok(ok, "every training step succeeded");
     double nll = flow_nll(f, test, N_TEST);
     tap_diag("held-out NLL: flow %.4f, mixture %.4f (%zu parameters)", nll, ref, P);
-    tap_is_below(nll - ref, 0.05, "the flow is within 0.05 nats of the true mixture (%.4f)",
-                 nll - ref);
+    tap_is_below(nll - ref, 0.05,
+                 "the flow is within 0.05 nats of the true mixture (%.4f)", nll - ref);
     tap_ok(nll - ref > -0.05, "and not suspiciously better than the truth");
     free(order);
     free(xb);
