@@ -133,7 +133,7 @@ static void test_logdet(struct fo_layer *l, const char *name, struct fo_rng *rng
         layer_loss(&c);
         double jac[D][D], h = 1e-5;
         for (size_t j = 0; j < D; j++) {
-            double vp1[D], vm1[D], vp2[D], vm2[D];
+            double vp1[D] = {0}, vm1[D] = {0}, vp2[D] = {0}, vm2[D] = {0};
             double *outs[4] = {vp1, vm1, vp2, vm2};
             double steps[4] = {h, -h, 2 * h, -2 * h};
             for (int s = 0; s < 4; s++) {
