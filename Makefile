@@ -122,6 +122,9 @@ $(O)/bench/%: $(O)/obj/tests/bench/%.o $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT) $(PKG_LIBS) -lpthread -lm
 
+$(O)/flowopt-bench: $(O)/bench/flowopt_bench
+	cp $< $@
+
 tests: all $(TEST_BIN)
 
 # --- developer entry points ---------------------------------------------
@@ -140,8 +143,9 @@ run: deps
 	@mkdir -p var
 	exec ./$(BUILD)/flowoptd --listen 127.0.0.1:8080 --db var/flowopt.db
 
-bench: all $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do ./$$b || exit 1; done
+bench: all $(BENCH_BIN) $(O)/flowopt-bench
+	./$(O)/bench/bench_flow
+	./$(O)/flowopt-bench
 
 FORMAT_SRC = $(wildcard src/*/*.c src/*/*.h include/flowopt/*.h tests/*.c tests/*.h tests/*/*.c)
 lint: check-layers

@@ -30,6 +30,14 @@ void fo_adam_destroy(struct fo_adam *adam);
  */
 void fo_adam_step(struct fo_adam *adam, double *params, const double *grad, double lr);
 
+/*
+ * Update the moments with grad and write the step direction
+ * dir = mhat / (sqrt(vhat) + eps) without touching any parameters, so a
+ * caller can scale the step (a trust region halving it, say):
+ * params -= lr * dir is exactly fo_adam_step.
+ */
+void fo_adam_direction(struct fo_adam *adam, const double *grad, double *dir);
+
 /* Copy moments and step count from src (same n); for rollback. */
 void fo_adam_copy(struct fo_adam *dst, const struct fo_adam *src);
 

@@ -71,6 +71,10 @@ void fo_flow_config_default(struct fo_flow_config *cfg, size_t dim,
 const char *fo_layer_kind_name(enum fo_layer_kind kind);
 int fo_layer_kind_parse(const char *name, enum fo_layer_kind *out);
 
+/* Validate cfg completely without building anything. */
+enum fo_status fo_flow_config_check(const struct fo_flow_config *cfg,
+                                    struct fo_error *err);
+
 /*
  * Validate cfg and build the flow with freshly initialised parameters: a
  * new flow is exactly the base distribution pushed through the bounds map.
@@ -85,6 +89,17 @@ size_t fo_flow_n_params(const struct fo_flow *flow);
 /* The flat parameter buffer (borrowed; writable; n_params doubles). */
 double *fo_flow_params(struct fo_flow *flow);
 const double *fo_flow_params_const(const struct fo_flow *flow);
+/*
+ * A local change of coordinates for optimizers: theta = theta0 + P theta',
+ * chosen so a unit step of any coordinate moves the distribution by about
+ * the same KL whatever its current width (Gaussian layers step their shift
+ * in units of their factor, their factor relative to itself; network
+ * weights are left alone). transpose = 1 maps a gradient (P^T g),
+ * transpose = 0 maps a step back (P d); v has n_params entries. An optimizer
+ * stepping in these coordinates has a learning rate that follows the width.
+ */
+void fo_flow_precondition(const struct fo_flow *flow, double *v, int transpose);
+
 /* Bytes the flow holds now: parameters, masks and workspaces. */
 size_t fo_flow_memory(const struct fo_flow *flow);
 /* A 64-bit fingerprint of the configuration and parameter layout. */

@@ -71,4 +71,5 @@ static void init_params(const struct fo_layer *l, double *params, struct fo_rng 
     fo_made_init_params(&l->made, params, rng);
 }
 
-const struct fo_layer_ops fo__affine_ar_ops = {forward, inverse, backward, init_params};
+const struct fo_layer_ops fo__affine_ar_ops = {forward, inverse, backward, init_params,
+                                               NULL};

@@ -143,7 +143,7 @@ static enum fo_status build(struct fo_flow *f, const struct fo_flow_config *cfg,
 enum fo_status fo_flow_create(const struct fo_flow_config *cfg, struct fo_flow **out,
                               struct fo_error *err) {
     *out = NULL;
-    enum fo_status st = fo__flow_config_check(cfg, err);
+    enum fo_status st = fo_flow_config_check(cfg, err);
     if (st != FO_OK)
         return st;
     struct fo_flow *f = calloc(1, sizeof *f);
@@ -186,6 +186,15 @@ double *fo_flow_params(struct fo_flow *f) {
 
 const double *fo_flow_params_const(const struct fo_flow *f) {
     return f->params;
+}
+
+void fo_flow_precondition(const struct fo_flow *f, double *v, int transpose) {
+    for (size_t l = 0; l < f->L; l++) {
+        const struct fo_layer *ly = &f->layers[l];
+        if (ly->ops->precondition)
+            ly->ops->precondition(ly, f->params + ly->param_off, v + ly->param_off,
+                                  transpose);
+    }
 }
 
 size_t fo_flow_memory(const struct fo_flow *f) {

@@ -99,8 +99,8 @@ static enum fo_status check_layers(const struct fo_flow_config *cfg,
     return FO_OK;
 }
 
-enum fo_status fo__flow_config_check(const struct fo_flow_config *cfg,
-                                     struct fo_error *err) {
+enum fo_status fo_flow_config_check(const struct fo_flow_config *cfg,
+                                    struct fo_error *err) {
     if (!cfg)
         return fo_error_set(err, FO_EINVAL, "flow", "no configuration");
     if (cfg->dim < 1 || cfg->dim > FO_FLOW_MAX_DIM)

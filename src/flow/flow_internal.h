@@ -29,8 +29,4 @@ struct fo_flow {
     size_t cache_stride_total, work_stride_max;
 };
 
-/* Validate cfg completely; FO_OK means fo_flow_create can build it. */
-enum fo_status fo__flow_config_check(const struct fo_flow_config *cfg,
-                                     struct fo_error *err);
-
 #endif

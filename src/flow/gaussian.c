@@ -75,8 +75,21 @@ static void zero_params(const struct fo_layer *l, double *params, struct fo_rng 
     memset(params, 0, l->n_params * sizeof *params);
 }
 
-const struct fo_layer_ops fo__gaussian_diag_ops = {diag_forward, diag_inverse,
-                                                   diag_backward, zero_params};
+/*
+ * Diagonal: with sigma_d = exp(s_d), the shift is measured in sigma_d
+ * (mu = mu0 + sigma_d m, KL of a step = |dm|^2 / 2), the log-scale is
+ * already unitless. P is diagonal, so P^T = P.
+ */
+static void diag_precondition(const struct fo_layer *l, const double *params, double *v,
+                              int transpose) {
+    (void)transpose;
+    const size_t D = l->dim;
+    for (size_t d = 0; d < D; d++)
+        v[d] *= exp(fo__softclip(params[D + d], FO_GAUSSIAN_LOG_SCALE_MAX, NULL));
+}
+
+const struct fo_layer_ops fo__gaussian_diag_ops = {
+    diag_forward, diag_inverse, diag_backward, zero_params, diag_precondition};
 
 /* Offset of L_ij (j <= i) after the D means. */
 static size_t tri(size_t D, size_t i, size_t j) {
@@ -158,5 +171,63 @@ static void full_backward(const struct fo_layer *l, const double *params,
     }
 }
 
-const struct fo_layer_ops fo__gaussian_full_ops = {full_forward, full_inverse,
-                                                   full_backward, zero_params};
+/*
+ * Full: steps are taken relative to the current factor L,
+ *   mu = mu0 + L dm,   L = L0 + L0 dA   (dA lower triangular),
+ * so a step changes the distribution by KL ~ (|dm|^2 + |dA|_F^2 + ...) / 2
+ * at any width and correlation. The diagonal is stored as log-scales a_rr
+ * with L_rr = exp(c tanh(a_rr / c)), dL_rr / da_rr = J_r = L_rr (1 - th^2).
+ *   P^T g:  g_m = L^T g_mu,  g_A = lower(L^T G_L)  with G_L,rr = g_a,rr / J_r
+ *   P d:    d_mu = L d_m,    D_L = L d_A,  and d_a,rr = D_L,rr / J_r
+ * The work vector holds one row of L at a time.
+ */
+static void full_precondition(const struct fo_layer *l, const double *params, double *v,
+                              int transpose) {
+    const size_t D = l->dim;
+    double J[FO_FLOW_MAX_DIM];
+    for (size_t r = 0; r < D; r++) {
+        double th;
+        double Lrr = diag_entry(params, D, r, &th);
+        J[r] = Lrr * (1.0 - th * th);
+    }
+#define LV(r, c) ((r) == (c) ? diag_entry(params, D, r, NULL) : params[tri(D, r, c)])
+    double tmp[FO_FLOW_MAX_DIM];
+    /* the shift block: v_mu <- L^T v_mu (transpose) or L v_mu */
+    for (size_t r = 0; r < D; r++) {
+        double acc = 0.0;
+        if (transpose)
+            for (size_t k = r; k < D; k++)
+                acc += LV(k, r) * v[k];
+        else
+            for (size_t k = 0; k <= r; k++)
+                acc += LV(r, k) * v[k];
+        tmp[r] = acc;
+    }
+    memcpy(v, tmp, D * sizeof(double));
+    /* the factor block, column by column: (L^T G)_rc = sum_k L_kr G_kc over k >= r;
+     * (L dA)_rc = sum_k L_rk dA_kc over c <= k <= r */
+    if (transpose)
+        for (size_t r = 0; r < D; r++)
+            v[tri(D, r, r)] /= J[r];
+    for (size_t c = 0; c < D; c++) {
+        for (size_t r = c; r < D; r++) {
+            double acc = 0.0;
+            if (transpose)
+                for (size_t k = r; k < D; k++)
+                    acc += LV(k, r) * v[tri(D, k, c)];
+            else
+                for (size_t k = c; k <= r; k++)
+                    acc += LV(r, k) * v[tri(D, k, c)];
+            tmp[r] = acc;
+        }
+        for (size_t r = c; r < D; r++)
+            v[tri(D, r, c)] = tmp[r];
+    }
+    if (!transpose)
+        for (size_t r = 0; r < D; r++)
+            v[tri(D, r, r)] /= J[r];
+#undef LV
+}
+
+const struct fo_layer_ops fo__gaussian_full_ops = {
+    full_forward, full_inverse, full_backward, zero_params, full_precondition};

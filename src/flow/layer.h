@@ -28,6 +28,15 @@ struct fo_layer_ops {
                      size_t n, const double *u, const double *cache, const double *d_v,
                      const double *g_ld, double *d_u, double *work);
     void (*init_params)(const struct fo_layer *l, double *params, struct fo_rng *rng);
+    /*
+     * Optional (NULL: the identity). A local change of coordinates P in
+     * which a unit step of any parameter moves the distribution by about
+     * the same KL whatever its current width: theta = theta0 + P theta'.
+     * transpose = 1 maps a gradient into the new coordinates (P^T g),
+     * transpose = 0 maps a step back (P d). v has the layer's n_params.
+     */
+    void (*precondition)(const struct fo_layer *l, const double *params, double *v,
+                         int transpose);
 };
 
 struct fo_layer {

@@ -79,4 +79,4 @@ static void init_params(const struct fo_layer *l, double *params, struct fo_rng 
 }
 
 const struct fo_layer_ops fo__spline_coupling_ops = {forward, inverse, backward,
-                                                     init_params};
+                                                     init_params, NULL};

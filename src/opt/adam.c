@@ -46,6 +46,19 @@ void fo_adam_step(struct fo_adam *a, double *params, const double *grad, double 
     }
 }
 
+void fo_adam_direction(struct fo_adam *a, const double *grad, double *dir) {
+    a->t++;
+    const double b1 = a->beta1, b2 = a->beta2;
+    const double c1 = 1.0 - pow(b1, (double)a->t), c2 = 1.0 - pow(b2, (double)a->t);
+    const double scale = sqrt(c2) / c1, eps = a->eps * sqrt(c2);
+    double *restrict m = a->m, *restrict v = a->v;
+    for (size_t i = 0; i < a->n; i++) {
+        m[i] = b1 * m[i] + (1.0 - b1) * grad[i];
+        v[i] = b2 * v[i] + (1.0 - b2) * grad[i] * grad[i];
+        dir[i] = scale * m[i] / (sqrt(v[i]) + eps);
+    }
+}
+
 void fo_adam_copy(struct fo_adam *dst, const struct fo_adam *src) {
     memcpy(dst->m, src->m, src->n * sizeof *dst->m);
     memcpy(dst->v, src->v, src->n * sizeof *dst->v);

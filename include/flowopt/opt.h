@@ -1,0 +1,198 @@
+/*
+ * opt.h - stabilised REINFORCE for normalizing-flow search distributions,
+ * and an in-process ask/tell engine around it.
+ *
+ * One update (DESIGN.md, "The update"):
+ *   1. utilities from the told values (rank by default), plus an entropy
+ *      bonus beta (mean log p - log p_i) on the same samples;
+ *   2. g = sum_i w_i grad log p(x_i) over this generation and up to G
+ *      earlier ones, with PPO-clipped importance ratios p_W / p_behaviour;
+ *   3. global-norm clipping, then an Adam (or clamped SGD) step;
+ *   4. trust region: KL(p_old || p_new) by the k3 estimator on the samples;
+ *      the step is halved until it holds, and the learning rate follows the
+ *      accepted KL, so the step shrinks as the distribution narrows;
+ *   5. guards: NaN/inf, an unmeetable trust region or an entropy below the
+ *      floor roll back to the last good parameters and lower the rate.
+ * No I/O; deterministic given the seed.
+ */
+#ifndef FLOWOPT_OPT_H
+#define FLOWOPT_OPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <flowopt/flow.h>
+#include <flowopt/status.h>
+
+enum fo_direction { FO_MINIMIZE = 0, FO_MAXIMIZE = 1 };
+
+enum fo_utility {
+    FO_UTILITY_RANK = 0,          /* NES log-rank utilities, zero-sum */
+    FO_UTILITY_CENTERED_RANK = 1, /* rank / (n - 1) - 0.5 */
+    FO_UTILITY_ZSCORE = 2,        /* (f - mean) / sd */
+    FO_UTILITY_RAW = 3            /* f - mean (the motivating setup) */
+};
+
+enum fo_optimizer {
+    FO_OPTIMIZER_ADAM = 0,
+    FO_OPTIMIZER_SGD_CLAMP = 1 /* SGD with each gradient element clamped */
+};
+
+struct fo_opt_config {
+    enum fo_utility utility;
+    double entropy_coef; /* beta; 0 disables the bonus */
+    enum fo_optimizer optimizer;
+    double lr;                  /* initial learning rate */
+    double lr_min, lr_max;      /* the controller keeps lr within these */
+    double clip_norm;           /* global gradient norm cap; 0 disables */
+    double sgd_clamp;           /* per-element clamp for SGD */
+    int trust_region;           /* 1: enforce KL(p_old || p_new) <= kl_target */
+    double kl_target;           /* delta */
+    unsigned max_halvings;      /* step halvings before giving up */
+    double lr_grow, lr_shrink;  /* controller factors (> 1 and < 1) */
+    unsigned reuse_generations; /* G earlier generations reused */
+    double ppo_eps;             /* importance-ratio clip */
+    int mirrored;               /* draw base noise in pairs z, -z */
+    double entropy_floor;       /* per-dimension entropy floor (nats) */
+};
+
+struct fo_run_config {
+    struct fo_flow_config flow; /* dim and bounds live here */
+    struct fo_opt_config opt;
+    enum fo_direction direction;
+    size_t batch_size; /* samples per generation */
+    uint64_t seed;
+    uint64_t budget; /* evaluations; 0 = unlimited */
+    int has_target;
+    double target;     /* stop once best reaches it */
+    unsigned patience; /* generations without improvement; 0 = off */
+    double min_scale;  /* stop when every coordinate's spread falls below
+                          min_scale (relative to the box); 0 = off */
+};
+
+/* Fill cfg from a named preset ("default", "seed", "nes") for a problem of
+ * dimension dim. Returns -1 for an unknown name. Bounds stay unset. */
+int fo_run_preset(struct fo_run_config *cfg, const char *name, size_t dim);
+
+/* Names, for configs that arrive as text. Return -1 if unknown. */
+int fo_utility_parse(const char *name, enum fo_utility *out);
+const char *fo_utility_name(enum fo_utility u);
+
+/* Events of one update (bit flags). */
+enum fo_event {
+    FO_EVENT_ROLLBACK = 1 << 0,      /* parameters returned to the last good ones */
+    FO_EVENT_NONFINITE = 1 << 1,     /* NaN or inf met (and contained) */
+    FO_EVENT_TRUST_FAILED = 1 << 2,  /* no halving met the trust region */
+    FO_EVENT_ENTROPY_FLOOR = 1 << 3, /* entropy fell below the floor */
+    FO_EVENT_STEP_HALVED = 1 << 4,   /* the trust region halved the step */
+    FO_EVENT_LR_UP = 1 << 5,
+    FO_EVENT_LR_DOWN = 1 << 6,
+    FO_EVENT_CLIPPED = 1 << 7, /* the gradient norm was clipped */
+    FO_EVENT_FORCED = 1 << 8,  /* update forced before the batch was complete */
+    FO_EVENT_EMPTY = 1 << 9    /* nothing usable was told: no step */
+};
+
+/* Text for each set bit, comma-separated, into buf (always terminated). */
+void fo_event_names(unsigned events, char *buf, size_t cap);
+
+/* One history row per update. */
+struct fo_step_report {
+    uint64_t step;             /* 1, 2, ... */
+    uint64_t generation;       /* the generation that completed */
+    uint64_t evaluations;      /* told values so far */
+    size_t n;                  /* told values of that generation */
+    double mean, median, best; /* of those values (NaN when n = 0) */
+    double best_ever;
+    double entropy;   /* estimate of H(p) after the update */
+    double grad_norm; /* before clipping */
+    double kl;        /* accepted KL(p_old || p_new) */
+    double lr;        /* learning rate after the controller */
+    double ess;       /* effective sample size of the weights used */
+    size_t n_used;    /* samples the update used, reuse included */
+    unsigned events;
+};
+
+enum fo_stop {
+    FO_STOP_NONE = 0,
+    FO_STOP_BUDGET = 1,
+    FO_STOP_TARGET = 2,
+    FO_STOP_SCALE = 3,
+    FO_STOP_STALLED = 4
+};
+const char *fo_stop_name(enum fo_stop s);
+
+enum fo_sample_status { FO_SAMPLE_PENDING = 0, FO_SAMPLE_TOLD = 1, FO_SAMPLE_FAILED = 2 };
+
+struct fo_sample {
+    uint64_t id;         /* 1, 2, ... unique within the run */
+    uint64_t generation; /* parameter version it was drawn from */
+    double log_prob;     /* behaviour log-density at x */
+};
+
+struct fo_engine;
+
+/*
+ * Validate cfg and build a run. OUT: *out, released with fo_engine_destroy.
+ */
+enum fo_status fo_engine_create(const struct fo_run_config *cfg, struct fo_engine **out,
+                                struct fo_error *err);
+void fo_engine_destroy(struct fo_engine *e);
+
+/* The configuration in force (bounds point into the engine). */
+const struct fo_run_config *fo_engine_config(const struct fo_engine *e);
+size_t fo_engine_dim(const struct fo_engine *e);
+
+/*
+ * Draw n samples from the current distribution. OUT: samples (n) and x
+ * (n, D). Every sample stays pending until told.
+ */
+enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *samples,
+                             double *x, struct fo_error *err);
+
+/*
+ * Record a measured value (finite) for sample id. If it completes the
+ * current generation's batch, the update runs: *updated = 1 and report is
+ * filled (report may be NULL). Telling the same id again with the same
+ * value is a no-op (*duplicate = 1); with another value, FO_ECONFLICT and
+ * nothing changes. Unknown ids: FO_ENOTFOUND.
+ */
+enum fo_status fo_engine_tell(struct fo_engine *e, uint64_t id, double value,
+                              int *duplicate, int *updated, struct fo_step_report *report,
+                              struct fo_error *err);
+
+/* The evaluation of id failed: it is left out of the update. */
+enum fo_status fo_engine_tell_failed(struct fo_engine *e, uint64_t id, int *duplicate,
+                                     int *updated, struct fo_step_report *report,
+                                     struct fo_error *err);
+
+/* Force an update with what has been told of the current generation. */
+enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report,
+                              struct fo_error *err);
+
+struct fo_engine_counters {
+    uint64_t asked, told, failed, pending, updates, generation, rollbacks, nonfinite;
+};
+void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *out);
+
+/* Best told value so far. OUT: x (D) when non-NULL. Returns 0, or -1 when
+ * nothing has been told yet. */
+int fo_engine_best(const struct fo_engine *e, double *x, double *value, uint64_t *id,
+                   uint64_t *generation);
+
+enum fo_stop fo_engine_stop_reason(const struct fo_engine *e);
+double fo_engine_lr(const struct fo_engine *e);
+void fo_engine_set_lr(struct fo_engine *e, double lr);
+/* The flow (borrowed): for log_prob queries on the learned density. */
+struct fo_flow *fo_engine_flow(struct fo_engine *e);
+
+/*
+ * Whole state to bytes and back: configuration, parameters, optimizer
+ * moments, RNG, counters, best, the samples still in memory. A loaded
+ * engine continues exactly as the saved one would have.
+ * fo_engine_save with buf NULL reports the size in *len.
+ */
+enum fo_status fo_engine_save(const struct fo_engine *e, unsigned char *buf, size_t cap,
+                              size_t *len, struct fo_error *err);
+enum fo_status fo_engine_load(const unsigned char *buf, size_t len,
+                              struct fo_engine **out, struct fo_error *err);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * engine.c - ask/tell bookkeeping around the update: ids, generations,
+ * pending/told/failed samples, duplicates and conflicts, best-ever, the
+ * update trigger and the stopping rules. See opt.h.
+ */
+#include "opt/engine_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void fo_engine_destroy(struct fo_engine *e) {
+    if (!e)
+        return;
+    fo_flow_destroy(e->flow);
+    fo_adam_destroy(e->adam);
+    void *bufs[] = {e->lo,         e->hi,    e->recs,    e->xs,    e->best_x, e->mirror,
+                    e->u_x,        e->u_fit, e->u_lb,    e->u_lp,  e->u_lpn,  e->u_w,
+                    e->u_util,     e->u_q,   e->u_order, e->u_cur, e->grad,   e->dir,
+                    e->old_params, e->kl_z,  e->kl_x,    e->kl_lp, e->kl_lpn};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        free(bufs[i]);
+    free(e);
+}
+
+enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engine **out,
+                                struct fo_error *err) {
+    *out = NULL;
+    enum fo_status st = fo__run_config_check(cfg, err);
+    if (st != FO_OK)
+        return st;
+    struct fo_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating the run");
+    e->cfg = *cfg;
+    e->D = cfg->flow.dim;
+    e->lo = malloc(e->D * sizeof(double));
+    e->hi = malloc(e->D * sizeof(double));
+    e->best_x = calloc(e->D, sizeof(double));
+    e->mirror = calloc(e->D, sizeof(double));
+    if (!e->lo || !e->hi || !e->best_x || !e->mirror) {
+        fo_engine_destroy(e);
+        return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating the run");
+    }
+    for (size_t d = 0; d < e->D; d++) {
+        e->lo[d] = cfg->flow.lo ? cfg->flow.lo[d] : -INFINITY;
+        e->hi[d] = cfg->flow.hi ? cfg->flow.hi[d] : INFINITY;
+    }
+    e->cfg.flow.lo = e->lo;
+    e->cfg.flow.hi = e->hi;
+    st = fo_flow_create(&e->cfg.flow, &e->flow, err);
+    size_t P = st == FO_OK ? fo_flow_n_params(e->flow) : 0;
+    if (st == FO_OK)
+        st = fo_adam_create(P, &e->adam, err);
+    if (st == FO_OK) {
+        e->grad = malloc((P ? P : 1) * sizeof(double));
+        e->dir = malloc((P ? P : 1) * sizeof(double));
+        e->old_params = malloc((P ? P : 1) * sizeof(double));
+        e->kl_z = malloc(FO_KL_SAMPLES * e->D * sizeof(double));
+        e->kl_x = malloc(FO_KL_SAMPLES * e->D * sizeof(double));
+        e->kl_lp = malloc(FO_KL_SAMPLES * sizeof(double));
+        e->kl_lpn = malloc(FO_KL_SAMPLES * sizeof(double));
+        if (!e->grad || !e->dir || !e->old_params || !e->kl_z || !e->kl_x || !e->kl_lp ||
+            !e->kl_lpn)
+            st = fo_error_set(err, FO_ENOMEM, "run", "out of memory creating the run");
+    }
+    if (st != FO_OK) {
+        fo_engine_destroy(e);
+        return st;
+    }
+    fo_rng_seed(&e->rng, cfg->seed);
+    e->lr = cfg->opt.lr;
+    e->next_id = 1;
+    *out = e;
+    return FO_OK;
+}
+
+enum fo_status fo_engine_create(const struct fo_run_config *cfg, struct fo_engine **out,
+                                struct fo_error *err) {
+    return fo__engine_alloc(cfg, out, err);
+}
+
+enum fo_status fo__engine_reserve(struct fo_engine *e, size_t n, struct fo_error *err) {
+    if (n <= e->cap_recs)
+        return FO_OK;
+    size_t cap = e->cap_recs ? e->cap_recs : 64;
+    while (cap < n)
+        cap *= 2;
+    struct fo_rec *recs = realloc(e->recs, cap * sizeof *recs);
+    if (recs)
+        e->recs = recs;
+    double *xs = recs ? realloc(e->xs, cap * e->D * sizeof *xs) : NULL;
+    if (!recs || !xs)
+        return fo_error_set(err, FO_ENOMEM, "n", "out of memory for %zu samples", n);
+    e->xs = xs;
+    e->cap_recs = cap;
+    return FO_OK;
+}
+
+const struct fo_run_config *fo_engine_config(const struct fo_engine *e) {
+    return &e->cfg;
+}
+
+size_t fo_engine_dim(const struct fo_engine *e) {
+    return e->D;
+}
+
+/* Base noise for n samples: fresh normals, or mirrored pairs z, -z. */
+static void draw_noise(struct fo_engine *e, size_t n, double *z) {
+    const size_t D = e->D;
+    for (size_t i = 0; i < n; i++) {
+        double *zi = z + i * D;
+        if (e->cfg.opt.mirrored && e->has_mirror) {
+            for (size_t d = 0; d < D; d++)
+                zi[d] = -e->mirror[d];
+            e->has_mirror = 0;
+            continue;
+        }
+        for (size_t d = 0; d < D; d++)
+            zi[d] = fo_rng_normal(&e->rng);
+        if (e->cfg.opt.mirrored) {
+            memcpy(e->mirror, zi, D * sizeof(double));
+            e->has_mirror = 1;
+        }
+    }
+}
+
+enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *samples,
+                             double *x, struct fo_error *err) {
+    if (n < 1 || n > FO_FLOW_MAX_BATCH)
+        return fo_error_set(err, FO_ERANGE, "n", "n must be 1..%d, got %zu",
+                            FO_FLOW_MAX_BATCH, n);
+    enum fo_status st = fo__engine_reserve(e, e->n_recs + n, err);
+    if (st != FO_OK)
+        return st;
+    double *z = malloc(n * e->D * sizeof *z), *lp = malloc(n * sizeof *lp);
+    if (!z || !lp) {
+        free(z);
+        free(lp);
+        return fo_error_set(err, FO_ENOMEM, "n", "out of memory for %zu samples", n);
+    }
+    struct fo_rng saved = e->rng;
+    int had_mirror = e->has_mirror;
+    draw_noise(e, n, z);
+    st = fo_flow_sample_from(e->flow, n, z, x, lp, err);
+    free(z);
+    if (st != FO_OK) { /* leave the run as it was */
+        e->rng = saved;
+        e->has_mirror = had_mirror;
+        free(lp);
+        return st;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct fo_rec *r = &e->recs[e->n_recs];
+        r->id = e->next_id++;
+        r->generation = e->generation;
+        r->value = 0.0;
+        r->lb = lp[i];
+        r->status = FO_SAMPLE_PENDING;
+        memcpy(e->xs + e->n_recs * e->D, x + i * e->D, e->D * sizeof(double));
+        e->n_recs++;
+        samples[i].id = r->id;
+        samples[i].generation = r->generation;
+        samples[i].log_prob = lp[i];
+    }
+    e->asked += n;
+    free(lp);
+    return FO_OK;
+}
+
+/* Index of id among the records, or -1. Records are sorted by id. */
+static long find(const struct fo_engine *e, uint64_t id) {
+    size_t lo = 0, hi = e->n_recs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (e->recs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < e->n_recs && e->recs[lo].id == id ? (long)lo : -1;
+}
+
+static int better(const struct fo_engine *e, double a, double b) {
+    return e->cfg.direction == FO_MAXIMIZE ? a > b : a < b;
+}
+
+static void note_best(struct fo_engine *e, size_t i) {
+    const struct fo_rec *r = &e->recs[i];
+    if (e->has_best && !better(e, r->value, e->best_value))
+        return;
+    e->has_best = 1;
+    e->best_value = r->value;
+    e->best_id = r->id;
+    e->best_gen = r->generation;
+    memcpy(e->best_x, e->xs + i * e->D, e->D * sizeof(double));
+    e->last_improve_gen = e->generation;
+    if (e->cfg.has_target && !better(e, e->cfg.target, r->value) &&
+        e->stop == FO_STOP_NONE)
+        e->stop = FO_STOP_TARGET;
+}
+
+/* Shared by tell and tell_failed once the record is resolved. */
+static enum fo_status after_resolve(struct fo_engine *e, uint64_t generation,
+                                    int *updated, struct fo_step_report *report,
+                                    struct fo_error *err) {
+    struct fo_step_report local;
+    if (generation == e->generation)
+        e->resolved_in_gen++;
+    if (e->cfg.budget && e->told >= e->cfg.budget && e->stop == FO_STOP_NONE)
+        e->stop = FO_STOP_BUDGET;
+    if (e->resolved_in_gen < e->cfg.batch_size)
+        return FO_OK;
+    *updated = 1;
+    return fo__engine_update(e, 0, report ? report : &local, err);
+}
+
+static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, double value,
+                              int *duplicate, int *updated, struct fo_step_report *report,
+                              struct fo_error *err) {
+    int dup_local, upd_local;
+    duplicate = duplicate ? duplicate : &dup_local;
+    updated = updated ? updated : &upd_local;
+    *duplicate = *updated = 0;
+    if (!failed && !isfinite(value))
+        return fo_error_set(err, FO_ERANGE, "value",
+                            "value of sample %llu must be finite",
+                            (unsigned long long)id);
+    long i = find(e, id);
+    if (i < 0)
+        return fo_error_set(err, id > 0 && id < e->next_id ? FO_ESTATE : FO_ENOTFOUND,
+                            "id",
+                            id > 0 && id < e->next_id
+                                ? "sample %llu was resolved and has left the reuse window"
+                                : "no sample %llu in this run",
+                            (unsigned long long)id);
+    struct fo_rec *r = &e->recs[i];
+    if (r->status != FO_SAMPLE_PENDING) {
+        int same = failed ? r->status == FO_SAMPLE_FAILED
+                          : r->status == FO_SAMPLE_TOLD && r->value == value;
+        if (same) {
+            *duplicate = 1;
+            return FO_OK;
+        }
+        return fo_error_set(err, FO_ECONFLICT, "id",
+                            "sample %llu was already resolved with another result",
+                            (unsigned long long)id);
+    }
+    r->status = failed ? FO_SAMPLE_FAILED : FO_SAMPLE_TOLD;
+    r->value = failed ? 0.0 : value;
+    if (failed) {
+        e->failed++;
+    } else {
+        e->told++;
+        note_best(e, (size_t)i);
+    }
+    return after_resolve(e, r->generation, updated, report, err);
+}
+
+enum fo_status fo_engine_tell(struct fo_engine *e, uint64_t id, double value,
+                              int *duplicate, int *updated, struct fo_step_report *report,
+                              struct fo_error *err) {
+    return resolve(e, id, 0, value, duplicate, updated, report, err);
+}
+
+enum fo_status fo_engine_tell_failed(struct fo_engine *e, uint64_t id, int *duplicate,
+                                     int *updated, struct fo_step_report *report,
+                                     struct fo_error *err) {
+    return resolve(e, id, 1, 0.0, duplicate, updated, report, err);
+}
+
+enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report,
+                              struct fo_error *err) {
+    struct fo_step_report local;
+    return fo__engine_update(e, 1, report ? report : &local, err);
+}
+
+void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *out) {
+    out->asked = e->asked;
+    out->told = e->told;
+    out->failed = e->failed;
+    out->pending = e->asked - e->told - e->failed;
+    out->updates = e->updates;
+    out->generation = e->generation;
+    out->rollbacks = e->rollbacks;
+    out->nonfinite = e->nonfinite;
+}
+
+int fo_engine_best(const struct fo_engine *e, double *x, double *value, uint64_t *id,
+                   uint64_t *generation) {
+    if (!e->has_best)
+        return -1;
+    if (x)
+        memcpy(x, e->best_x, e->D * sizeof(double));
+    if (value)
+        *value = e->best_value;
+    if (id)
+        *id = e->best_id;
+    if (generation)
+        *generation = e->best_gen;
+    return 0;
+}
+
+enum fo_stop fo_engine_stop_reason(const struct fo_engine *e) {
+    return e->stop;
+}
+
+double fo_engine_lr(const struct fo_engine *e) {
+    return e->lr;
+}
+
+void fo_engine_set_lr(struct fo_engine *e, double lr) {
+    if (isfinite(lr) && lr > 0.0)
+        e->lr = lr;
+}
+
+struct fo_flow *fo_engine_flow(struct fo_engine *e) {
+    return e->flow;
+}

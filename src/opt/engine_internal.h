@@ -1,0 +1,75 @@
+/* engine_internal.h - the ask/tell engine's object, shared by the files of src/opt. */
+#ifndef FLOWOPT_OPT_ENGINE_INTERNAL_H
+#define FLOWOPT_OPT_ENGINE_INTERNAL_H
+
+#include <flowopt/adam.h>
+#include <flowopt/opt.h>
+#include <flowopt/rng.h>
+
+/* One asked sample still in memory (pending, or told within the reuse window). */
+struct fo_rec {
+    uint64_t id;
+    uint64_t generation;
+    double value;
+    double lb;  /* behaviour log-density */
+    int status; /* enum fo_sample_status */
+};
+
+struct fo_engine {
+    struct fo_run_config cfg; /* flow.lo/hi point at lo/hi below */
+    double *lo, *hi;          /* (D) copies, +-inf when unbounded */
+    size_t D;
+    struct fo_flow *flow;
+    struct fo_adam *adam;
+    struct fo_rng rng;
+    double lr;
+
+    /* samples in memory, sorted by id; x of rec i at xs + i D */
+    struct fo_rec *recs;
+    double *xs;
+    size_t n_recs, cap_recs;
+
+    uint64_t next_id, generation, updates;
+    uint64_t asked, told, failed, rollbacks, nonfinite;
+    uint64_t resolved_in_gen;  /* told or failed samples of the current generation */
+    uint64_t last_improve_gen; /* generation in which best last improved */
+    enum fo_stop stop;
+
+    int has_best;
+    double best_value;
+    uint64_t best_id, best_gen;
+    double *best_x; /* (D) */
+
+    int has_mirror; /* a z whose mirror -z is still to be used */
+    double *mirror; /* (D) */
+
+    /* update scratch, sized by ensure_scratch */
+    size_t cap_used;
+    double *u_x, *u_fit, *u_lb, *u_lp, *u_lpn, *u_w, *u_util, *u_q;
+    size_t *u_order;
+    unsigned char *u_cur;
+    double *grad, *dir, *old_params; /* (n_params) */
+    /* fresh draws from p_old for the trust region: (FO_KL_SAMPLES, D), and
+     * their log p under the old and the candidate parameters */
+    double *kl_z, *kl_x, *kl_lp, *kl_lpn;
+};
+
+/* Draws used to measure KL(p_old || p_new) on every update. */
+#define FO_KL_SAMPLES 128
+
+/* Run one update on what the engine holds; fills report. */
+enum fo_status fo__engine_update(struct fo_engine *e, int forced,
+                                 struct fo_step_report *report, struct fo_error *err);
+
+/* Validate a run configuration completely. */
+enum fo_status fo__run_config_check(const struct fo_run_config *cfg,
+                                    struct fo_error *err);
+
+/* Allocate everything but the records for cfg (whose bounds are copied). */
+enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engine **out,
+                                struct fo_error *err);
+
+/* Make room for n records. */
+enum fo_status fo__engine_reserve(struct fo_engine *e, size_t n, struct fo_error *err);
+
+#endif

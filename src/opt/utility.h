@@ -1,0 +1,25 @@
+/*
+ * utility.h - fitness shaping: measured values to utilities.
+ *
+ * fitness is "higher is better" (the engine negates values when
+ * minimising). N = samples.
+ *   rank           NES log-rank (Wierstra et al. 2014, eq. 11):
+ *                  u_(i) = max(0, ln(N/2 + 1) - ln i) / sum_j max(0, ...) - 1/N
+ *                  for the i-th best; sums to 0 and depends only on order.
+ *   centered-rank  r / (N - 1) - 0.5 with r = 0 for the worst.
+ *   zscore         (f - mean) / sd   (0 when sd = 0).
+ *   raw            f - mean.
+ * Tied values share the mean of their utilities, so a monotone transform
+ * of the values never changes the result.
+ */
+#ifndef FLOWOPT_OPT_UTILITY_H
+#define FLOWOPT_OPT_UTILITY_H
+
+#include <stddef.h>
+#include <flowopt/opt.h>
+
+/* u (N) from fitness (N); order is scratch of N indices. */
+void fo_utilities(enum fo_utility kind, const double *fitness, size_t n, double *u,
+                  size_t *order);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * flowopt_bench.c - optimizer quality on the suite of FUNCTIONS.md,
+ * in-process, one JSON line per (preset, function):
+ *
+ *   flowopt-bench                       default preset on every function,
+ *                                       seed preset on seed_trig and tfim_vqe
+ *   flowopt-bench opt --preset P --function F --seeds N [--budget B] [--verbose]
+ *
+ * A run asks a generation, evaluates it, tells it, and stops at success
+ * (except himmelblau, which uses its whole budget to find every minimum),
+ * at the budget, or when the engine stops itself.
+ */
+#include <flowopt/opt.h>
+#include "functions.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct run_result {
+    int success;
+    uint64_t evals_to_target, evals;
+    double best;
+    uint64_t rollbacks, nonfinite;
+    int minima_found;
+    double mass[4];
+    enum fo_stop stop;
+};
+
+static int verbose;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int reached(const struct fo_bench_fn *fn, double v) {
+    return fn->maximize ? v >= fn->success : v <= fn->success;
+}
+
+/* Best value seen within 0.1 of each himmelblau minimum. */
+static void track_minima(const double *x, double v, double *near_best) {
+    for (int k = 0; k < 4; k++) {
+        double dx = x[0] - fo_himmelblau_minima[k][0],
+               dy = x[1] - fo_himmelblau_minima[k][1];
+        if (dx * dx + dy * dy <= 0.01 && v < near_best[k])
+            near_best[k] = v;
+    }
+}
+
+static void final_mass(struct fo_engine *e, double *mass) {
+    enum { M = 4000 };
+    static double x[2 * M];
+    static struct fo_sample s[M];
+    for (int k = 0; k < 4; k++)
+        mass[k] = 0.0;
+    /* Drawing here changes the run's RNG, which is why it is done last. */
+    if (fo_engine_ask(e, M, s, x, NULL) != FO_OK)
+        return;
+    for (int i = 0; i < M; i++)
+        for (int k = 0; k < 4; k++) {
+            double dx = x[2 * i] - fo_himmelblau_minima[k][0];
+            double dy = x[2 * i + 1] - fo_himmelblau_minima[k][1];
+            if (dx * dx + dy * dy <= 0.25)
+                mass[k] += 1.0 / M;
+        }
+}
+
+static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t seed,
+                   uint64_t budget, struct run_result *res) {
+    struct fo_run_config cfg;
+    if (fo_run_preset(&cfg, preset, fn->dim) != 0)
+        return -1;
+    double lo[64], hi[64];
+    for (size_t d = 0; d < fn->dim; d++) {
+        lo[d] = fn->lo;
+        hi[d] = fn->hi;
+    }
+    cfg.flow.lo = lo;
+    cfg.flow.hi = hi;
+    cfg.direction = fn->maximize ? FO_MAXIMIZE : FO_MINIMIZE;
+    cfg.seed = seed;
+    cfg.flow.seed = seed;
+    cfg.budget = budget;
+    struct fo_engine *e = NULL;
+    struct fo_error err;
+    if (fo_engine_create(&cfg, &e, &err) != FO_OK) {
+        fprintf(stderr, "flowopt-bench: %s\n", err.msg);
+        return -1;
+    }
+    const size_t B = cfg.batch_size, D = fn->dim;
+    struct fo_sample *s = malloc(B * sizeof *s);
+    double *x = malloc(B * D * sizeof *x),
+           near_best[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
+    int is_himmelblau = strcmp(fn->name, "himmelblau") == 0;
+    memset(res, 0, sizeof *res);
+    res->best = fn->maximize ? -INFINITY : INFINITY;
+    while (res->evals < budget && fo_engine_stop_reason(e) == FO_STOP_NONE) {
+        size_t n = budget - res->evals < B ? budget - res->evals : B;
+        if (fo_engine_ask(e, n, s, x, &err) != FO_OK)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            double v = fn->f(x + i * D, D);
+            struct fo_step_report rep;
+            int updated = 0;
+            fo_engine_tell(e, s[i].id, v, NULL, &updated, &rep, NULL);
+            res->evals++;
+            if (fn->maximize ? v > res->best : v < res->best)
+                res->best = v;
+            if (!res->success && reached(fn, v)) {
+                res->success = 1;
+                res->evals_to_target = res->evals;
+            }
+            if (is_himmelblau)
+                track_minima(x + i * D, v, near_best);
+            if (updated && verbose) {
+                char ev[160];
+                fo_event_names(rep.events, ev, sizeof ev);
+                fprintf(stderr,
+                        "step %llu evals %llu best %.6g mean %.4g H %.3f |g| %.3g "
+                        "kl %.3g lr %.3g ess %.1f %s\n",
+                        (unsigned long long)rep.step, (unsigned long long)rep.evaluations,
+                        rep.best_ever, rep.mean, rep.entropy, rep.grad_norm, rep.kl,
+                        rep.lr, rep.ess, ev);
+            }
+        }
+        if (res->success && !is_himmelblau)
+            break;
+    }
+    if (is_himmelblau) {
+        for (int k = 0; k < 4; k++)
+            res->minima_found += near_best[k] < 1e-3;
+        final_mass(e, res->mass);
+    }
+    struct fo_engine_counters c;
+    fo_engine_counters(e, &c);
+    res->rollbacks = c.rollbacks;
+    res->nonfinite = c.nonfinite + !isfinite(res->best);
+    res->stop = fo_engine_stop_reason(e);
+    free(s);
+    free(x);
+    fo_engine_destroy(e);
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile of a sorted array by linear interpolation. */
+static double quantile_u64(const uint64_t *v, size_t n, double q) {
+    if (n == 0)
+        return NAN;
+    double pos = q * (double)(n - 1);
+    size_t i = (size_t)pos;
+    double f = pos - (double)i;
+    return i + 1 < n ? (double)v[i] * (1 - f) + (double)v[i + 1] * f : (double)v[i];
+}
+
+static void json_num(double v) {
+    if (isfinite(v))
+        printf("%.10g", v);
+    else
+        printf("null");
+}
+
+static int cell(const char *preset, const struct fo_bench_fn *fn, int seeds,
+                uint64_t budget) {
+    struct run_result *r = calloc((size_t)seeds, sizeof *r);
+    uint64_t *ett = calloc((size_t)seeds, sizeof *ett);
+    double *bests = calloc((size_t)seeds, sizeof *bests);
+    double t0 = now_s();
+    size_t n_ok = 0;
+    uint64_t rollbacks = 0, nonfinite = 0;
+    for (int s = 0; s < seeds; s++) {
+        if (run_one(fn, preset, (uint64_t)s + 1, budget, &r[s]) != 0)
+            return 1;
+        if (r[s].success)
+            ett[n_ok++] = r[s].evals_to_target;
+        bests[s] = r[s].best;
+        rollbacks += r[s].rollbacks;
+        nonfinite += r[s].nonfinite;
+        if (verbose)
+            fprintf(stderr, "seed %d: %s after %llu evals, best %.8g, stop %s\n", s + 1,
+                    r[s].success ? "success" : "failure", (unsigned long long)r[s].evals,
+                    r[s].best, fo_stop_name(r[s].stop));
+    }
+    qsort(ett, n_ok, sizeof *ett, cmp_u64);
+    qsort(bests, (size_t)seeds, sizeof *bests, cmp_double);
+    printf(
+        "{\"bench\": \"opt\", \"preset\": \"%s\", \"function\": \"%s\", \"seeds\": %d, "
+        "\"budget\": %llu, \"success_rate\": %.4g, \"evals_to_target\": [",
+        preset, fn->name, seeds, (unsigned long long)budget, (double)n_ok / seeds);
+    for (int q = 0; q < 3; q++) {
+        json_num(quantile_u64(ett, n_ok, 0.25 * (q + 1)));
+        printf(q < 2 ? ", " : "], ");
+    }
+    printf("\"median_best\": ");
+    json_num(seeds % 2 ? bests[seeds / 2]
+                       : 0.5 * (bests[seeds / 2 - 1] + bests[seeds / 2]));
+    printf(", \"nan\": %llu, \"rollbacks\": %llu, \"seconds\": %.2f",
+           (unsigned long long)nonfinite, (unsigned long long)rollbacks, now_s() - t0);
+    if (strcmp(fn->name, "himmelblau") == 0) {
+        int all4 = 0;
+        printf(", \"minima_found\": [");
+        for (int s = 0; s < seeds; s++) {
+            printf(s ? ", %d" : "%d", r[s].minima_found);
+            all4 += r[s].minima_found == 4;
+        }
+        printf("], \"all_four_rate\": %.4g, \"final_mass\": [", (double)all4 / seeds);
+        for (int s = 0; s < seeds; s++) {
+            printf(s ? ", [" : "[");
+            for (int k = 0; k < 4; k++)
+                printf(k ? ", %.3f" : "%.3f", r[s].mass[k]);
+            printf("]");
+        }
+        printf("]");
+    }
+    printf("}\n");
+    fflush(stdout);
+    free(r);
+    free(ett);
+    free(bests);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *preset = "default", *fname = NULL;
+    int seeds = 20;
+    uint64_t budget = 0;
+    int single = argc > 1 && strcmp(argv[1], "opt") == 0;
+    for (int i = single ? 2 : 1; i < argc; i++) {
+        if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc)
+            preset = argv[++i];
+        else if (strcmp(argv[i], "--function") == 0 && i + 1 < argc)
+            fname = argv[++i];
+        else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc)
+            seeds = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc)
+            budget = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--verbose") == 0)
+            verbose = 1;
+        else {
+            fprintf(stderr, "usage: flowopt-bench [opt --preset P --function F --seeds N "
+                            "[--budget B] [--verbose]]\n");
+            return 2;
+        }
+    }
+    if (seeds < 1)
+        seeds = 1;
+    if (fname) {
+        const struct fo_bench_fn *fn = fo_bench_find(fname);
+        if (!fn) {
+            fprintf(stderr, "flowopt-bench: unknown function %s\n", fname);
+            return 2;
+        }
+        return cell(preset, fn, seeds, budget ? budget : fn->budget);
+    }
+    for (size_t i = 0; i < fo_bench_suite_len; i++)
+        if (cell(preset, &fo_bench_suite[i], seeds,
+                 budget ? budget : fo_bench_suite[i].budget))
+            return 1;
+    if (!single || strcmp(preset, "default") == 0) {
+        cell("seed", fo_bench_find("seed_trig"), seeds, budget ? budget : 20000);
+        cell("seed", fo_bench_find("tfim_vqe"), seeds, budget ? budget : 20000);
+    }
+    return 0;
+}
