@@ -123,7 +123,7 @@ $(O)/bench/%: $(O)/obj/tests/bench/%.o $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT) $(PKG_LIBS) -lpthread -lm
 
 $(O)/flowopt-bench: $(O)/bench/flowopt_bench
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 tests: all $(TEST_BIN)
 

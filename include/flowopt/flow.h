@@ -100,6 +100,20 @@ const double *fo_flow_params_const(const struct fo_flow *flow);
  */
 void fo_flow_precondition(const struct fo_flow *flow, double *v, int transpose);
 
+/* What a parameter does, for optimizers that step each kind at its own rate. */
+enum fo_param_role {
+    FO_ROLE_SHIFT = 0,  /* a Gaussian layer's location */
+    FO_ROLE_SHAPE = 1,  /* a Gaussian layer's scale, shape and correlation */
+    FO_ROLE_NETWORK = 2 /* a conditioner's weights */
+};
+/* OUT: roles (n_params). */
+void fo_flow_param_roles(const struct fo_flow *flow, unsigned char *roles);
+
+/* Layer l's kind and its parameters' range [*offset, *offset + *count). */
+void fo_flow_layer_params(const struct fo_flow *flow, size_t l, enum fo_layer_kind *kind,
+                          size_t *offset, size_t *count);
+size_t fo_flow_n_layers(const struct fo_flow *flow);
+
 /* Bytes the flow holds now: parameters, masks and workspaces. */
 size_t fo_flow_memory(const struct fo_flow *flow);
 /* A 64-bit fingerprint of the configuration and parameter layout. */

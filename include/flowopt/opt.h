@@ -33,8 +33,10 @@ enum fo_utility {
 };
 
 enum fo_optimizer {
-    FO_OPTIMIZER_ADAM = 0,
-    FO_OPTIMIZER_SGD_CLAMP = 1 /* SGD with each gradient element clamped */
+    FO_OPTIMIZER_ADAM = 0,      /* Adam in the flow's local coordinates */
+    FO_OPTIMIZER_SGD_CLAMP = 1, /* SGD with each gradient element clamped */
+    FO_OPTIMIZER_NATURAL = 2    /* natural gradient for Gaussian layers (xNES steps,
+                                   Glasmachers et al. 2010), Adam for networks */
 };
 
 struct fo_opt_config {
@@ -42,6 +44,12 @@ struct fo_opt_config {
     double entropy_coef; /* beta; 0 disables the bonus */
     enum fo_optimizer optimizer;
     double lr;                  /* initial learning rate */
+    double shape_lr_scale;      /* step multiplier for Gaussian scale and shape
+                                   parameters (0 = 1): a spread that shrinks as fast
+                                   as the location moves converges prematurely */
+    double net_lr_scale;        /* step multiplier for conditioner networks (0 = 1):
+                                   thousands of weights moving together move the
+                                   distribution far more than a Gaussian's few */
     double lr_min, lr_max;      /* the controller keeps lr within these */
     double clip_norm;           /* global gradient norm cap; 0 disables */
     double sgd_clamp;           /* per-element clamp for SGD */

@@ -197,6 +197,29 @@ void fo_flow_precondition(const struct fo_flow *f, double *v, int transpose) {
     }
 }
 
+void fo_flow_param_roles(const struct fo_flow *f, unsigned char *roles) {
+    for (size_t l = 0; l < f->L; l++) {
+        const struct fo_layer *ly = &f->layers[l];
+        int gaussian =
+            ly->kind == FO_LAYER_GAUSSIAN_DIAG || ly->kind == FO_LAYER_GAUSSIAN_FULL;
+        for (size_t i = 0; i < ly->n_params; i++)
+            roles[ly->param_off + i] = !gaussian  ? FO_ROLE_NETWORK
+                                       : i < f->D ? FO_ROLE_SHIFT
+                                                  : FO_ROLE_SHAPE;
+    }
+}
+
+void fo_flow_layer_params(const struct fo_flow *f, size_t l, enum fo_layer_kind *kind,
+                          size_t *offset, size_t *count) {
+    *kind = f->layers[l].kind;
+    *offset = f->layers[l].param_off;
+    *count = f->layers[l].n_params;
+}
+
+size_t fo_flow_n_layers(const struct fo_flow *f) {
+    return f->L;
+}
+
 size_t fo_flow_memory(const struct fo_flow *f) {
     size_t doubles =
         f->n_params + 2 * f->D +

@@ -123,7 +123,7 @@ void fo_made_forward(double *out, double *acts, const double *in, const double *
         const struct fo_linear *lin = &m->lin[l];
         fo_linear_forward(a, x, params + m->lin_off[l], lin, n, 0, lin->n_out);
         for (size_t i = 0; i < n * lin->n_out; i++)
-            a[i] = a[i] > 0.0 ? a[i] : 0.0;
+            a[i] = a[i] < 0.0 ? 0.0 : a[i]; /* NaN stays NaN for the guards */
         x = a;
         a += n * lin->n_out;
     }

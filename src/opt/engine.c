@@ -14,10 +14,11 @@ void fo_engine_destroy(struct fo_engine *e) {
         return;
     fo_flow_destroy(e->flow);
     fo_adam_destroy(e->adam);
-    void *bufs[] = {e->lo,         e->hi,    e->recs,    e->xs,    e->best_x, e->mirror,
-                    e->u_x,        e->u_fit, e->u_lb,    e->u_lp,  e->u_lpn,  e->u_w,
-                    e->u_util,     e->u_q,   e->u_order, e->u_cur, e->grad,   e->dir,
-                    e->old_params, e->kl_z,  e->kl_x,    e->kl_lp, e->kl_lpn};
+    void *bufs[] = {e->lo,     e->hi,   e->recs,   e->xs,         e->best_x,
+                    e->mirror, e->u_x,  e->u_fit,  e->u_lb,       e->u_lp,
+                    e->u_lpn,  e->u_w,  e->u_util, e->u_q,        e->u_order,
+                    e->u_cur,  e->grad, e->dir,    e->old_params, e->good_params,
+                    e->roles,  e->kl_z, e->kl_x,   e->kl_lp,      e->kl_lpn};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -56,20 +57,29 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         e->grad = malloc((P ? P : 1) * sizeof(double));
         e->dir = malloc((P ? P : 1) * sizeof(double));
         e->old_params = malloc((P ? P : 1) * sizeof(double));
+        e->roles = malloc(P ? P : 1);
+        e->good_params = malloc((P ? P : 1) * sizeof(double));
         e->kl_z = malloc(FO_KL_SAMPLES * e->D * sizeof(double));
         e->kl_x = malloc(FO_KL_SAMPLES * e->D * sizeof(double));
         e->kl_lp = malloc(FO_KL_SAMPLES * sizeof(double));
         e->kl_lpn = malloc(FO_KL_SAMPLES * sizeof(double));
-        if (!e->grad || !e->dir || !e->old_params || !e->kl_z || !e->kl_x || !e->kl_lp ||
-            !e->kl_lpn)
+        if (!e->grad || !e->dir || !e->old_params || !e->good_params || !e->roles ||
+            !e->kl_z || !e->kl_x || !e->kl_lp || !e->kl_lpn)
             st = fo_error_set(err, FO_ENOMEM, "run", "out of memory creating the run");
     }
     if (st != FO_OK) {
         fo_engine_destroy(e);
         return st;
     }
+    fo_flow_param_roles(e->flow, e->roles);
+    for (size_t i = 0; i < P; i++) {
+        e->has_net_params |= e->roles[i] == FO_ROLE_NETWORK;
+        e->has_dist_params |= e->roles[i] != FO_ROLE_NETWORK;
+    }
+    memcpy(e->good_params, fo_flow_params(e->flow), P * sizeof(double));
     fo_rng_seed(&e->rng, cfg->seed);
     e->lr = cfg->opt.lr;
+    e->lr_net = cfg->opt.lr;
     e->next_id = 1;
     *out = e;
     return FO_OK;

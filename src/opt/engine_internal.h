@@ -22,7 +22,9 @@ struct fo_engine {
     struct fo_flow *flow;
     struct fo_adam *adam;
     struct fo_rng rng;
-    double lr;
+    double lr;     /* learning rate of location, scale and shape */
+    double lr_net; /* learning rate of the conditioner networks */
+    int has_net_params, has_dist_params;
 
     /* samples in memory, sorted by id; x of rec i at xs + i D */
     struct fo_rec *recs;
@@ -49,10 +51,15 @@ struct fo_engine {
     size_t *u_order;
     unsigned char *u_cur;
     double *grad, *dir, *old_params; /* (n_params) */
+    double *good_params;             /* (n_params) after the last accepted update */
+    unsigned char *roles;            /* (n_params) enum fo_param_role */
     /* fresh draws from p_old for the trust region: (FO_KL_SAMPLES, D), and
      * their log p under the old and the candidate parameters */
     double *kl_z, *kl_x, *kl_lp, *kl_lpn;
 };
+
+/* Share of the KL budget the conditioner networks may spend first. */
+#define FO_NET_KL_SHARE 0.25
 
 /* Draws used to measure KL(p_old || p_new) on every update. */
 #define FO_KL_SAMPLES 128

@@ -183,60 +183,134 @@ static double surrogate_gradient(struct fo_engine *e, size_t n, unsigned *events
 }
 
 /*
- * Descent direction for the loss -J into e->dir. Adam works in the flow's
- * local coordinates (fo_flow_precondition): the gradient goes in as P^T g
- * and the step comes out as P d, so a shift moves by a fraction of the
- * current spread at any width. The seed's clamped SGD works on the raw
- * parameters, as it did in the original.
+ * Descent direction for the loss -J into e->dir, built in the flow's local
+ * coordinates (fo_flow_precondition): the gradient goes in as P^T g, the
+ * step comes out as P d, so a shift moves by a fraction of the current
+ * spread at any width and the learning rate follows the distribution.
+ *   adam     Adam on every coordinate;
+ *   natural  Gaussian layers take the plain gradient in local coordinates,
+ *            which is their natural gradient (xNES), networks take Adam;
+ *   sgd      the seed's SGD with clamped elements, on raw parameters.
+ * Each role then steps at its own multiple (shape_lr_scale, net_lr_scale).
  */
 static void step_direction(struct fo_engine *e) {
+    const struct fo_opt_config *o = &e->cfg.opt;
     const size_t P = fo_flow_n_params(e->flow);
-    if (e->cfg.opt.optimizer == FO_OPTIMIZER_ADAM) {
-        for (size_t i = 0; i < P; i++)
-            e->grad[i] = -e->grad[i];
-        fo_flow_precondition(e->flow, e->grad, 1);
-        fo_adam_direction(e->adam, e->grad, e->dir);
-        fo_flow_precondition(e->flow, e->dir, 0);
+    if (o->optimizer == FO_OPTIMIZER_SGD_CLAMP) {
+        for (size_t i = 0; i < P; i++) {
+            double g = -e->grad[i];
+            e->dir[i] =
+                g > o->sgd_clamp ? o->sgd_clamp : (g < -o->sgd_clamp ? -o->sgd_clamp : g);
+        }
         return;
     }
-    const double c = e->cfg.opt.sgd_clamp;
+    const double mult[3] = {1.0, o->shape_lr_scale > 0.0 ? o->shape_lr_scale : 1.0,
+                            o->net_lr_scale > 0.0 ? o->net_lr_scale : 1.0};
+    for (size_t i = 0; i < P; i++)
+        e->grad[i] = -e->grad[i];
+    fo_flow_precondition(e->flow, e->grad, 1);
+    fo_adam_direction(e->adam, e->grad, e->dir);
     for (size_t i = 0; i < P; i++) {
-        double g = -e->grad[i];
-        e->dir[i] = g > c ? c : (g < -c ? -c : g);
+        int natural =
+            o->optimizer == FO_OPTIMIZER_NATURAL && e->roles[i] != FO_ROLE_NETWORK;
+        e->dir[i] = (natural ? e->grad[i] : e->dir[i]) * mult[e->roles[i]];
     }
+    fo_flow_precondition(e->flow, e->dir, 0);
 }
 
 /*
- * Apply params = old - alpha dir, halving alpha while the trust region is
- * violated. Returns 1 when a step was accepted (kl_lpn then holds log p_new).
+ * params = old - a_net dir (network coordinates) - a_dist dir (the rest);
+ * *kl = KL(p_old || p_new) on the fresh draws. Returns 0 when finite.
+ */
+static int try_step(struct fo_engine *e, double a_net, double a_dist, double *kl) {
+    const size_t P = fo_flow_n_params(e->flow);
+    double *params = fo_flow_params(e->flow);
+    for (size_t i = 0; i < P; i++)
+        params[i] = e->old_params[i] -
+                    (e->roles[i] == FO_ROLE_NETWORK ? a_net : a_dist) * e->dir[i];
+    if (!all_finite(params, P) ||
+        fo_flow_log_prob(e->flow, FO_KL_SAMPLES, e->kl_x, e->kl_lpn, NULL) ||
+        !all_finite(e->kl_lpn, FO_KL_SAMPLES))
+        return -1;
+    *kl = kl_k3(e);
+    return isfinite(*kl) ? 0 : -1;
+}
+
+/* Learning-rate controller: shrink after halving, grow when far below target. */
+static double control(const struct fo_opt_config *o, double lr, int halved, double kl,
+                      double target, unsigned *events) {
+    if (halved) {
+        *events |= FO_EVENT_LR_DOWN;
+        lr *= o->lr_shrink;
+    } else if (kl < 0.25 * target) {
+        *events |= FO_EVENT_LR_UP;
+        lr *= o->lr_grow;
+    }
+    return lr < o->lr_min ? o->lr_min : (lr > o->lr_max ? o->lr_max : lr);
+}
+
+/*
+ * The trust region, in two stages with their own learning rates:
+ *  1. the conditioner networks alone, within a share of the KL budget
+ *     (all of it when the flow has no Gaussian layer): thousands of weights
+ *     would otherwise spend the budget and starve the location and scale;
+ *     if no halving meets it, the networks sit this update out;
+ *  2. location, scale and shape on top of that, within the whole budget.
+ * Each stage halves its step until its bound holds. Returns 1 when a step
+ * was accepted (kl_lpn then holds log p_new), 0 when no step was.
  */
 static int trust_region_step(struct fo_engine *e, struct fo_step_report *rep) {
     const struct fo_opt_config *o = &e->cfg.opt;
-    const size_t P = fo_flow_n_params(e->flow);
-    double *params = fo_flow_params(e->flow), alpha = e->lr;
-    for (unsigned h = 0; h <= (o->trust_region ? o->max_halvings : 0); h++) {
-        for (size_t i = 0; i < P; i++)
-            params[i] = e->old_params[i] - alpha * e->dir[i];
-        if (!all_finite(params, P) ||
-            fo_flow_log_prob(e->flow, FO_KL_SAMPLES, e->kl_x, e->kl_lpn, NULL) ||
-            !all_finite(e->kl_lpn, FO_KL_SAMPLES)) {
-            rep->events |= FO_EVENT_NONFINITE;
-            return 0;
+    double kl = 0.0, a_net = 0.0, a_dist = e->lr;
+    if (!o->trust_region) {
+        if (try_step(e, e->lr, e->lr, &rep->kl) == 0)
+            return 1;
+        rep->events |= FO_EVENT_NONFINITE;
+        return 0;
+    }
+    const double net_budget =
+        e->has_dist_params ? FO_NET_KL_SHARE * o->kl_target : o->kl_target;
+    if (e->has_net_params) {
+        int halved = 0;
+        unsigned ignored = 0;
+        a_net = e->lr_net;
+        for (unsigned h = 0;; h++) {
+            if (try_step(e, a_net, 0.0, &kl) == 0 && kl <= net_budget)
+                break;
+            if (h == o->max_halvings) {
+                a_net = 0.0;
+                break;
+            }
+            halved = 1;
+            a_net *= 0.5;
         }
-        rep->kl = kl_k3(e);
-        if (!o->trust_region)
+        e->lr_net = control(o, e->lr_net, halved, kl, net_budget, &ignored);
+    }
+    if (!e->has_dist_params) {
+        if (a_net > 0.0 && try_step(e, a_net, 0.0, &rep->kl) == 0)
             return 1;
-        if (isfinite(rep->kl) && rep->kl <= o->kl_target)
+        rep->events |= FO_EVENT_TRUST_FAILED;
+        return 0;
+    }
+    int halved = 0;
+    for (unsigned h = 0; h <= o->max_halvings; h++) {
+        if (try_step(e, a_net, a_dist, &rep->kl) == 0 && rep->kl <= o->kl_target) {
+            if (halved)
+                rep->events |= FO_EVENT_STEP_HALVED;
+            e->lr = control(o, e->lr, halved, rep->kl, o->kl_target, &rep->events);
             return 1;
-        rep->events |= FO_EVENT_STEP_HALVED;
-        alpha *= 0.5;
+        }
+        halved = 1;
+        a_dist *= 0.5;
     }
     rep->events |= FO_EVENT_TRUST_FAILED;
     return 0;
 }
 
+/* Back to the parameters after the last accepted update (the initial ones
+ * before any): they produced finite densities, whatever came since. */
 static void rollback(struct fo_engine *e, struct fo_step_report *rep) {
-    memcpy(fo_flow_params(e->flow), e->old_params,
+    memcpy(fo_flow_params(e->flow), e->good_params,
            fo_flow_n_params(e->flow) * sizeof(double));
     rep->events |= FO_EVENT_ROLLBACK | FO_EVENT_LR_DOWN;
     e->rollbacks++;
@@ -250,7 +324,8 @@ static void optimise(struct fo_engine *e, size_t n, struct fo_step_report *rep) 
     const struct fo_opt_config *o = &e->cfg.opt;
     memcpy(e->old_params, fo_flow_params(e->flow),
            fo_flow_n_params(e->flow) * sizeof(double));
-    if (fo_flow_log_prob(e->flow, n, e->u_x, e->u_lp, NULL) || !all_finite(e->u_lp, n)) {
+    if (!all_finite(e->old_params, fo_flow_n_params(e->flow)) ||
+        fo_flow_log_prob(e->flow, n, e->u_x, e->u_lp, NULL) || !all_finite(e->u_lp, n)) {
         rep->events |= FO_EVENT_NONFINITE;
         rollback(e, rep);
         return;
@@ -279,15 +354,8 @@ static void optimise(struct fo_engine *e, size_t n, struct fo_step_report *rep) 
         rollback(e, rep);
         return;
     }
-    if (!o->trust_region)
-        return;
-    if (rep->events & FO_EVENT_STEP_HALVED) {
-        set_lr(e, e->lr * o->lr_shrink);
-        rep->events |= FO_EVENT_LR_DOWN;
-    } else if (rep->kl < 0.25 * o->kl_target) {
-        set_lr(e, e->lr * o->lr_grow);
-        rep->events |= FO_EVENT_LR_UP;
-    }
+    memcpy(e->good_params, fo_flow_params(e->flow),
+           fo_flow_n_params(e->flow) * sizeof(double));
 }
 
 /* Drop told samples that have left the reuse window (pending ones stay). */

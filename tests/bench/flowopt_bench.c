@@ -31,6 +31,68 @@ struct run_result {
 
 static int verbose;
 
+/* --set KEY=VALUE overrides, applied after the preset (for tuning). */
+#define MAX_SETS 32
+static const char *sets[MAX_SETS];
+static int n_sets;
+
+static int apply_set(struct fo_run_config *c, const char *kv) {
+    char key[64];
+    const char *eq = strchr(kv, '=');
+    if (!eq || (size_t)(eq - kv) >= sizeof key)
+        return -1;
+    memcpy(key, kv, (size_t)(eq - kv));
+    key[eq - kv] = '\0';
+    const char *v = eq + 1;
+    double d = atof(v);
+    if (!strcmp(key, "batch"))
+        c->batch_size = (size_t)d;
+    else if (!strcmp(key, "kl"))
+        c->opt.kl_target = d;
+    else if (!strcmp(key, "lr"))
+        c->opt.lr = d;
+    else if (!strcmp(key, "lr_max"))
+        c->opt.lr_max = d;
+    else if (!strcmp(key, "shape"))
+        c->opt.shape_lr_scale = d;
+    else if (!strcmp(key, "net"))
+        c->opt.net_lr_scale = d;
+    else if (!strcmp(key, "reuse"))
+        c->opt.reuse_generations = (unsigned)d;
+    else if (!strcmp(key, "clip"))
+        c->opt.clip_norm = d;
+    else if (!strcmp(key, "entropy"))
+        c->opt.entropy_coef = d;
+    else if (!strcmp(key, "mirrored"))
+        c->opt.mirrored = (int)d;
+    else if (!strcmp(key, "bins"))
+        c->flow.bins = (size_t)d;
+    else if (!strcmp(key, "bound"))
+        c->flow.bound = d;
+    else if (!strcmp(key, "optimizer"))
+        c->opt.optimizer = !strcmp(v, "adam")  ? FO_OPTIMIZER_ADAM
+                           : !strcmp(v, "sgd") ? FO_OPTIMIZER_SGD_CLAMP
+                                               : FO_OPTIMIZER_NATURAL;
+    else if (!strcmp(key, "utility"))
+        return fo_utility_parse(v, &c->opt.utility);
+    else if (!strcmp(key, "hidden")) {
+        c->flow.n_hidden = 0;
+        for (const char *p = v; *p && c->flow.n_hidden < 4;
+             p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+            c->flow.hidden[c->flow.n_hidden++] = (size_t)atoi(p);
+    } else if (!strcmp(key, "layers")) {
+        c->flow.n_layers = 0;
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", v);
+        for (char *t = strtok(buf, ","); t && c->flow.n_layers < 16;
+             t = strtok(NULL, ","))
+            if (fo_layer_kind_parse(t, &c->flow.kinds[c->flow.n_layers++]) != 0)
+                return -1;
+    } else
+        return -1;
+    return 0;
+}
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -74,6 +136,11 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     struct fo_run_config cfg;
     if (fo_run_preset(&cfg, preset, fn->dim) != 0)
         return -1;
+    for (int i = 0; i < n_sets; i++)
+        if (apply_set(&cfg, sets[i]) != 0) {
+            fprintf(stderr, "flowopt-bench: bad --set %s\n", sets[i]);
+            return -1;
+        }
     double lo[64], hi[64];
     for (size_t d = 0; d < fn->dim; d++) {
         lo[d] = fn->lo;
@@ -249,9 +316,11 @@ int main(int argc, char **argv) {
             budget = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--verbose") == 0)
             verbose = 1;
+        else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && n_sets < MAX_SETS)
+            sets[n_sets++] = argv[++i];
         else {
             fprintf(stderr, "usage: flowopt-bench [opt --preset P --function F --seeds N "
-                            "[--budget B] [--verbose]]\n");
+                            "[--budget B] [--set KEY=VALUE]... [--verbose]]\n");
             return 2;
         }
     }

@@ -1,0 +1,328 @@
+/*
+ * snapshot.c - an engine's whole state to bytes and back (see opt.h):
+ *   "FOEN" | u32 version | configuration | flow parameters | Adam state |
+ *   learning rate | RNG | counters | best | mirror noise | samples in
+ *   memory | u32 CRC-32 of everything before it.
+ * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
+ * are the same on every host and a loaded run continues bit for bit.
+ */
+#include "opt/engine_internal.h"
+#include "core/bytes.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SNAP_MAGIC "FOEN"
+#define SNAP_VERSION 1u
+
+struct writer {
+    unsigned char *p; /* NULL: only count */
+    size_t len, cap;
+};
+
+static void put_u64(struct writer *w, uint64_t v) {
+    if (w->p && w->len + 8 <= w->cap)
+        fo__put_u64(w->p + w->len, v);
+    w->len += 8;
+}
+
+static void put_f64(struct writer *w, double v) {
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    put_u64(w, u);
+}
+
+static void put_f64s(struct writer *w, const double *v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        put_f64(w, v[i]);
+}
+
+struct reader {
+    const unsigned char *p;
+    size_t len, pos;
+    int bad;
+};
+
+static uint64_t get_u64(struct reader *r) {
+    if (r->bad || r->pos + 8 > r->len) {
+        r->bad = 1;
+        return 0;
+    }
+    uint64_t v = fo__get_u64(r->p + r->pos);
+    r->pos += 8;
+    return v;
+}
+
+static double get_f64(struct reader *r) {
+    uint64_t u = get_u64(r);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static void get_f64s(struct reader *r, double *v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        v[i] = get_f64(r);
+}
+
+static void put_config(struct writer *w, const struct fo_run_config *c) {
+    const struct fo_flow_config *f = &c->flow;
+    const struct fo_opt_config *o = &c->opt;
+    put_u64(w, f->dim);
+    put_u64(w, f->n_layers);
+    for (size_t l = 0; l < FO_FLOW_MAX_LAYERS; l++)
+        put_u64(w, (uint64_t)f->kinds[l]);
+    put_u64(w, f->n_hidden);
+    for (size_t l = 0; l < FO_FLOW_MAX_HIDDEN_LAYERS; l++)
+        put_u64(w, f->hidden[l]);
+    put_u64(w, f->bins);
+    put_f64(w, f->bound);
+    put_u64(w, (uint64_t)f->perm);
+    put_u64(w, f->seed);
+    put_f64s(w, f->lo, f->dim);
+    put_f64s(w, f->hi, f->dim);
+    const uint64_t ints[] = {
+        o->utility,      o->optimizer,         (uint64_t)o->trust_region,
+        o->max_halvings, o->reuse_generations, (uint64_t)o->mirrored};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        put_u64(w, ints[i]);
+    const double reals[] = {
+        o->entropy_coef, o->lr,        o->lr_min,       o->lr_max,    o->shape_lr_scale,
+        o->net_lr_scale, o->clip_norm, o->sgd_clamp,    o->kl_target, o->lr_grow,
+        o->lr_shrink,    o->ppo_eps,   o->entropy_floor};
+    put_f64s(w, reals, sizeof reals / sizeof reals[0]);
+    put_u64(w, (uint64_t)c->direction);
+    put_u64(w, c->batch_size);
+    put_u64(w, c->seed);
+    put_u64(w, c->budget);
+    put_u64(w, (uint64_t)c->has_target);
+    put_f64(w, c->target);
+    put_u64(w, c->patience);
+    put_f64(w, c->min_scale);
+}
+
+/* Reads a configuration; lo and hi (FO_FLOW_MAX_DIM each) receive the bounds. */
+static void get_config(struct reader *r, struct fo_run_config *c, double *lo,
+                       double *hi) {
+    struct fo_flow_config *f = &c->flow;
+    struct fo_opt_config *o = &c->opt;
+    memset(c, 0, sizeof *c);
+    f->dim = get_u64(r);
+    f->n_layers = get_u64(r);
+    for (size_t l = 0; l < FO_FLOW_MAX_LAYERS; l++)
+        f->kinds[l] = (enum fo_layer_kind)get_u64(r);
+    f->n_hidden = get_u64(r);
+    for (size_t l = 0; l < FO_FLOW_MAX_HIDDEN_LAYERS; l++)
+        f->hidden[l] = get_u64(r);
+    f->bins = get_u64(r);
+    f->bound = get_f64(r);
+    f->perm = (enum fo_perm_kind)get_u64(r);
+    f->seed = get_u64(r);
+    if (f->dim < 1 || f->dim > FO_FLOW_MAX_DIM) {
+        r->bad = 1;
+        return;
+    }
+    get_f64s(r, lo, f->dim);
+    get_f64s(r, hi, f->dim);
+    f->lo = lo;
+    f->hi = hi;
+    o->utility = (enum fo_utility)get_u64(r);
+    o->optimizer = (enum fo_optimizer)get_u64(r);
+    o->trust_region = (int)get_u64(r);
+    o->max_halvings = (unsigned)get_u64(r);
+    o->reuse_generations = (unsigned)get_u64(r);
+    o->mirrored = (int)get_u64(r);
+    double *reals[] = {&o->entropy_coef,   &o->lr,           &o->lr_min,    &o->lr_max,
+                       &o->shape_lr_scale, &o->net_lr_scale, &o->clip_norm, &o->sgd_clamp,
+                       &o->kl_target,      &o->lr_grow,      &o->lr_shrink, &o->ppo_eps,
+                       &o->entropy_floor};
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+        *reals[i] = get_f64(r);
+    c->direction = (enum fo_direction)get_u64(r);
+    c->batch_size = get_u64(r);
+    c->seed = get_u64(r);
+    c->budget = get_u64(r);
+    c->has_target = (int)get_u64(r);
+    c->target = get_f64(r);
+    c->patience = (unsigned)get_u64(r);
+    c->min_scale = get_f64(r);
+}
+
+static void put_state(struct writer *w, const struct fo_engine *e) {
+    const size_t P = fo_flow_n_params(e->flow), D = e->D;
+    put_f64s(w, fo_flow_params_const(e->flow), P);
+    put_f64s(w, e->good_params, P);
+    put_u64(w, e->adam->t);
+    put_f64s(w, e->adam->m, P);
+    put_f64s(w, e->adam->v, P);
+    put_f64(w, e->lr);
+    put_f64(w, e->lr_net);
+    unsigned char rng[FO_RNG_STATE_BYTES + 7] = {0};
+    fo_rng_save(&e->rng, rng);
+    for (size_t i = 0; i < sizeof rng; i += 8)
+        put_u64(w, fo__get_u64(rng + i));
+    const uint64_t counters[] = {e->next_id,
+                                 e->generation,
+                                 e->updates,
+                                 e->asked,
+                                 e->told,
+                                 e->failed,
+                                 e->rollbacks,
+                                 e->nonfinite,
+                                 e->resolved_in_gen,
+                                 e->last_improve_gen,
+                                 (uint64_t)e->stop,
+                                 (uint64_t)e->has_best,
+                                 e->best_id,
+                                 e->best_gen,
+                                 (uint64_t)e->has_mirror};
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        put_u64(w, counters[i]);
+    put_f64(w, e->best_value);
+    put_f64s(w, e->best_x, D);
+    put_f64s(w, e->mirror, D);
+    put_u64(w, e->n_recs);
+    for (size_t i = 0; i < e->n_recs; i++) {
+        const struct fo_rec *rec = &e->recs[i];
+        put_u64(w, rec->id);
+        put_u64(w, rec->generation);
+        put_f64(w, rec->value);
+        put_f64(w, rec->lb);
+        put_u64(w, (uint64_t)rec->status);
+        put_f64s(w, e->xs + i * D, D);
+    }
+}
+
+enum fo_status fo_engine_save(const struct fo_engine *e, unsigned char *buf, size_t cap,
+                              size_t *len, struct fo_error *err) {
+    struct writer w = {NULL, 8, 0};
+    put_config(&w, &e->cfg);
+    put_state(&w, e);
+    size_t need = w.len + 4;
+    *len = need;
+    if (!buf)
+        return FO_OK;
+    if (cap < need)
+        return fo_error_set(err, FO_ETOOBIG, "buffer", "need %zu bytes, have %zu", need,
+                            cap);
+    memcpy(buf, SNAP_MAGIC, 4);
+    fo__put_u32(buf + 4, SNAP_VERSION);
+    w = (struct writer){buf, 8, cap};
+    put_config(&w, &e->cfg);
+    put_state(&w, e);
+    fo__put_u32(buf + need - 4, fo__crc32(buf, need - 4));
+    return FO_OK;
+}
+
+static enum fo_status get_records(struct reader *r, struct fo_engine *e,
+                                  struct fo_error *err) {
+    uint64_t n = get_u64(r);
+    /* each record takes at least 5 words: cap the count by the bytes left */
+    if (r->bad || n > (r->len - r->pos) / (8 * (5 + e->D)))
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad sample count");
+    enum fo_status st = fo__engine_reserve(e, (size_t)n, err);
+    if (st != FO_OK)
+        return st;
+    uint64_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct fo_rec *rec = &e->recs[i];
+        rec->id = get_u64(r);
+        rec->generation = get_u64(r);
+        rec->value = get_f64(r);
+        rec->lb = get_f64(r);
+        rec->status = (int)get_u64(r);
+        get_f64s(r, e->xs + i * e->D, e->D);
+        if (rec->id <= prev || rec->id >= e->next_id || rec->status < 0 ||
+            rec->status > 2)
+            r->bad = 1;
+        prev = rec->id;
+    }
+    e->n_recs = (size_t)n;
+    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "bad sample records")
+                  : FO_OK;
+}
+
+static enum fo_status get_state(struct reader *r, struct fo_engine *e,
+                                struct fo_error *err) {
+    const size_t P = fo_flow_n_params(e->flow), D = e->D;
+    get_f64s(r, fo_flow_params(e->flow), P);
+    get_f64s(r, e->good_params, P);
+    e->adam->t = get_u64(r);
+    get_f64s(r, e->adam->m, P);
+    get_f64s(r, e->adam->v, P);
+    e->lr = get_f64(r);
+    e->lr_net = get_f64(r);
+    unsigned char rng[FO_RNG_STATE_BYTES + 7];
+    for (size_t i = 0; i < sizeof rng; i += 8)
+        fo__put_u64(rng + i, get_u64(r));
+    if (!r->bad && fo_rng_load(&e->rng, rng) != 0)
+        r->bad = 1;
+    uint64_t *counters[] = {&e->next_id,         &e->generation, &e->updates,
+                            &e->asked,           &e->told,       &e->failed,
+                            &e->rollbacks,       &e->nonfinite,  &e->resolved_in_gen,
+                            &e->last_improve_gen};
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        *counters[i] = get_u64(r);
+    e->stop = (enum fo_stop)get_u64(r);
+    e->has_best = (int)get_u64(r);
+    e->best_id = get_u64(r);
+    e->best_gen = get_u64(r);
+    e->has_mirror = (int)get_u64(r);
+    e->best_value = get_f64(r);
+    get_f64s(r, e->best_x, D);
+    get_f64s(r, e->mirror, D);
+    if (r->bad || !isfinite(e->lr) || e->lr <= 0.0 || !isfinite(e->lr_net) ||
+        e->lr_net <= 0.0 || e->stop > FO_STOP_STALLED)
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad engine state");
+    for (size_t i = 0; i < P; i++)
+        if (!isfinite(fo_flow_params(e->flow)[i]))
+            return fo_error_set(err, FO_ECORRUPT, "snapshot", "non-finite parameter");
+    return get_records(r, e, err);
+}
+
+enum fo_status fo_engine_load(const unsigned char *buf, size_t len,
+                              struct fo_engine **out, struct fo_error *err) {
+    *out = NULL;
+    if (len < 12 || memcmp(buf, SNAP_MAGIC, 4) != 0)
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "not a flowopt run snapshot");
+    if (fo__get_u32(buf + 4) != SNAP_VERSION)
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "unknown snapshot version %u",
+                            (unsigned)fo__get_u32(buf + 4));
+    if (fo__get_u32(buf + len - 4) != fo__crc32(buf, len - 4))
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "checksum mismatch");
+    struct reader r = {buf, len - 4, 8, 0};
+    struct fo_run_config cfg;
+    double *lo = malloc(FO_FLOW_MAX_DIM * sizeof *lo),
+           *hi = malloc(FO_FLOW_MAX_DIM * sizeof *hi);
+    if (!lo || !hi) {
+        free(lo);
+        free(hi);
+        return fo_error_set(err, FO_ENOMEM, "snapshot", "out of memory");
+    }
+    get_config(&r, &cfg, lo, hi);
+    enum fo_status st;
+    if (r.bad) {
+        st = fo_error_set(err, FO_ECORRUPT, "snapshot", "truncated configuration");
+    } else {
+        struct fo_error inner = {0};
+        st = fo__engine_alloc(&cfg, out, &inner);
+        if (st != FO_OK && st != FO_ENOMEM)
+            st = fo_error_set(err, FO_ECORRUPT, "snapshot", "bad configuration: %s",
+                              inner.msg);
+        else if (st != FO_OK && err)
+            *err = inner;
+    }
+    free(lo);
+    free(hi);
+    if (st != FO_OK)
+        return st;
+    st = get_state(&r, *out, err);
+    if (st == FO_OK && r.pos != r.len)
+        st = fo_error_set(err, FO_ECORRUPT, "snapshot", "trailing bytes");
+    if (st != FO_OK) {
+        fo_engine_destroy(*out);
+        *out = NULL;
+    }
+    return st;
+}
