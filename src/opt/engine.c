@@ -228,7 +228,7 @@ static enum fo_status after_resolve(struct fo_engine *e, uint64_t generation,
 static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, double value,
                               int *duplicate, int *updated, struct fo_step_report *report,
                               struct fo_error *err) {
-    int dup_local, upd_local;
+    int dup_local = 0, upd_local = 0;
     duplicate = duplicate ? duplicate : &dup_local;
     updated = updated ? updated : &upd_local;
     *duplicate = *updated = 0;
