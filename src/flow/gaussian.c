@@ -191,7 +191,7 @@ static void full_precondition(const struct fo_layer *l, const double *params, do
         J[r] = Lrr * (1.0 - th * th);
     }
 #define LV(r, c) ((r) == (c) ? diag_entry(params, D, r, NULL) : params[tri(D, r, c)])
-    double tmp[FO_FLOW_MAX_DIM];
+    double tmp[FO_FLOW_MAX_DIM] = {0};
     /* the shift block: v_mu <- L^T v_mu (transpose) or L v_mu */
     for (size_t r = 0; r < D; r++) {
         double acc = 0.0;
