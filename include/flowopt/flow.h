@@ -71,6 +71,9 @@ void fo_flow_config_default(struct fo_flow_config *cfg, size_t dim,
 const char *fo_layer_kind_name(enum fo_layer_kind kind);
 int fo_layer_kind_parse(const char *name, enum fo_layer_kind *out);
 
+/* Re-initialise every parameter as a new flow with this seed would have. */
+void fo_flow_reset_params(struct fo_flow *flow, uint64_t seed);
+
 /* Validate cfg completely without building anything. */
 enum fo_status fo_flow_config_check(const struct fo_flow_config *cfg,
                                     struct fo_error *err);

@@ -71,10 +71,14 @@ struct fo_run_config {
     uint64_t seed;
     uint64_t budget; /* evaluations; 0 = unlimited */
     int has_target;
-    double target;     /* stop once best reaches it */
-    unsigned patience; /* generations without improvement; 0 = off */
-    double min_scale;  /* stop when every coordinate's spread falls below
-                          min_scale (relative to the box); 0 = off */
+    double target;         /* stop once best reaches it */
+    unsigned patience;     /* generations without improvement; 0 = off */
+    double min_scale;      /* stop when every coordinate's spread falls below
+                              min_scale (relative to the box); 0 = off */
+    unsigned restarts;     /* restarts allowed once the run has converged
+                              (IPOP: each doubles the batch); 0 = off */
+    double restart_tolfun; /* converged: the values of the last generations
+                              span less than tolfun (1 + |best|) */
 };
 
 /* Fill cfg from a named preset ("default", "seed", "nes") for a problem of
@@ -96,7 +100,8 @@ enum fo_event {
     FO_EVENT_LR_DOWN = 1 << 6,
     FO_EVENT_CLIPPED = 1 << 7, /* the gradient norm was clipped */
     FO_EVENT_FORCED = 1 << 8,  /* update forced before the batch was complete */
-    FO_EVENT_EMPTY = 1 << 9    /* nothing usable was told: no step */
+    FO_EVENT_EMPTY = 1 << 9,   /* nothing usable was told: no step */
+    FO_EVENT_RESTART = 1 << 10 /* converged: a fresh distribution, batch doubled */
 };
 
 /* Text for each set bit, comma-separated, into buf (always terminated). */
@@ -178,6 +183,8 @@ enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report
 
 struct fo_engine_counters {
     uint64_t asked, told, failed, pending, updates, generation, rollbacks, nonfinite;
+    uint64_t restarts;
+    size_t batch_size; /* the current generation size (restarts grow it) */
 };
 void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *out);
 

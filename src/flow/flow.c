@@ -172,6 +172,14 @@ void fo_flow_destroy(struct fo_flow *f) {
     free(f);
 }
 
+void fo_flow_reset_params(struct fo_flow *f, uint64_t seed) {
+    struct fo_rng rng;
+    fo_rng_seed(&rng, seed);
+    for (size_t l = 0; l < f->L; l++)
+        f->layers[l].ops->init_params(&f->layers[l], f->params + f->layers[l].param_off,
+                                      &rng);
+}
+
 size_t fo_flow_dim(const struct fo_flow *f) {
     return f->D;
 }

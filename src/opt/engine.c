@@ -294,6 +294,8 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
     out->generation = e->generation;
     out->rollbacks = e->rollbacks;
     out->nonfinite = e->nonfinite;
+    out->restarts = e->restarts_done;
+    out->batch_size = e->cfg.batch_size;
 }
 
 int fo_engine_best(const struct fo_engine *e, double *x, double *value, uint64_t *id,

@@ -6,6 +6,9 @@
 #include <flowopt/opt.h>
 #include <flowopt/rng.h>
 
+/* Generations whose values must all agree before a restart. */
+#define FO_RESTART_WINDOW 20
+
 /* One asked sample still in memory (pending, or told within the reuse window). */
 struct fo_rec {
     uint64_t id;
@@ -41,6 +44,12 @@ struct fo_engine {
     double best_value;
     uint64_t best_id, best_gen;
     double *best_x; /* (D) */
+
+    /* convergence test for restarts: min and max told value of each of
+     * the last FO_RESTART_WINDOW generations */
+    double conv_lo[FO_RESTART_WINDOW], conv_hi[FO_RESTART_WINDOW];
+    uint64_t conv_n; /* generations recorded since the last (re)start */
+    uint64_t restarts_done;
 
     int has_mirror; /* a z whose mirror -z is still to be used */
     double *mirror; /* (D) */

@@ -56,14 +56,16 @@ static void preset_default(struct fo_run_config *c, size_t dim) {
     c->batch_size = batch < 6 ? 6 : batch;
     c->opt.optimizer = FO_OPTIMIZER_NATURAL;
     c->opt.lr = 0.5;
-    c->opt.lr_max = 4.0;
-    c->opt.shape_lr_scale = 0.2;
+    c->opt.lr_max = 8.0;
+    c->opt.shape_lr_scale = 0.3;
     c->opt.net_lr_scale = 0.1;
     c->opt.clip_norm = 0.0;
     c->opt.trust_region = 1;
-    c->opt.kl_target = 0.05 * (double)dim;
+    c->opt.kl_target = 0.1 * (double)dim;
     c->opt.reuse_generations = 0;
     c->opt.mirrored = 1;
+    c->restarts = 9;
+    c->restart_tolfun = 1e-6;
 }
 
 static void preset_seed(struct fo_run_config *c, size_t dim) {
@@ -170,7 +172,8 @@ enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_err
         return fo_error_set(err, FO_ERANGE, "optimizer.reuse_generations",
                             "reuse_generations must be <= 50 and 0 < ppo_eps < 1");
     if (isnan(o->entropy_floor) || (c->has_target && !isfinite(c->target)) ||
-        !(c->min_scale >= 0.0 && c->min_scale < 1.0))
+        !(c->min_scale >= 0.0 && c->min_scale < 1.0) || c->restarts > 1000 ||
+        (c->restarts && !(c->restart_tolfun >= 0.0 && isfinite(c->restart_tolfun))))
         return fo_error_set(err, FO_ERANGE, "target",
                             "target, floor and min_scale must be finite");
     return fo_flow_config_check(&c->flow, err);

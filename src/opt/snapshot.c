@@ -100,6 +100,8 @@ static void put_config(struct writer *w, const struct fo_run_config *c) {
     put_f64(w, c->target);
     put_u64(w, c->patience);
     put_f64(w, c->min_scale);
+    put_u64(w, c->restarts);
+    put_f64(w, c->restart_tolfun);
 }
 
 /* Reads a configuration; lo and hi (FO_FLOW_MAX_DIM each) receive the bounds. */
@@ -147,6 +149,8 @@ static void get_config(struct reader *r, struct fo_run_config *c, double *lo,
     c->target = get_f64(r);
     c->patience = (unsigned)get_u64(r);
     c->min_scale = get_f64(r);
+    c->restarts = (unsigned)get_u64(r);
+    c->restart_tolfun = get_f64(r);
 }
 
 static void put_state(struct writer *w, const struct fo_engine *e) {
@@ -182,6 +186,10 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
     put_f64(w, e->best_value);
     put_f64s(w, e->best_x, D);
     put_f64s(w, e->mirror, D);
+    put_f64s(w, e->conv_lo, FO_RESTART_WINDOW);
+    put_f64s(w, e->conv_hi, FO_RESTART_WINDOW);
+    put_u64(w, e->conv_n);
+    put_u64(w, e->restarts_done);
     put_u64(w, e->n_recs);
     for (size_t i = 0; i < e->n_recs; i++) {
         const struct fo_rec *rec = &e->recs[i];
@@ -272,6 +280,10 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
     e->best_value = get_f64(r);
     get_f64s(r, e->best_x, D);
     get_f64s(r, e->mirror, D);
+    get_f64s(r, e->conv_lo, FO_RESTART_WINDOW);
+    get_f64s(r, e->conv_hi, FO_RESTART_WINDOW);
+    e->conv_n = get_u64(r);
+    e->restarts_done = get_u64(r);
     if (r->bad || !isfinite(e->lr) || e->lr <= 0.0 || !isfinite(e->lr_net) ||
         e->lr_net <= 0.0 || e->stop > FO_STOP_STALLED)
         return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad engine state");

@@ -399,6 +399,52 @@ static int scale_collapsed(const struct fo_engine *e, size_t n) {
     return 1;
 }
 
+/* Record this generation's value range; 1 when the run has converged
+ * (CMA-ES's TolFun test over a window of generations). */
+static int converged(struct fo_engine *e, const struct fo_step_report *rep, size_t n) {
+    if (!e->cfg.restarts || rep->n == 0)
+        return 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (e->u_cur[i]) {
+            lo = fmin(lo, e->u_fit[i]);
+            hi = fmax(hi, e->u_fit[i]);
+        }
+    size_t slot = (size_t)(e->conv_n % FO_RESTART_WINDOW);
+    e->conv_lo[slot] = lo;
+    e->conv_hi[slot] = hi;
+    e->conv_n++;
+    if (e->conv_n <= FO_RESTART_WINDOW)
+        return 0;
+    for (size_t k = 0; k < FO_RESTART_WINDOW; k++) {
+        lo = fmin(lo, e->conv_lo[k]);
+        hi = fmax(hi, e->conv_hi[k]);
+    }
+    /* converged: every value of the window agrees to within tolfun */
+    return hi - lo < e->cfg.restart_tolfun * (1.0 + fabs(e->best_value));
+}
+
+/*
+ * IPOP restart (Auger and Hansen 2005): a fresh distribution, fresh
+ * optimizer state, twice the batch. Best-ever and every counter stay.
+ */
+static void restart(struct fo_engine *e, struct fo_step_report *rep) {
+    const size_t P = fo_flow_n_params(e->flow);
+    e->restarts_done++;
+    fo_flow_reset_params(e->flow,
+                         e->cfg.flow.seed + 0x9e3779b97f4a7c15ULL * e->restarts_done);
+    memcpy(e->good_params, fo_flow_params(e->flow), P * sizeof(double));
+    memset(e->adam->m, 0, P * sizeof(double));
+    memset(e->adam->v, 0, P * sizeof(double));
+    e->adam->t = 0;
+    e->lr = e->lr_net = e->cfg.opt.lr;
+    e->conv_n = 0;
+    e->has_mirror = 0;
+    if (e->cfg.batch_size <= 5000)
+        e->cfg.batch_size *= 2;
+    rep->events |= FO_EVENT_RESTART;
+}
+
 enum fo_status fo__engine_update(struct fo_engine *e, int forced,
                                  struct fo_step_report *rep, struct fo_error *err) {
     enum fo_status st = ensure_scratch(e, e->n_recs ? e->n_recs : 1, err);
@@ -419,6 +465,8 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
     else
         rep->events |= FO_EVENT_EMPTY;
     int collapsed = scale_collapsed(e, n);
+    if (converged(e, rep, n) && e->restarts_done < e->cfg.restarts)
+        restart(e, rep);
     e->generation++;
     e->updates++;
     e->resolved_in_gen = 0;

@@ -31,6 +31,8 @@ struct run_result {
 
 static int verbose;
 
+#define MAX_BATCH 10240
+
 /* --set KEY=VALUE overrides, applied after the preset (for tuning). */
 #define MAX_SETS 32
 static const char *sets[MAX_SETS];
@@ -67,6 +69,10 @@ static int apply_set(struct fo_run_config *c, const char *kv) {
         c->opt.mirrored = (int)d;
     else if (!strcmp(key, "bins"))
         c->flow.bins = (size_t)d;
+    else if (!strcmp(key, "restarts"))
+        c->restarts = (unsigned)d;
+    else if (!strcmp(key, "tolfun"))
+        c->restart_tolfun = d;
     else if (!strcmp(key, "bound"))
         c->flow.bound = d;
     else if (!strcmp(key, "optimizer"))
@@ -158,7 +164,7 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
         fprintf(stderr, "flowopt-bench: %s\n", err.msg);
         return -1;
     }
-    const size_t B = cfg.batch_size, D = fn->dim;
+    const size_t B = MAX_BATCH, D = fn->dim;
     struct fo_sample *s = malloc(B * sizeof *s);
     double *x = malloc(B * D * sizeof *x),
            near_best[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
@@ -166,7 +172,10 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     memset(res, 0, sizeof *res);
     res->best = fn->maximize ? -INFINITY : INFINITY;
     while (res->evals < budget && fo_engine_stop_reason(e) == FO_STOP_NONE) {
-        size_t n = budget - res->evals < B ? budget - res->evals : B;
+        struct fo_engine_counters cc;
+        fo_engine_counters(e, &cc);
+        size_t want = cc.batch_size < MAX_BATCH ? cc.batch_size : MAX_BATCH;
+        size_t n = budget - res->evals < want ? budget - res->evals : want;
         if (fo_engine_ask(e, n, s, x, &err) != FO_OK)
             break;
         for (size_t i = 0; i < n; i++) {

@@ -258,6 +258,36 @@ static void test_learns(void) {
     fo_engine_destroy(e);
 }
 
+/* A flat objective converges at once: the run restarts with twice the batch. */
+static void test_restart(void) {
+    struct fo_run_config cfg;
+    config(&cfg, "default", 6);
+    cfg.restarts = 1;
+    struct fo_engine *e = NULL;
+    fo_engine_create(&cfg, &e, NULL);
+    struct fo_sample s[16];
+    double x[16 * D];
+    unsigned seen = 0;
+    for (int g = 0; g < 40; g++) {
+        struct fo_engine_counters c;
+        fo_engine_counters(e, &c);
+        fo_engine_ask(e, c.batch_size, s, x, NULL);
+        for (size_t i = 0; i < c.batch_size; i++) {
+            struct fo_step_report rep;
+            int up = 0;
+            fo_engine_tell(e, s[i].id, 1.0, NULL, &up, &rep, NULL);
+            if (up)
+                seen |= rep.events;
+        }
+    }
+    struct fo_engine_counters c;
+    fo_engine_counters(e, &c);
+    tap_ok((seen & FO_EVENT_RESTART) && c.restarts == 1 && c.batch_size == 12,
+           "a converged run restarts once, with the batch doubled (%llu, %zu)",
+           (unsigned long long)c.restarts, c.batch_size);
+    fo_engine_destroy(e);
+}
+
 static void test_seed_preset(void) {
     struct fo_run_config cfg;
     config(&cfg, "seed", 50);
@@ -279,6 +309,7 @@ int main(void) {
     test_guard();
     test_snapshot();
     test_learns();
+    test_restart();
     test_seed_preset();
     return tap_done();
 }
