@@ -245,6 +245,23 @@ uint64_t fo_flow_layout_hash(const struct fo_flow *f) {
     return f->layout_hash;
 }
 
+/*
+ * Between layers l and l+1: h_{l+1}[d] = v_l[perm[d]] (gather), and the
+ * way back v_l[perm[d]] = h_{l+1}[d] (scatter), row by row.
+ */
+static void permute(const struct fo_flow *f, size_t l, size_t n, const double *in, double *out,
+                    int back)
+{
+    const size_t D = f->D, *p = f->perm + l * D;
+    for (size_t i = 0; i < n; i++)
+        for (size_t d = 0; d < D; d++) {
+            if (back)
+                out[i * D + p[d]] = in[i * D + d];
+            else
+                out[i * D + d] = in[i * D + p[d]];
+        }
+}
+
 /* Offset of layer l's cache for a batch of n. */
 static double *layer_cache(struct fo_flow *f, size_t l, size_t n) {
     size_t off = 0;
@@ -271,13 +288,8 @@ static void density_pass(struct fo_flow *f, size_t n, const double *x, double *l
         double *out = last ? hbuf(f, l + 1, n) : f->tmp;
         ly->ops->forward(ly, f->params + ly->param_off, n, hbuf(f, l, n), out, f->ld,
                          layer_cache(f, l, n), f->work);
-        if (!last) {
-            const size_t *p = f->perm + l * D;
-            double *next = hbuf(f, l + 1, n);
-            for (size_t i = 0; i < n; i++)
-                for (size_t d = 0; d < D; d++)
-                    next[i * D + d] = out[i * D + p[d]];
-        }
+        if (!last)
+            permute(f, l, n, out, hbuf(f, l + 1, n), 0);
     }
     const double *z = hbuf(f, f->L, n);
     for (size_t i = 0; log_p && i < n; i++) {
@@ -324,11 +336,8 @@ static void backward_pass(struct fo_flow *f, size_t n, const double *x, const do
     for (size_t l = f->L; l-- > 0;) {
         const struct fo_layer *ly = &f->layers[l];
         const double *d_v = g;
-        if (l + 1 < f->L) { /* h_{l+1}[d] = v_l[perm[d]] */
-            const size_t *p = f->perm + l * D;
-            for (size_t i = 0; i < n; i++)
-                for (size_t d = 0; d < D; d++)
-                    f->tmp[i * D + p[d]] = g[i * D + d];
+        if (l + 1 < f->L) {
+            permute(f, l, n, g, f->tmp, 1);
             d_v = f->tmp;
         }
         ly->ops->backward(ly, f->params + ly->param_off, d_params + ly->param_off, n,
@@ -345,12 +354,9 @@ static void backward_pass(struct fo_flow *f, size_t n, const double *x, const do
 enum fo_status fo_flow_log_prob_grad(struct fo_flow *f, size_t n, const double *x,
                                      const double *w, double *log_p, double *d_params,
                                      double *d_x, struct fo_error *err) {
-    enum fo_status st = check_x(f, n, x, err);
-    if (st == FO_OK)
-        st = ensure_capacity(f, n, err);
+    enum fo_status st = fo_flow_log_prob(f, n, x, log_p, err);
     if (st != FO_OK)
         return st;
-    density_pass(f, n, x, log_p);
     for (size_t i = 0; i < n; i++)
         if (f->ld[i] == -INFINITY)
             return fo_error_set(err, FO_ERANGE, "x", "x[%zu] lies outside the bounds", i);
@@ -384,10 +390,7 @@ enum fo_status fo_flow_sample_from(struct fo_flow *f, size_t n, const double *z,
         const struct fo_layer *ly = &f->layers[l];
         const double *v = g;
         if (l + 1 < f->L) {
-            const size_t *p = f->perm + l * D;
-            for (size_t i = 0; i < n; i++)
-                for (size_t d = 0; d < D; d++)
-                    f->tmp[i * D + p[d]] = g[i * D + d];
+            permute(f, l, n, g, f->tmp, 1);
             v = f->tmp;
         }
         ly->ops->inverse(ly, f->params + ly->param_off, n, v, u, f->work);
