@@ -177,6 +177,14 @@ enum fo_status fo_engine_tell_failed(struct fo_engine *e, uint64_t id, int *dupl
                                      int *updated, struct fo_step_report *report,
                                      struct fo_error *err);
 
+/*
+ * What a tell of id would meet, without changing anything: OUT *status
+ * (enum fo_sample_status) and *value for a told sample. FO_ENOTFOUND for an
+ * id never asked, FO_ESTATE for one resolved and dropped from memory.
+ */
+enum fo_status fo_engine_sample_state(const struct fo_engine *e, uint64_t id, int *status,
+                                      double *value, struct fo_error *err);
+
 /* Force an update with what has been told of the current generation. */
 enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report,
                               struct fo_error *err);

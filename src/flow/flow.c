@@ -249,9 +249,8 @@ uint64_t fo_flow_layout_hash(const struct fo_flow *f) {
  * Between layers l and l+1: h_{l+1}[d] = v_l[perm[d]] (gather), and the
  * way back v_l[perm[d]] = h_{l+1}[d] (scatter), row by row.
  */
-static void permute(const struct fo_flow *f, size_t l, size_t n, const double *in, double *out,
-                    int back)
-{
+static void permute(const struct fo_flow *f, size_t l, size_t n, const double *in,
+                    double *out, int back) {
     const size_t D = f->D, *p = f->perm + l * D;
     for (size_t i = 0; i < n; i++)
         for (size_t d = 0; d < D; d++) {

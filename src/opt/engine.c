@@ -191,6 +191,21 @@ static long find(const struct fo_engine *e, uint64_t id) {
     return lo < e->n_recs && e->recs[lo].id == id ? (long)lo : -1;
 }
 
+enum fo_status fo_engine_sample_state(const struct fo_engine *e, uint64_t id, int *status,
+                                      double *value, struct fo_error *err) {
+    long i = find(e, id);
+    if (i < 0)
+        return fo_error_set(err, id > 0 && id < e->next_id ? FO_ESTATE : FO_ENOTFOUND,
+                            "id",
+                            id > 0 && id < e->next_id
+                                ? "sample %llu was resolved and has left the reuse window"
+                                : "no sample %llu in this run",
+                            (unsigned long long)id);
+    *status = e->recs[i].status;
+    *value = e->recs[i].value;
+    return FO_OK;
+}
+
 static int better(const struct fo_engine *e, double a, double b) {
     return e->cfg.direction == FO_MAXIMIZE ? a > b : a < b;
 }
@@ -236,14 +251,12 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
         return fo_error_set(err, FO_ERANGE, "value",
                             "value of sample %llu must be finite",
                             (unsigned long long)id);
+    int prior_status;
+    double prior_value;
+    enum fo_status st = fo_engine_sample_state(e, id, &prior_status, &prior_value, err);
+    if (st != FO_OK)
+        return st;
     long i = find(e, id);
-    if (i < 0)
-        return fo_error_set(err, id > 0 && id < e->next_id ? FO_ESTATE : FO_ENOTFOUND,
-                            "id",
-                            id > 0 && id < e->next_id
-                                ? "sample %llu was resolved and has left the reuse window"
-                                : "no sample %llu in this run",
-                            (unsigned long long)id);
     struct fo_rec *r = &e->recs[i];
     if (r->status != FO_SAMPLE_PENDING) {
         int same = failed ? r->status == FO_SAMPLE_FAILED

@@ -1,12 +1,9 @@
 /* service.c - see service.h. */
 #include "service/service.h"
+#include "service/service_internal.h"
 
 #include <flowopt/flowopt.h>
 #include <stdlib.h>
-
-struct fo_service {
-    struct fo_store *store;
-};
 
 enum fo_status fo_service_create(const struct fo_service_config *cfg,
                                  struct fo_service **out, struct fo_error *err) {
@@ -14,9 +11,12 @@ enum fo_status fo_service_create(const struct fo_service_config *cfg,
     struct fo_service *svc = calloc(1, sizeof *svc);
     if (!svc)
         return fo_error_set(err, FO_ENOMEM, NULL, "out of memory creating the service");
+    pthread_rwlock_init(&svc->registry_lock, NULL);
     enum fo_status st = fo_store_open(&cfg->store, &svc->store, err);
+    if (st == FO_OK)
+        st = fo__service_load_runs(svc, err);
     if (st != FO_OK) {
-        free(svc);
+        fo_service_destroy(svc);
         return st;
     }
     *out = svc;
@@ -31,6 +31,8 @@ void fo_service_health(struct fo_service *svc, struct fo_health *out) {
 void fo_service_destroy(struct fo_service *svc) {
     if (!svc)
         return;
+    fo__service_free_runs(svc);
     fo_store_close(svc->store);
+    pthread_rwlock_destroy(&svc->registry_lock);
     free(svc);
 }

@@ -1,14 +1,10 @@
 /* store.c - opening and closing the database; see store.h. */
 #include "store/store.h"
 #include "store/migrate.h"
+#include "store/store_internal.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
-
-struct fo_store {
-    sqlite3 *db;
-    int schema_version;
-};
 
 static enum fo_status set_pragmas(sqlite3 *db, const struct fo_store_config *cfg,
                                   struct fo_error *err) {
@@ -48,6 +44,7 @@ enum fo_status fo_store_open(const struct fo_store_config *cfg, struct fo_store 
     struct fo_store *s = calloc(1, sizeof *s);
     if (!s)
         return fo_error_set(err, FO_ENOMEM, "db", "out of memory opening the store");
+    pthread_mutex_init(&s->lock, NULL);
     enum fo_status st;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(cfg->path, &s->db, flags, NULL) != SQLITE_OK) {
@@ -77,5 +74,6 @@ void fo_store_close(struct fo_store *store) {
     if (!store)
         return;
     sqlite3_close_v2(store->db);
+    pthread_mutex_destroy(&store->lock);
     free(store);
 }

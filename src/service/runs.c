@@ -1,0 +1,408 @@
+/*
+ * runs.c - the registry of runs and the durable ask/tell path; see runs.h.
+ *
+ * Durability: a run is its latest engine snapshot plus the op log after it.
+ * ask and tell append their ops (and the samples and history rows they
+ * produce) in one transaction, committed before the call returns; after an
+ * update the snapshot is rewritten and the log trimmed in the same
+ * transaction. The engine is deterministic, so loading the snapshot and
+ * replaying the log reproduces the run exactly, after a crash as after a
+ * store error (which rebuilds the run the same way).
+ */
+#include "service/service_internal.h"
+#include "store/runs_db.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void run_free(struct fo_run *r) {
+    if (!r)
+        return;
+    fo_engine_destroy(r->engine);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+void fo__service_free_runs(struct fo_service *svc) {
+    for (size_t i = 0; i < svc->n_runs; i++)
+        run_free(svc->runs[i]);
+    free(svc->runs);
+    svc->runs = NULL;
+    svc->n_runs = svc->cap_runs = 0;
+}
+
+/* Add r to the registry (caller holds the write lock). */
+static enum fo_status registry_add(struct fo_service *svc, struct fo_run *r,
+                                   struct fo_error *err) {
+    if (svc->n_runs == svc->cap_runs) {
+        size_t cap = svc->cap_runs ? 2 * svc->cap_runs : 16;
+        struct fo_run **grown = realloc(svc->runs, cap * sizeof *grown);
+        if (!grown)
+            return fo_error_set(err, FO_ENOMEM, "run",
+                                "out of memory for the run registry");
+        svc->runs = grown;
+        svc->cap_runs = cap;
+    }
+    svc->runs[svc->n_runs++] = r;
+    return FO_OK;
+}
+
+/* The run called id, locked; NULL (and FO_ENOTFOUND in err) when unknown. */
+static struct fo_run *acquire(struct fo_service *svc, const char *id,
+                              struct fo_error *err) {
+    struct fo_run *found = NULL;
+    pthread_rwlock_rdlock(&svc->registry_lock);
+    for (size_t i = 0; id && i < svc->n_runs && !found; i++)
+        if (strcmp(svc->runs[i]->id, id) == 0)
+            found = svc->runs[i];
+    pthread_rwlock_unlock(&svc->registry_lock);
+    if (!found) {
+        fo_error_set(err, FO_ENOTFOUND, "id", "no run %.64s", id ? id : "");
+        return NULL;
+    }
+    pthread_mutex_lock(&found->lock);
+    return found;
+}
+
+static void release(struct fo_run *r) {
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* 16 lowercase hex digits from the kernel's random source. */
+static int new_id(char *id) {
+    unsigned char b[FO_RUN_ID_LEN / 2];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (got != (ssize_t)sizeof b)
+        return -1;
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(id + 2 * i, 3, "%02x", b[i]);
+    return 0;
+}
+
+/* Save the engine's snapshot into a fresh buffer. OUT: *buf (caller frees), *len. */
+static enum fo_status snapshot(const struct fo_engine *e, unsigned char **buf,
+                               size_t *len, struct fo_error *err) {
+    fo_engine_save(e, NULL, 0, len, NULL);
+    *buf = malloc(*len);
+    if (!*buf)
+        return fo_error_set(err, FO_ENOMEM, "run", "out of memory for a snapshot");
+    return fo_engine_save(e, *buf, *len, len, err);
+}
+
+enum fo_status fo_service_run_create(struct fo_service *svc,
+                                     const struct fo_run_config *cfg, const char *name,
+                                     char *id, struct fo_error *err) {
+    if (name && strlen(name) > FO_RUN_NAME_MAX)
+        return fo_error_set(err, FO_ERANGE, "name", "name longer than %d bytes",
+                            FO_RUN_NAME_MAX);
+    struct fo_run *r = calloc(1, sizeof *r);
+    if (!r)
+        return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating a run");
+    pthread_mutex_init(&r->lock, NULL);
+    enum fo_status st = fo_engine_create(cfg, &r->engine, err);
+    if (st == FO_OK && new_id(r->id) != 0)
+        st = fo_error_set(err, FO_EIO, "run", "no random source for a run id");
+    unsigned char *snap = NULL;
+    size_t len = 0;
+    if (st == FO_OK)
+        st = snapshot(r->engine, &snap, &len, err);
+    if (st == FO_OK && (st = fo_store_begin(svc->store, err)) == FO_OK) {
+        st = fo_store_run_insert(svc->store, r->id, name, (int64_t)cfg->flow.dim, snap,
+                                 len, err);
+        if (st == FO_OK)
+            st = fo_store_commit(svc->store, err);
+        else
+            fo_store_rollback(svc->store);
+    }
+    free(snap);
+    if (st == FO_OK) {
+        pthread_rwlock_wrlock(&svc->registry_lock);
+        st = registry_add(svc, r, err);
+        pthread_rwlock_unlock(&svc->registry_lock);
+    }
+    if (st != FO_OK) {
+        run_free(r);
+        return st;
+    }
+    memcpy(id, r->id, FO_RUN_ID_LEN + 1);
+    return FO_OK;
+}
+
+/* Apply one logged op to an engine, as it was applied when acknowledged. */
+static int replay(struct fo_engine *e, const struct fo_op *op) {
+    switch (op->kind) {
+    case FO_OP_ASK: {
+        size_t n = (size_t)op->n, D = fo_engine_dim(e);
+        struct fo_sample *s = malloc(n * sizeof *s);
+        double *x = malloc(n * D * sizeof *x);
+        int rc = !s || !x || fo_engine_ask(e, n, s, x, NULL) != FO_OK;
+        free(s);
+        free(x);
+        return rc;
+    }
+    case FO_OP_TELL:
+        return fo_engine_tell(e, (uint64_t)op->sample_id, op->value, NULL, NULL, NULL,
+                              NULL) != FO_OK;
+    case FO_OP_FAIL:
+        return fo_engine_tell_failed(e, (uint64_t)op->sample_id, NULL, NULL, NULL,
+                                     NULL) != FO_OK;
+    case FO_OP_STEP: return fo_engine_step(e, NULL, NULL) != FO_OK;
+    }
+    return 1;
+}
+
+struct load_ctx {
+    struct fo_service *svc;
+    struct fo_run *target; /* rebuild one run (NULL: load every run) */
+    struct fo_engine *engine;
+    struct fo_error *err;
+};
+
+static int on_run(void *p, const char *id, const char *name, const char *state,
+                  const unsigned char *snap, size_t len, int64_t seq) {
+    (void)name;
+    (void)state;
+    (void)seq;
+    struct load_ctx *c = p;
+    c->engine = NULL;
+    if (c->target && strcmp(c->target->id, id) != 0)
+        return 0; /* not the run being rebuilt: skip, and skip its ops */
+    if (fo_engine_load(snap, len, &c->engine, c->err) != FO_OK)
+        return -1;
+    if (c->target) {
+        fo_engine_destroy(c->target->engine);
+        c->target->engine = c->engine;
+        return 0;
+    }
+    struct fo_run *r = calloc(1, sizeof *r);
+    if (!r || strlen(id) > FO_RUN_ID_LEN) {
+        free(r);
+        fo_engine_destroy(c->engine);
+        return -1;
+    }
+    pthread_mutex_init(&r->lock, NULL);
+    strcpy(r->id, id);
+    r->engine = c->engine;
+    if (registry_add(c->svc, r, c->err) != FO_OK) {
+        run_free(r);
+        return -1;
+    }
+    return 0;
+}
+
+static int on_op(void *p, const char *id, const struct fo_op *op) {
+    (void)id;
+    struct load_ctx *c = p;
+    return c->engine ? replay(c->engine, op) : 0;
+}
+
+enum fo_status fo__service_load_runs(struct fo_service *svc, struct fo_error *err) {
+    struct load_ctx c = {svc, NULL, NULL, err};
+    pthread_rwlock_wrlock(&svc->registry_lock);
+    enum fo_status st = fo_store_runs_load(svc->store, on_run, on_op, &c, err);
+    pthread_rwlock_unlock(&svc->registry_lock);
+    return st;
+}
+
+/* After a failed commit: make memory match the store again. */
+static void rebuild(struct fo_service *svc, struct fo_run *r) {
+    struct fo_error ignored;
+    struct load_ctx c = {svc, r, NULL, &ignored};
+    fo_store_runs_load(svc->store, on_run, on_op, &c, &ignored);
+}
+
+enum fo_status fo_service_run_counters(struct fo_service *svc, const char *id,
+                                       struct fo_engine_counters *out,
+                                       struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    fo_engine_counters(r->engine, out);
+    release(r);
+    return FO_OK;
+}
+
+size_t fo_service_run_dim(struct fo_service *svc, const char *id) {
+    struct fo_run *r = acquire(svc, id, NULL);
+    if (!r)
+        return 0;
+    size_t dim = fo_engine_dim(r->engine);
+    release(r);
+    return dim;
+}
+
+static enum fo_status log_ask(struct fo_service *svc, struct fo_run *r, size_t n,
+                              const struct fo_sample *s, const double *x,
+                              struct fo_error *err) {
+    const size_t D = fo_engine_dim(r->engine);
+    struct fo_op op = {0, FO_OP_ASK, (int64_t)n, 0, 0.0};
+    enum fo_status st = fo_store_begin(svc->store, err);
+    if (st != FO_OK)
+        return st;
+    st = fo_store_op_append(svc->store, r->id, &op, err);
+    for (size_t i = 0; st == FO_OK && i < n; i++)
+        st = fo_store_sample_insert(svc->store, r->id, (int64_t)s[i].id,
+                                    (int64_t)s[i].generation, x + i * D, D, s[i].log_prob,
+                                    err);
+    if (st != FO_OK) {
+        fo_store_rollback(svc->store);
+        return st;
+    }
+    return fo_store_commit(svc->store, err);
+}
+
+enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
+                              struct fo_sample *samples, double *x,
+                              struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    enum fo_status st = fo_engine_ask(r->engine, n, samples, x, err);
+    if (st == FO_OK && (st = log_ask(svc, r, n, samples, x, err)) != FO_OK)
+        rebuild(svc, r);
+    release(r);
+    return st;
+}
+
+/*
+ * Check a whole tell request against the run. OUT: dup[i] = 1 for items
+ * that repeat what is recorded (in the run or earlier in the request).
+ */
+static enum fo_status check_tells(const struct fo_engine *e,
+                                  const struct fo_tell_item *items, size_t n,
+                                  unsigned char *dup, struct fo_error *err) {
+    for (size_t i = 0; i < n; i++) {
+        const struct fo_tell_item *it = &items[i];
+        if (!it->failed && !isfinite(it->value))
+            return fo_error_set(err, FO_ERANGE, "value",
+                                "results[%zu]: value must be a finite number", i);
+        int status;
+        double value;
+        enum fo_status st = fo_engine_sample_state(e, it->id, &status, &value, err);
+        if (st != FO_OK)
+            return st;
+        for (size_t j = 0; j < i && status == FO_SAMPLE_PENDING; j++)
+            if (items[j].id == it->id) {
+                status = items[j].failed ? FO_SAMPLE_FAILED : FO_SAMPLE_TOLD;
+                value = items[j].value;
+            }
+        dup[i] = status != FO_SAMPLE_PENDING;
+        int same = it->failed ? status == FO_SAMPLE_FAILED
+                              : status == FO_SAMPLE_TOLD && value == it->value;
+        if (dup[i] && !same)
+            return fo_error_set(err, FO_ECONFLICT, "results",
+                                "results[%zu]: sample %llu already has another result", i,
+                                (unsigned long long)it->id);
+    }
+    return FO_OK;
+}
+
+static struct fo_step_row to_row(const struct fo_step_report *p) {
+    struct fo_step_row r = {(int64_t)p->step,
+                            (int64_t)p->generation,
+                            (int64_t)p->evaluations,
+                            (int64_t)p->n,
+                            p->mean,
+                            p->median,
+                            p->best,
+                            p->best_ever,
+                            p->entropy,
+                            p->grad_norm,
+                            p->kl,
+                            p->lr,
+                            p->ess,
+                            (int64_t)p->events};
+    return r;
+}
+
+/* Apply the new results to the engine and the store, in one transaction. */
+static enum fo_status apply_tells(struct fo_service *svc, struct fo_run *r,
+                                  const struct fo_tell_item *items, size_t n,
+                                  const unsigned char *dup,
+                                  struct fo_step_report *reports,
+                                  struct fo_tell_outcome *out, struct fo_error *err) {
+    enum fo_status st = fo_store_begin(svc->store, err);
+    int64_t last_seq = 0;
+    for (size_t i = 0; st == FO_OK && i < n; i++) {
+        const struct fo_tell_item *it = &items[i];
+        if (dup[i]) {
+            out->duplicates++;
+            continue;
+        }
+        int updated = 0;
+        struct fo_step_report *rep = &reports[out->n_reports];
+        st = it->failed
+                 ? fo_engine_tell_failed(r->engine, it->id, NULL, &updated, rep, err)
+                 : fo_engine_tell(r->engine, it->id, it->value, NULL, &updated, rep, err);
+        struct fo_op op = {0, it->failed ? FO_OP_FAIL : FO_OP_TELL, 0, (int64_t)it->id,
+                           it->value};
+        if (st == FO_OK)
+            st = fo_store_op_append(svc->store, r->id, &op, err);
+        if (st == FO_OK)
+            st = fo_store_sample_resolve(svc->store, r->id, (int64_t)it->id,
+                                         it->failed ? "failed" : "told", it->value,
+                                         it->error, err);
+        if (st == FO_OK && updated) {
+            struct fo_step_row row = to_row(rep);
+            st = fo_store_step_insert(svc->store, r->id, &row, err);
+            out->n_reports++;
+        }
+        last_seq = op.seq;
+        out->accepted += st == FO_OK;
+    }
+    if (st == FO_OK && out->n_reports) {
+        unsigned char *snap = NULL;
+        size_t len = 0;
+        st = snapshot(r->engine, &snap, &len, err);
+        if (st == FO_OK)
+            st = fo_store_run_snapshot(svc->store, r->id, snap, len, last_seq, err);
+        free(snap);
+    }
+    if (st != FO_OK) {
+        fo_store_rollback(svc->store);
+        return st;
+    }
+    return fo_store_commit(svc->store, err);
+}
+
+enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
+                               const struct fo_tell_item *items, size_t n,
+                               struct fo_step_report *reports,
+                               struct fo_tell_outcome *outcome, struct fo_error *err) {
+    memset(outcome, 0, sizeof *outcome);
+    unsigned char *dup = calloc(n ? n : 1, 1);
+    if (!dup)
+        return fo_error_set(err, FO_ENOMEM, "results", "out of memory");
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r) {
+        free(dup);
+        return FO_ENOTFOUND;
+    }
+    enum fo_status st = check_tells(r->engine, items, n, dup, err);
+    if (st == FO_OK &&
+        (st = apply_tells(svc, r, items, n, dup, reports, outcome, err)) != FO_OK) {
+        rebuild(svc, r);
+        memset(outcome, 0, sizeof *outcome);
+    }
+    release(r);
+    free(dup);
+    return st;
+}
+
+enum fo_status fo_service_best(struct fo_service *svc, const char *id, double *x,
+                               double *value, uint64_t *sample_id, uint64_t *generation,
+                               struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    int rc = fo_engine_best(r->engine, x, value, sample_id, generation);
+    release(r);
+    return rc == 0 ? FO_OK : fo_error_set(err, FO_ENOTFOUND, "best", "nothing told yet");
+}

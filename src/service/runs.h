@@ -1,0 +1,71 @@
+/*
+ * runs.h - runs as the service keeps them: an engine in memory behind a
+ * per-run lock, its history and op log in the store. Every acknowledged
+ * ask and tell is committed before the call returns; a run that the store
+ * could not follow is rebuilt from the store, so memory never runs ahead
+ * of what is durable.
+ */
+#ifndef FLOWOPT_SERVICE_RUNS_H
+#define FLOWOPT_SERVICE_RUNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <flowopt/opt.h>
+#include <flowopt/status.h>
+
+#define FO_RUN_ID_LEN 16
+#define FO_RUN_NAME_MAX 200
+
+struct fo_service;
+
+/* One result in a tell request. */
+struct fo_tell_item {
+    uint64_t id;
+    int failed; /* 1: the evaluation failed (value ignored) */
+    double value;
+    const char *error; /* optional text for a failure */
+};
+
+struct fo_tell_outcome {
+    size_t accepted;   /* newly recorded */
+    size_t duplicates; /* repeats of what was already recorded */
+    size_t n_reports;  /* updates the tell produced (reports filled) */
+};
+
+/*
+ * Create a run from cfg (bounds copied). OUT: id (FO_RUN_ID_LEN + 1 bytes).
+ * The run is durable when this returns FO_OK.
+ */
+enum fo_status fo_service_run_create(struct fo_service *svc,
+                                     const struct fo_run_config *cfg, const char *name,
+                                     char *id, struct fo_error *err);
+
+/* Counters of a run. */
+enum fo_status fo_service_run_counters(struct fo_service *svc, const char *id,
+                                       struct fo_engine_counters *out,
+                                       struct fo_error *err);
+
+/* Draw n samples (OUT: samples (n), x (n, dim)); committed before return. */
+enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
+                              struct fo_sample *samples, double *x, struct fo_error *err);
+
+/*
+ * Record results. The whole request is checked first: an unknown id, a
+ * non-finite value or a result that contradicts a recorded one fails it
+ * with nothing applied. OUT: outcome, and reports (capacity n) for the
+ * updates the results triggered. Committed before return.
+ */
+enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
+                               const struct fo_tell_item *items, size_t n,
+                               struct fo_step_report *reports,
+                               struct fo_tell_outcome *outcome, struct fo_error *err);
+
+/* Best told value. FO_ENOTFOUND when the run has none yet. OUT: x (dim). */
+enum fo_status fo_service_best(struct fo_service *svc, const char *id, double *x,
+                               double *value, uint64_t *sample_id, uint64_t *generation,
+                               struct fo_error *err);
+
+/* The run's dimension, or 0 for an unknown id. */
+size_t fo_service_run_dim(struct fo_service *svc, const char *id);
+
+#endif

@@ -1,0 +1,28 @@
+/* service_internal.h - the service object, private to src/service. */
+#ifndef FLOWOPT_SERVICE_SERVICE_INTERNAL_H
+#define FLOWOPT_SERVICE_SERVICE_INTERNAL_H
+
+#include <pthread.h>
+#include <flowopt/opt.h>
+#include "service/runs.h"
+#include "store/store.h"
+
+struct fo_run {
+    char id[FO_RUN_ID_LEN + 1];
+    pthread_mutex_t lock; /* held for every use of engine */
+    struct fo_engine *engine;
+};
+
+struct fo_service {
+    struct fo_store *store;
+    pthread_rwlock_t registry_lock; /* guards runs, n_runs, cap_runs */
+    struct fo_run **runs;
+    size_t n_runs, cap_runs;
+};
+
+/* Load every run from the store (start-up). */
+enum fo_status fo__service_load_runs(struct fo_service *svc, struct fo_error *err);
+/* Free every run (shutdown). */
+void fo__service_free_runs(struct fo_service *svc);
+
+#endif

@@ -1,0 +1,317 @@
+/* runs_db.c - SQL for runs, ops, samples and steps; see runs_db.h. */
+#include "store/runs_db.h"
+#include "store/store_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum fo_status fail(struct fo_store *s, struct fo_error *err, const char *what) {
+    int code = sqlite3_errcode(s->db) & 0xff;
+    enum fo_status st = code == SQLITE_BUSY || code == SQLITE_LOCKED      ? FO_EBUSY
+                        : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? FO_ECORRUPT
+                        : code == SQLITE_CONSTRAINT                       ? FO_ECONFLICT
+                                                                          : FO_EIO;
+    return fo_error_set(err, st, "database", "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* Prepare sql, or fail; *st is NULL on failure. */
+static enum fo_status prepare(struct fo_store *s, const char *sql, sqlite3_stmt **st,
+                              struct fo_error *err) {
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+        *st = NULL;
+        return fail(s, err, "preparing a statement");
+    }
+    return FO_OK;
+}
+
+/* Step a statement that returns no rows, finalize it. */
+static enum fo_status run(struct fo_store *s, sqlite3_stmt *st, const char *what,
+                          struct fo_error *err) {
+    int rc = sqlite3_step(st);
+    enum fo_status out = rc == SQLITE_DONE ? FO_OK : fail(s, err, what);
+    sqlite3_finalize(st);
+    return out;
+}
+
+enum fo_status fo_store_begin(struct fo_store *s, struct fo_error *err) {
+    pthread_mutex_lock(&s->lock);
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        enum fo_status st = fail(s, err, "starting a transaction");
+        pthread_mutex_unlock(&s->lock);
+        return st;
+    }
+    return FO_OK;
+}
+
+enum fo_status fo_store_commit(struct fo_store *s, struct fo_error *err) {
+    enum fo_status st = FO_OK;
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        st = fail(s, err, "committing");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+void fo_store_rollback(struct fo_store *s) {
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_unlock(&s->lock);
+}
+
+enum fo_status fo_store_run_insert(struct fo_store *s, const char *id, const char *name,
+                                   int64_t dim, const unsigned char *snapshot, size_t len,
+                                   struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc = prepare(
+        s, "INSERT INTO runs (id, name, dim, snapshot) VALUES (?, ?, ?, ?)", &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name ? name : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, dim);
+    sqlite3_bind_blob64(st, 4, snapshot, len, SQLITE_STATIC);
+    return run(s, st, "inserting a run", err);
+}
+
+enum fo_status fo_store_run_snapshot(struct fo_store *s, const char *id,
+                                     const unsigned char *snapshot, size_t len,
+                                     int64_t seq, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc = prepare(
+        s, "UPDATE runs SET snapshot = ?, snapshot_seq = ? WHERE id = ?", &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_blob64(st, 1, snapshot, len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+    if ((rc = run(s, st, "saving a snapshot", err)) != FO_OK)
+        return rc;
+    if ((rc = prepare(s, "DELETE FROM ops WHERE run_id = ? AND seq <= ?", &st, err)) !=
+        FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    return run(s, st, "trimming the op log", err);
+}
+
+enum fo_status fo_store_op_append(struct fo_store *s, const char *run_id,
+                                  struct fo_op *op, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc = prepare(
+        s, "UPDATE runs SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1",
+        &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    op->seq = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE
+                   ? fo_error_set(err, FO_ENOTFOUND, "run", "no run %s", run_id)
+                   : fail(s, err, "numbering an op");
+    rc = prepare(s,
+                 "INSERT INTO ops (run_id, seq, kind, n, sample_id, value)"
+                 " VALUES (?, ?, ?, ?, ?, ?)",
+                 &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, op->seq);
+    sqlite3_bind_int(st, 3, (int)op->kind);
+    sqlite3_bind_int64(st, 4, op->n);
+    sqlite3_bind_int64(st, 5, op->sample_id);
+    if (op->kind == FO_OP_TELL)
+        sqlite3_bind_double(st, 6, op->value);
+    else
+        sqlite3_bind_null(st, 6);
+    return run(s, st, "logging an op", err);
+}
+
+enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, int64_t id,
+                                      int64_t generation, const double *x, size_t dim,
+                                      double log_prob, struct fo_error *err) {
+    unsigned char *blob = malloc(dim > 0 ? dim * 8 : 1);
+    if (!blob)
+        return fo_error_set(err, FO_ENOMEM, "samples", "out of memory");
+    for (size_t d = 0; d < dim; d++) {
+        uint64_t u;
+        memcpy(&u, &x[d], sizeof u);
+        for (int b = 0; b < 8; b++)
+            blob[8 * d + (size_t)b] = (unsigned char)(u >> (8 * b));
+    }
+    sqlite3_stmt *st;
+    enum fo_status rc =
+        prepare(s,
+                "INSERT INTO samples (run_id, id, generation, x, log_prob)"
+                " VALUES (?, ?, ?, ?, ?)",
+                &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        sqlite3_bind_int64(st, 3, generation);
+        sqlite3_bind_blob64(st, 4, blob, dim * 8, SQLITE_STATIC);
+        sqlite3_bind_double(st, 5, log_prob);
+        rc = run(s, st, "recording a sample", err);
+    }
+    free(blob);
+    return rc;
+}
+
+enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, int64_t id,
+                                       const char *status, double value,
+                                       const char *error, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc = prepare(s,
+                                "UPDATE samples SET status = ?, value = ?, error = ?,"
+                                " told_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+                                " WHERE run_id = ? AND id = ?",
+                                &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    if (strcmp(status, "told") == 0)
+        sqlite3_bind_double(st, 2, value);
+    else
+        sqlite3_bind_null(st, 2);
+    if (error)
+        sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_text(st, 4, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, id);
+    return run(s, st, "recording a result", err);
+}
+
+/* NaN has no SQL form: bind it as NULL, the history's "no value". */
+static void bind_real(sqlite3_stmt *st, int i, double v) {
+    if (v == v)
+        sqlite3_bind_double(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
+                                    const struct fo_step_row *r, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc =
+        prepare(s,
+                "INSERT INTO steps (run_id, step, generation, evaluations, n,"
+                " mean, median, best, best_ever, entropy, grad_norm, kl, lr,"
+                " ess, events) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, r->step);
+    sqlite3_bind_int64(st, 3, r->generation);
+    sqlite3_bind_int64(st, 4, r->evaluations);
+    sqlite3_bind_int64(st, 5, r->n);
+    const double reals[] = {r->mean,      r->median, r->best, r->best_ever, r->entropy,
+                            r->grad_norm, r->kl,     r->lr,   r->ess};
+    for (int i = 0; i < 9; i++)
+        bind_real(st, 6 + i, reals[i]);
+    sqlite3_bind_int64(st, 15, r->events);
+    return run(s, st, "recording a history row", err);
+}
+
+static double column_real(sqlite3_stmt *st, int i) {
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+enum fo_status fo_store_steps(struct fo_store *s, const char *run_id, int64_t after,
+                              int64_t limit, fo_step_row_fn fn, void *ctx,
+                              struct fo_error *err) {
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc =
+        prepare(s,
+                "SELECT step, generation, evaluations, n, mean, median, best,"
+                " best_ever, entropy, grad_norm, kl, lr, ess, events"
+                " FROM steps WHERE run_id = ? AND step > ?"
+                " ORDER BY step LIMIT ?",
+                &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, after);
+        sqlite3_bind_int64(st, 3, limit);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            struct fo_step_row r;
+            memset(&r, 0, sizeof r);
+            r.step = sqlite3_column_int64(st, 0);
+            r.generation = sqlite3_column_int64(st, 1);
+            r.evaluations = sqlite3_column_int64(st, 2);
+            r.n = sqlite3_column_int64(st, 3);
+            double *reals[] = {&r.mean,      &r.median, &r.best, &r.best_ever, &r.entropy,
+                               &r.grad_norm, &r.kl,     &r.lr,   &r.ess};
+            for (int i = 0; i < 9; i++)
+                *reals[i] = column_real(st, 4 + i);
+            r.events = sqlite3_column_int64(st, 13);
+            if (fn(ctx, &r) != 0)
+                break;
+        }
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = fail(s, err, "reading the history");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+/* Replay the ops of one run after seq through op_fn. */
+static enum fo_status load_ops(struct fo_store *s, const char *id, int64_t seq,
+                               fo_op_row_fn op_fn, void *ctx, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc = prepare(s,
+                                "SELECT seq, kind, n, sample_id, value FROM ops"
+                                " WHERE run_id = ? AND seq > ? ORDER BY seq",
+                                &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct fo_op op = {sqlite3_column_int64(st, 0),
+                           (enum fo_op_kind)sqlite3_column_int(st, 1),
+                           sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+                           sqlite3_column_double(st, 4)};
+        if (op_fn(ctx, id, &op) != 0) {
+            sqlite3_finalize(st);
+            return fo_error_set(err, FO_ECORRUPT, "run",
+                                "run %s: op %lld does not replay", id, (long long)op.seq);
+        }
+    }
+    rc = step == SQLITE_DONE ? FO_OK : fail(s, err, "reading the op log");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum fo_status fo_store_runs_load(struct fo_store *s, fo_run_row_fn fn,
+                                  fo_op_row_fn op_fn, void *ctx, struct fo_error *err) {
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc = prepare(s,
+                                "SELECT id, name, state, snapshot, snapshot_seq FROM "
+                                "runs ORDER BY created_at, id",
+                                &st, err);
+    int step = SQLITE_DONE;
+    while (rc == FO_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        int64_t seq = sqlite3_column_int64(st, 4);
+        if (fn(ctx, id, (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2), sqlite3_column_blob(st, 3),
+               (size_t)sqlite3_column_bytes(st, 3), seq) != 0)
+            rc = fo_error_set(err, FO_ECORRUPT, "run", "run %s: snapshot does not load",
+                              id);
+        else
+            rc = load_ops(s, id, seq, op_fn, ctx, err);
+    }
+    if (rc == FO_OK && step != SQLITE_DONE)
+        rc = fail(s, err, "reading runs");
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

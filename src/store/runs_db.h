@@ -1,0 +1,81 @@
+/*
+ * runs_db.h - the durable side of runs: snapshots, the op log, samples and
+ * history rows. Every function runs inside a transaction the caller opened
+ * with fo_store_begin and closes with fo_store_commit or fo_store_rollback;
+ * the store's lock is held in between, so one transaction is one unit
+ * whatever thread runs it.
+ */
+#ifndef FLOWOPT_STORE_RUNS_DB_H
+#define FLOWOPT_STORE_RUNS_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <flowopt/status.h>
+#include "store/store.h"
+
+enum fo_op_kind { FO_OP_ASK = 1, FO_OP_TELL = 2, FO_OP_FAIL = 3, FO_OP_STEP = 4 };
+
+struct fo_op {
+    int64_t seq;
+    enum fo_op_kind kind;
+    int64_t n;         /* ask */
+    int64_t sample_id; /* tell, fail */
+    double value;      /* tell */
+};
+
+/* One row of a run's history (the step report, store-side). */
+struct fo_step_row {
+    int64_t step, generation, evaluations, n;
+    double mean, median, best, best_ever, entropy, grad_norm, kl, lr, ess;
+    int64_t events;
+};
+
+enum fo_status fo_store_begin(struct fo_store *s, struct fo_error *err);
+enum fo_status fo_store_commit(struct fo_store *s, struct fo_error *err);
+void fo_store_rollback(struct fo_store *s);
+
+enum fo_status fo_store_run_insert(struct fo_store *s, const char *id, const char *name,
+                                   int64_t dim, const unsigned char *snapshot, size_t len,
+                                   struct fo_error *err);
+
+/* Replace the snapshot; ops up to and including seq are folded into it and deleted. */
+enum fo_status fo_store_run_snapshot(struct fo_store *s, const char *id,
+                                     const unsigned char *snapshot, size_t len,
+                                     int64_t seq, struct fo_error *err);
+
+/* Append op (op->seq is assigned from the run's counter). */
+enum fo_status fo_store_op_append(struct fo_store *s, const char *run_id,
+                                  struct fo_op *op, struct fo_error *err);
+
+enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, int64_t id,
+                                      int64_t generation, const double *x, size_t dim,
+                                      double log_prob, struct fo_error *err);
+
+/* status is "told" (with value) or "failed" (with error text, may be NULL). */
+enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, int64_t id,
+                                       const char *status, double value,
+                                       const char *error, struct fo_error *err);
+
+enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
+                                    const struct fo_step_row *row, struct fo_error *err);
+
+/*
+ * Every run, for start-up: calls fn(ctx, id, name, state, snapshot, len,
+ * snapshot_seq) and then op_fn(ctx, id, op) for each op after the snapshot,
+ * in order. A non-zero return from a callback stops with FO_ECORRUPT.
+ * Runs outside a transaction (it takes the lock itself).
+ */
+typedef int (*fo_run_row_fn)(void *ctx, const char *id, const char *name,
+                             const char *state, const unsigned char *snapshot, size_t len,
+                             int64_t seq);
+typedef int (*fo_op_row_fn)(void *ctx, const char *id, const struct fo_op *op);
+enum fo_status fo_store_runs_load(struct fo_store *s, fo_run_row_fn fn,
+                                  fo_op_row_fn op_fn, void *ctx, struct fo_error *err);
+
+/* History rows with step > after, at most limit, in order; fn per row. */
+typedef int (*fo_step_row_fn)(void *ctx, const struct fo_step_row *row);
+enum fo_status fo_store_steps(struct fo_store *s, const char *run_id, int64_t after,
+                              int64_t limit, fo_step_row_fn fn, void *ctx,
+                              struct fo_error *err);
+
+#endif
