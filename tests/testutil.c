@@ -81,6 +81,8 @@ int fo_test_daemon_start(struct fo_test_daemon *d, const char *db_path,
     for (size_t i = 0; extra_args && extra_args[i] && n < 31; i++)
         argv[n++] = extra_args[i];
     argv[n] = NULL;
+    /* A log left by an earlier daemon must not be read as this one's. */
+    unlink(log_path);
     pid_t pid = fork();
     if (pid < 0)
         return -1;

@@ -39,6 +39,9 @@ struct fo_http_reply {
     char location[256];       /* for 201, else "" */
 };
 
+/* Value of query argument key, or NULL (borrowed from the request). */
+const char *fo_http_query(const struct fo_http_request *req, const char *key);
+
 /* Serialise obj (stolen, even on failure) as the reply body with status. */
 void fo_reply_json(struct fo_http_reply *rep, unsigned status, json_t *obj);
 

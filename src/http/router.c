@@ -1,6 +1,7 @@
 /* router.c - see router.h. */
 #include "http/router.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Matches path against pattern, copying placeholders into req (may be NULL). */
@@ -75,6 +76,20 @@ enum fo_route_result fo_router_match(const char *method, const char *path,
                                      const struct fo_route **route,
                                      struct fo_http_request *req, char *allow,
                                      size_t allow_cap) {
-    return fo_router_match_in(fo__system_routes, fo__n_system_routes, method, path, route,
-                              req, allow, allow_cap);
+    const struct fo_route *tables[] = {fo__system_routes, fo__runs_routes};
+    const size_t sizes[] = {fo__n_system_routes, fo__n_runs_routes};
+    enum fo_route_result best = FO_ROUTE_NO_PATH;
+    for (size_t t = 0; t < 2; t++) {
+        char tallow[64];
+        enum fo_route_result r = fo_router_match_in(tables[t], sizes[t], method, path,
+                                                    route, req, tallow, sizeof tallow);
+        if (r == FO_ROUTE_FOUND)
+            return r;
+        if (r == FO_ROUTE_NO_METHOD) {
+            best = r;
+            if (allow && allow_cap)
+                snprintf(allow, allow_cap, "%s", tallow);
+        }
+    }
+    return best;
 }

@@ -48,5 +48,7 @@ enum fo_route_result fo_router_match_in(const struct fo_route *table, size_t n,
 /* Route tables, one per resource file. */
 extern const struct fo_route fo__system_routes[];
 extern const size_t fo__n_system_routes;
+extern const struct fo_route fo__runs_routes[];
+extern const size_t fo__n_runs_routes;
 
 #endif

@@ -45,6 +45,10 @@ struct request_state {
     unsigned status;
 };
 
+const char *fo_http_query(const struct fo_http_request *req, const char *key) {
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
 static double elapsed_us(const struct timespec *since) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);

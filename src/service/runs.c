@@ -106,6 +106,8 @@ enum fo_status fo_service_run_create(struct fo_service *svc,
     if (!r)
         return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating a run");
     pthread_mutex_init(&r->lock, NULL);
+    snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+    strcpy(r->state, "active");
     enum fo_status st = fo_engine_create(cfg, &r->engine, err);
     if (st == FO_OK && new_id(r->id) != 0)
         st = fo_error_set(err, FO_EIO, "run", "no random source for a run id");
@@ -167,8 +169,6 @@ struct load_ctx {
 
 static int on_run(void *p, const char *id, const char *name, const char *state,
                   const unsigned char *snap, size_t len, int64_t seq) {
-    (void)name;
-    (void)state;
     (void)seq;
     struct load_ctx *c = p;
     c->engine = NULL;
@@ -189,6 +189,8 @@ static int on_run(void *p, const char *id, const char *name, const char *state,
     }
     pthread_mutex_init(&r->lock, NULL);
     strcpy(r->id, id);
+    snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+    snprintf(r->state, sizeof r->state, "%s", state ? state : "active");
     r->engine = c->engine;
     if (registry_add(c->svc, r, c->err) != FO_OK) {
         run_free(r);
@@ -216,6 +218,27 @@ static void rebuild(struct fo_service *svc, struct fo_run *r) {
     struct fo_error ignored;
     struct load_ctx c = {svc, r, NULL, &ignored};
     fo_store_runs_load(svc->store, on_run, on_op, &c, &ignored);
+}
+
+enum fo_status fo_service_run_view(struct fo_service *svc, const char *id,
+                                   struct fo_run_view *v, struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    memcpy(v->id, r->id, sizeof v->id);
+    memcpy(v->name, r->name, sizeof v->name);
+    memcpy(v->state, r->state, sizeof v->state);
+    v->cfg = *fo_engine_config(r->engine);
+    size_t D = fo_engine_dim(r->engine);
+    memcpy(v->lo, v->cfg.flow.lo, D * sizeof(double));
+    memcpy(v->hi, v->cfg.flow.hi, D * sizeof(double));
+    v->cfg.flow.lo = v->lo;
+    v->cfg.flow.hi = v->hi;
+    fo_engine_counters(r->engine, &v->counters);
+    v->has_best = fo_engine_best(r->engine, NULL, &v->best_value, NULL, NULL) == 0;
+    v->stop = fo_engine_stop_reason(r->engine);
+    release(r);
+    return FO_OK;
 }
 
 enum fo_status fo_service_run_counters(struct fo_service *svc, const char *id,
@@ -275,7 +298,32 @@ enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
  * Check a whole tell request against the run. OUT: dup[i] = 1 for items
  * that repeat what is recorded (in the run or earlier in the request).
  */
-static enum fo_status check_tells(const struct fo_engine *e,
+/*
+ * A sample's recorded result, from the engine while it holds the sample,
+ * else from the store (samples leave the engine once outside the reuse
+ * window, but a repeated tell must stay a no-op forever).
+ */
+static enum fo_status recorded(struct fo_service *svc, const struct fo_run *r,
+                               uint64_t id, int *status, double *value,
+                               struct fo_error *err) {
+    enum fo_status st = fo_engine_sample_state(r->engine, id, status, value, err);
+    if (st != FO_ESTATE)
+        return st;
+    char text[16];
+    st = fo_store_sample_state(svc->store, r->id, (int64_t)id, text, sizeof text, value,
+                               err);
+    if (st == FO_OK)
+        *status = strcmp(text, "told") == 0      ? FO_SAMPLE_TOLD
+                  : strcmp(text, "pending") == 0 ? FO_SAMPLE_PENDING
+                                                 : FO_SAMPLE_FAILED;
+    if (st == FO_OK && *status == FO_SAMPLE_PENDING)
+        st = fo_error_set(err, FO_ECORRUPT, "id",
+                          "sample %llu is pending in the store only",
+                          (unsigned long long)id);
+    return st;
+}
+
+static enum fo_status check_tells(struct fo_service *svc, const struct fo_run *r,
                                   const struct fo_tell_item *items, size_t n,
                                   unsigned char *dup, struct fo_error *err) {
     for (size_t i = 0; i < n; i++) {
@@ -285,7 +333,7 @@ static enum fo_status check_tells(const struct fo_engine *e,
                                 "results[%zu]: value must be a finite number", i);
         int status;
         double value;
-        enum fo_status st = fo_engine_sample_state(e, it->id, &status, &value, err);
+        enum fo_status st = recorded(svc, r, it->id, &status, &value, err);
         if (st != FO_OK)
             return st;
         for (size_t j = 0; j < i && status == FO_SAMPLE_PENDING; j++)
@@ -385,7 +433,7 @@ enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
         free(dup);
         return FO_ENOTFOUND;
     }
-    enum fo_status st = check_tells(r->engine, items, n, dup, err);
+    enum fo_status st = check_tells(svc, r, items, n, dup, err);
     if (st == FO_OK &&
         (st = apply_tells(svc, r, items, n, dup, reports, outcome, err)) != FO_OK) {
         rebuild(svc, r);
@@ -405,4 +453,43 @@ enum fo_status fo_service_best(struct fo_service *svc, const char *id, double *x
     int rc = fo_engine_best(r->engine, x, value, sample_id, generation);
     release(r);
     return rc == 0 ? FO_OK : fo_error_set(err, FO_ENOTFOUND, "best", "nothing told yet");
+}
+
+struct history_ctx {
+    fo_history_fn fn;
+    void *ctx;
+};
+
+static int on_step_row(void *p, const struct fo_step_row *row) {
+    struct history_ctx *h = p;
+    struct fo_step_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.step = (uint64_t)row->step;
+    rep.generation = (uint64_t)row->generation;
+    rep.evaluations = (uint64_t)row->evaluations;
+    rep.n = (size_t)row->n;
+    rep.mean = row->mean;
+    rep.median = row->median;
+    rep.best = row->best;
+    rep.best_ever = row->best_ever;
+    rep.entropy = row->entropy;
+    rep.grad_norm = row->grad_norm;
+    rep.kl = row->kl;
+    rep.lr = row->lr;
+    rep.ess = row->ess;
+    rep.events = (unsigned)row->events;
+    return h->fn(h->ctx, &rep);
+}
+
+enum fo_status fo_service_history(struct fo_service *svc, const char *id, uint64_t after,
+                                  uint64_t limit, fo_history_fn fn, void *ctx,
+                                  struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    release(r);
+    struct history_ctx h = {fn, ctx};
+    return fo_store_steps(
+        svc->store, id, (int64_t)(after > INT64_MAX ? INT64_MAX : after),
+        (int64_t)(limit > INT64_MAX ? INT64_MAX : limit), on_step_row, &h, err);
 }

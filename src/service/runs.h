@@ -40,6 +40,23 @@ enum fo_status fo_service_run_create(struct fo_service *svc,
                                      const struct fo_run_config *cfg, const char *name,
                                      char *id, struct fo_error *err);
 
+/* What the HTTP layer shows of a run. lo and hi point into the caller's arrays. */
+struct fo_run_view {
+    char id[FO_RUN_ID_LEN + 1];
+    char name[FO_RUN_NAME_MAX + 1];
+    char state[16];
+    struct fo_run_config cfg; /* cfg.flow.lo/hi point at lo/hi below */
+    double lo[FO_FLOW_MAX_DIM], hi[FO_FLOW_MAX_DIM];
+    struct fo_engine_counters counters;
+    int has_best;
+    double best_value;
+    enum fo_stop stop;
+};
+
+/* Fill view (caller-owned; about 17 KB) for run id. */
+enum fo_status fo_service_run_view(struct fo_service *svc, const char *id,
+                                   struct fo_run_view *view, struct fo_error *err);
+
 /* Counters of a run. */
 enum fo_status fo_service_run_counters(struct fo_service *svc, const char *id,
                                        struct fo_engine_counters *out,
@@ -64,6 +81,13 @@ enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
 enum fo_status fo_service_best(struct fo_service *svc, const char *id, double *x,
                                double *value, uint64_t *sample_id, uint64_t *generation,
                                struct fo_error *err);
+
+/* History rows with step > after, at most limit, oldest first: fn per row
+ * (a non-zero return stops). FO_ENOTFOUND for an unknown run. */
+typedef int (*fo_history_fn)(void *ctx, const struct fo_step_report *row);
+enum fo_status fo_service_history(struct fo_service *svc, const char *id, uint64_t after,
+                                  uint64_t limit, fo_history_fn fn, void *ctx,
+                                  struct fo_error *err);
 
 /* The run's dimension, or 0 for an unknown id. */
 size_t fo_service_run_dim(struct fo_service *svc, const char *id);

@@ -9,6 +9,8 @@
 
 struct fo_run {
     char id[FO_RUN_ID_LEN + 1];
+    char name[FO_RUN_NAME_MAX + 1];
+    char state[16];
     pthread_mutex_t lock; /* held for every use of engine */
     struct fo_engine *engine;
 };

@@ -3,6 +3,7 @@
 #include "store/store_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,6 +183,32 @@ enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, i
     sqlite3_bind_text(st, 4, run_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, id);
     return run(s, st, "recording a result", err);
+}
+
+enum fo_status fo_store_sample_state(struct fo_store *s, const char *run_id, int64_t id,
+                                     char *status, size_t cap, double *value,
+                                     struct fo_error *err) {
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc = prepare(
+        s, "SELECT status, value FROM samples WHERE run_id = ? AND id = ?", &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            snprintf(status, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+            *value = sqlite3_column_double(st, 1);
+        } else {
+            rc = step == SQLITE_DONE
+                     ? fo_error_set(err, FO_ENOTFOUND, "id", "no sample %lld in this run",
+                                    (long long)id)
+                     : fail(s, err, "reading a sample");
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 /* NaN has no SQL form: bind it as NULL, the history's "no value". */

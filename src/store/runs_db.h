@@ -56,6 +56,14 @@ enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, i
                                        const char *status, double value,
                                        const char *error, struct fo_error *err);
 
+/*
+ * A sample's recorded status ("pending", "told", "failed", "expired") and
+ * value. FO_ENOTFOUND when there is no such sample. Takes the lock itself.
+ */
+enum fo_status fo_store_sample_state(struct fo_store *s, const char *run_id, int64_t id,
+                                     char *status, size_t cap, double *value,
+                                     struct fo_error *err);
+
 enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
                                     const struct fo_step_row *row, struct fo_error *err);
 

@@ -1,0 +1,213 @@
+/*
+ * test_runs.c - the run routes against the real daemon and a real SQLite
+ * file: create, read, ask, tell, best, history; duplicates, conflicts and
+ * bad input as problem+json with nothing changed; and every acknowledged
+ * value still there after SIGTERM and after kill -9.
+ */
+#include "functions.h"
+#include "tap.h"
+#include "testutil.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char dir[512], db[600], log_path[600];
+static struct fo_test_daemon d;
+
+static json_t *call(const char *method, const char *path, const char *body,
+                    long *status) {
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", d.base_url, path);
+    struct fo_test_resp r;
+    if (fo_test_http(method, url, body, NULL, &r) != 0) {
+        fo_test_resp_free(&r);
+        *status = 0;
+        return NULL;
+    }
+    *status = r.status;
+    json_t *j = json_loads(r.body, 0, NULL);
+    int problem = strcmp(r.content_type, "application/problem+json") == 0;
+    if (r.status >= 400 && !problem) {
+        json_decref(j);
+        j = NULL; /* every error must be problem+json */
+    }
+    fo_test_resp_free(&r);
+    return j;
+}
+
+static void start(void) {
+    if (fo_test_daemon_start(&d, db, log_path, NULL) != 0)
+        tap_bail("flowoptd did not start; see %s", log_path);
+}
+
+static long long counter(const char *id, const char *name) {
+    char path[128];
+    long status;
+    snprintf(path, sizeof path, "/v1/runs/%s", id);
+    json_t *j = call("GET", path, NULL, &status);
+    long long v =
+        json_integer_value(json_object_get(json_object_get(j, "counters"), name));
+    json_decref(j);
+    if (status != 200)
+        tap_diag("GET %s: status %ld", path, status);
+    return status == 200 ? v : -1;
+}
+
+/* Ask n samples and tell sphere values; returns the number accepted. */
+static long long ask_tell(const char *id, int n) {
+    char path[128], body[64];
+    long status;
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    snprintf(body, sizeof body, "{\"n\": %d}", n);
+    json_t *a = call("POST", path, body, &status);
+    json_t *samples = json_object_get(a, "samples");
+    json_t *results = json_array();
+    for (size_t i = 0; i < json_array_size(samples); i++) {
+        json_t *s = json_array_get(samples, i);
+        double x[3];
+        for (int k = 0; k < 3; k++)
+            x[k] = json_number_value(json_array_get(json_object_get(s, "x"), (size_t)k));
+        json_array_append_new(results,
+                              json_pack("{s:O, s:f}", "id", json_object_get(s, "id"),
+                                        "value", fo_fn_sphere(x, 3)));
+    }
+    json_decref(a);
+    json_t *req = json_pack("{s:o}", "results", results);
+    char *tb = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+    json_t *t = call("POST", path, tb, &status);
+    long long accepted =
+        status == 200 ? json_integer_value(json_object_get(t, "accepted")) : -1;
+    free(tb);
+    json_decref(t);
+    return accepted;
+}
+
+static void expect_problem(const char *method, const char *path, const char *body,
+                           long want, const char *field, const char *what) {
+    long status;
+    json_t *p = call(method, path, body, &status);
+    const char *f = json_string_value(json_object_get(p, "field"));
+    tap_ok(status == want && p && (!field || (f && strcmp(f, field) == 0)),
+           "%s: %ld problem+json naming '%s' (got %ld, %s)", what, want,
+           field ? field : "-", status, f ? f : "no field");
+    json_decref(p);
+}
+
+int main(void) {
+    if (fo_test_tmpdir(dir, sizeof dir) != 0)
+        tap_bail("cannot make a temporary directory");
+    snprintf(db, sizeof db, "%s/runs.db", dir);
+    snprintf(log_path, sizeof log_path, "%s/daemon.log", dir);
+    start();
+    long status;
+    json_t *run =
+        call("POST", "/v1/runs",
+             "{\"name\": \"sphere\", \"dim\": 3, \"bounds\": [[-2, 2], [-2, 2], [-2, 2]],"
+             " \"direction\": \"minimize\", \"batch_size\": 6, \"seed\": 7}",
+             &status);
+    tap_is_int(status, 201, "POST /v1/runs creates a run");
+    char id[64] = "";
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(run, "id")));
+    json_t *cfg = json_object_get(run, "config");
+    tap_ok(strlen(id) == 16 &&
+               json_integer_value(json_object_get(cfg, "batch_size")) == 6 &&
+               json_is_object(json_object_get(cfg, "flow")) &&
+               json_is_object(json_object_get(cfg, "optimizer")),
+           "the run object carries its id and the full configuration");
+    json_decref(run);
+
+    tap_is_int(ask_tell(id, 6), 6, "ask 6, tell 6");
+    tap_is_int(counter(id, "updates"), 1, "the completed generation updated the run");
+    tap_is_int(ask_tell(id, 6), 6, "a second generation");
+
+    char path[160];
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+    json_t *t = call("POST", path, "{\"results\": [{\"id\": \"1\", \"value\": 12345.0}]}",
+                     &status);
+    tap_is_int(status, 409, "a different value for a told sample is 409");
+    json_decref(t);
+    snprintf(path, sizeof path, "/v1/runs/%s/best", id);
+    json_t *b = call("GET", path, NULL, &status);
+    tap_ok(status == 200 && json_array_size(json_object_get(b, "x")) == 3 &&
+               json_is_number(json_object_get(b, "value")),
+           "GET best returns x and value");
+    json_decref(b);
+    snprintf(path, sizeof path, "/v1/runs/%s/history?limit=10", id);
+    json_t *h = call("GET", path, NULL, &status);
+    json_t *steps = json_object_get(h, "steps");
+    tap_ok(status == 200 && json_array_size(steps) == 2 &&
+               json_integer_value(json_object_get(json_array_get(steps, 1), "step")) == 2,
+           "history has one row per update");
+    json_decref(h);
+
+    /* bad input of every kind: a clear 4xx naming the problem, nothing changed */
+    long long told = counter(id, "told");
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+    expect_problem("POST", path, "{\"results\": [", 400, "body", "malformed JSON");
+    expect_problem("POST", path, "{\"results\": [{\"id\": \"13\", \"value\": \"x\"}]}",
+                   400, "value", "a string value");
+    expect_problem("POST", path, "{\"results\": [{\"id\": 13, \"value\": 1}]}", 400, "id",
+                   "a numeric id");
+    expect_problem("POST", path, "{\"results\": [{\"id\": \"999\", \"value\": 1}]}", 404,
+                   "id", "an unknown sample");
+    expect_problem("POST", path, "{\"results\": []}", 400, "results", "no results");
+    expect_problem("POST", path,
+                   "{\"results\": [{\"id\": \"1\", \"value\": 1}], \"x\": 1}", 400, "x",
+                   "an unknown field");
+    tap_is_int(counter(id, "told"), told, "and none of them changed the run");
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    expect_problem("POST", path, "{\"n\": 0}", 422, "n", "n = 0");
+    expect_problem("POST", path, "{\"n\": 1.5}", 400, "n", "n = 1.5");
+    expect_problem("POST", "/v1/runs/0000000000000000/ask", "{\"n\": 1}", 404, "id",
+                   "an unknown run");
+    expect_problem("POST", "/v1/runs", "{\"dim\": 0, \"direction\": \"minimize\"}", 422,
+                   "dim", "dim 0");
+    expect_problem("POST", "/v1/runs", "{\"dim\": 2}", 400, "direction", "no direction");
+    expect_problem(
+        "POST", "/v1/runs",
+        "{\"dim\": 2, \"direction\": \"minimize\", \"bounds\": [[1, 0], [0, 1]]}", 422,
+        "bounds", "lo > hi");
+    expect_problem(
+        "POST", "/v1/runs",
+        "{\"dim\": 2, \"direction\": \"minimize\", \"flow\": {\"layers\": [\"x\"]}}", 400,
+        "flow.layers", "an unknown layer");
+    char *big = malloc(70000);
+    memset(big, ' ', 69999);
+    big[0] = '{';
+    big[69998] = '}';
+    big[69999] = '\0';
+    expect_problem("POST", "/v1/runs", big, 413, NULL, "an oversize body");
+    free(big);
+
+    /* durability: a clean restart, then kill -9 right after acknowledged tells */
+    told = counter(id, "told");
+    kill(d.pid, SIGTERM);
+    int st;
+    fo_test_daemon_wait(&d, 5000, &st);
+    start();
+    tap_is_int(counter(id, "told"), told, "after a restart every told value is there");
+    tap_is_int(ask_tell(id, 6), 6, "and the run goes on");
+    tap_is_int(ask_tell(id, 3), 3, "half a generation more");
+    long long before = counter(id, "told"), asked = counter(id, "asked");
+    fo_test_daemon_kill(&d);
+    start();
+    tap_ok(before == 21 && asked == 21, "21 samples asked and told before kill -9");
+    tap_is_int(counter(id, "told"), before,
+               "after kill -9 every acknowledged value is there");
+    tap_is_int(counter(id, "asked"), asked, "and every acknowledged sample");
+    tap_is_int(ask_tell(id, 3), 3, "the interrupted generation completes");
+    tap_is_int(counter(id, "updates"), 4, "with its update");
+    kill(d.pid, SIGTERM);
+    fo_test_daemon_wait(&d, 5000, &st);
+    fo_test_daemon_kill(&d);
+    if (tap_failures())
+        tap_diag("daemon log kept in %s", log_path);
+    else
+        fo_test_rmdir(dir);
+    return tap_done();
+}
