@@ -9,6 +9,7 @@
 #include "service/service.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,7 +506,283 @@ static void history(const struct fo_http_request *req, struct fo_http_reply *rep
     }
 }
 
+static void step(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    struct fo_step_report r;
+    if (req->body_len) {
+        json_t *root = NULL;
+        static const char *const none[] = {NULL};
+        enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
+        if (st == FO_OK)
+            st = fo_json_only_keys(root, none, "the step", &err);
+        json_decref(root);
+        if (st != FO_OK) {
+            reply_status(rep, st, &err);
+            return;
+        }
+    }
+    enum fo_status st = fo_service_step(req->svc, req->params[0], &r, &err);
+    if (st == FO_OK)
+        fo_reply_json(rep, 200, json_pack("{s:[o]}", "updates", step_json(&r)));
+    else
+        reply_status(rep, st, &err);
+}
+
+static void patch_run(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    json_t *root = NULL;
+    static const char *const keys[] = {"name", "state", "lr", NULL};
+    double lr = NAN;
+    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
+    if (st == FO_OK)
+        st = fo_json_only_keys(root, keys, "the patch", &err);
+    json_t *name = root ? json_object_get(root, "name") : NULL;
+    json_t *state = root ? json_object_get(root, "state") : NULL;
+    if (st == FO_OK && name && !json_is_string(name))
+        st = fo_error_set(&err, FO_EINVAL, "name", "name must be a string");
+    if (st == FO_OK && state && !json_is_string(state))
+        st = fo_error_set(&err, FO_EINVAL, "state", "state must be a string");
+    if (st == FO_OK)
+        st = fo_json_num(root, "lr", "lr", 1e-12, 100.0, &lr, &err);
+    if (st == FO_OK)
+        st = fo_service_run_patch(req->svc, req->params[0], json_string_value(name),
+                                  json_string_value(state), lr, &err);
+    json_decref(root);
+    if (st == FO_OK)
+        reply_run(req, rep, req->params[0], 200);
+    else
+        reply_status(rep, st, &err);
+}
+
+static void delete_run(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    enum fo_status st = fo_service_run_delete(req->svc, req->params[0], &err);
+    if (st == FO_OK)
+        rep->status = 204;
+    else
+        reply_status(rep, st, &err);
+}
+
+struct list_ctx {
+    const struct fo_http_request *req;
+    json_t *runs;
+    char last[FO_RUN_ID_LEN + 1];
+    size_t count;
+};
+
+static int collect_run(void *p, const char *id) {
+    struct list_ctx *c = p;
+    struct fo_run_view *v = malloc(sizeof *v);
+    if (v && fo_service_run_view(c->req->svc, id, v, NULL) == FO_OK) {
+        json_array_append_new(c->runs, run_json(v));
+        snprintf(c->last, sizeof c->last, "%s", id);
+        c->count++;
+    }
+    free(v);
+    return 0;
+}
+
+static void list_runs(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    long long limit = query_int(req, "limit", 100, 1000);
+    const char *cursor = fo_http_query(req, "cursor");
+    if (limit < 1) {
+        fo_error_set(&err, FO_EINVAL, "limit", "limit must be an integer 1..1000");
+        fo_reply_error(rep, &err);
+        return;
+    }
+    struct list_ctx c = {req, json_array(), "", 0};
+    /* one more than asked tells whether another page exists */
+    enum fo_status st = fo_service_run_ids(req->svc, cursor ? cursor : "",
+                                           (size_t)limit + 1, collect_run, &c, &err);
+    if (st != FO_OK) {
+        json_decref(c.runs);
+        reply_status(rep, st, &err);
+        return;
+    }
+    json_t *next = json_null();
+    if (c.count > (size_t)limit) {
+        json_array_remove(c.runs, c.count - 1);
+        json_t *last = json_array_get(c.runs, (size_t)limit - 1);
+        json_decref(next);
+        next = json_string(json_string_value(json_object_get(last, "id")));
+    }
+    fo_reply_json(rep, 200, json_pack("{s:o, s:o}", "runs", c.runs, "next_cursor", next));
+}
+
+struct samples_ctx {
+    json_t *rows;
+    size_t count;
+    uint64_t last;
+    int csv;
+    char *text;
+    size_t len, cap;
+};
+
+static void csv_add(struct samples_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void csv_add(struct samples_ctx *c, const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t need = c->len + (size_t)n + 1;
+    if (need > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        while (cap < need)
+            cap *= 2;
+        char *grown = realloc(c->text, cap);
+        if (!grown)
+            return;
+        c->text = grown;
+        c->cap = cap;
+    }
+    memcpy(c->text + c->len, buf, (size_t)n + 1);
+    c->len += (size_t)n;
+}
+
+static int collect_sample(void *p, const struct fo_sample_record *r) {
+    struct samples_ctx *c = p;
+    c->count++;
+    c->last = r->id;
+    if (c->csv) {
+        csv_add(c, "%llu,%llu,%s,", (unsigned long long)r->id,
+                (unsigned long long)r->generation, r->status);
+        if (isfinite(r->value))
+            csv_add(c, "%.17g", r->value);
+        csv_add(c, ",%.17g,%s,%s", r->log_prob, r->asked_at,
+                r->told_at ? r->told_at : "");
+        for (size_t d = 0; d < r->dim; d++)
+            csv_add(c, ",%.17g", r->x[d]);
+        csv_add(c, "\n");
+        return 0;
+    }
+    json_t *xs = json_array();
+    for (size_t d = 0; d < r->dim; d++)
+        json_array_append_new(xs, fo_json_real(r->x[d]));
+    json_array_append_new(
+        c->rows,
+        json_pack("{s:o, s:o, s:s, s:o, s:I, s:o, s:s, s:o}", "id", fo_json_id(r->id),
+                  "x", xs, "status", r->status, "value", fo_json_real(r->value),
+                  "generation", (json_int_t)r->generation, "log_prob",
+                  fo_json_real(r->log_prob), "asked_at", r->asked_at, "told_at",
+                  r->told_at ? json_string(r->told_at) : json_null()));
+    return 0;
+}
+
+static void samples(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    long long limit = query_int(req, "limit", 1000, 10000);
+    long long gen = query_int(req, "generation", -1, INT64_MAX);
+    const char *status = fo_http_query(req, "status");
+    const char *cursor = fo_http_query(req, "cursor");
+    const char *format = fo_http_query(req, "format");
+    uint64_t after = 0;
+    enum fo_status st = FO_OK;
+    if (limit < 1)
+        st = fo_error_set(&err, FO_EINVAL, "limit", "limit must be an integer 1..10000");
+    else if (fo_http_query(req, "generation") && gen < 0)
+        st = fo_error_set(&err, FO_EINVAL, "generation",
+                          "generation must be an integer >= 0");
+    else if (status && strcmp(status, "pending") && strcmp(status, "told") &&
+             strcmp(status, "failed") && strcmp(status, "expired"))
+        st = fo_error_set(&err, FO_EINVAL, "status",
+                          "status must be pending, told, failed or expired");
+    else if (cursor && fo_json_parse_id(cursor, &after) != 0)
+        st = fo_error_set(&err, FO_EINVAL, "cursor", "cursor must come from next_cursor");
+    else if (format && strcmp(format, "json") && strcmp(format, "csv"))
+        st = fo_error_set(&err, FO_EINVAL, "format", "format must be json or csv");
+    if (st != FO_OK) {
+        fo_reply_error(rep, &err);
+        return;
+    }
+    struct samples_ctx c = {json_array(), 0, 0, format && !strcmp(format, "csv"),
+                            NULL,         0, 0};
+    if (c.csv)
+        csv_add(&c, "id,generation,status,value,log_prob,asked_at,told_at,x...\n");
+    st = fo_service_samples(req->svc, req->params[0], status, gen, after,
+                            (size_t)limit + 1, collect_sample, &c, &err);
+    if (st != FO_OK) {
+        json_decref(c.rows);
+        free(c.text);
+        reply_status(rep, st, &err);
+        return;
+    }
+    if (c.csv) {
+        json_decref(c.rows);
+        rep->status = 200;
+        rep->body = c.text;
+        rep->body_len = c.len;
+        rep->content_type = "text/csv";
+        return;
+    }
+    json_t *next = json_null();
+    if (c.count > (size_t)limit) {
+        json_array_remove(c.rows, c.count - 1);
+        json_decref(next);
+        next = json_string(json_string_value(
+            json_object_get(json_array_get(c.rows, (size_t)limit - 1), "id")));
+    }
+    fo_reply_json(rep, 200,
+                  json_pack("{s:o, s:o}", "samples", c.rows, "next_cursor", next));
+}
+
+static void log_prob(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    json_t *root = NULL;
+    static const char *const keys[] = {"x", NULL};
+    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
+    if (st == FO_OK)
+        st = fo_json_only_keys(root, keys, "the request", &err);
+    json_t *xs = root ? json_object_get(root, "x") : NULL;
+    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    size_t n = json_is_array(xs) ? json_array_size(xs) : 0;
+    if (st == FO_OK && D == 0)
+        st = fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0]);
+    if (st == FO_OK && (n == 0 || n > MAX_ASK))
+        st = fo_error_set(&err, FO_EINVAL, "x", "x must be 1..%d points", MAX_ASK);
+    double *x = st == FO_OK ? malloc(n * D * sizeof *x) : NULL, *lp = NULL;
+    if (st == FO_OK && (!x || !(lp = malloc(n * sizeof *lp))))
+        st = fo_error_set(&err, FO_ENOMEM, "x", "out of memory");
+    for (size_t i = 0; st == FO_OK && i < n; i++) {
+        json_t *row = json_array_get(xs, i);
+        if (!json_is_array(row) || json_array_size(row) != D) {
+            st = fo_error_set(&err, FO_EINVAL, "x", "x[%zu] must have %zu numbers", i, D);
+            break;
+        }
+        for (size_t d = 0; d < D && st == FO_OK; d++) {
+            json_t *v = json_array_get(row, d);
+            x[i * D + d] = json_is_number(v) ? json_number_value(v) : NAN;
+            if (!isfinite(x[i * D + d]))
+                st = fo_error_set(&err, FO_EINVAL, "x",
+                                  "x[%zu][%zu] must be a finite number", i, d);
+        }
+    }
+    if (st == FO_OK)
+        st = fo_service_log_prob(req->svc, req->params[0], n, x, lp, &err);
+    if (st == FO_OK) {
+        json_t *out = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(out, fo_json_real(lp[i]));
+        fo_reply_json(rep, 200, json_pack("{s:o}", "log_prob", out));
+    } else {
+        reply_status(rep, st, &err);
+    }
+    json_decref(root);
+    free(x);
+    free(lp);
+}
+
 const struct fo_route fo__runs_routes[] = {
+    {"GET", "/v1/runs", 0, list_runs},
+    {"PATCH", "/v1/runs/{id}", 4096, patch_run},
+    {"DELETE", "/v1/runs/{id}", 0, delete_run},
+    {"POST", "/v1/runs/{id}/step", 1024, step},
+    {"GET", "/v1/runs/{id}/samples", 0, samples},
+    {"POST", "/v1/runs/{id}/log_prob", MAX_TELL_BODY, log_prob},
     {"POST", "/v1/runs", MAX_CREATE_BODY, create_run},
     {"GET", "/v1/runs/{id}", 0, get_run},
     {"POST", "/v1/runs/{id}/ask", MAX_ASK_BODY, ask},

@@ -287,7 +287,11 @@ enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
     struct fo_run *r = acquire(svc, id, err);
     if (!r)
         return FO_ENOTFOUND;
-    enum fo_status st = fo_engine_ask(r->engine, n, samples, x, err);
+    enum fo_status st =
+        strcmp(r->state, "active") == 0
+            ? fo_engine_ask(r->engine, n, samples, x, err)
+            : fo_error_set(err, FO_ESTATE, "state",
+                           "run %s is %s: it hands out no samples", r->id, r->state);
     if (st == FO_OK && (st = log_ask(svc, r, n, samples, x, err)) != FO_OK)
         rebuild(svc, r);
     release(r);
@@ -492,4 +496,162 @@ enum fo_status fo_service_history(struct fo_service *svc, const char *id, uint64
     return fo_store_steps(
         svc->store, id, (int64_t)(after > INT64_MAX ? INT64_MAX : after),
         (int64_t)(limit > INT64_MAX ? INT64_MAX : limit), on_step_row, &h, err);
+}
+
+/* Rewrite the snapshot now (after a change the op log does not describe). */
+static enum fo_status save_snapshot(struct fo_service *svc, struct fo_run *r,
+                                    struct fo_error *err) {
+    unsigned char *snap = NULL;
+    size_t len = 0;
+    enum fo_status st = snapshot(r->engine, &snap, &len, err);
+    if (st == FO_OK)
+        st = fo_store_run_snapshot(svc->store, r->id, snap, len, -1, err);
+    free(snap);
+    return st;
+}
+
+enum fo_status fo_service_step(struct fo_service *svc, const char *id,
+                               struct fo_step_report *report, struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    enum fo_status st = fo_store_begin(svc->store, err);
+    if (st == FO_OK) {
+        struct fo_op op = {0, FO_OP_STEP, 0, 0, 0.0};
+        st = fo_engine_step(r->engine, report, err);
+        if (st == FO_OK)
+            st = fo_store_op_append(svc->store, r->id, &op, err);
+        struct fo_step_row row = to_row(report);
+        if (st == FO_OK)
+            st = fo_store_step_insert(svc->store, r->id, &row, err);
+        if (st == FO_OK)
+            st = save_snapshot(svc, r, err);
+        if (st == FO_OK)
+            st = fo_store_commit(svc->store, err);
+        else
+            fo_store_rollback(svc->store);
+        if (st != FO_OK)
+            rebuild(svc, r);
+    }
+    release(r);
+    return st;
+}
+
+enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
+                                    const char *name, const char *state, double lr,
+                                    struct fo_error *err) {
+    if (name && strlen(name) > FO_RUN_NAME_MAX)
+        return fo_error_set(err, FO_ERANGE, "name", "name longer than %d bytes",
+                            FO_RUN_NAME_MAX);
+    if (state && strcmp(state, "active") && strcmp(state, "paused") &&
+        strcmp(state, "finished"))
+        return fo_error_set(err, FO_EINVAL, "state",
+                            "state must be active, paused or finished");
+    if (!isnan(lr) && !(isfinite(lr) && lr > 0.0 && lr <= 100.0))
+        return fo_error_set(err, FO_ERANGE, "lr", "lr must be in (0, 100]");
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    double old_lr = fo_engine_lr(r->engine);
+    if (!isnan(lr))
+        fo_engine_set_lr(r->engine, lr);
+    enum fo_status st = fo_store_begin(svc->store, err);
+    if (st == FO_OK) {
+        st = fo_store_run_update(svc->store, r->id, name, state, err);
+        if (st == FO_OK && !isnan(lr))
+            st = save_snapshot(svc, r, err);
+        if (st == FO_OK)
+            st = fo_store_commit(svc->store, err);
+        else
+            fo_store_rollback(svc->store);
+    }
+    if (st == FO_OK) {
+        if (name)
+            snprintf(r->name, sizeof r->name, "%s", name);
+        if (state)
+            snprintf(r->state, sizeof r->state, "%s", state);
+    } else {
+        fo_engine_set_lr(r->engine, old_lr);
+    }
+    release(r);
+    return st;
+}
+
+enum fo_status fo_service_run_delete(struct fo_service *svc, const char *id,
+                                     struct fo_error *err) {
+    pthread_rwlock_wrlock(&svc->registry_lock);
+    size_t i = 0;
+    while (i < svc->n_runs && strcmp(svc->runs[i]->id, id ? id : "") != 0)
+        i++;
+    if (i == svc->n_runs) {
+        pthread_rwlock_unlock(&svc->registry_lock);
+        return fo_error_set(err, FO_ENOTFOUND, "id", "no run %.64s", id ? id : "");
+    }
+    struct fo_run *r = svc->runs[i];
+    enum fo_status st = fo_store_begin(svc->store, err);
+    if (st == FO_OK) {
+        st = fo_store_run_delete(svc->store, r->id, err);
+        if (st == FO_OK)
+            st = fo_store_commit(svc->store, err);
+        else
+            fo_store_rollback(svc->store);
+    }
+    if (st == FO_OK) {
+        svc->runs[i] = svc->runs[--svc->n_runs];
+        /* wait for any request still holding the run, then free it */
+        pthread_mutex_lock(&r->lock);
+        pthread_mutex_unlock(&r->lock);
+        run_free(r);
+    }
+    pthread_rwlock_unlock(&svc->registry_lock);
+    return st;
+}
+
+enum fo_status fo_service_run_ids(struct fo_service *svc, const char *after, size_t limit,
+                                  fo_run_id_fn fn, void *ctx, struct fo_error *err) {
+    return fo_store_run_ids(svc->store, after, (int64_t)limit, fn, ctx, err);
+}
+
+struct samples_ctx {
+    fo_sample_fn fn;
+    void *ctx;
+};
+
+static int on_sample_row(void *p, const struct fo_sample_row *row) {
+    struct samples_ctx *c = p;
+    struct fo_sample_record rec = {(uint64_t)row->id,
+                                   (uint64_t)row->generation,
+                                   row->x,
+                                   row->dim,
+                                   row->log_prob,
+                                   row->value,
+                                   row->status,
+                                   row->asked_at,
+                                   row->told_at,
+                                   row->error};
+    return c->fn(c->ctx, &rec);
+}
+
+enum fo_status fo_service_samples(struct fo_service *svc, const char *id,
+                                  const char *status, int64_t generation, uint64_t after,
+                                  size_t limit, fo_sample_fn fn, void *ctx,
+                                  struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    release(r);
+    struct samples_ctx c = {fn, ctx};
+    return fo_store_samples(svc->store, id, status, generation,
+                            (int64_t)(after > INT64_MAX ? INT64_MAX : after),
+                            (int64_t)limit, on_sample_row, &c, err);
+}
+
+enum fo_status fo_service_log_prob(struct fo_service *svc, const char *id, size_t n,
+                                   const double *x, double *log_p, struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    enum fo_status st = fo_flow_log_prob(fo_engine_flow(r->engine), n, x, log_p, err);
+    release(r);
+    return st;
 }

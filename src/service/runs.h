@@ -89,6 +89,47 @@ enum fo_status fo_service_history(struct fo_service *svc, const char *id, uint64
                                   uint64_t limit, fo_history_fn fn, void *ctx,
                                   struct fo_error *err);
 
+/* Force an update with what has been told. OUT: report. Durable on return. */
+enum fo_status fo_service_step(struct fo_service *svc, const char *id,
+                               struct fo_step_report *report, struct fo_error *err);
+
+/*
+ * Change a run: name and state ("active", "paused", "finished") when not
+ * NULL, the learning rate when finite. A paused or finished run refuses
+ * asks (FO_ESTATE) but still takes tells.
+ */
+enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
+                                    const char *name, const char *state, double lr,
+                                    struct fo_error *err);
+
+/* Delete a run and its history. */
+enum fo_status fo_service_run_delete(struct fo_service *svc, const char *id,
+                                     struct fo_error *err);
+
+/* Run ids after `after` in order, at most limit; fn per id. */
+typedef int (*fo_run_id_fn)(void *ctx, const char *id);
+enum fo_status fo_service_run_ids(struct fo_service *svc, const char *after, size_t limit,
+                                  fo_run_id_fn fn, void *ctx, struct fo_error *err);
+
+/* A stored sample, as the samples route shows it. */
+struct fo_sample_record {
+    uint64_t id, generation;
+    const double *x; /* (dim), valid during the callback */
+    size_t dim;
+    double log_prob, value; /* value NaN when none */
+    const char *status, *asked_at, *told_at, *error;
+};
+typedef int (*fo_sample_fn)(void *ctx, const struct fo_sample_record *rec);
+/* Samples with id > after; status NULL and generation < 0 mean any. */
+enum fo_status fo_service_samples(struct fo_service *svc, const char *id,
+                                  const char *status, int64_t generation, uint64_t after,
+                                  size_t limit, fo_sample_fn fn, void *ctx,
+                                  struct fo_error *err);
+
+/* log p of the run's current density at x (n, dim). OUT: log_p (n). */
+enum fo_status fo_service_log_prob(struct fo_service *svc, const char *id, size_t n,
+                                   const double *x, double *log_p, struct fo_error *err);
+
 /* The run's dimension, or 0 for an unknown id. */
 size_t fo_service_run_dim(struct fo_service *svc, const char *id);
 

@@ -35,6 +35,10 @@ static enum fo_status run(struct fo_store *s, sqlite3_stmt *st, const char *what
     return out;
 }
 
+static double column_real(sqlite3_stmt *st, int i) {
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
 enum fo_status fo_store_begin(struct fo_store *s, struct fo_error *err) {
     pthread_mutex_lock(&s->lock);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
@@ -79,21 +83,134 @@ enum fo_status fo_store_run_snapshot(struct fo_store *s, const char *id,
                                      const unsigned char *snapshot, size_t len,
                                      int64_t seq, struct fo_error *err) {
     sqlite3_stmt *st;
-    enum fo_status rc = prepare(
-        s, "UPDATE runs SET snapshot = ?, snapshot_seq = ? WHERE id = ?", &st, err);
+    enum fo_status rc = prepare(s,
+                                "UPDATE runs SET snapshot = ?1, snapshot_seq ="
+                                " CASE WHEN ?2 < 0 THEN next_seq - 1 ELSE ?2 END"
+                                " WHERE id = ?3 RETURNING snapshot_seq",
+                                &st, err);
     if (rc != FO_OK)
         return rc;
     sqlite3_bind_blob64(st, 1, snapshot, len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, seq);
     sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-    if ((rc = run(s, st, "saving a snapshot", err)) != FO_OK)
-        return rc;
+    int step = sqlite3_step(st);
+    seq = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE
+                   ? fo_error_set(err, FO_ENOTFOUND, "id", "no run %s", id)
+                   : fail(s, err, "saving a snapshot");
     if ((rc = prepare(s, "DELETE FROM ops WHERE run_id = ? AND seq <= ?", &st, err)) !=
         FO_OK)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, seq);
     return run(s, st, "trimming the op log", err);
+}
+
+enum fo_status fo_store_run_update(struct fo_store *s, const char *id, const char *name,
+                                   const char *state, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc = prepare(s,
+                                "UPDATE runs SET name = COALESCE(?1, name),"
+                                " state = COALESCE(?2, state) WHERE id = ?3",
+                                &st, err);
+    if (rc != FO_OK)
+        return rc;
+    if (name)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (state)
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+    return run(s, st, "updating a run", err);
+}
+
+enum fo_status fo_store_run_delete(struct fo_store *s, const char *id,
+                                   struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc = prepare(s, "DELETE FROM runs WHERE id = ?", &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    return run(s, st, "deleting a run", err);
+}
+
+enum fo_status fo_store_run_ids(struct fo_store *s, const char *after, int64_t limit,
+                                fo_id_fn fn, void *ctx, struct fo_error *err) {
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc =
+        prepare(s, "SELECT id FROM runs WHERE id > ? ORDER BY id LIMIT ?", &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, after ? after : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, limit);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW)
+            if (fn(ctx, (const char *)sqlite3_column_text(st, 0)) != 0)
+                break;
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = fail(s, err, "listing runs");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+/* x is stored as little-endian doubles. */
+static void decode_x(const unsigned char *b, size_t n, double *x) {
+    for (size_t d = 0; d < n; d++) {
+        uint64_t u = 0;
+        for (int k = 0; k < 8; k++)
+            u |= (uint64_t)b[8 * d + (size_t)k] << (8 * k);
+        memcpy(&x[d], &u, sizeof u);
+    }
+}
+
+enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
+                                const char *status, int64_t generation, int64_t after,
+                                int64_t limit, fo_sample_row_fn fn, void *ctx,
+                                struct fo_error *err) {
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc =
+        prepare(s,
+                "SELECT id, generation, x, log_prob, status, value, asked_at,"
+                " told_at, error FROM samples WHERE run_id = ?1 AND id > ?2"
+                " AND (?3 IS NULL OR status = ?3)"
+                " AND (?4 < 0 OR generation = ?4) ORDER BY id LIMIT ?5",
+                &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, after);
+        if (status)
+            sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, generation);
+        sqlite3_bind_int64(st, 5, limit);
+        int step;
+        double x[FO_STORE_MAX_DIM];
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            struct fo_sample_row r;
+            size_t bytes = (size_t)sqlite3_column_bytes(st, 2);
+            r.dim = bytes / 8 < FO_STORE_MAX_DIM ? bytes / 8 : FO_STORE_MAX_DIM;
+            decode_x(sqlite3_column_blob(st, 2), r.dim, x);
+            r.id = sqlite3_column_int64(st, 0);
+            r.generation = sqlite3_column_int64(st, 1);
+            r.x = x;
+            r.log_prob = sqlite3_column_double(st, 3);
+            r.status = (const char *)sqlite3_column_text(st, 4);
+            r.value = column_real(st, 5);
+            r.asked_at = (const char *)sqlite3_column_text(st, 6);
+            r.told_at = (const char *)sqlite3_column_text(st, 7);
+            r.error = (const char *)sqlite3_column_text(st, 8);
+            if (fn(ctx, &r) != 0)
+                break;
+        }
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = fail(s, err, "reading samples");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 enum fo_status fo_store_op_append(struct fo_store *s, const char *run_id,
@@ -241,10 +358,6 @@ enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
         bind_real(st, 6 + i, reals[i]);
     sqlite3_bind_int64(st, 15, r->events);
     return run(s, st, "recording a history row", err);
-}
-
-static double column_real(sqlite3_stmt *st, int i) {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
 }
 
 enum fo_status fo_store_steps(struct fo_store *s, const char *run_id, int64_t after,

@@ -38,10 +38,40 @@ enum fo_status fo_store_run_insert(struct fo_store *s, const char *id, const cha
                                    int64_t dim, const unsigned char *snapshot, size_t len,
                                    struct fo_error *err);
 
-/* Replace the snapshot; ops up to and including seq are folded into it and deleted. */
+/* Replace the snapshot; ops up to and including seq (every op so far when seq < 0)
+ * are folded into it and deleted. */
 enum fo_status fo_store_run_snapshot(struct fo_store *s, const char *id,
                                      const unsigned char *snapshot, size_t len,
                                      int64_t seq, struct fo_error *err);
+
+/* Largest dimension a sample row decodes. */
+#define FO_STORE_MAX_DIM 1024
+
+/* name and/or state (NULL leaves it). */
+enum fo_status fo_store_run_update(struct fo_store *s, const char *id, const char *name,
+                                   const char *state, struct fo_error *err);
+enum fo_status fo_store_run_delete(struct fo_store *s, const char *id,
+                                   struct fo_error *err);
+
+/* Run ids after `after` ("" for the first page), in order; takes the lock itself. */
+typedef int (*fo_id_fn)(void *ctx, const char *id);
+enum fo_status fo_store_run_ids(struct fo_store *s, const char *after, int64_t limit,
+                                fo_id_fn fn, void *ctx, struct fo_error *err);
+
+struct fo_sample_row {
+    int64_t id, generation;
+    const double *x; /* (dim), valid during the callback */
+    size_t dim;
+    double log_prob, value;                          /* value NaN when none */
+    const char *status, *asked_at, *told_at, *error; /* told_at, error may be NULL */
+};
+typedef int (*fo_sample_row_fn)(void *ctx, const struct fo_sample_row *row);
+/* Samples with id > after, filtered by status (NULL: any) and generation
+ * (< 0: any), at most limit; takes the lock itself. */
+enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
+                                const char *status, int64_t generation, int64_t after,
+                                int64_t limit, fo_sample_row_fn fn, void *ctx,
+                                struct fo_error *err);
 
 /* Append op (op->seq is assigned from the run's counter). */
 enum fo_status fo_store_op_append(struct fo_store *s, const char *run_id,

@@ -184,6 +184,95 @@ int main(void) {
     expect_problem("POST", "/v1/runs", big, 413, NULL, "an oversize body");
     free(big);
 
+    /* samples, paged, and as CSV */
+    snprintf(path, sizeof path, "/v1/runs/%s/samples?limit=5", id);
+    json_t *sp = call("GET", path, NULL, &status);
+    const char *next = json_string_value(json_object_get(sp, "next_cursor"));
+    tap_ok(status == 200 && json_array_size(json_object_get(sp, "samples")) == 5 &&
+               next && strcmp(next, "5") == 0,
+           "samples page 1 of 5 with next_cursor");
+    snprintf(path, sizeof path, "/v1/runs/%s/samples?limit=100&cursor=5&status=told", id);
+    json_t *sp2 = call("GET", path, NULL, &status);
+    tap_ok(status == 200 && json_array_size(json_object_get(sp2, "samples")) == 7 &&
+               json_is_null(json_object_get(sp2, "next_cursor")),
+           "the rest of the told samples, and no further page");
+    json_decref(sp);
+    json_decref(sp2);
+    snprintf(path, sizeof path, "%s/v1/runs/%s/samples?format=csv", d.base_url, id);
+    struct fo_test_resp csv;
+    fo_test_http("GET", path, NULL, NULL, &csv);
+    int lines = 0;
+    for (const char *c = csv.body; *c; c++)
+        lines += *c == '\n';
+    tap_ok(csv.status == 200 && strcmp(csv.content_type, "text/csv") == 0 && lines == 13,
+           "samples as CSV: a header and 12 rows (%d lines)", lines);
+    fo_test_resp_free(&csv);
+
+    /* the learned density */
+    snprintf(path, sizeof path, "/v1/runs/%s/log_prob", id);
+    json_t *lp =
+        call("POST", path, "{\"x\": [[0, 0, 0], [1.9, -1.9, 0.5], [3, 0, 0]]}", &status);
+    json_t *lps = json_object_get(lp, "log_prob");
+    tap_ok(status == 200 && json_is_number(json_array_get(lps, 0)) &&
+               json_is_null(json_array_get(lps, 2)),
+           "log_prob: finite inside the box, null (-inf) outside");
+    json_decref(lp);
+
+    /* a forced step, a pause, a rename */
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    json_t *a1 = call("POST", path, "{\"n\": 2}", &status);
+    json_decref(a1);
+    snprintf(path, sizeof path, "/v1/runs/%s/step", id);
+    json_t *stp = call("POST", path, NULL, &status);
+    tap_ok(status == 200 && json_array_size(json_object_get(stp, "updates")) == 1,
+           "POST step forces an update");
+    json_decref(stp);
+    snprintf(path, sizeof path, "/v1/runs/%s", id);
+    json_t *pr =
+        call("PATCH", path, "{\"state\": \"paused\", \"name\": \"renamed\"}", &status);
+    tap_ok(status == 200 &&
+               strcmp(json_string_value(json_object_get(pr, "state")), "paused") == 0 &&
+               strcmp(json_string_value(json_object_get(pr, "name")), "renamed") == 0,
+           "PATCH pauses and renames");
+    json_decref(pr);
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    expect_problem("POST", path, "{\"n\": 1}", 409, "state",
+                   "a paused run hands out nothing");
+    snprintf(path, sizeof path, "/v1/runs/%s", id);
+    expect_problem("PATCH", path, "{\"state\": \"sleeping\"}", 400, "state",
+                   "an unknown state");
+    json_decref(call("PATCH", path, "{\"state\": \"active\"}", &status));
+    tap_is_int(status, 200, "and resumes");
+
+    /* list, with paging, and delete */
+    json_t *r2 =
+        call("POST", "/v1/runs", "{\"dim\": 1, \"direction\": \"maximize\"}", &status);
+    char id2[64];
+    snprintf(id2, sizeof id2, "%s", json_string_value(json_object_get(r2, "id")));
+    json_decref(r2);
+    json_t *l1 = call("GET", "/v1/runs?limit=1", NULL, &status);
+    const char *cur = json_string_value(json_object_get(l1, "next_cursor"));
+    char cursor[64] = "";
+    if (cur)
+        snprintf(cursor, sizeof cursor, "%s", cur);
+    tap_ok(status == 200 && json_array_size(json_object_get(l1, "runs")) == 1 && cur,
+           "GET /v1/runs?limit=1 gives one run and a cursor");
+    json_decref(l1);
+    snprintf(path, sizeof path, "/v1/runs?limit=10&cursor=%s", cursor);
+    json_t *l2 = call("GET", path, NULL, &status);
+    tap_ok(status == 200 && json_array_size(json_object_get(l2, "runs")) == 1 &&
+               json_is_null(json_object_get(l2, "next_cursor")),
+           "and the second page holds the other");
+    json_decref(l2);
+    snprintf(path, sizeof path, "/v1/runs/%s", id2);
+    struct fo_test_resp del;
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", d.base_url, path);
+    fo_test_http("DELETE", url, NULL, NULL, &del);
+    tap_is_int(del.status, 204, "DELETE removes a run");
+    fo_test_resp_free(&del);
+    expect_problem("GET", path, NULL, 404, "id", "a deleted run is gone");
+
     /* durability: a clean restart, then kill -9 right after acknowledged tells */
     told = counter(id, "told");
     kill(d.pid, SIGTERM);
@@ -196,12 +285,12 @@ int main(void) {
     long long before = counter(id, "told"), asked = counter(id, "asked");
     fo_test_daemon_kill(&d);
     start();
-    tap_ok(before == 21 && asked == 21, "21 samples asked and told before kill -9");
+    tap_ok(before == 21 && asked == 23, "21 samples told and 23 asked before kill -9");
     tap_is_int(counter(id, "told"), before,
                "after kill -9 every acknowledged value is there");
     tap_is_int(counter(id, "asked"), asked, "and every acknowledged sample");
     tap_is_int(ask_tell(id, 3), 3, "the interrupted generation completes");
-    tap_is_int(counter(id, "updates"), 4, "with its update");
+    tap_is_int(counter(id, "updates"), 5, "with its update");
     kill(d.pid, SIGTERM);
     fo_test_daemon_wait(&d, 5000, &st);
     fo_test_daemon_kill(&d);
