@@ -184,6 +184,11 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user) {
 
 int fo_test_http(const char *method, const char *url, const char *body,
                  const char *const *headers, struct fo_test_resp *out) {
+    return fo_test_http_bytes(method, url, body, body ? strlen(body) : 0, headers, out);
+}
+
+int fo_test_http_bytes(const char *method, const char *url, const char *body, size_t len,
+                       const char *const *headers, struct fo_test_resp *out) {
     memset(out, 0, sizeof *out);
     CURL *c = curl_easy_init();
     if (!c)
@@ -192,7 +197,10 @@ int fo_test_http(const char *method, const char *url, const char *body,
     struct curl_slist *list = NULL;
     for (size_t i = 0; headers && headers[i]; i++)
         list = curl_slist_append(list, headers[i]);
-    if (body)
+    int typed = 0;
+    for (size_t i = 0; headers && headers[i]; i++)
+        typed |= strncasecmp(headers[i], "Content-Type:", 13) == 0;
+    if (body && !typed)
         list = curl_slist_append(list, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -202,7 +210,7 @@ int fo_test_http(const char *method, const char *url, const char *body,
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -53,6 +53,9 @@ struct fo_test_resp {
  */
 int fo_test_http(const char *method, const char *url, const char *body,
                  const char *const *headers, struct fo_test_resp *out);
+/* The same with a binary body of len bytes (and no implied Content-Type). */
+int fo_test_http_bytes(const char *method, const char *url, const char *body, size_t len,
+                       const char *const *headers, struct fo_test_resp *out);
 void fo_test_resp_free(struct fo_test_resp *r);
 
 /* Monotonic milliseconds. */

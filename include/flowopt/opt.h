@@ -201,6 +201,11 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
 int fo_engine_best(const struct fo_engine *e, double *x, double *value, uint64_t *id,
                    uint64_t *generation);
 
+/* Make the next asked id at least next_id (ids stay unique across a restore). */
+void fo_engine_skip_ids(struct fo_engine *e, uint64_t next_id);
+/* The id the next asked sample will get. */
+uint64_t fo_engine_next_id(const struct fo_engine *e);
+
 enum fo_stop fo_engine_stop_reason(const struct fo_engine *e);
 double fo_engine_lr(const struct fo_engine *e);
 void fo_engine_set_lr(struct fo_engine *e, double lr);

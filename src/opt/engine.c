@@ -342,3 +342,12 @@ void fo_engine_set_lr(struct fo_engine *e, double lr) {
 struct fo_flow *fo_engine_flow(struct fo_engine *e) {
     return e->flow;
 }
+
+void fo_engine_skip_ids(struct fo_engine *e, uint64_t next_id) {
+    if (next_id > e->next_id)
+        e->next_id = next_id;
+}
+
+uint64_t fo_engine_next_id(const struct fo_engine *e) {
+    return e->next_id;
+}

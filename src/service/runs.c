@@ -96,28 +96,36 @@ static enum fo_status snapshot(const struct fo_engine *e, unsigned char **buf,
     return fo_engine_save(e, *buf, *len, len, err);
 }
 
-enum fo_status fo_service_run_create(struct fo_service *svc,
-                                     const struct fo_run_config *cfg, const char *name,
-                                     char *id, struct fo_error *err) {
-    if (name && strlen(name) > FO_RUN_NAME_MAX)
+/*
+ * Register a new run around engine (taken over, freed on failure too):
+ * a fresh id, the row with its first snapshot, then the registry.
+ */
+static enum fo_status adopt(struct fo_service *svc, struct fo_engine *engine,
+                            const char *name, char *id, struct fo_error *err) {
+    if (name && strlen(name) > FO_RUN_NAME_MAX) {
+        fo_engine_destroy(engine);
         return fo_error_set(err, FO_ERANGE, "name", "name longer than %d bytes",
                             FO_RUN_NAME_MAX);
+    }
     struct fo_run *r = calloc(1, sizeof *r);
-    if (!r)
+    if (!r) {
+        fo_engine_destroy(engine);
         return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating a run");
+    }
     pthread_mutex_init(&r->lock, NULL);
     snprintf(r->name, sizeof r->name, "%s", name ? name : "");
     strcpy(r->state, "active");
-    enum fo_status st = fo_engine_create(cfg, &r->engine, err);
-    if (st == FO_OK && new_id(r->id) != 0)
+    r->engine = engine;
+    enum fo_status st = FO_OK;
+    if (new_id(r->id) != 0)
         st = fo_error_set(err, FO_EIO, "run", "no random source for a run id");
     unsigned char *snap = NULL;
     size_t len = 0;
     if (st == FO_OK)
         st = snapshot(r->engine, &snap, &len, err);
     if (st == FO_OK && (st = fo_store_begin(svc->store, err)) == FO_OK) {
-        st = fo_store_run_insert(svc->store, r->id, name, (int64_t)cfg->flow.dim, snap,
-                                 len, err);
+        st = fo_store_run_insert(svc->store, r->id, name, (int64_t)fo_engine_dim(engine),
+                                 snap, len, err);
         if (st == FO_OK)
             st = fo_store_commit(svc->store, err);
         else
@@ -135,6 +143,14 @@ enum fo_status fo_service_run_create(struct fo_service *svc,
     }
     memcpy(id, r->id, FO_RUN_ID_LEN + 1);
     return FO_OK;
+}
+
+enum fo_status fo_service_run_create(struct fo_service *svc,
+                                     const struct fo_run_config *cfg, const char *name,
+                                     char *id, struct fo_error *err) {
+    struct fo_engine *engine = NULL;
+    enum fo_status st = fo_engine_create(cfg, &engine, err);
+    return st == FO_OK ? adopt(svc, engine, name, id, err) : st;
 }
 
 /* Apply one logged op to an engine, as it was applied when acknowledged. */
@@ -654,4 +670,116 @@ enum fo_status fo_service_log_prob(struct fo_service *svc, const char *id, size_
     enum fo_status st = fo_flow_log_prob(fo_engine_flow(r->engine), n, x, log_p, err);
     release(r);
     return st;
+}
+
+enum fo_status fo_service_checkpoint_create(struct fo_service *svc, const char *id,
+                                            uint64_t *cid, struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    unsigned char *snap = NULL;
+    size_t len = 0;
+    int64_t c = 0;
+    enum fo_status st = snapshot(r->engine, &snap, &len, err);
+    if (st == FO_OK && (st = fo_store_begin(svc->store, err)) == FO_OK) {
+        st = fo_store_checkpoint_insert(svc->store, r->id, snap, len, &c, err);
+        if (st == FO_OK)
+            st = fo_store_commit(svc->store, err);
+        else
+            fo_store_rollback(svc->store);
+    }
+    free(snap);
+    release(r);
+    *cid = (uint64_t)c;
+    return st;
+}
+
+enum fo_status fo_service_checkpoints(struct fo_service *svc, const char *id,
+                                      fo_checkpoint_info_fn fn, void *ctx,
+                                      struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    release(r);
+    return fo_store_checkpoints(svc->store, id, (fo_checkpoint_fn)fn, ctx, err);
+}
+
+enum fo_status fo_service_checkpoint_bytes(struct fo_service *svc, const char *id,
+                                           uint64_t cid, unsigned char **bytes,
+                                           size_t *len, struct fo_error *err) {
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    release(r);
+    return fo_store_checkpoint_get(svc->store, id, (int64_t)cid, bytes, len, err);
+}
+
+enum fo_status fo_service_checkpoint_restore(struct fo_service *svc, const char *id,
+                                             uint64_t cid, struct fo_error *err) {
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    struct fo_engine *engine = NULL;
+    enum fo_status st = fo_service_checkpoint_bytes(svc, id, cid, &bytes, &len, err);
+    if (st == FO_OK)
+        st = fo_engine_load(bytes, len, &engine, err);
+    free(bytes);
+    struct fo_run *r = st == FO_OK ? acquire(svc, id, err) : NULL;
+    if (!r) {
+        fo_engine_destroy(engine);
+        return st == FO_OK ? FO_ENOTFOUND : st;
+    }
+    /* sample ids stay unique: the restored run continues after the last one asked */
+    fo_engine_skip_ids(engine, fo_engine_next_id(r->engine));
+    struct fo_engine *old = r->engine;
+    r->engine = engine;
+    if ((st = fo_store_begin(svc->store, err)) == FO_OK) {
+        struct fo_engine_counters c;
+        fo_engine_counters(engine, &c);
+        st = save_snapshot(svc, r, err);
+        if (st == FO_OK)
+            st = fo_store_steps_truncate(svc->store, r->id, (int64_t)c.updates, err);
+        if (st == FO_OK)
+            st = fo_store_commit(svc->store, err);
+        else
+            fo_store_rollback(svc->store);
+    }
+    if (st == FO_OK) {
+        fo_engine_destroy(old);
+    } else {
+        r->engine = old;
+        fo_engine_destroy(engine);
+    }
+    release(r);
+    return st;
+}
+
+enum fo_status fo_service_fork(struct fo_service *svc, const char *id, uint64_t cid,
+                               const char *name, char *new_id_out, struct fo_error *err) {
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    enum fo_status st;
+    if (cid) {
+        st = fo_service_checkpoint_bytes(svc, id, cid, &bytes, &len, err);
+    } else {
+        struct fo_run *r = acquire(svc, id, err);
+        if (!r)
+            return FO_ENOTFOUND;
+        st = snapshot(r->engine, &bytes, &len, err);
+        release(r);
+    }
+    if (st != FO_OK) {
+        free(bytes);
+        return st;
+    }
+    st = fo_service_import(svc, bytes, len, name, new_id_out, err);
+    free(bytes);
+    return st;
+}
+
+enum fo_status fo_service_import(struct fo_service *svc, const unsigned char *bytes,
+                                 size_t len, const char *name, char *new_id_out,
+                                 struct fo_error *err) {
+    struct fo_engine *engine = NULL;
+    enum fo_status st = fo_engine_load(bytes, len, &engine, err);
+    return st == FO_OK ? adopt(svc, engine, name, new_id_out, err) : st;
 }

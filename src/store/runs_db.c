@@ -455,3 +455,91 @@ enum fo_status fo_store_runs_load(struct fo_store *s, fo_run_row_fn fn,
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
+
+enum fo_status fo_store_checkpoint_insert(struct fo_store *s, const char *run_id,
+                                          const unsigned char *snapshot, size_t len,
+                                          int64_t *cid, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc =
+        prepare(s,
+                "INSERT INTO checkpoints (run_id, id, snapshot) VALUES (?1,"
+                " (SELECT COALESCE(MAX(id), 0) + 1 FROM checkpoints"
+                " WHERE run_id = ?1), ?2) RETURNING id",
+                &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 2, snapshot, len, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    *cid = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW ? FO_OK : fail(s, err, "saving a checkpoint");
+}
+
+enum fo_status fo_store_checkpoints(struct fo_store *s, const char *run_id,
+                                    fo_checkpoint_fn fn, void *ctx,
+                                    struct fo_error *err) {
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc = prepare(s,
+                                "SELECT id, created_at, length(snapshot) FROM checkpoints"
+                                " WHERE run_id = ? ORDER BY id",
+                                &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW)
+            if (fn(ctx, sqlite3_column_int64(st, 0),
+                   (const char *)sqlite3_column_text(st, 1),
+                   (size_t)sqlite3_column_int64(st, 2)) != 0)
+                break;
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = fail(s, err, "listing checkpoints");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+enum fo_status fo_store_checkpoint_get(struct fo_store *s, const char *run_id,
+                                       int64_t cid, unsigned char **snapshot, size_t *len,
+                                       struct fo_error *err) {
+    sqlite3_stmt *st;
+    *snapshot = NULL;
+    *len = 0;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc = prepare(
+        s, "SELECT snapshot FROM checkpoints WHERE run_id = ? AND id = ?", &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, cid);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            *len = (size_t)sqlite3_column_bytes(st, 0);
+            *snapshot = malloc(*len ? *len : 1);
+            if (*snapshot)
+                memcpy(*snapshot, sqlite3_column_blob(st, 0), *len);
+            else
+                rc = fo_error_set(err, FO_ENOMEM, "checkpoint", "out of memory");
+        } else {
+            rc = step == SQLITE_DONE ? fo_error_set(err, FO_ENOTFOUND, "cid",
+                                                    "no checkpoint %lld", (long long)cid)
+                                     : fail(s, err, "reading a checkpoint");
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+enum fo_status fo_store_steps_truncate(struct fo_store *s, const char *run_id,
+                                       int64_t after, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc =
+        prepare(s, "DELETE FROM steps WHERE run_id = ? AND step > ?", &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, after);
+    return run(s, st, "rewinding the history", err);
+}

@@ -73,6 +73,24 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
                                 int64_t limit, fo_sample_row_fn fn, void *ctx,
                                 struct fo_error *err);
 
+/* Drop history rows with step > after (a restore rewinds the history too). */
+enum fo_status fo_store_steps_truncate(struct fo_store *s, const char *run_id,
+                                       int64_t after, struct fo_error *err);
+
+/* A new checkpoint of run_id holding snapshot. OUT: *cid (1, 2, ...). */
+enum fo_status fo_store_checkpoint_insert(struct fo_store *s, const char *run_id,
+                                          const unsigned char *snapshot, size_t len,
+                                          int64_t *cid, struct fo_error *err);
+/* Checkpoints of run_id, oldest first; takes the lock itself. */
+typedef int (*fo_checkpoint_fn)(void *ctx, int64_t cid, const char *created_at,
+                                size_t bytes);
+enum fo_status fo_store_checkpoints(struct fo_store *s, const char *run_id,
+                                    fo_checkpoint_fn fn, void *ctx, struct fo_error *err);
+/* A checkpoint's bytes. OUT: *snapshot (malloc'd, caller frees), *len. Takes the lock. */
+enum fo_status fo_store_checkpoint_get(struct fo_store *s, const char *run_id,
+                                       int64_t cid, unsigned char **snapshot, size_t *len,
+                                       struct fo_error *err);
+
 /* Append op (op->seq is assigned from the run's counter). */
 enum fo_status fo_store_op_append(struct fo_store *s, const char *run_id,
                                   struct fo_op *op, struct fo_error *err);

@@ -82,6 +82,8 @@ static long long ask_tell(const char *id, int n) {
     json_t *t = call("POST", path, tb, &status);
     long long accepted =
         status == 200 ? json_integer_value(json_object_get(t, "accepted")) : -1;
+    if (status != 200)
+        tap_diag("tell: %ld %s", status, json_string_value(json_object_get(t, "detail")));
     free(tb);
     json_decref(t);
     return accepted;
@@ -273,6 +275,63 @@ int main(void) {
     fo_test_resp_free(&del);
     expect_problem("GET", path, NULL, 404, "id", "a deleted run is gone");
 
+    /* checkpoints: create, restore, fork, export, import */
+    snprintf(path, sizeof path, "/v1/runs/%s/checkpoints", id);
+    json_t *cp = call("POST", path, NULL, &status);
+    tap_ok(status == 201 &&
+               strcmp(json_string_value(json_object_get(cp, "id")), "1") == 0,
+           "POST checkpoints creates checkpoint 1");
+    json_decref(cp);
+    long long told_at_cp = counter(id, "told"), asked_at_cp = counter(id, "asked");
+    tap_is_int(ask_tell(id, 6), 6, "a generation after the checkpoint");
+    snprintf(path, sizeof path, "/v1/runs/%s/checkpoints/1/restore", id);
+    json_decref(call("POST", path, NULL, &status));
+    tap_is_int(status, 200, "restore checkpoint 1");
+    tap_is_int(counter(id, "told"), told_at_cp,
+               "the run's counters are the checkpoint's");
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    json_t *ar = call("POST", path, "{\"n\": 1}", &status);
+    const char *nid = json_string_value(
+        json_object_get(json_array_get(json_object_get(ar, "samples"), 0), "id"));
+    tap_ok(status == 200 && nid && atoll(nid) > asked_at_cp + 6,
+           "new sample ids continue after every id ever asked (%s)", nid ? nid : "none");
+    json_decref(ar);
+    snprintf(path, sizeof path, "/v1/runs/%s/checkpoints", id);
+    json_t *cl = call("GET", path, NULL, &status);
+    tap_ok(status == 200 && json_array_size(json_object_get(cl, "checkpoints")) == 1,
+           "GET checkpoints lists it");
+    json_decref(cl);
+    snprintf(path, sizeof path, "/v1/runs/%s/fork", id);
+    json_t *fk =
+        call("POST", path, "{\"checkpoint\": \"1\", \"name\": \"branch\"}", &status);
+    tap_ok(status == 201 && json_integer_value(json_object_get(
+                                json_object_get(fk, "counters"), "told")) == told_at_cp,
+           "fork from a checkpoint makes a new run in that state");
+    json_decref(fk);
+    snprintf(path, sizeof path, "%s/v1/runs/%s/checkpoints/1/export", d.base_url, id);
+    struct fo_test_resp ex;
+    fo_test_http("GET", path, NULL, NULL, &ex);
+    tap_ok(ex.status == 200 && strcmp(ex.content_type, "application/octet-stream") == 0 &&
+               ex.len > 1000,
+           "export gives the checkpoint's bytes (%zu)", ex.len);
+    snprintf(path, sizeof path, "%s/v1/runs/import?name=imported", d.base_url);
+    struct fo_test_resp im;
+    const char *hdr[] = {"Content-Type: application/octet-stream", NULL};
+    char *blob = malloc(ex.len + 1);
+    memcpy(blob, ex.body, ex.len);
+    blob[ex.len] = '\0';
+    /* the bytes contain NULs: send them with an explicit length */
+    fo_test_http_bytes("POST", path, blob, ex.len, hdr, &im);
+    tap_is_int(im.status, 201, "import makes a run from exported bytes");
+    fo_test_resp_free(&im);
+    blob[ex.len / 2] ^= 0x40;
+    fo_test_http_bytes("POST", path, blob, ex.len, hdr, &im);
+    tap_ok(im.status == 422 && strcmp(im.content_type, "application/problem+json") == 0,
+           "corrupted bytes are refused (%ld)", im.status);
+    fo_test_resp_free(&im);
+    free(blob);
+    fo_test_resp_free(&ex);
+
     /* durability: a clean restart, then kill -9 right after acknowledged tells */
     told = counter(id, "told");
     kill(d.pid, SIGTERM);
@@ -285,7 +344,8 @@ int main(void) {
     long long before = counter(id, "told"), asked = counter(id, "asked");
     fo_test_daemon_kill(&d);
     start();
-    tap_ok(before == 21 && asked == 23, "21 samples told and 23 asked before kill -9");
+    tap_ok(before > 20 && asked > before,
+           "%lld samples told and %lld asked before kill -9", before, asked);
     tap_is_int(counter(id, "told"), before,
                "after kill -9 every acknowledged value is there");
     tap_is_int(counter(id, "asked"), asked, "and every acknowledged sample");
