@@ -39,6 +39,9 @@ struct fo_http_reply {
     char location[256];       /* for 201, else "" */
 };
 
+/* Value of request header name, or NULL (borrowed from the request). */
+const char *fo_http_header(const struct fo_http_request *req, const char *name);
+
 /* Value of query argument key, or NULL (borrowed from the request). */
 const char *fo_http_query(const struct fo_http_request *req, const char *key);
 

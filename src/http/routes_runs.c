@@ -351,12 +351,16 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
     size_t D = fo_service_run_dim(req->svc, req->params[0]);
     if (st == FO_OK && D == 0)
         st = fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0]);
+    const char *key = fo_http_header(req, "Idempotency-Key");
+    if (st == FO_OK && key && (!*key || strlen(key) > 200))
+        st = fo_error_set(&err, FO_EINVAL, "Idempotency-Key",
+                          "keys are 1 to 200 characters");
     struct fo_sample *s = st == FO_OK ? malloc((size_t)n * sizeof *s) : NULL;
     double *x = st == FO_OK ? malloc((size_t)n * D * sizeof *x) : NULL;
     if (st == FO_OK && (!s || !x))
         st = fo_error_set(&err, FO_ENOMEM, "n", "out of memory");
     if (st == FO_OK)
-        st = fo_service_ask(req->svc, req->params[0], (size_t)n, s, x, &err);
+        st = fo_service_ask(req->svc, req->params[0], (size_t)n, key, s, x, &err);
     if (st == FO_OK) {
         json_t *arr = json_array();
         for (size_t i = 0; i < (size_t)n; i++) {

@@ -45,6 +45,10 @@ struct request_state {
     unsigned status;
 };
 
+const char *fo_http_header(const struct fo_http_request *req, const char *name) {
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
 const char *fo_http_query(const struct fo_http_request *req, const char *key) {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
 }

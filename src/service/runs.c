@@ -278,7 +278,7 @@ size_t fo_service_run_dim(struct fo_service *svc, const char *id) {
 }
 
 static enum fo_status log_ask(struct fo_service *svc, struct fo_run *r, size_t n,
-                              const struct fo_sample *s, const double *x,
+                              const char *key, const struct fo_sample *s, const double *x,
                               struct fo_error *err) {
     const size_t D = fo_engine_dim(r->engine);
     struct fo_op op = {0, FO_OP_ASK, (int64_t)n, 0, 0.0};
@@ -286,6 +286,9 @@ static enum fo_status log_ask(struct fo_service *svc, struct fo_run *r, size_t n
     if (st != FO_OK)
         return st;
     st = fo_store_op_append(svc->store, r->id, &op, err);
+    if (st == FO_OK && key)
+        st = fo_store_ask_key_insert(svc->store, r->id, key, (int64_t)s[0].id, (int64_t)n,
+                                     err);
     for (size_t i = 0; st == FO_OK && i < n; i++)
         st = fo_store_sample_insert(svc->store, r->id, (int64_t)s[i].id,
                                     (int64_t)s[i].generation, x + i * D, D, s[i].log_prob,
@@ -297,18 +300,65 @@ static enum fo_status log_ask(struct fo_service *svc, struct fo_run *r, size_t n
     return fo_store_commit(svc->store, err);
 }
 
+struct replay_ctx {
+    struct fo_sample *samples;
+    double *x;
+    size_t dim, count;
+    uint64_t first;
+};
+
+static int on_replayed(void *p, const struct fo_sample_row *row) {
+    struct replay_ctx *c = p;
+    size_t i = (size_t)((uint64_t)row->id - c->first);
+    c->samples[i].id = (uint64_t)row->id;
+    c->samples[i].generation = (uint64_t)row->generation;
+    c->samples[i].log_prob = row->log_prob;
+    memcpy(c->x + i * c->dim, row->x, c->dim * sizeof(double));
+    c->count++;
+    return 0;
+}
+
+/* The samples a keyed ask already handed out; FO_ENOTFOUND when the key is new. */
+static enum fo_status replay_key(struct fo_service *svc, struct fo_run *r, size_t n,
+                                 const char *key, struct fo_sample *samples, double *x,
+                                 struct fo_error *err) {
+    int64_t first = 0, count = 0;
+    enum fo_status st = fo_store_ask_key_get(svc->store, r->id, key, &first, &count, err);
+    if (st != FO_OK)
+        return st;
+    if ((size_t)count != n)
+        return fo_error_set(err, FO_ECONFLICT, "Idempotency-Key",
+                            "this key was used for an ask of %lld samples",
+                            (long long)count);
+    struct replay_ctx c = {samples, x, fo_engine_dim(r->engine), 0, (uint64_t)first};
+    st = fo_store_samples(svc->store, r->id, NULL, -1, first - 1, count, on_replayed, &c,
+                          err);
+    if (st == FO_OK && c.count != n)
+        st = fo_error_set(err, FO_ECORRUPT, "Idempotency-Key",
+                          "the key's samples are gone");
+    return st;
+}
+
 enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
-                              struct fo_sample *samples, double *x,
+                              const char *key, struct fo_sample *samples, double *x,
                               struct fo_error *err) {
     struct fo_run *r = acquire(svc, id, err);
     if (!r)
         return FO_ENOTFOUND;
+    if (key) {
+        enum fo_status kst = replay_key(svc, r, n, key, samples, x, err);
+        if (kst != FO_ENOTFOUND) {
+            release(r);
+            return kst;
+        }
+        fo_error_clear(err);
+    }
     enum fo_status st =
         strcmp(r->state, "active") == 0
             ? fo_engine_ask(r->engine, n, samples, x, err)
             : fo_error_set(err, FO_ESTATE, "state",
                            "run %s is %s: it hands out no samples", r->id, r->state);
-    if (st == FO_OK && (st = log_ask(svc, r, n, samples, x, err)) != FO_OK)
+    if (st == FO_OK && (st = log_ask(svc, r, n, key, samples, x, err)) != FO_OK)
         rebuild(svc, r);
     release(r);
     return st;

@@ -62,9 +62,14 @@ enum fo_status fo_service_run_counters(struct fo_service *svc, const char *id,
                                        struct fo_engine_counters *out,
                                        struct fo_error *err);
 
-/* Draw n samples (OUT: samples (n), x (n, dim)); committed before return. */
+/*
+ * Draw n samples (OUT: samples (n), x (n, dim)); committed before return.
+ * With a key (NULL for none), a retry with the same key returns the same
+ * samples; the same key with another n is FO_ECONFLICT.
+ */
 enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
-                              struct fo_sample *samples, double *x, struct fo_error *err);
+                              const char *key, struct fo_sample *samples, double *x,
+                              struct fo_error *err);
 
 /*
  * Record results. The whole request is checked first: an unknown id, a

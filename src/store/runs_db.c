@@ -543,3 +543,42 @@ enum fo_status fo_store_steps_truncate(struct fo_store *s, const char *run_id,
     sqlite3_bind_int64(st, 2, after);
     return run(s, st, "rewinding the history", err);
 }
+
+enum fo_status fo_store_ask_key_insert(struct fo_store *s, const char *run_id,
+                                       const char *key, int64_t first_id, int64_t n,
+                                       struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc =
+        prepare(s, "INSERT INTO ask_keys (run_id, key, first_id, n) VALUES (?, ?, ?, ?)",
+                &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, first_id);
+    sqlite3_bind_int64(st, 4, n);
+    return run(s, st, "recording an idempotency key", err);
+}
+
+enum fo_status fo_store_ask_key_get(struct fo_store *s, const char *run_id,
+                                    const char *key, int64_t *first_id, int64_t *n,
+                                    struct fo_error *err) {
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc = prepare(
+        s, "SELECT first_id, n FROM ask_keys WHERE run_id = ? AND key = ?", &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            *first_id = sqlite3_column_int64(st, 0);
+            *n = sqlite3_column_int64(st, 1);
+        } else {
+            rc = step == SQLITE_DONE ? FO_ENOTFOUND : fail(s, err, "reading a key");
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

@@ -73,6 +73,14 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
                                 int64_t limit, fo_sample_row_fn fn, void *ctx,
                                 struct fo_error *err);
 
+/* An ask's Idempotency-Key: remember it, or look it up (FO_ENOTFOUND). */
+enum fo_status fo_store_ask_key_insert(struct fo_store *s, const char *run_id,
+                                       const char *key, int64_t first_id, int64_t n,
+                                       struct fo_error *err);
+enum fo_status fo_store_ask_key_get(struct fo_store *s, const char *run_id,
+                                    const char *key, int64_t *first_id, int64_t *n,
+                                    struct fo_error *err);
+
 /* Drop history rows with step > after (a restore rewinds the history too). */
 enum fo_status fo_store_steps_truncate(struct fo_store *s, const char *run_id,
                                        int64_t after, struct fo_error *err);

@@ -275,6 +275,39 @@ int main(void) {
     fo_test_resp_free(&del);
     expect_problem("GET", path, NULL, 404, "id", "a deleted run is gone");
 
+    /* Idempotency-Key: a retried ask returns the same samples */
+    {
+        char kurl[512];
+        const char *hdr[] = {"Idempotency-Key: retry-me", NULL};
+        snprintf(kurl, sizeof kurl, "%s/v1/runs/%s/ask", d.base_url, id);
+        long long asked_before = counter(id, "asked");
+        struct fo_test_resp k1, k2, k3;
+        fo_test_http("POST", kurl, "{\"n\": 2}", hdr, &k1);
+        fo_test_http("POST", kurl, "{\"n\": 2}", hdr, &k2);
+        tap_ok(k1.status == 200 && k2.status == 200 && strcmp(k1.body, k2.body) == 0,
+               "the same Idempotency-Key returns the same samples");
+        tap_is_int(counter(id, "asked"), asked_before + 2, "and draws them only once");
+        fo_test_http("POST", kurl, "{\"n\": 3}", hdr, &k3);
+        tap_ok(k3.status == 409 &&
+                   strcmp(k3.content_type, "application/problem+json") == 0,
+               "the same key with another n is a conflict");
+        json_t *j = json_loads(k1.body, 0, NULL);
+        json_t *sm = json_object_get(j, "samples");
+        char tb[256];
+        snprintf(tb, sizeof tb,
+                 "{\"results\": [{\"id\": \"%s\", \"value\": 3.0}, {\"id\": \"%s\", "
+                 "\"value\": 3.5}]}",
+                 json_string_value(json_object_get(json_array_get(sm, 0), "id")),
+                 json_string_value(json_object_get(json_array_get(sm, 1), "id")));
+        snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+        json_decref(call("POST", path, tb, &status));
+        tap_is_int(status, 200, "and they can be told as usual");
+        json_decref(j);
+        fo_test_resp_free(&k1);
+        fo_test_resp_free(&k2);
+        fo_test_resp_free(&k3);
+    }
+
     /* checkpoints: create, restore, fork, export, import */
     snprintf(path, sizeof path, "/v1/runs/%s/checkpoints", id);
     json_t *cp = call("POST", path, NULL, &status);

@@ -43,7 +43,7 @@ static int round_trip(struct fo_service *svc, const char *id, size_t n, double *
     struct fo_tell_item items[16];
     struct fo_step_report reps[16];
     struct fo_tell_outcome out;
-    if (fo_service_ask(svc, id, n, s, x, NULL) != FO_OK)
+    if (fo_service_ask(svc, id, n, NULL, s, x, NULL) != FO_OK)
         return -1;
     for (size_t i = 0; i < n; i++)
         items[i] = (struct fo_tell_item){s[i].id, 0, fo_fn_sphere(x + i * D, D), NULL};
@@ -69,7 +69,7 @@ static void test_basics(void) {
     tap_is_int((long long)reports, 1, "and the completed generation produced one update");
 
     struct fo_sample s[2];
-    fo_service_ask(svc, id, 2, s, x, NULL);
+    fo_service_ask(svc, id, 2, NULL, s, x, NULL);
     struct fo_tell_item items[2] = {{s[0].id, 0, 1.5, NULL}, {s[0].id, 0, 2.5, NULL}};
     struct fo_step_report reps[2];
     struct fo_tell_outcome out;
@@ -94,7 +94,7 @@ static void test_basics(void) {
     items[0] = (struct fo_tell_item){s[0].id, 0, 1.0 / 0.0, NULL};
     tap_is_int(fo_service_tell(svc, id, items, 1, reps, &out, &err), FO_ERANGE,
                "an infinite value");
-    tap_is_int(fo_service_ask(svc, "nope", 1, s, x, &err), FO_ENOTFOUND,
+    tap_is_int(fo_service_ask(svc, "nope", 1, NULL, s, x, &err), FO_ENOTFOUND,
                "an unknown run");
     fo_service_destroy(svc);
 }
@@ -121,8 +121,9 @@ static void test_restart(void) {
     round_trip(a, ida, 3, xa, &ra);
     round_trip(b, idb, 3, xb, &rb);
     struct fo_sample sa[4], sb[4];
-    fo_service_ask(a, ida, 2, sa, xa, NULL); /* asked, never told, across the restart */
-    fo_service_ask(b, idb, 2, sb, xb, NULL);
+    fo_service_ask(a, ida, 2, NULL, sa, xa,
+                   NULL); /* asked, never told, across the restart */
+    fo_service_ask(b, idb, 2, NULL, sb, xb, NULL);
     fo_service_destroy(b);
     b = open_service("b.db");
     struct fo_engine_counters ca, cb;
