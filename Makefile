@@ -58,6 +58,7 @@ CLIENT_SRC := $(sort $(wildcard src/client/*.c)) src/util/log.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 TEST_HELP  := $(sort $(wildcard tests/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c tests/integration/*.c))
+TEST_SH    := $(sort $(wildcard tests/integration/*.sh))
 BENCH_SRC  := $(sort $(wildcard tests/bench/*.c))
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
@@ -136,7 +137,8 @@ test: deps
 	$(MAKE) --no-print-directory -j$(JOBS) O=$(BUILD)/asan SAN=1 tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	prove -j$(JOBS) --exec '' $(sort $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC)))
+	FLOWOPT_BUILD_DIR=$(BUILD)/asan prove -j$(JOBS) --exec '' \
+	    $(sort $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))) $(TEST_SH)
 
 run: deps
 	$(MAKE) --no-print-directory -j$(JOBS) all

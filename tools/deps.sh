@@ -4,7 +4,7 @@
 # present, so `make test` and `make run` can call it every time.
 set -eu
 pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-libcurl4-openssl-dev perl curl python3"
+libcurl4-openssl-dev perl curl python3 jq"
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
