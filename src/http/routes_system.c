@@ -1,6 +1,12 @@
 /* routes_system.c - health and other routes about the daemon itself. */
 #include "http/router.h"
+#include "http/metrics.h"
+#include "service/runs.h"
 #include "service/service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static void get_health(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_health h;
@@ -10,7 +16,53 @@ static void get_health(const struct fo_http_request *req, struct fo_http_reply *
                             "schema_version", h.schema_version));
 }
 
+static void get_metrics(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    struct fo_service_stats st;
+    fo_service_stats(req->svc, &st);
+    char buf[1536];
+    snprintf(
+        buf, sizeof buf,
+        "# HELP flowopt_runs Runs by state.\n# TYPE flowopt_runs gauge\n"
+        "flowopt_runs{state=\"active\"} %zu\nflowopt_runs{state=\"paused\"} %zu\n"
+        "flowopt_runs{state=\"finished\"} %zu\n"
+        "# HELP flowopt_pending_samples Samples asked and not yet told.\n"
+        "# TYPE flowopt_pending_samples gauge\nflowopt_pending_samples %llu\n"
+        "# HELP flowopt_evaluations_total Values told.\n"
+        "# TYPE flowopt_evaluations_total counter\nflowopt_evaluations_total %llu\n"
+        "# HELP flowopt_updates_total Optimizer updates.\n"
+        "# TYPE flowopt_updates_total counter\nflowopt_updates_total %llu\n"
+        "# HELP flowopt_rollbacks_total Updates rolled back by the divergence guard.\n"
+        "# TYPE flowopt_rollbacks_total counter\nflowopt_rollbacks_total %llu\n"
+        "# HELP flowopt_update_duration_seconds Time in tells that ran updates.\n"
+        "# TYPE flowopt_update_duration_seconds summary\n"
+        "flowopt_update_duration_seconds_sum %.9g\n"
+        "flowopt_update_duration_seconds_count %llu\n",
+        st.runs_active, st.runs_paused, st.runs_finished, (unsigned long long)st.pending,
+        (unsigned long long)st.evaluations, (unsigned long long)st.updates,
+        (unsigned long long)st.rollbacks, st.update_seconds,
+        (unsigned long long)st.timed_updates);
+    size_t blen = strlen(buf);
+    text = malloc(blen + 1);
+    if (text) {
+        memcpy(text, buf, blen + 1);
+        len = cap = blen;
+        cap = blen + 1;
+    }
+    if (!text || fo_metrics_render(&text, &len, &cap) != 0) {
+        free(text);
+        fo_reply_problem(rep, 503, "out of memory", NULL, "cannot render the metrics");
+        return;
+    }
+    rep->status = 200;
+    rep->body = text;
+    rep->body_len = len;
+    rep->content_type = "text/plain; version=0.0.4";
+}
+
 const struct fo_route fo__system_routes[] = {
     {"GET", "/v1/health", 0, get_health},
+    {"GET", "/metrics", 0, get_metrics},
 };
 const size_t fo__n_system_routes = sizeof fo__system_routes / sizeof fo__system_routes[0];

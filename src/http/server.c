@@ -12,6 +12,7 @@
  */
 #include "http/server.h"
 #include "http/listen.h"
+#include "http/metrics.h"
 #include "http/router.h"
 #include "util/log.h"
 
@@ -178,6 +179,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request_state *rs = *con_cls;
     if (!rs)
         return;
+    fo_metrics_record(rs->req.method,
+                      rs->match == FO_ROUTE_FOUND ? rs->route->pattern : NULL, rs->status,
+                      elapsed_us(&rs->start));
     if (fo_log_enabled(FO_LOG_INFO)) {
         char path[256];
         fo_log_escape(path, sizeof path, rs->req.path);

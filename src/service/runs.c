@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void run_free(struct fo_run *r) {
@@ -503,6 +504,8 @@ enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
         free(dup);
         return FO_ENOTFOUND;
     }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     enum fo_status st = check_tells(svc, r, items, n, dup, err);
     if (st == FO_OK &&
         (st = apply_tells(svc, r, items, n, dup, reports, outcome, err)) != FO_OK) {
@@ -511,6 +514,14 @@ enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
     }
     release(r);
     free(dup);
+    if (st == FO_OK && outcome->n_reports) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        pthread_mutex_lock(&svc->stats_lock);
+        svc->update_seconds +=
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        svc->timed_updates += outcome->n_reports;
+        pthread_mutex_unlock(&svc->stats_lock);
+    }
     return st;
 }
 
@@ -832,4 +843,28 @@ enum fo_status fo_service_import(struct fo_service *svc, const unsigned char *by
     struct fo_engine *engine = NULL;
     enum fo_status st = fo_engine_load(bytes, len, &engine, err);
     return st == FO_OK ? adopt(svc, engine, name, new_id_out, err) : st;
+}
+
+void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out) {
+    memset(out, 0, sizeof *out);
+    pthread_rwlock_rdlock(&svc->registry_lock);
+    for (size_t i = 0; i < svc->n_runs; i++) {
+        struct fo_run *r = svc->runs[i];
+        pthread_mutex_lock(&r->lock);
+        struct fo_engine_counters c;
+        fo_engine_counters(r->engine, &c);
+        out->runs_active += strcmp(r->state, "active") == 0;
+        out->runs_paused += strcmp(r->state, "paused") == 0;
+        out->runs_finished += strcmp(r->state, "finished") == 0;
+        pthread_mutex_unlock(&r->lock);
+        out->pending += c.pending;
+        out->updates += c.updates;
+        out->rollbacks += c.rollbacks;
+        out->evaluations += c.told;
+    }
+    pthread_rwlock_unlock(&svc->registry_lock);
+    pthread_mutex_lock(&svc->stats_lock);
+    out->update_seconds = svc->update_seconds;
+    out->timed_updates = svc->timed_updates;
+    pthread_mutex_unlock(&svc->stats_lock);
 }

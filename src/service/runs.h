@@ -158,6 +158,15 @@ enum fo_status fo_service_import(struct fo_service *svc, const unsigned char *by
                                  size_t len, const char *name, char *new_id,
                                  struct fo_error *err);
 
+/* Totals over every run, for /metrics. */
+struct fo_service_stats {
+    size_t runs_active, runs_paused, runs_finished;
+    uint64_t pending, updates, rollbacks, evaluations;
+    double update_seconds; /* time spent in tells that ran updates */
+    uint64_t timed_updates;
+};
+void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out);
+
 /* The run's dimension, or 0 for an unknown id. */
 size_t fo_service_run_dim(struct fo_service *svc, const char *id);
 

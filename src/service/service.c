@@ -12,6 +12,7 @@ enum fo_status fo_service_create(const struct fo_service_config *cfg,
     if (!svc)
         return fo_error_set(err, FO_ENOMEM, NULL, "out of memory creating the service");
     pthread_rwlock_init(&svc->registry_lock, NULL);
+    pthread_mutex_init(&svc->stats_lock, NULL);
     enum fo_status st = fo_store_open(&cfg->store, &svc->store, err);
     if (st == FO_OK)
         st = fo__service_load_runs(svc, err);
@@ -34,5 +35,6 @@ void fo_service_destroy(struct fo_service *svc) {
     fo__service_free_runs(svc);
     fo_store_close(svc->store);
     pthread_rwlock_destroy(&svc->registry_lock);
+    pthread_mutex_destroy(&svc->stats_lock);
     free(svc);
 }

@@ -20,6 +20,9 @@ struct fo_service {
     pthread_rwlock_t registry_lock; /* guards runs, n_runs, cap_runs */
     struct fo_run **runs;
     size_t n_runs, cap_runs;
+    pthread_mutex_t stats_lock; /* guards the two totals below */
+    double update_seconds;
+    uint64_t timed_updates;
 };
 
 /* Load every run from the store (start-up). */

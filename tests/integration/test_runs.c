@@ -308,6 +308,23 @@ int main(void) {
         fo_test_resp_free(&k3);
     }
 
+    /* metrics */
+    {
+        char murl[512];
+        struct fo_test_resp m;
+        snprintf(murl, sizeof murl, "%s/metrics", d.base_url);
+        fo_test_http("GET", murl, NULL, NULL, &m);
+        tap_ok(m.status == 200 && strncmp(m.content_type, "text/plain", 10) == 0 &&
+                   strstr(m.body, "flowopt_updates_total ") &&
+                   strstr(m.body, "route=\"/v1/runs/{id}/tell\",status=\"200\"") &&
+                   strstr(m.body,
+                          "flowopt_http_request_duration_seconds_bucket{le=\"+Inf\"}") &&
+                   strstr(m.body, "flowopt_runs{state=\"active\"} 1"),
+               "GET /metrics: runs, updates, requests by route and status, latency "
+               "histogram");
+        fo_test_resp_free(&m);
+    }
+
     /* checkpoints: create, restore, fork, export, import */
     snprintf(path, sizeof path, "/v1/runs/%s/checkpoints", id);
     json_t *cp = call("POST", path, NULL, &status);
