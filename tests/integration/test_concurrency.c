@@ -1,0 +1,266 @@
+/*
+ * test_concurrency.c - eight concurrent clients on one run and on eight
+ * runs, and kill -9 in the middle of a stream of concurrent tells: every
+ * count must add up, and every acknowledged value must survive.
+ */
+#include "functions.h"
+#include "tap.h"
+#include "testutil.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLIENTS 8
+#define DIM 4
+
+static char dir[512], db[600], log_path[600];
+static struct fo_test_daemon d;
+static atomic_int stop_flag;
+
+struct client {
+    char run[64];
+    int rounds;         /* 0: until stop_flag */
+    long long accepted; /* acknowledged new results */
+    long long errors;
+    uint64_t acked[4096]; /* ids whose tell was acknowledged */
+    size_t n_acked;
+};
+
+static json_t *post(const char *path, const char *body, long *status) {
+    char url[512];
+    struct fo_test_resp r;
+    snprintf(url, sizeof url, "%s%s", d.base_url, path);
+    json_t *j = NULL;
+    *status = 0;
+    if (fo_test_http("POST", url, body, NULL, &r) == 0) {
+        *status = r.status;
+        j = json_loads(r.body, 0, NULL);
+    }
+    fo_test_resp_free(&r);
+    return j;
+}
+
+/* One ask of 4 and its tell; returns 0 when both were acknowledged. */
+static int round_trip(struct client *c) {
+    char path[128];
+    long status;
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", c->run);
+    json_t *a = post(path, "{\"n\": 4}", &status);
+    json_t *samples = json_object_get(a, "samples");
+    if (status != 200 || json_array_size(samples) != 4) {
+        json_decref(a);
+        return -1;
+    }
+    json_t *results = json_array();
+    uint64_t ids[4];
+    for (size_t i = 0; i < 4; i++) {
+        json_t *s = json_array_get(samples, i);
+        double x[DIM];
+        for (size_t k = 0; k < DIM; k++)
+            x[k] = json_number_value(json_array_get(json_object_get(s, "x"), k));
+        ids[i] = strtoull(json_string_value(json_object_get(s, "id")), NULL, 10);
+        json_array_append_new(results,
+                              json_pack("{s:O, s:f}", "id", json_object_get(s, "id"),
+                                        "value", fo_fn_sphere(x, DIM)));
+    }
+    json_decref(a);
+    json_t *req = json_pack("{s:o}", "results", results);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", c->run);
+    json_t *t = post(path, body, &status);
+    free(body);
+    int ok = status == 200;
+    if (ok) {
+        c->accepted += json_integer_value(json_object_get(t, "accepted"));
+        for (size_t i = 0; i < 4 && c->n_acked < 4096; i++)
+            c->acked[c->n_acked++] = ids[i];
+    }
+    json_decref(t);
+    return ok ? 0 : -1;
+}
+
+static void *client_main(void *p) {
+    struct client *c = p;
+    for (int i = 0; c->rounds ? i < c->rounds : !atomic_load(&stop_flag); i++)
+        if (round_trip(c) != 0) {
+            c->errors++;
+            if (!c->rounds)
+                break; /* the daemon is gone */
+        }
+    return NULL;
+}
+
+static char *create_run(char *id, size_t cap) {
+    long status;
+    json_t *r = post("/v1/runs",
+                     "{\"dim\": 4, \"bounds\": {\"lo\": -3, \"hi\": 3}, \"direction\": "
+                     "\"minimize\", \"batch_size\": 8}",
+                     &status);
+    snprintf(id, cap, "%s",
+             status == 201 ? json_string_value(json_object_get(r, "id")) : "");
+    json_decref(r);
+    return id;
+}
+
+static long long counter(const char *id, const char *name) {
+    char url[512];
+    struct fo_test_resp r;
+    snprintf(url, sizeof url, "%s/v1/runs/%s", d.base_url, id);
+    long long v = -1;
+    if (fo_test_http("GET", url, NULL, NULL, &r) == 0 && r.status == 200) {
+        json_t *j = json_loads(r.body, 0, NULL);
+        v = json_integer_value(json_object_get(json_object_get(j, "counters"), name));
+        json_decref(j);
+    }
+    fo_test_resp_free(&r);
+    return v;
+}
+
+static void run_clients(struct client *c, int n) {
+    pthread_t t[CLIENTS];
+    for (int i = 0; i < n; i++)
+        pthread_create(&t[i], NULL, client_main, &c[i]);
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+}
+
+static void test_one_run(void) {
+    static struct client c[CLIENTS];
+    char id[64];
+    create_run(id, sizeof id);
+    for (int i = 0; i < CLIENTS; i++) {
+        memset(&c[i], 0, sizeof c[i]);
+        snprintf(c[i].run, sizeof c[i].run, "%s", id);
+        c[i].rounds = 15;
+    }
+    run_clients(c, CLIENTS);
+    long long acc = 0, errs = 0;
+    for (int i = 0; i < CLIENTS; i++) {
+        acc += c[i].accepted;
+        errs += c[i].errors;
+    }
+    tap_is_int(errs, 0, "8 clients x 15 ask/tell rounds on one run: no request failed");
+    tap_is_int(acc, CLIENTS * 15 * 4, "every result accepted once");
+    tap_is_int(counter(id, "told"), acc, "the run counts exactly the accepted results");
+    tap_is_int(counter(id, "asked"), acc, "and the asked samples");
+    tap_is_int(counter(id, "pending"), 0, "with none pending");
+    long long updates = counter(id, "updates");
+    /* concurrent asks can draw more than 8 from one generation: the ninth
+     * on is a late tell, so there are at most told / 8 updates */
+    tap_ok(updates >= 10 && updates <= acc / 8,
+           "at most one update per 8 results (%lld for %lld)", updates, acc);
+}
+
+static void test_many_runs(void) {
+    static struct client c[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        memset(&c[i], 0, sizeof c[i]);
+        create_run(c[i].run, sizeof c[i].run);
+        c[i].rounds = 10;
+    }
+    run_clients(c, CLIENTS);
+    int all = 1;
+    for (int i = 0; i < CLIENTS; i++)
+        all &= c[i].errors == 0 && counter(c[i].run, "told") == 40 &&
+               counter(c[i].run, "updates") == 5;
+    tap_ok(all, "8 runs driven at once: each has 40 results and 5 updates");
+}
+
+/* Is every acknowledged id of c told in the run (GET samples?status=told)? */
+static long long missing_acked(const char *run, struct client *c, int n) {
+    char url[512];
+    struct fo_test_resp r;
+    snprintf(url, sizeof url, "%s/v1/runs/%s/samples?status=told&limit=10000", d.base_url,
+             run);
+    if (fo_test_http("GET", url, NULL, NULL, &r) != 0 || r.status != 200) {
+        fo_test_resp_free(&r);
+        return -1;
+    }
+    json_t *j = json_loads(r.body, 0, NULL);
+    fo_test_resp_free(&r);
+    json_t *samples = json_object_get(j, "samples");
+    size_t m = json_array_size(samples);
+    unsigned char *told = calloc(1 << 20, 1);
+    for (size_t i = 0; i < m; i++) {
+        uint64_t id =
+            strtoull(json_string_value(json_object_get(json_array_get(samples, i), "id")),
+                     NULL, 10);
+        if (id < (1 << 20))
+            told[id] = 1;
+    }
+    json_decref(j);
+    long long missing = 0;
+    for (int k = 0; k < n; k++)
+        for (size_t i = 0; i < c[k].n_acked; i++)
+            missing += c[k].acked[i] >= (1 << 20) || !told[c[k].acked[i]];
+    free(told);
+    return missing;
+}
+
+static void test_kill9(void) {
+    static struct client c[CLIENTS];
+    char id[64];
+    create_run(id, sizeof id);
+    atomic_store(&stop_flag, 0);
+    pthread_t t[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        memset(&c[i], 0, sizeof c[i]);
+        snprintf(c[i].run, sizeof c[i].run, "%s", id);
+        pthread_create(&t[i], NULL, client_main, &c[i]);
+    }
+    struct timespec pause = {0, 600 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    fo_test_daemon_kill(&d); /* SIGKILL mid-stream */
+    atomic_store(&stop_flag, 1);
+    for (int i = 0; i < CLIENTS; i++)
+        pthread_join(t[i], NULL);
+    long long acked = 0;
+    for (int i = 0; i < CLIENTS; i++)
+        acked += c[i].accepted;
+    if (fo_test_daemon_start(&d, db, log_path, NULL) != 0)
+        tap_bail("flowoptd did not restart; see %s", log_path);
+    long long told = counter(id, "told");
+    tap_ok(acked > 0, "kill -9 came during a stream of tells (%lld acknowledged)", acked);
+    tap_ok(told >= acked && told <= acked + CLIENTS * 4,
+           "after restart the run holds every acknowledged value (%lld told, %lld "
+           "acknowledged)",
+           told, acked);
+    tap_is_int(missing_acked(id, c, CLIENTS), 0,
+               "each acknowledged sample is told, by id");
+    tap_is_int(counter(id, "told") + counter(id, "failed") + counter(id, "pending"),
+               counter(id, "asked"), "asked = told + failed + pending");
+    static struct client again;
+    memset(&again, 0, sizeof again);
+    snprintf(again.run, sizeof again.run, "%s", id);
+    again.rounds = 4;
+    client_main(&again);
+    tap_ok(again.errors == 0 && again.accepted == 16, "and the run goes on");
+}
+
+int main(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (fo_test_tmpdir(dir, sizeof dir) != 0)
+        tap_bail("cannot make a temporary directory");
+    snprintf(db, sizeof db, "%s/conc.db", dir);
+    snprintf(log_path, sizeof log_path, "%s/daemon.log", dir);
+    if (fo_test_daemon_start(&d, db, log_path, NULL) != 0)
+        tap_bail("flowoptd did not start; see %s", log_path);
+    test_one_run();
+    test_many_runs();
+    test_kill9();
+    kill(d.pid, SIGTERM);
+    int st;
+    fo_test_daemon_wait(&d, 10000, &st);
+    fo_test_daemon_kill(&d);
+    if (!tap_failures())
+        fo_test_rmdir(dir);
+    curl_global_cleanup();
+    return tap_done();
+}
