@@ -71,14 +71,17 @@ struct fo_run_config {
     uint64_t seed;
     uint64_t budget; /* evaluations; 0 = unlimited */
     int has_target;
-    double target;         /* stop once best reaches it */
-    unsigned patience;     /* generations without improvement; 0 = off */
-    double min_scale;      /* stop when every coordinate's spread falls below
-                              min_scale (relative to the box); 0 = off */
-    unsigned restarts;     /* restarts allowed once the run has converged
-                              (IPOP: each doubles the batch); 0 = off */
-    double restart_tolfun; /* converged: the values of the last generations
-                              span less than tolfun (1 + |best|) */
+    double target;            /* stop once best reaches it */
+    unsigned patience;        /* generations without improvement; 0 = off */
+    double min_scale;         /* stop when every coordinate's spread falls below
+                                 min_scale (relative to the box); 0 = off */
+    unsigned restarts;        /* restarts allowed once the run has converged
+                                 (IPOP: each doubles the batch); 0 = off */
+    double restart_tolfun;    /* converged: the values of the last generations
+                                 span less than tolfun (1 + |best|) */
+    double pending_timeout_s; /* a sample not told within this many seconds
+                                 expires (counted as failed); 0 = never. The
+                                 engine has no clock: its host applies this */
 };
 
 /* Fill cfg from a named preset ("default", "seed", "nes") for a problem of
@@ -98,10 +101,11 @@ enum fo_event {
     FO_EVENT_STEP_HALVED = 1 << 4,   /* the trust region halved the step */
     FO_EVENT_LR_UP = 1 << 5,
     FO_EVENT_LR_DOWN = 1 << 6,
-    FO_EVENT_CLIPPED = 1 << 7, /* the gradient norm was clipped */
-    FO_EVENT_FORCED = 1 << 8,  /* update forced before the batch was complete */
-    FO_EVENT_EMPTY = 1 << 9,   /* nothing usable was told: no step */
-    FO_EVENT_RESTART = 1 << 10 /* converged: a fresh distribution, batch doubled */
+    FO_EVENT_CLIPPED = 1 << 7,  /* the gradient norm was clipped */
+    FO_EVENT_FORCED = 1 << 8,   /* update forced before the batch was complete */
+    FO_EVENT_EMPTY = 1 << 9,    /* nothing usable was told: no step */
+    FO_EVENT_RESTART = 1 << 10, /* converged: a fresh distribution, batch doubled */
+    FO_EVENT_EXPIRED = 1 << 11  /* pending samples expired into this update */
 };
 
 /* Text for each set bit, comma-separated, into buf (always terminated). */

@@ -169,9 +169,10 @@ static enum fo_status parse_optimizer(json_t *o, struct fo_opt_config *oc,
 /* The run configuration of a create request, with every default filled in. */
 static enum fo_status parse_create(json_t *root, struct fo_run_config *cfg, double *lo,
                                    double *hi, const char **name, struct fo_error *err) {
-    static const char *const keys[] = {"name",       "dim",       "bounds", "direction",
-                                       "batch_size", "seed",      "budget", "target",
-                                       "flow",       "optimizer", NULL};
+    static const char *const keys[] = {"name",      "dim",        "bounds",
+                                       "direction", "batch_size", "seed",
+                                       "budget",    "target",     "pending_timeout_s",
+                                       "flow",      "optimizer",  NULL};
     enum fo_status st = fo_json_only_keys(root, keys, "the run", err);
     long long dim = 0;
     if (st == FO_OK && !json_object_get(root, "dim"))
@@ -220,6 +221,9 @@ static enum fo_status parse_create(json_t *root, struct fo_run_config *cfg, doub
                               err)))
             return st;
     }
+    if ((st = fo_json_num(root, "pending_timeout_s", "pending_timeout_s", 0.0, 1e9,
+                          &cfg->pending_timeout_s, err)))
+        return st;
     json_t *flow = json_object_get(root, "flow");
     if (flow && (st = parse_flow(flow, &cfg->flow, err)) != FO_OK)
         return st;
@@ -252,14 +256,14 @@ static json_t *config_json(const struct fo_run_view *v) {
                             "reuse_generations", (json_int_t)c->opt.reuse_generations,
                             "mirrored", c->opt.mirrored, "trust_region",
                             c->opt.trust_region, "restarts", (json_int_t)c->restarts);
-    return json_pack("{s:I, s:o, s:s, s:I, s:I, s:I, s:o, s:o, s:o}", "dim",
-                     (json_int_t)D, "bounds",
-                     bounded ? bounds : (json_decref(bounds), json_null()), "direction",
-                     c->direction == FO_MAXIMIZE ? "maximize" : "minimize", "batch_size",
-                     (json_int_t)c->batch_size, "seed", (json_int_t)c->seed, "budget",
-                     (json_int_t)c->budget, "target",
-                     c->has_target ? fo_json_real(c->target) : json_null(), "flow", flow,
-                     "optimizer", opt);
+    return json_pack(
+        "{s:I, s:o, s:s, s:I, s:I, s:I, s:o, s:f, s:o, s:o}", "dim", (json_int_t)D,
+        "bounds", bounded ? bounds : (json_decref(bounds), json_null()), "direction",
+        c->direction == FO_MAXIMIZE ? "maximize" : "minimize", "batch_size",
+        (json_int_t)c->batch_size, "seed", (json_int_t)c->seed, "budget",
+        (json_int_t)c->budget, "target",
+        c->has_target ? fo_json_real(c->target) : json_null(), "pending_timeout_s",
+        c->pending_timeout_s, "flow", flow, "optimizer", opt);
 }
 
 static json_t *run_json(const struct fo_run_view *v) {

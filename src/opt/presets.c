@@ -119,7 +119,7 @@ void fo_event_names(unsigned events, char *buf, size_t cap) {
         "rollback",      "nonfinite",   "trust_region_failed",
         "entropy_floor", "step_halved", "lr_up",
         "lr_down",       "clipped",     "forced",
-        "empty"};
+        "empty",         "restart",     "expired"};
     size_t used = 0;
     if (cap == 0)
         return;
@@ -173,7 +173,8 @@ enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_err
                             "reuse_generations must be <= 50 and 0 < ppo_eps < 1");
     if (isnan(o->entropy_floor) || (c->has_target && !isfinite(c->target)) ||
         !(c->min_scale >= 0.0 && c->min_scale < 1.0) || c->restarts > 1000 ||
-        (c->restarts && !(c->restart_tolfun >= 0.0 && isfinite(c->restart_tolfun))))
+        (c->restarts && !(c->restart_tolfun >= 0.0 && isfinite(c->restart_tolfun))) ||
+        !(c->pending_timeout_s >= 0.0 && c->pending_timeout_s <= 1e9))
         return fo_error_set(err, FO_ERANGE, "target",
                             "target, floor and min_scale must be finite");
     return fo_flow_config_check(&c->flow, err);

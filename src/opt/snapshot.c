@@ -14,7 +14,7 @@
 #include <string.h>
 
 #define SNAP_MAGIC "FOEN"
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u
 
 struct writer {
     unsigned char *p; /* NULL: only count */
@@ -102,6 +102,7 @@ static void put_config(struct writer *w, const struct fo_run_config *c) {
     put_f64(w, c->min_scale);
     put_u64(w, c->restarts);
     put_f64(w, c->restart_tolfun);
+    put_f64(w, c->pending_timeout_s);
 }
 
 /* Reads a configuration; lo and hi (FO_FLOW_MAX_DIM each) receive the bounds. */
@@ -151,6 +152,7 @@ static void get_config(struct reader *r, struct fo_run_config *c, double *lo,
     c->min_scale = get_f64(r);
     c->restarts = (unsigned)get_u64(r);
     c->restart_tolfun = get_f64(r);
+    c->pending_timeout_s = get_f64(r);
 }
 
 static void put_state(struct writer *w, const struct fo_engine *e) {

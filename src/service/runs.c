@@ -466,9 +466,13 @@ static enum fo_status apply_tells(struct fo_service *svc, struct fo_run *r,
             st = fo_store_op_append(svc->store, r->id, &op, err);
         if (st == FO_OK)
             st = fo_store_sample_resolve(svc->store, r->id, (int64_t)it->id,
-                                         it->failed ? "failed" : "told", it->value,
-                                         it->error, err);
+                                         it->expired  ? "expired"
+                                         : it->failed ? "failed"
+                                                      : "told",
+                                         it->value, it->error, err);
         if (st == FO_OK && updated) {
+            if (it->expired)
+                rep->events |= FO_EVENT_EXPIRED;
             struct fo_step_row row = to_row(rep);
             st = fo_store_step_insert(svc->store, r->id, &row, err);
             out->n_reports++;
@@ -867,4 +871,52 @@ void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out) {
     out->update_seconds = svc->update_seconds;
     out->timed_updates = svc->timed_updates;
     pthread_mutex_unlock(&svc->stats_lock);
+}
+
+struct expire_ctx {
+    struct fo_tell_item *items;
+    size_t n, cap;
+};
+
+static int on_expired(void *p, int64_t id) {
+    struct expire_ctx *c = p;
+    if (c->n < c->cap)
+        c->items[c->n++] = (struct fo_tell_item){(uint64_t)id, 1, 0.0, "expired", 1};
+    return 0;
+}
+
+#define EXPIRE_BATCH 1024
+
+enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t *expired,
+                                 struct fo_error *err) {
+    *expired = 0;
+    struct fo_run *r = acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    double timeout = fo_engine_config(r->engine)->pending_timeout_s;
+    enum fo_status st = FO_OK;
+    if (timeout > 0.0) {
+        struct fo_tell_item *items = calloc(EXPIRE_BATCH, sizeof *items);
+        struct fo_step_report *reps = calloc(EXPIRE_BATCH, sizeof *reps);
+        unsigned char *dup = calloc(EXPIRE_BATCH, 1);
+        struct expire_ctx c = {items, 0, EXPIRE_BATCH};
+        if (!items || !reps || !dup)
+            st = fo_error_set(err, FO_ENOMEM, "run", "out of memory");
+        if (st == FO_OK)
+            st = fo_store_pending_older(svc->store, r->id, timeout, EXPIRE_BATCH,
+                                        on_expired, &c, err);
+        if (st == FO_OK && c.n) {
+            struct fo_tell_outcome out = {0, 0, 0};
+            st = check_tells(svc, r, items, c.n, dup, err);
+            if (st == FO_OK &&
+                (st = apply_tells(svc, r, items, c.n, dup, reps, &out, err)) != FO_OK)
+                rebuild(svc, r);
+            *expired = st == FO_OK ? out.accepted : 0;
+        }
+        free(items);
+        free(reps);
+        free(dup);
+    }
+    release(r);
+    return st;
 }

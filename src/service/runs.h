@@ -24,6 +24,7 @@ struct fo_tell_item {
     int failed; /* 1: the evaluation failed (value ignored) */
     double value;
     const char *error; /* optional text for a failure */
+    int expired;       /* set by the service for a pending timeout */
 };
 
 struct fo_tell_outcome {
@@ -156,6 +157,14 @@ enum fo_status fo_service_fork(struct fo_service *svc, const char *id, uint64_t 
 /* A new run from exported checkpoint bytes (untrusted: every check applies). */
 enum fo_status fo_service_import(struct fo_service *svc, const unsigned char *bytes,
                                  size_t len, const char *name, char *new_id,
+                                 struct fo_error *err);
+
+/*
+ * Expire the run's samples pending for longer than its pending_timeout_s:
+ * each counts as failed (status "expired"), so a generation can complete.
+ * OUT: *expired. The service's janitor thread calls this every interval.
+ */
+enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t *expired,
                                  struct fo_error *err);
 
 /* Totals over every run, for /metrics. */

@@ -13,6 +13,7 @@
 
 struct fo_service_config {
     struct fo_store_config store;
+    unsigned expiry_interval_ms; /* how often pending timeouts are checked (0: 1000) */
 };
 
 struct fo_health {

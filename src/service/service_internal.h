@@ -20,6 +20,11 @@ struct fo_service {
     pthread_rwlock_t registry_lock; /* guards runs, n_runs, cap_runs */
     struct fo_run **runs;
     size_t n_runs, cap_runs;
+    pthread_t janitor; /* expires pending samples every expiry_interval_ms */
+    pthread_mutex_t janitor_lock;
+    pthread_cond_t janitor_wake;
+    int stopping, janitor_running;
+    unsigned expiry_interval_ms;
     pthread_mutex_t stats_lock; /* guards the two totals below */
     double update_seconds;
     uint64_t timed_updates;

@@ -582,3 +582,32 @@ enum fo_status fo_store_ask_key_get(struct fo_store *s, const char *run_id,
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
+
+enum fo_status fo_store_pending_older(struct fo_store *s, const char *run_id,
+                                      double seconds, int64_t limit, fo_id64_fn fn,
+                                      void *ctx, struct fo_error *err) {
+    sqlite3_stmt *st;
+    char modifier[64];
+    snprintf(modifier, sizeof modifier, "-%.3f seconds", seconds);
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc =
+        prepare(s,
+                "SELECT id FROM samples WHERE run_id = ? AND status = 'pending'"
+                " AND asked_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)"
+                " ORDER BY id LIMIT ?",
+                &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, modifier, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, limit);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW)
+            if (fn(ctx, sqlite3_column_int64(st, 0)) != 0)
+                break;
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = fail(s, err, "finding expired samples");
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

@@ -53,6 +53,8 @@ enum fo_status fo_store_run_update(struct fo_store *s, const char *id, const cha
 enum fo_status fo_store_run_delete(struct fo_store *s, const char *id,
                                    struct fo_error *err);
 
+typedef int (*fo_id64_fn)(void *ctx, int64_t id);
+
 /* Run ids after `after` ("" for the first page), in order; takes the lock itself. */
 typedef int (*fo_id_fn)(void *ctx, const char *id);
 enum fo_status fo_store_run_ids(struct fo_store *s, const char *after, int64_t limit,
@@ -80,6 +82,12 @@ enum fo_status fo_store_ask_key_insert(struct fo_store *s, const char *run_id,
 enum fo_status fo_store_ask_key_get(struct fo_store *s, const char *run_id,
                                     const char *key, int64_t *first_id, int64_t *n,
                                     struct fo_error *err);
+
+/* Ids of samples pending for more than `seconds`, oldest first (at most
+ * limit); takes the lock itself. */
+enum fo_status fo_store_pending_older(struct fo_store *s, const char *run_id,
+                                      double seconds, int64_t limit, fo_id64_fn fn,
+                                      void *ctx, struct fo_error *err);
 
 /* Drop history rows with step > after (a restore rewinds the history too). */
 enum fo_status fo_store_steps_truncate(struct fo_store *s, const char *run_id,

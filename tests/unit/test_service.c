@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define D 3
 
@@ -46,7 +47,7 @@ static int round_trip(struct fo_service *svc, const char *id, size_t n, double *
     if (fo_service_ask(svc, id, n, NULL, s, x, NULL) != FO_OK)
         return -1;
     for (size_t i = 0; i < n; i++)
-        items[i] = (struct fo_tell_item){s[i].id, 0, fo_fn_sphere(x + i * D, D), NULL};
+        items[i] = (struct fo_tell_item){s[i].id, 0, fo_fn_sphere(x + i * D, D), NULL, 0};
     if (fo_service_tell(svc, id, items, n, reps, &out, NULL) != FO_OK)
         return -1;
     *n_reports = out.n_reports;
@@ -70,7 +71,8 @@ static void test_basics(void) {
 
     struct fo_sample s[2];
     fo_service_ask(svc, id, 2, NULL, s, x, NULL);
-    struct fo_tell_item items[2] = {{s[0].id, 0, 1.5, NULL}, {s[0].id, 0, 2.5, NULL}};
+    struct fo_tell_item items[2] = {{s[0].id, 0, 1.5, NULL, 0},
+                                    {s[0].id, 0, 2.5, NULL, 0}};
     struct fo_step_report reps[2];
     struct fo_tell_outcome out;
     tap_is_int(fo_service_tell(svc, id, items, 2, reps, &out, &err), FO_ECONFLICT,
@@ -78,7 +80,7 @@ static void test_basics(void) {
     struct fo_engine_counters c;
     fo_service_run_counters(svc, id, &c, NULL);
     tap_is_int((long long)c.told, 6, "and nothing of that request is applied");
-    items[1] = (struct fo_tell_item){s[1].id, 1, 0.0, "instrument offline"};
+    items[1] = (struct fo_tell_item){s[1].id, 1, 0.0, "instrument offline", 0};
     tap_is_int(fo_service_tell(svc, id, items, 2, reps, &out, &err), FO_OK,
                "a value and a failure");
     tap_ok(out.accepted == 2 && out.duplicates == 0, "both accepted");
@@ -88,10 +90,10 @@ static void test_basics(void) {
     items[0].value = 9.0;
     tap_is_int(fo_service_tell(svc, id, items, 1, reps, &out, &err), FO_ECONFLICT,
                "another value later is a conflict");
-    items[0] = (struct fo_tell_item){12345, 0, 1.0, NULL};
+    items[0] = (struct fo_tell_item){12345, 0, 1.0, NULL, 0};
     tap_is_int(fo_service_tell(svc, id, items, 1, reps, &out, &err), FO_ENOTFOUND,
                "an unknown sample id");
-    items[0] = (struct fo_tell_item){s[0].id, 0, 1.0 / 0.0, NULL};
+    items[0] = (struct fo_tell_item){s[0].id, 0, 1.0 / 0.0, NULL, 0};
     tap_is_int(fo_service_tell(svc, id, items, 1, reps, &out, &err), FO_ERANGE,
                "an infinite value");
     tap_is_int(fo_service_ask(svc, "nope", 1, NULL, s, x, &err), FO_ENOTFOUND,
@@ -135,8 +137,10 @@ static void test_restart(void) {
            "with every count as acknowledged (asked %llu, told %llu, pending %llu)",
            (unsigned long long)cb.asked, (unsigned long long)cb.told,
            (unsigned long long)cb.pending);
-    struct fo_tell_item ia[2] = {{sa[0].id, 0, 0.25, NULL}, {sa[1].id, 0, 0.5, NULL}};
-    struct fo_tell_item ib[2] = {{sb[0].id, 0, 0.25, NULL}, {sb[1].id, 0, 0.5, NULL}};
+    struct fo_tell_item ia[2] = {{sa[0].id, 0, 0.25, NULL, 0},
+                                 {sa[1].id, 0, 0.5, NULL, 0}};
+    struct fo_tell_item ib[2] = {{sb[0].id, 0, 0.25, NULL, 0},
+                                 {sb[1].id, 0, 0.5, NULL, 0}};
     struct fo_step_report reps[2];
     struct fo_tell_outcome oa, ob;
     fo_service_tell(a, ida, ia, 2, reps, &oa, NULL);
@@ -157,11 +161,57 @@ static void test_restart(void) {
     fo_service_destroy(b);
 }
 
+static int on_row(void *ctx, const struct fo_step_report *row) {
+    *(unsigned *)ctx |= row->events;
+    return 0;
+}
+
+/* Samples pending past the run's timeout expire and complete the generation. */
+static void test_expiry(void) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/expiry.db", dir);
+    struct fo_service_config scfg = {.store = {.path = path}, .expiry_interval_ms = 50};
+    struct fo_service *svc = NULL;
+    fo_service_create(&scfg, &svc, NULL);
+    struct fo_run_config cfg;
+    make_config(&cfg);
+    cfg.pending_timeout_s = 0.2;
+    char id[FO_RUN_ID_LEN + 1];
+    fo_service_run_create(svc, &cfg, "expiry", id, NULL);
+    struct fo_sample s[6];
+    double x[6 * D];
+    fo_service_ask(svc, id, 6, NULL, s, x, NULL);
+    struct fo_tell_item items[3];
+    for (int i = 0; i < 3; i++)
+        items[i] = (struct fo_tell_item){s[i].id, 0, 1.0 + i, NULL, 0};
+    struct fo_step_report reps[3];
+    struct fo_tell_outcome out;
+    fo_service_tell(svc, id, items, 3, reps, &out, NULL);
+    struct fo_engine_counters c;
+    fo_service_run_counters(svc, id, &c, NULL);
+    tap_ok(c.pending == 3 && c.updates == 0, "three samples pending, no update yet");
+    struct timespec pause = {0, 700 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    fo_service_run_counters(svc, id, &c, NULL);
+    tap_ok(c.pending == 0 && c.failed == 3 && c.updates == 1,
+           "after the timeout they expired and the generation updated (failed %llu)",
+           (unsigned long long)c.failed);
+    unsigned events = 0;
+    fo_service_history(svc, id, 0, 10, on_row, &events, NULL);
+    tap_ok(events & FO_EVENT_EXPIRED, "the expiry shows in the history");
+    items[0] = (struct fo_tell_item){s[4].id, 0, 2.0, NULL, 0};
+    struct fo_error err;
+    tap_is_int(fo_service_tell(svc, id, items, 1, reps, &out, &err), FO_ECONFLICT,
+               "a value for an expired sample is a conflict");
+    fo_service_destroy(svc);
+}
+
 int main(void) {
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         tap_bail("cannot make a temporary directory");
     test_basics();
     test_restart();
+    test_expiry();
     fo_test_rmdir(dir);
     return tap_done();
 }
