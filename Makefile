@@ -147,6 +147,7 @@ run: deps
 
 bench: all $(BENCH_BIN) $(O)/flowopt-bench
 	./$(O)/bench/bench_flow
+	FLOWOPT_BUILD_DIR=$(abspath $(O)) ./$(O)/bench/bench_service
 	./$(O)/flowopt-bench
 
 FORMAT_SRC = $(wildcard src/*/*.c src/*/*.h include/flowopt/*.h tests/*.c tests/*.h tests/*/*.c)

@@ -1,6 +1,7 @@
 /* test_rng.c - determinism, state round trip and moments of the PRNG. */
 #include <flowopt/rng.h>
 #include "tap.h"
+#include "core/bytes.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -62,5 +63,8 @@ int main(void) {
     tap_ok(abs(counts[0] - 10000) < 500 && abs(counts[1] - 10000) < 500 &&
                abs(counts[2] - 10000) < 500,
            "below(3) is uniform (%d %d %d)", counts[0], counts[1], counts[2]);
+    /* CRC-32 check value of the standard: "123456789" -> 0xcbf43926 */
+    tap_is_int(fo__crc32((const unsigned char *)"123456789", 9), 0xcbf43926u,
+               "CRC-32 of \"123456789\" is the standard check value");
     return tap_done();
 }
