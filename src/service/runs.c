@@ -480,7 +480,11 @@ static enum fo_status apply_tells(struct fo_service *svc, struct fo_run *r,
         last_seq = op.seq;
         out->accepted += st == FO_OK;
     }
-    if (st == FO_OK && out->n_reports) {
+    /* The op log alone reproduces the run; a snapshot only bounds how much
+     * a restart replays, so it is rewritten every FO_SNAPSHOT_EVERY updates. */
+    if (st == FO_OK && out->n_reports &&
+        (r->updates_unsaved += out->n_reports) >= FO_SNAPSHOT_EVERY) {
+        r->updates_unsaved = 0;
         unsigned char *snap = NULL;
         size_t len = 0;
         st = snapshot(r->engine, &snap, &len, err);

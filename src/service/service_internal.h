@@ -13,7 +13,11 @@ struct fo_run {
     char state[16];
     pthread_mutex_t lock; /* held for every use of engine */
     struct fo_engine *engine;
+    unsigned updates_unsaved; /* updates since the last snapshot */
 };
+
+/* Updates between snapshots: the op log covers the rest. */
+#define FO_SNAPSHOT_EVERY 16
 
 struct fo_service {
     struct fo_store *store;
