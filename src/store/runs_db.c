@@ -17,13 +17,40 @@ static enum fo_status fail(struct fo_store *s, struct fo_error *err, const char 
 }
 
 /* Prepare sql, or fail; *st is NULL on failure. */
+/*
+ * A prepared statement for sql, from the store's cache (keyed by the
+ * address of the SQL literal) or freshly prepared into it. Statements are
+ * reset, not finalized, after use (done()); the store finalizes them on
+ * close. Callers hold the store lock, so no statement is used twice at once.
+ */
 static enum fo_status prepare(struct fo_store *s, const char *sql, sqlite3_stmt **st,
                               struct fo_error *err) {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+    for (size_t i = 0; i < s->n_cached; i++)
+        if (s->cache[i].sql == sql) {
+            *st = s->cache[i].stmt;
+            return FO_OK;
+        }
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
         *st = NULL;
         return fail(s, err, "preparing a statement");
     }
+    if (s->n_cached < FO_STORE_CACHE) {
+        s->cache[s->n_cached].sql = sql;
+        s->cache[s->n_cached].stmt = *st;
+        s->n_cached++;
+    }
     return FO_OK;
+}
+
+/* Return a statement to the cache (or finalize one that did not fit). */
+static void done(struct fo_store *s, sqlite3_stmt *st) {
+    for (size_t i = 0; i < s->n_cached; i++)
+        if (s->cache[i].stmt == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return;
+        }
+    done(s, st);
 }
 
 /* Step a statement that returns no rows, finalize it. */
@@ -31,7 +58,7 @@ static enum fo_status run(struct fo_store *s, sqlite3_stmt *st, const char *what
                           struct fo_error *err) {
     int rc = sqlite3_step(st);
     enum fo_status out = rc == SQLITE_DONE ? FO_OK : fail(s, err, what);
-    sqlite3_finalize(st);
+    done(s, st);
     return out;
 }
 
@@ -95,7 +122,7 @@ enum fo_status fo_store_run_snapshot(struct fo_store *s, const char *id,
     sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     seq = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    done(s, st);
     if (step != SQLITE_ROW)
         return step == SQLITE_DONE
                    ? fo_error_set(err, FO_ENOTFOUND, "id", "no run %s", id)
@@ -150,7 +177,7 @@ enum fo_status fo_store_run_ids(struct fo_store *s, const char *after, int64_t l
                 break;
         if (step != SQLITE_ROW && step != SQLITE_DONE)
             rc = fail(s, err, "listing runs");
-        sqlite3_finalize(st);
+        done(s, st);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -207,7 +234,7 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
         }
         if (step != SQLITE_ROW && step != SQLITE_DONE)
             rc = fail(s, err, "reading samples");
-        sqlite3_finalize(st);
+        done(s, st);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -224,7 +251,7 @@ enum fo_status fo_store_op_append(struct fo_store *s, const char *run_id,
     sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     op->seq = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    done(s, st);
     if (step != SQLITE_ROW)
         return step == SQLITE_DONE
                    ? fo_error_set(err, FO_ENOTFOUND, "run", "no run %s", run_id)
@@ -322,7 +349,7 @@ enum fo_status fo_store_sample_state(struct fo_store *s, const char *run_id, int
                                     (long long)id)
                      : fail(s, err, "reading a sample");
         }
-        sqlite3_finalize(st);
+        done(s, st);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -394,7 +421,7 @@ enum fo_status fo_store_steps(struct fo_store *s, const char *run_id, int64_t af
         }
         if (step != SQLITE_ROW && step != SQLITE_DONE)
             rc = fail(s, err, "reading the history");
-        sqlite3_finalize(st);
+        done(s, st);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -419,13 +446,13 @@ static enum fo_status load_ops(struct fo_store *s, const char *id, int64_t seq,
                            sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
                            sqlite3_column_double(st, 4)};
         if (op_fn(ctx, id, &op) != 0) {
-            sqlite3_finalize(st);
+            done(s, st);
             return fo_error_set(err, FO_ECORRUPT, "run",
                                 "run %s: op %lld does not replay", id, (long long)op.seq);
         }
     }
     rc = step == SQLITE_DONE ? FO_OK : fail(s, err, "reading the op log");
-    sqlite3_finalize(st);
+    done(s, st);
     return rc;
 }
 
@@ -451,7 +478,7 @@ enum fo_status fo_store_runs_load(struct fo_store *s, fo_run_row_fn fn,
     }
     if (rc == FO_OK && step != SQLITE_DONE)
         rc = fail(s, err, "reading runs");
-    sqlite3_finalize(st);
+    done(s, st);
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -472,7 +499,7 @@ enum fo_status fo_store_checkpoint_insert(struct fo_store *s, const char *run_id
     sqlite3_bind_blob64(st, 2, snapshot, len, SQLITE_STATIC);
     int step = sqlite3_step(st);
     *cid = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    done(s, st);
     return step == SQLITE_ROW ? FO_OK : fail(s, err, "saving a checkpoint");
 }
 
@@ -495,7 +522,7 @@ enum fo_status fo_store_checkpoints(struct fo_store *s, const char *run_id,
                 break;
         if (step != SQLITE_ROW && step != SQLITE_DONE)
             rc = fail(s, err, "listing checkpoints");
-        sqlite3_finalize(st);
+        done(s, st);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -526,7 +553,7 @@ enum fo_status fo_store_checkpoint_get(struct fo_store *s, const char *run_id,
                                                     "no checkpoint %lld", (long long)cid)
                                      : fail(s, err, "reading a checkpoint");
         }
-        sqlite3_finalize(st);
+        done(s, st);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -577,7 +604,7 @@ enum fo_status fo_store_ask_key_get(struct fo_store *s, const char *run_id,
         } else {
             rc = step == SQLITE_DONE ? FO_ENOTFOUND : fail(s, err, "reading a key");
         }
-        sqlite3_finalize(st);
+        done(s, st);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -606,7 +633,7 @@ enum fo_status fo_store_pending_older(struct fo_store *s, const char *run_id,
                 break;
         if (step != SQLITE_ROW && step != SQLITE_DONE)
             rc = fail(s, err, "finding expired samples");
-        sqlite3_finalize(st);
+        done(s, st);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;

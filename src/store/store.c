@@ -73,6 +73,8 @@ int fo_store_schema_version(const struct fo_store *store) {
 void fo_store_close(struct fo_store *store) {
     if (!store)
         return;
+    for (size_t i = 0; i < store->n_cached; i++)
+        sqlite3_finalize(store->cache[i].stmt);
     sqlite3_close_v2(store->db);
     pthread_mutex_destroy(&store->lock);
     free(store);

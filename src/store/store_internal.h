@@ -5,12 +5,20 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#define FO_STORE_CACHE 48
+
 struct fo_store {
     sqlite3 *db;
     int schema_version;
     /* One connection: a transaction holds the lock from BEGIN to COMMIT so
      * statements of two threads never interleave inside it. */
     pthread_mutex_t lock;
+    /* prepared statements of runs_db.c, kept for the connection's life */
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } cache[FO_STORE_CACHE];
+    size_t n_cached;
 };
 
 #endif
