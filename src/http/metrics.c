@@ -1,8 +1,8 @@
 /* metrics.c - see metrics.h. */
 #include "http/metrics.h"
+#include "util/text.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,59 +56,31 @@ void fo_metrics_record(const char *method, const char *route, unsigned status,
     pthread_mutex_unlock(&lock);
 }
 
-static int append(char **text, size_t *len, size_t *cap, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int append(char **text, size_t *len, size_t *cap, const char *fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -1;
-    if (*len + (size_t)n + 1 > *cap) {
-        size_t c = *cap ? *cap * 2 : 4096;
-        while (c < *len + (size_t)n + 1)
-            c *= 2;
-        char *grown = realloc(*text, c);
-        if (!grown)
-            return -1;
-        *text = grown;
-        *cap = c;
-    }
-    memcpy(*text + *len, buf, (size_t)n + 1);
-    *len += (size_t)n;
-    return 0;
-}
-
-int fo_metrics_render(char **text, size_t *len, size_t *cap) {
-    int rc = 0;
+void fo_metrics_render(struct fo_text *t) {
     pthread_mutex_lock(&lock);
-    rc |= append(text, len, cap,
-                 "# HELP flowopt_http_requests_total HTTP requests by route and status.\n"
-                 "# TYPE flowopt_http_requests_total counter\n");
+    fo_text_printf(
+        t, "# HELP flowopt_http_requests_total HTTP requests by route and status.\n"
+           "# TYPE flowopt_http_requests_total counter\n");
     for (size_t i = 0; i < n_series; i++)
-        rc |= append(text, len, cap,
-                     "flowopt_http_requests_total{method=\"%s\",route=\"%s\",status=\"%"
-                     "u\"} %llu\n",
-                     table[i].method, table[i].route, table[i].status, table[i].count);
-    rc |=
-        append(text, len, cap,
-               "# HELP flowopt_http_request_duration_seconds Time to answer a request.\n"
-               "# TYPE flowopt_http_request_duration_seconds histogram\n");
+        fo_text_printf(t,
+                       "flowopt_http_requests_total{method=\"%s\",route=\"%s\",status=\"%"
+                       "u\"} %llu\n",
+                       table[i].method, table[i].route, table[i].status, table[i].count);
+    fo_text_printf(
+        t, "# HELP flowopt_http_request_duration_seconds Time to answer a request.\n"
+           "# TYPE flowopt_http_request_duration_seconds histogram\n");
     unsigned long long cumulative = 0;
     for (size_t b = 0; b < N_BUCKETS; b++) {
         cumulative += bucket_counts[b];
-        rc |= append(text, len, cap,
-                     "flowopt_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                     bounds[b], cumulative);
+        fo_text_printf(t,
+                       "flowopt_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                       bounds[b], cumulative);
     }
     cumulative += bucket_counts[N_BUCKETS];
-    rc |= append(text, len, cap,
-                 "flowopt_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-                 "flowopt_http_request_duration_seconds_sum %.9g\n"
-                 "flowopt_http_request_duration_seconds_count %llu\n",
-                 cumulative, latency_sum, latency_count);
+    fo_text_printf(t,
+                   "flowopt_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+                   "flowopt_http_request_duration_seconds_sum %.9g\n"
+                   "flowopt_http_request_duration_seconds_count %llu\n",
+                   cumulative, latency_sum, latency_count);
     pthread_mutex_unlock(&lock);
-    return rc ? -1 : 0;
 }

@@ -11,8 +11,8 @@
 void fo_metrics_record(const char *method, const char *route, unsigned status,
                        double micros);
 
-/* Append the request metrics to text (malloc'd, grown as needed). Returns 0, -1 on
- * ENOMEM. */
-int fo_metrics_render(char **text, size_t *len, size_t *cap);
+struct fo_text;
+/* Append the request metrics to t. */
+void fo_metrics_render(struct fo_text *t);
 
 #endif

@@ -7,6 +7,7 @@
 #include "http/router.h"
 #include "service/runs.h"
 #include "service/service.h"
+#include "util/text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -623,49 +624,23 @@ struct samples_ctx {
     size_t count;
     uint64_t last;
     int csv;
-    char *text;
-    size_t len, cap;
+    struct fo_text text;
 };
-
-static void csv_add(struct samples_ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void csv_add(struct samples_ctx *c, const char *fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t need = c->len + (size_t)n + 1;
-    if (need > c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4096;
-        while (cap < need)
-            cap *= 2;
-        char *grown = realloc(c->text, cap);
-        if (!grown)
-            return;
-        c->text = grown;
-        c->cap = cap;
-    }
-    memcpy(c->text + c->len, buf, (size_t)n + 1);
-    c->len += (size_t)n;
-}
 
 static int collect_sample(void *p, const struct fo_sample_record *r) {
     struct samples_ctx *c = p;
     c->count++;
     c->last = r->id;
     if (c->csv) {
-        csv_add(c, "%llu,%llu,%s,", (unsigned long long)r->id,
-                (unsigned long long)r->generation, r->status);
+        fo_text_printf(&c->text, "%llu,%llu,%s,", (unsigned long long)r->id,
+                       (unsigned long long)r->generation, r->status);
         if (isfinite(r->value))
-            csv_add(c, "%.17g", r->value);
-        csv_add(c, ",%.17g,%s,%s", r->log_prob, r->asked_at,
-                r->told_at ? r->told_at : "");
+            fo_text_printf(&c->text, "%.17g", r->value);
+        fo_text_printf(&c->text, ",%.17g,%s,%s", r->log_prob, r->asked_at,
+                       r->told_at ? r->told_at : "");
         for (size_t d = 0; d < r->dim; d++)
-            csv_add(c, ",%.17g", r->x[d]);
-        csv_add(c, "\n");
+            fo_text_printf(&c->text, ",%.17g", r->x[d]);
+        fo_text_printf(&c->text, "\n");
         return 0;
     }
     json_t *xs = json_array();
@@ -707,23 +682,29 @@ static void samples(const struct fo_http_request *req, struct fo_http_reply *rep
         fo_reply_error(rep, &err);
         return;
     }
-    struct samples_ctx c = {json_array(), 0, 0, format && !strcmp(format, "csv"),
-                            NULL,         0, 0};
+    struct samples_ctx c = {json_array(), 0, 0, format && !strcmp(format, "csv"), {0}};
     if (c.csv)
-        csv_add(&c, "id,generation,status,value,log_prob,asked_at,told_at,x...\n");
+        fo_text_printf(&c.text,
+                       "id,generation,status,value,log_prob,asked_at,told_at,x...\n");
     st = fo_service_samples(req->svc, req->params[0], status, gen, after,
                             (size_t)limit + 1, collect_sample, &c, &err);
     if (st != FO_OK) {
         json_decref(c.rows);
-        free(c.text);
+        free(c.text.p);
         reply_status(rep, st, &err);
         return;
     }
     if (c.csv) {
         json_decref(c.rows);
         rep->status = 200;
-        rep->body = c.text;
-        rep->body_len = c.len;
+        if (c.text.failed) {
+            free(c.text.p);
+            fo_reply_problem(rep, 503, "out of memory", NULL,
+                             "cannot render the samples");
+            return;
+        }
+        rep->body = c.text.p;
+        rep->body_len = c.text.len;
         rep->content_type = "text/csv";
         return;
     }

@@ -1,6 +1,7 @@
 /* routes_system.c - health and other routes about the daemon itself. */
 #include "http/router.h"
 #include "http/metrics.h"
+#include "util/text.h"
 #include "service/runs.h"
 #include "service/service.h"
 
@@ -17,13 +18,11 @@ static void get_health(const struct fo_http_request *req, struct fo_http_reply *
 }
 
 static void get_metrics(const struct fo_http_request *req, struct fo_http_reply *rep) {
-    char *text = NULL;
-    size_t len = 0, cap = 0;
     struct fo_service_stats st;
+    struct fo_text t = {0};
     fo_service_stats(req->svc, &st);
-    char buf[1536];
-    snprintf(
-        buf, sizeof buf,
+    fo_text_printf(
+        &t,
         "# HELP flowopt_runs Runs by state.\n# TYPE flowopt_runs gauge\n"
         "flowopt_runs{state=\"active\"} %zu\nflowopt_runs{state=\"paused\"} %zu\n"
         "flowopt_runs{state=\"finished\"} %zu\n"
@@ -43,21 +42,15 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
         (unsigned long long)st.evaluations, (unsigned long long)st.updates,
         (unsigned long long)st.rollbacks, st.update_seconds,
         (unsigned long long)st.timed_updates);
-    size_t blen = strlen(buf);
-    text = malloc(blen + 1);
-    if (text) {
-        memcpy(text, buf, blen + 1);
-        len = cap = blen;
-        cap = blen + 1;
-    }
-    if (!text || fo_metrics_render(&text, &len, &cap) != 0) {
-        free(text);
+    fo_metrics_render(&t);
+    if (t.failed) {
+        free(t.p);
         fo_reply_problem(rep, 503, "out of memory", NULL, "cannot render the metrics");
         return;
     }
     rep->status = 200;
-    rep->body = text;
-    rep->body_len = len;
+    rep->body = t.p;
+    rep->body_len = t.len;
     rep->content_type = "text/plain; version=0.0.4";
 }
 

@@ -30,7 +30,8 @@ static enum fo_status prepare(struct fo_store *s, const char *sql, sqlite3_stmt 
             *st = s->cache[i].stmt;
             return FO_OK;
         }
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) !=
+        SQLITE_OK) {
         *st = NULL;
         return fail(s, err, "preparing a statement");
     }
