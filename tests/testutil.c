@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -182,6 +183,30 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user) {
     return n;
 }
 
+/*
+ * With FLOWOPT_RECORD set, append every response as one JSON line
+ * {method, url, status, content_type, body} for the contract check
+ * (tools/check_responses.mjs). Binary bodies are recorded without body.
+ */
+static void record(const char *method, const char *url, const struct fo_test_resp *r,
+                   const char *body, size_t len) {
+    const char *file = getenv("FLOWOPT_RECORD");
+    if (!file || !*file)
+        return;
+    int text = strstr(r->content_type, "json") || strstr(r->content_type, "text");
+    json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s%}", "method", method, "url", url, "status",
+                          (json_int_t)r->status, "content_type", r->content_type, "body",
+                          text && body ? body : "", text && body ? len : (size_t)0);
+    char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    FILE *f = line ? fopen(file, "a") : NULL;
+    if (f) {
+        fprintf(f, "%s\n", line);
+        fclose(f);
+    }
+    free(line);
+    json_decref(j);
+}
+
 int fo_test_http(const char *method, const char *url, const char *body,
                  const char *const *headers, struct fo_test_resp *out) {
     return fo_test_http_bytes(method, url, body, body ? strlen(body) : 0, headers, out);
@@ -220,6 +245,8 @@ int fo_test_http_bytes(const char *method, const char *url, const char *body, si
     CURLcode rc = curl_easy_perform(c);
     if (rc == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    if (rc == CURLE_OK)
+        record(method, url, out, s.buf, s.len);
     curl_slist_free_all(list);
     curl_easy_cleanup(c);
     if (!s.buf)

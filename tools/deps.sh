@@ -11,6 +11,9 @@ for p in $pkgs; do
         missing="$missing $p"
     fi
 done
+# The contract test runs node; Debian's Node.js only where none is installed
+# (a machine image may ship its own, whose npm conflicts with Debian's).
+command -v node > /dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 echo "installing:$missing"
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
