@@ -194,9 +194,10 @@ static void record(const char *method, const char *url, const struct fo_test_res
     if (!file || !*file)
         return;
     int text = strstr(r->content_type, "json") || strstr(r->content_type, "text");
-    json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s%}", "method", method, "url", url, "status",
-                          (json_int_t)r->status, "content_type", r->content_type, "body",
-                          text && body ? body : "", text && body ? len : (size_t)0);
+    json_t *j =
+        json_pack("{s:s, s:s, s:I, s:s, s:s%}", "method", method, "url", url, "status",
+                  (json_int_t)r->status, "content_type", r->content_type, "body",
+                  text && body ? body : "", text && body ? len : (size_t)0);
     char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
     FILE *f = line ? fopen(file, "a") : NULL;
     if (f) {
