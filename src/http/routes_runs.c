@@ -494,14 +494,61 @@ static long long query_int(const struct fo_http_request *req, const char *key,
     return *v && end && !*end && n >= 0 && n <= max ? n : -1;
 }
 
+/* A CSV field for a double: empty when not finite. */
+static void csv_real(struct fo_text *t, double v) {
+    if (isfinite(v))
+        fo_text_printf(t, ",%.17g", v);
+    else
+        fo_text_printf(t, ",");
+}
+
+static int csv_step(void *ctx, const struct fo_step_report *r) {
+    struct fo_text *t = ctx;
+    char events[200];
+    fo_event_names(r->events, events, sizeof events);
+    fo_text_printf(t, "%llu,%llu,%llu,%zu", (unsigned long long)r->step,
+                   (unsigned long long)r->generation, (unsigned long long)r->evaluations,
+                   r->n);
+    const double v[] = {r->mean,      r->median, r->best, r->best_ever, r->entropy,
+                        r->grad_norm, r->kl,     r->lr,   r->ess};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        csv_real(t, v[i]);
+    /* event names are [a-z_] joined by commas: quote the field */
+    fo_text_printf(t, ",\"%s\"\n", events);
+    return 0;
+}
+
 static void history(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
     long long after = query_int(req, "after", 0, INT64_MAX);
     long long limit = query_int(req, "limit", 1000, 10000);
-    if (after < 0 || limit < 1) {
-        fo_error_set(&err, FO_EINVAL, after < 0 ? "after" : "limit",
-                     "after must be an integer >= 0 and limit 1..10000");
+    const char *format = fo_http_query(req, "format");
+    if (after < 0 || limit < 1 ||
+        (format && strcmp(format, "json") && strcmp(format, "csv"))) {
+        fo_error_set(&err, FO_EINVAL,
+                     after < 0   ? "after"
+                     : limit < 1 ? "limit"
+                                 : "format",
+                     "after must be an integer >= 0, limit 1..10000, format json or csv");
         fo_reply_error(rep, &err);
+        return;
+    }
+    if (format && strcmp(format, "csv") == 0) {
+        struct fo_text t = {0};
+        fo_text_printf(&t,
+                       "step,generation,evaluations,n,mean,median,best,best_ever,entropy,"
+                       "grad_norm,kl,lr,ess,events\n");
+        enum fo_status st = fo_service_history(req->svc, req->params[0], (uint64_t)after,
+                                               (uint64_t)limit, csv_step, &t, &err);
+        if (st != FO_OK || t.failed) {
+            free(t.p);
+            reply_status(rep, st != FO_OK ? st : FO_ENOMEM, &err);
+            return;
+        }
+        rep->status = 200;
+        rep->body = t.p;
+        rep->body_len = t.len;
+        rep->content_type = "text/csv";
         return;
     }
     json_t *steps = json_array();

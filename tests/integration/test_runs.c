@@ -210,6 +210,14 @@ int main(void) {
            "samples as CSV: a header and 12 rows (%d lines)", lines);
     fo_test_resp_free(&csv);
 
+    snprintf(path, sizeof path, "%s/v1/runs/%s/history?format=csv", d.base_url, id);
+    struct fo_test_resp hc;
+    fo_test_http("GET", path, NULL, NULL, &hc);
+    tap_ok(hc.status == 200 && strcmp(hc.content_type, "text/csv") == 0 &&
+               strncmp(hc.body, "step,generation,", 16) == 0 && strstr(hc.body, "\n2,1,"),
+           "history as CSV: a header and one row per update");
+    fo_test_resp_free(&hc);
+
     /* the learned density */
     snprintf(path, sizeof path, "/v1/runs/%s/log_prob", id);
     json_t *lp =
