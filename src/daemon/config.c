@@ -21,6 +21,9 @@ const char *fo_daemon_usage(void) {
            "                         (env FLOWOPT_DURABILITY, default normal)\n"
            "  --threads N            HTTP worker threads, 1-256\n"
            "                         (env FLOWOPT_THREADS, default 8)\n"
+           "  --checkpoint-retention N  checkpoints kept per run, newest first; 0 keeps "
+           "all\n"
+           "                         (env FLOWOPT_CHECKPOINT_RETENTION, default 20)\n"
            "  --check-config         validate the settings, print 'configuration OK', "
            "exit\n"
            "  --help                 this text\n"
@@ -54,6 +57,14 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
         else
             return fo_error_set(err, FO_EINVAL, source,
                                 "unknown durability '%s' (normal, full)", value);
+    } else if (strcmp(key, "checkpoint-retention") == 0) {
+        char *end = NULL;
+        long n = strtol(value, &end, 10);
+        if (!value[0] || *end || n < 0 || n > 1000000)
+            return fo_error_set(err, FO_EINVAL, source,
+                                "checkpoint retention must be 0..1000000, got '%s'",
+                                value);
+        cfg->checkpoint_retention = (unsigned)n;
     } else if (strcmp(key, "threads") == 0) {
         char *end = NULL;
         long n = strtol(value, &end, 10);
@@ -67,10 +78,11 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
     return FO_OK;
 }
 
-static const char *const keys[] = {"listen", "db", "log-level", "durability", "threads"};
-static const char *const env_names[] = {"FLOWOPT_LISTEN", "FLOWOPT_DB",
-                                        "FLOWOPT_LOG_LEVEL", "FLOWOPT_DURABILITY",
-                                        "FLOWOPT_THREADS"};
+static const char *const keys[] = {"listen",     "db",      "log-level",
+                                   "durability", "threads", "checkpoint-retention"};
+static const char *const env_names[] = {
+    "FLOWOPT_LISTEN",     "FLOWOPT_DB",      "FLOWOPT_LOG_LEVEL",
+    "FLOWOPT_DURABILITY", "FLOWOPT_THREADS", "FLOWOPT_CHECKPOINT_RETENTION"};
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
 static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **argv,
@@ -114,6 +126,7 @@ enum fo_status fo_daemon_config_load(struct fo_daemon_config *cfg, int argc, cha
     strcpy(cfg->db, "./var/flowopt.db");
     cfg->log_level = FO_LOG_INFO;
     cfg->durability = FO_DURABILITY_NORMAL;
+    cfg->checkpoint_retention = 20;
     for (size_t k = 0; k < N_KEYS; k++) {
         const char *v = getenv(env_names[k]);
         enum fo_status st;

@@ -15,6 +15,7 @@ struct fo_daemon_config {
     enum fo_log_level log_level;
     enum fo_durability durability;
     unsigned threads;
+    unsigned checkpoint_retention;
     int show_help;
     int show_version;
     int check_config;

@@ -37,7 +37,8 @@ static void ensure_db_dir(const char *db) {
 static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     struct fo_error err = {0};
     struct fo_service_config scfg = {
-        .store = {.path = cfg->db, .durability = cfg->durability}};
+        .store = {.path = cfg->db, .durability = cfg->durability},
+        .checkpoint_retention = cfg->checkpoint_retention};
     struct fo_service *svc = NULL;
     ensure_db_dir(cfg->db);
     if (fo_service_create(&scfg, &svc, &err) != FO_OK) {

@@ -752,6 +752,9 @@ enum fo_status fo_service_checkpoint_create(struct fo_service *svc, const char *
     enum fo_status st = snapshot(r->engine, &snap, &len, err);
     if (st == FO_OK && (st = fo_store_begin(svc->store, err)) == FO_OK) {
         st = fo_store_checkpoint_insert(svc->store, r->id, snap, len, &c, err);
+        if (st == FO_OK && svc->checkpoint_retention)
+            st = fo_store_checkpoints_trim(svc->store, r->id,
+                                           (int64_t)svc->checkpoint_retention, err);
         if (st == FO_OK)
             st = fo_store_commit(svc->store, err);
         else

@@ -71,6 +71,7 @@ enum fo_status fo_service_create(const struct fo_service_config *cfg,
     pthread_cond_init(&svc->janitor_wake, NULL);
     svc->expiry_interval_ms =
         cfg->expiry_interval_ms ? cfg->expiry_interval_ms : DEFAULT_EXPIRY_INTERVAL_MS;
+    svc->checkpoint_retention = cfg->checkpoint_retention;
     enum fo_status st = fo_store_open(&cfg->store, &svc->store, err);
     if (st == FO_OK)
         st = fo__service_load_runs(svc, err);

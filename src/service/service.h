@@ -13,7 +13,8 @@
 
 struct fo_service_config {
     struct fo_store_config store;
-    unsigned expiry_interval_ms; /* how often pending timeouts are checked (0: 1000) */
+    unsigned expiry_interval_ms;   /* how often pending timeouts are checked (0: 1000) */
+    unsigned checkpoint_retention; /* checkpoints kept per run, newest first (0: all) */
 };
 
 struct fo_health {

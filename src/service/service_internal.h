@@ -29,6 +29,7 @@ struct fo_service {
     pthread_cond_t janitor_wake;
     int stopping, janitor_running;
     unsigned expiry_interval_ms;
+    unsigned checkpoint_retention;
     pthread_mutex_t stats_lock; /* guards the two totals below */
     double update_seconds;
     uint64_t timed_updates;

@@ -639,3 +639,18 @@ enum fo_status fo_store_pending_older(struct fo_store *s, const char *run_id,
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
+
+enum fo_status fo_store_checkpoints_trim(struct fo_store *s, const char *run_id,
+                                         int64_t keep, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc =
+        prepare(s,
+                "DELETE FROM checkpoints WHERE run_id = ?1 AND id <="
+                " (SELECT MAX(id) FROM checkpoints WHERE run_id = ?1) - ?2",
+                &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, keep);
+    return run(s, st, "trimming checkpoints", err);
+}

@@ -97,6 +97,9 @@ enum fo_status fo_store_steps_truncate(struct fo_store *s, const char *run_id,
 enum fo_status fo_store_checkpoint_insert(struct fo_store *s, const char *run_id,
                                           const unsigned char *snapshot, size_t len,
                                           int64_t *cid, struct fo_error *err);
+/* Keep only the `keep` newest checkpoints of run_id (keep >= 1). */
+enum fo_status fo_store_checkpoints_trim(struct fo_store *s, const char *run_id,
+                                         int64_t keep, struct fo_error *err);
 /* Checkpoints of run_id, oldest first; takes the lock itself. */
 typedef int (*fo_checkpoint_fn)(void *ctx, int64_t cid, const char *created_at,
                                 size_t bytes);

@@ -206,12 +206,46 @@ static void test_expiry(void) {
     fo_service_destroy(svc);
 }
 
+static int count_checkpoint(void *ctx, int64_t cid, const char *created_at,
+                            size_t bytes) {
+    (void)created_at;
+    (void)bytes;
+    int64_t *c = ctx;
+    c[0]++;
+    c[1] = c[1] && c[1] < cid ? c[1] : cid; /* smallest id kept */
+    return 0;
+}
+
+/* Only the newest checkpoints are kept; the latest always. */
+static void test_retention(void) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/retention.db", dir);
+    struct fo_service_config scfg = {.store = {.path = path}, .checkpoint_retention = 2};
+    struct fo_service *svc = NULL;
+    fo_service_create(&scfg, &svc, NULL);
+    struct fo_run_config cfg;
+    make_config(&cfg);
+    char id[FO_RUN_ID_LEN + 1];
+    fo_service_run_create(svc, &cfg, "retention", id, NULL);
+    uint64_t cid = 0;
+    for (int i = 0; i < 3; i++)
+        fo_service_checkpoint_create(svc, id, &cid, NULL);
+    int64_t seen[2] = {0, 0};
+    fo_service_checkpoints(svc, id, count_checkpoint, seen, NULL);
+    tap_ok(cid == 3 && seen[0] == 2 && seen[1] == 2,
+           "retention 2: checkpoints 2 and 3 kept after 3 were made (%lld kept, oldest "
+           "%lld)",
+           (long long)seen[0], (long long)seen[1]);
+    fo_service_destroy(svc);
+}
+
 int main(void) {
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         tap_bail("cannot make a temporary directory");
     test_basics();
     test_restart();
     test_expiry();
+    test_retention();
     fo_test_rmdir(dir);
     return tap_done();
 }
