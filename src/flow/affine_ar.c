@@ -36,7 +36,7 @@ static void inverse(const struct fo_layer *l, const double *params, size_t n,
     double *acts = work, *raw = work + n * l->made.act_size;
     memset(u, 0, n * D * sizeof *u);
     for (size_t d = 0; d < D; d++) {
-        fo_made_forward(raw, acts, u, params, &l->made, n, 2 * d, 2 * d + 2);
+        fo_made_forward_degree(raw, acts, u, params, &l->made, n, d, 2 * d, 2 * d + 2);
         for (size_t i = 0; i < n; i++) {
             const double *r = raw + i * O + 2 * d;
             double alpha = fo__softclip(r[1], FO_AFFINE_AR_LOG_SCALE_MAX, NULL);

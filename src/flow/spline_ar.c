@@ -41,7 +41,7 @@ static void inverse(const struct fo_layer *l, const double *params, size_t n,
     memset(u, 0, n * D * sizeof *u);
     /* Coordinate d depends on u_<d only: D passes, each fixing one more. */
     for (size_t d = 0; d < D; d++) {
-        fo_made_forward(raw, acts, u, params, &l->made, n, d * P, (d + 1) * P);
+        fo_made_forward_degree(raw, acts, u, params, &l->made, n, d, d * P, (d + 1) * P);
         for (size_t i = 0; i < n; i++) {
             fo_rqs_build(&s, raw + i * O + d * P, l->bins, l->bound, l->scale);
             u[i * D + d] = fo_rqs_inverse(&s, v[i * D + d]);

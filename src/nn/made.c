@@ -131,6 +131,29 @@ void fo_made_forward(double *out, double *acts, const double *in, const double *
                       o_lo, o_hi);
 }
 
+void fo_made_forward_degree(double *out, double *acts, const double *in,
+                            const double *params, const struct fo_made *m, size_t n,
+                            size_t d, size_t o_lo, size_t o_hi) {
+    const double *x = in;
+    double *a = acts;
+    for (size_t l = 0; l < m->n_hidden; l++) {
+        const struct fo_linear *lin = &m->lin[l];
+        const size_t H = lin->n_out;
+        if (d >= 1) {
+            size_t k_lo = first_with_degree(d, H, m->n_in);
+            size_t k_hi = first_with_degree(d + 1, H, m->n_in);
+            fo_linear_forward(a, x, params + m->lin_off[l], lin, n, k_lo, k_hi);
+            for (size_t i = 0; i < n; i++)
+                for (size_t k = k_lo; k < k_hi; k++)
+                    a[i * H + k] = a[i * H + k] < 0.0 ? 0.0 : a[i * H + k];
+        }
+        x = a;
+        a += n * H;
+    }
+    fo_linear_forward(out, x, params + m->lin_off[m->n_hidden], &m->lin[m->n_hidden], n,
+                      o_lo, o_hi);
+}
+
 void fo_made_backward(double *d_in, double *d_params, const double *d_out,
                       const double *in, const double *acts, const double *params,
                       const struct fo_made *m, size_t n, double *scratch) {

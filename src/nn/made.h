@@ -55,6 +55,18 @@ void fo_made_forward(double *out, double *acts, const double *in, const double *
                      const struct fo_made *m, size_t n, size_t o_lo, size_t o_hi);
 
 /*
+ * The step of an autoregressive inversion that fixes coordinate d: compute
+ * only the hidden units of degree d (those of lower degree were computed by
+ * the steps before and cannot change, since they see only inputs < their
+ * degree) and outputs [o_lo, o_hi). Calling it for d = 0, 1, ..., D-1 on
+ * one acts buffer costs one full forward pass in all, not D of them, and
+ * gives bit-identical outputs.
+ */
+void fo_made_forward_degree(double *out, double *acts, const double *in,
+                            const double *params, const struct fo_made *m, size_t n,
+                            size_t d, size_t o_lo, size_t o_hi);
+
+/*
  * d_in (N, I) += (skipped when NULL), d_params += gradients for d_out (N, O).
  * scratch: 2 * N * max_hidden doubles.
  */
