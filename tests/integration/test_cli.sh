@@ -1,0 +1,55 @@
+#!/bin/sh
+# test_cli.sh - the flowopt client in a shell ask/tell loop against the real
+# daemon. TAP on stdout.
+set -u
+build=${FLOWOPT_BUILD_DIR:-build/asan}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowopt-test-XXXXXX")
+trap 'kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+n=0
+failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+
+"$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/cli.db" --log-level warn 2> "$tmp/daemon.log" &
+pid=$!
+port=""
+i=0
+while [ -z "$port" ] && [ $i -lt 200 ]; do
+    port=$(sed -n '1s/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/daemon.log" 2>/dev/null)
+    [ -n "$port" ] || sleep 0.05
+    i=$((i + 1))
+done
+[ -n "$port" ] || { echo "Bail out! flowoptd did not start"; exit 1; }
+export FLOWOPT_URL="http://127.0.0.1:$port"
+cli="$build/flowopt"
+
+run=$("$cli" create --dim 2 --bounds -5:5 --direction minimize --batch 8 --name cli)
+ok $? "flowopt create prints a run id ($run)"
+g=0
+while [ $g -lt 20 ]; do
+    "$cli" ask "$run" -n 8 |
+        awk '{ printf "%s %.17g\n", $1, ($2 - 1) ^ 2 + ($3 + 2) ^ 2 }' |
+        "$cli" tell "$run" > "$tmp/tell.out" || break
+    g=$((g + 1))
+done
+[ $g -eq 20 ]
+ok $? "20 generations of ask | measure | tell"
+grep -q "^accepted 8 duplicates 0 updates 1$" "$tmp/tell.out"
+ok $? "tell reports what it recorded ($(cat "$tmp/tell.out"))"
+best=$("$cli" best "$run")
+echo "$best" | awk '{ exit !($1 < 0.5 && NF == 3) }'
+ok $? "flowopt best: value and x ($best)"
+id=$("$cli" ask "$run" -n 1 | cut -d' ' -f1)
+echo "$id failed" | "$cli" tell "$run" | grep -q "^accepted 1 "
+ok $? "a failed evaluation is told as 'id failed'"
+[ "$(echo "1 failed" | "$cli" tell "$run" > /dev/null 2>&1; echo $?)" = 1 ]
+ok $? "a result that contradicts a recorded one makes tell exit 1"
+echo "1 not-a-number" | "$cli" tell "$run" > /dev/null 2>&1
+[ $? -eq 2 ]
+ok $? "a malformed line is refused before anything is sent (exit 2)"
+"$cli" ask 0000000000000000 > /dev/null 2>&1
+[ $? -eq 1 ]
+ok $? "an unknown run makes ask exit 1"
+"$cli" get "$run" | grep -q '"name":"cli"'
+ok $? "flowopt get prints the run object"
+echo "1..$n"
+[ "$failed" -eq 0 ]
