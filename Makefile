@@ -37,7 +37,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wpointer-arith -Wundef
 # Never -Ofast/-ffast-math: the NaN/inf guards rely on isfinite().
-ifeq ($(SAN),1)
+ifeq ($(SAN),thread)
+# ifunc resolvers (target_clones) would run before the TSan runtime is up.
+OPTFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer -DFO_NO_CLONES
+else ifeq ($(SAN),1)
 OPTFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 else
@@ -76,7 +79,7 @@ LIBSVC     := $(O)/libflowoptd.a
 ALL_OBJ    := $(LIB_OBJ) $(SVC_OBJ) $(DAEMON_OBJ) $(CLIENT_OBJ) $(HELP_OBJ) \
               $(call obj,$(TEST_SRC) $(BENCH_SRC))
 
-.PHONY: all deps test tests run bench lint format check-layers install uninstall clean
+.PHONY: all deps test tests tsan run bench lint format check-layers install uninstall clean
 
 all: $(O)/flowoptd $(O)/flowopt $(LIBFLOWOPT)
 
@@ -139,6 +142,14 @@ test: deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	FLOWOPT_BUILD_DIR=$(BUILD)/asan prove -j$(JOBS) --exec '' \
 	    $(sort $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))) $(TEST_SH)
+
+# ThreadSanitizer (cannot share a build with ASan): the threaded tests, with
+# ASLR off (setarch -R): TSan's shadow map does not fit 28-bit mmap entropy.
+TSAN_TESTS := tests/unit/test_service tests/integration/test_concurrency tests/integration/test_runs
+tsan: deps
+	$(MAKE) --no-print-directory -j$(JOBS) O=$(BUILD)/tsan SAN=thread tests
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 FLOWOPT_BUILD_DIR=$(BUILD)/tsan \
+	setarch $$(uname -m) -R prove --exec '' $(addprefix $(BUILD)/tsan/,$(TSAN_TESTS))
 
 run: deps
 	$(MAKE) --no-print-directory -j$(JOBS) all

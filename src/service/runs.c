@@ -692,9 +692,35 @@ enum fo_status fo_service_run_delete(struct fo_service *svc, const char *id,
     return st;
 }
 
+struct id_page {
+    char (*ids)[FO_RUN_ID_LEN + 1];
+    size_t n, cap;
+};
+
+static int collect_id(void *p, const char *id) {
+    struct id_page *page = p;
+    if (page->n < page->cap && strlen(id) <= FO_RUN_ID_LEN)
+        strcpy(page->ids[page->n++], id);
+    return 0;
+}
+
+/*
+ * The ids are copied out before fn runs: fn takes run locks, and holding
+ * the store's lock meanwhile would invert the order every other path uses
+ * (registry, then run, then store) and could deadlock against a tell.
+ */
 enum fo_status fo_service_run_ids(struct fo_service *svc, const char *after, size_t limit,
                                   fo_run_id_fn fn, void *ctx, struct fo_error *err) {
-    return fo_store_run_ids(svc->store, after, (int64_t)limit, fn, ctx, err);
+    struct id_page page = {calloc(limit ? limit : 1, sizeof *page.ids), 0, limit};
+    if (!page.ids)
+        return fo_error_set(err, FO_ENOMEM, "limit", "out of memory");
+    enum fo_status st =
+        fo_store_run_ids(svc->store, after, (int64_t)limit, collect_id, &page, err);
+    for (size_t i = 0; st == FO_OK && i < page.n; i++)
+        if (fn(ctx, page.ids[i]) != 0)
+            break;
+    free(page.ids);
+    return st;
 }
 
 struct samples_ctx {

@@ -19,6 +19,11 @@ struct fo_run {
 /* Updates between snapshots: the op log covers the rest. */
 #define FO_SNAPSHOT_EVERY 16
 
+/*
+ * Lock order, everywhere: registry_lock, then a run's lock, then the
+ * store's lock. Never call into code that takes an earlier lock while
+ * holding a later one (store callbacks only copy data).
+ */
 struct fo_service {
     struct fo_store *store;
     pthread_rwlock_t registry_lock; /* guards runs, n_runs, cap_runs */
