@@ -71,7 +71,7 @@ struct fo_engine {
 #define FO_NET_KL_SHARE 0.25
 
 /* Draws used to measure KL(p_old || p_new) on every update. */
-#define FO_KL_SAMPLES 128
+#define FO_KL_SAMPLES 64
 
 /* Run one update on what the engine holds; fills report. */
 enum fo_status fo__engine_update(struct fo_engine *e, int forced,
