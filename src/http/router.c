@@ -76,20 +76,26 @@ enum fo_route_result fo_router_match(const char *method, const char *path,
                                      const struct fo_route **route,
                                      struct fo_http_request *req, char *allow,
                                      size_t allow_cap) {
-    const struct fo_route *tables[] = {fo__system_routes, fo__runs_routes};
-    const size_t sizes[] = {fo__n_system_routes, fo__n_runs_routes};
+    const struct fo_route *tables[] = {fo__system_routes, fo__checkpoint_routes,
+                                       fo__runs_routes, fo__asktell_routes};
+    const size_t sizes[] = {fo__n_system_routes, fo__n_checkpoint_routes,
+                            fo__n_runs_routes, fo__n_asktell_routes};
     enum fo_route_result best = FO_ROUTE_NO_PATH;
-    for (size_t t = 0; t < 2; t++) {
+    if (allow && allow_cap)
+        allow[0] = '\0';
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
         char tallow[64];
         enum fo_route_result r = fo_router_match_in(tables[t], sizes[t], method, path,
                                                     route, req, tallow, sizeof tallow);
         if (r == FO_ROUTE_FOUND)
             return r;
-        if (r == FO_ROUTE_NO_METHOD) {
-            best = r;
-            if (allow && allow_cap)
-                snprintf(allow, allow_cap, "%s", tallow);
-        }
+        if (r != FO_ROUTE_NO_METHOD)
+            continue;
+        best = r;
+        /* a path may have methods in several tables: merge their lists */
+        char *save = NULL;
+        for (char *m = strtok_r(tallow, ", ", &save); m; m = strtok_r(NULL, ", ", &save))
+            allow_add(allow, allow_cap, m);
     }
     return best;
 }

@@ -50,5 +50,9 @@ extern const struct fo_route fo__system_routes[];
 extern const size_t fo__n_system_routes;
 extern const struct fo_route fo__runs_routes[];
 extern const size_t fo__n_runs_routes;
+extern const struct fo_route fo__asktell_routes[];
+extern const size_t fo__n_asktell_routes;
+extern const struct fo_route fo__checkpoint_routes[];
+extern const size_t fo__n_checkpoint_routes;
 
 #endif

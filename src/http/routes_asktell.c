@@ -1,0 +1,404 @@
+/*
+ * routes_asktell.c - the loop of a run over HTTP: ask, tell, step, best,
+ * history, samples and the learned density.
+ */
+#include "http/jsonio.h"
+#include "http/router.h"
+#include "http/routes_common.h"
+#include "service/runs.h"
+#include "service/service.h"
+#include "util/text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    json_t *root = NULL;
+    static const char *const keys[] = {"n", NULL};
+    long long n = 1;
+    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
+    if (st == FO_OK)
+        st = fo_json_only_keys(root, keys, "the ask", &err);
+    if (st == FO_OK)
+        st = fo_json_int(root, "n", "n", 1, MAX_ASK, &n, &err);
+    json_decref(root);
+    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    if (st == FO_OK && D == 0)
+        st = fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0]);
+    const char *key = fo_http_header(req, "Idempotency-Key");
+    if (st == FO_OK && key && (!*key || strlen(key) > 200))
+        st = fo_error_set(&err, FO_EINVAL, "Idempotency-Key",
+                          "keys are 1 to 200 characters");
+    struct fo_sample *s = st == FO_OK ? malloc((size_t)n * sizeof *s) : NULL;
+    double *x = st == FO_OK ? malloc((size_t)n * D * sizeof *x) : NULL;
+    if (st == FO_OK && (!s || !x))
+        st = fo_error_set(&err, FO_ENOMEM, "n", "out of memory");
+    if (st == FO_OK)
+        st = fo_service_ask(req->svc, req->params[0], (size_t)n, key, s, x, &err);
+    if (st == FO_OK) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < (size_t)n; i++) {
+            json_t *xs = json_array();
+            for (size_t d = 0; d < D; d++)
+                json_array_append_new(xs, fo_json_real(x[i * D + d]));
+            json_array_append_new(
+                arr, json_pack("{s:o, s:o, s:o, s:I}", "id", fo_json_id(s[i].id), "x", xs,
+                               "log_prob", fo_json_real(s[i].log_prob), "generation",
+                               (json_int_t)s[i].generation));
+        }
+        fo_reply_json(rep, 200, json_pack("{s:o}", "samples", arr));
+    } else {
+        fo__reply_status(rep, st, &err);
+    }
+    free(s);
+    free(x);
+}
+
+/* One entry of "results". */
+static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
+                                   struct fo_error *err) {
+    static const char *const keys[] = {"id", "value", "status", "error", NULL};
+    char where[32];
+    snprintf(where, sizeof where, "results[%zu]", i);
+    if (!json_is_object(r))
+        return fo_error_set(err, FO_EINVAL, "results", "%s must be an object", where);
+    enum fo_status st = fo_json_only_keys(r, keys, where, err);
+    if (st != FO_OK)
+        return st;
+    if (fo_json_parse_id(json_string_value(json_object_get(r, "id")), &it->id) != 0)
+        return fo_error_set(err, FO_EINVAL, "id", "%s.id must be a sample id string",
+                            where);
+    const char *status = json_string_value(json_object_get(r, "status"));
+    json_t *value = json_object_get(r, "value");
+    if (json_object_get(r, "status") && (!status || strcmp(status, "failed") != 0))
+        return fo_error_set(err, FO_EINVAL, "status", "%s.status may only be \"failed\"",
+                            where);
+    it->failed = status != NULL;
+    it->error = json_string_value(json_object_get(r, "error"));
+    if (it->failed)
+        return value ? fo_error_set(err, FO_EINVAL, "value",
+                                    "%s: a failed result has no value", where)
+                     : FO_OK;
+    if (!json_is_number(value))
+        return fo_error_set(err, FO_EINVAL, "value", "%s.value must be a number", where);
+    it->value = json_number_value(value);
+    if (!isfinite(it->value))
+        return fo_error_set(err, FO_ERANGE, "value", "%s.value must be finite", where);
+    return FO_OK;
+}
+
+static void tell(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    json_t *root = NULL;
+    static const char *const keys[] = {"results", NULL};
+    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
+    if (st == FO_OK)
+        st = fo_json_only_keys(root, keys, "the tell", &err);
+    json_t *results = root ? json_object_get(root, "results") : NULL;
+    if (st == FO_OK && (!json_is_array(results) || json_array_size(results) == 0))
+        st =
+            fo_error_set(&err, FO_EINVAL, "results", "results must be a non-empty array");
+    size_t n = st == FO_OK ? json_array_size(results) : 0;
+    struct fo_tell_item *items = calloc(n ? n : 1, sizeof *items);
+    struct fo_step_report *reps = calloc(n ? n : 1, sizeof *reps);
+    if (st == FO_OK && (!items || !reps))
+        st = fo_error_set(&err, FO_ENOMEM, "results", "out of memory");
+    for (size_t i = 0; st == FO_OK && i < n; i++)
+        st = parse_result(json_array_get(results, i), i, &items[i], &err);
+    struct fo_tell_outcome out;
+    if (st == FO_OK)
+        st = fo_service_tell(req->svc, req->params[0], items, n, reps, &out, &err);
+    if (st == FO_OK) {
+        json_t *updates = json_array();
+        for (size_t i = 0; i < out.n_reports; i++)
+            json_array_append_new(updates, fo__step_json(&reps[i]));
+        fo_reply_json(rep, 200,
+                      json_pack("{s:I, s:I, s:o}", "accepted", (json_int_t)out.accepted,
+                                "duplicates", (json_int_t)out.duplicates, "updates",
+                                updates));
+    } else {
+        fo__reply_status(rep, st, &err);
+    }
+    json_decref(root);
+    free(items);
+    free(reps);
+}
+
+static void best(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    double *x = malloc((D ? D : 1) * sizeof *x), value = 0.0;
+    uint64_t sid = 0, gen = 0;
+    enum fo_status st =
+        !D   ? fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0])
+        : !x ? FO_ENOMEM
+             : fo_service_best(req->svc, req->params[0], x, &value, &sid, &gen, &err);
+    if (st == FO_OK) {
+        json_t *xs = json_array();
+        for (size_t d = 0; d < D; d++)
+            json_array_append_new(xs, fo_json_real(x[d]));
+        fo_reply_json(rep, 200,
+                      json_pack("{s:o, s:o, s:o, s:I}", "x", xs, "value",
+                                fo_json_real(value), "sample_id", fo_json_id(sid),
+                                "generation", (json_int_t)gen));
+    } else {
+        fo__reply_status(rep, st, &err);
+    }
+    free(x);
+}
+
+static int collect_step(void *ctx, const struct fo_step_report *row) {
+    json_array_append_new((json_t *)ctx, fo__step_json(row));
+    return 0;
+}
+
+/* A CSV field for a double: empty when not finite. */
+static void csv_real(struct fo_text *t, double v) {
+    if (isfinite(v))
+        fo_text_printf(t, ",%.17g", v);
+    else
+        fo_text_printf(t, ",");
+}
+
+static int csv_step(void *ctx, const struct fo_step_report *r) {
+    struct fo_text *t = ctx;
+    char events[200];
+    fo_event_names(r->events, events, sizeof events);
+    fo_text_printf(t, "%llu,%llu,%llu,%zu", (unsigned long long)r->step,
+                   (unsigned long long)r->generation, (unsigned long long)r->evaluations,
+                   r->n);
+    const double v[] = {r->mean,      r->median, r->best, r->best_ever, r->entropy,
+                        r->grad_norm, r->kl,     r->lr,   r->ess};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        csv_real(t, v[i]);
+    /* event names are [a-z_] joined by commas: quote the field */
+    fo_text_printf(t, ",\"%s\"\n", events);
+    return 0;
+}
+
+static void history(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    long long after = fo__query_int(req, "after", 0, INT64_MAX);
+    long long limit = fo__query_int(req, "limit", 1000, 10000);
+    const char *format = fo_http_query(req, "format");
+    if (after < 0 || limit < 1 ||
+        (format && strcmp(format, "json") && strcmp(format, "csv"))) {
+        fo_error_set(&err, FO_EINVAL,
+                     after < 0   ? "after"
+                     : limit < 1 ? "limit"
+                                 : "format",
+                     "after must be an integer >= 0, limit 1..10000, format json or csv");
+        fo_reply_error(rep, &err);
+        return;
+    }
+    if (format && strcmp(format, "csv") == 0) {
+        struct fo_text t = {0};
+        fo_text_printf(&t,
+                       "step,generation,evaluations,n,mean,median,best,best_ever,entropy,"
+                       "grad_norm,kl,lr,ess,events\n");
+        enum fo_status st = fo_service_history(req->svc, req->params[0], (uint64_t)after,
+                                               (uint64_t)limit, csv_step, &t, &err);
+        if (st != FO_OK || t.failed) {
+            free(t.p);
+            fo__reply_status(rep, st != FO_OK ? st : FO_ENOMEM, &err);
+            return;
+        }
+        rep->status = 200;
+        rep->body = t.p;
+        rep->body_len = t.len;
+        rep->content_type = "text/csv";
+        return;
+    }
+    json_t *steps = json_array();
+    enum fo_status st = fo_service_history(req->svc, req->params[0], (uint64_t)after,
+                                           (uint64_t)limit, collect_step, steps, &err);
+    if (st == FO_OK)
+        fo_reply_json(rep, 200, json_pack("{s:o}", "steps", steps));
+    else {
+        json_decref(steps);
+        fo__reply_status(rep, st, &err);
+    }
+}
+
+static void step(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    struct fo_step_report r;
+    if (req->body_len) {
+        json_t *root = NULL;
+        static const char *const none[] = {NULL};
+        enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
+        if (st == FO_OK)
+            st = fo_json_only_keys(root, none, "the step", &err);
+        json_decref(root);
+        if (st != FO_OK) {
+            fo__reply_status(rep, st, &err);
+            return;
+        }
+    }
+    enum fo_status st = fo_service_step(req->svc, req->params[0], &r, &err);
+    if (st == FO_OK)
+        fo_reply_json(rep, 200, json_pack("{s:[o]}", "updates", fo__step_json(&r)));
+    else
+        fo__reply_status(rep, st, &err);
+}
+
+struct samples_ctx {
+    json_t *rows;
+    size_t count;
+    uint64_t last;
+    int csv;
+    struct fo_text text;
+};
+
+static int collect_sample(void *p, const struct fo_sample_record *r) {
+    struct samples_ctx *c = p;
+    c->count++;
+    c->last = r->id;
+    if (c->csv) {
+        fo_text_printf(&c->text, "%llu,%llu,%s,", (unsigned long long)r->id,
+                       (unsigned long long)r->generation, r->status);
+        if (isfinite(r->value))
+            fo_text_printf(&c->text, "%.17g", r->value);
+        fo_text_printf(&c->text, ",%.17g,%s,%s", r->log_prob, r->asked_at,
+                       r->told_at ? r->told_at : "");
+        for (size_t d = 0; d < r->dim; d++)
+            fo_text_printf(&c->text, ",%.17g", r->x[d]);
+        fo_text_printf(&c->text, "\n");
+        return 0;
+    }
+    json_t *xs = json_array();
+    for (size_t d = 0; d < r->dim; d++)
+        json_array_append_new(xs, fo_json_real(r->x[d]));
+    json_array_append_new(
+        c->rows,
+        json_pack("{s:o, s:o, s:s, s:o, s:I, s:o, s:s, s:o}", "id", fo_json_id(r->id),
+                  "x", xs, "status", r->status, "value", fo_json_real(r->value),
+                  "generation", (json_int_t)r->generation, "log_prob",
+                  fo_json_real(r->log_prob), "asked_at", r->asked_at, "told_at",
+                  r->told_at ? json_string(r->told_at) : json_null()));
+    return 0;
+}
+
+static void samples(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    long long limit = fo__query_int(req, "limit", 1000, 10000);
+    long long gen = fo__query_int(req, "generation", -1, INT64_MAX);
+    const char *status = fo_http_query(req, "status");
+    const char *cursor = fo_http_query(req, "cursor");
+    const char *format = fo_http_query(req, "format");
+    uint64_t after = 0;
+    enum fo_status st = FO_OK;
+    if (limit < 1)
+        st = fo_error_set(&err, FO_EINVAL, "limit", "limit must be an integer 1..10000");
+    else if (fo_http_query(req, "generation") && gen < 0)
+        st = fo_error_set(&err, FO_EINVAL, "generation",
+                          "generation must be an integer >= 0");
+    else if (status && strcmp(status, "pending") && strcmp(status, "told") &&
+             strcmp(status, "failed") && strcmp(status, "expired"))
+        st = fo_error_set(&err, FO_EINVAL, "status",
+                          "status must be pending, told, failed or expired");
+    else if (cursor && fo_json_parse_id(cursor, &after) != 0)
+        st = fo_error_set(&err, FO_EINVAL, "cursor", "cursor must come from next_cursor");
+    else if (format && strcmp(format, "json") && strcmp(format, "csv"))
+        st = fo_error_set(&err, FO_EINVAL, "format", "format must be json or csv");
+    if (st != FO_OK) {
+        fo_reply_error(rep, &err);
+        return;
+    }
+    struct samples_ctx c = {json_array(), 0, 0, format && !strcmp(format, "csv"), {0}};
+    if (c.csv)
+        fo_text_printf(&c.text,
+                       "id,generation,status,value,log_prob,asked_at,told_at,x...\n");
+    st = fo_service_samples(req->svc, req->params[0], status, gen, after,
+                            (size_t)limit + 1, collect_sample, &c, &err);
+    if (st != FO_OK) {
+        json_decref(c.rows);
+        free(c.text.p);
+        fo__reply_status(rep, st, &err);
+        return;
+    }
+    if (c.csv) {
+        json_decref(c.rows);
+        rep->status = 200;
+        if (c.text.failed) {
+            free(c.text.p);
+            fo_reply_problem(rep, 503, "out of memory", NULL,
+                             "cannot render the samples");
+            return;
+        }
+        rep->body = c.text.p;
+        rep->body_len = c.text.len;
+        rep->content_type = "text/csv";
+        return;
+    }
+    json_t *next = json_null();
+    if (c.count > (size_t)limit) {
+        json_array_remove(c.rows, c.count - 1);
+        json_decref(next);
+        next = json_string(json_string_value(
+            json_object_get(json_array_get(c.rows, (size_t)limit - 1), "id")));
+    }
+    fo_reply_json(rep, 200,
+                  json_pack("{s:o, s:o}", "samples", c.rows, "next_cursor", next));
+}
+
+static void log_prob(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    json_t *root = NULL;
+    static const char *const keys[] = {"x", NULL};
+    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
+    if (st == FO_OK)
+        st = fo_json_only_keys(root, keys, "the request", &err);
+    json_t *xs = root ? json_object_get(root, "x") : NULL;
+    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    size_t n = json_is_array(xs) ? json_array_size(xs) : 0;
+    if (st == FO_OK && D == 0)
+        st = fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0]);
+    if (st == FO_OK && (n == 0 || n > MAX_ASK))
+        st = fo_error_set(&err, FO_EINVAL, "x", "x must be 1..%d points", MAX_ASK);
+    double *x = st == FO_OK ? malloc(n * D * sizeof *x) : NULL, *lp = NULL;
+    if (st == FO_OK && (!x || !(lp = malloc(n * sizeof *lp))))
+        st = fo_error_set(&err, FO_ENOMEM, "x", "out of memory");
+    for (size_t i = 0; st == FO_OK && i < n; i++) {
+        json_t *row = json_array_get(xs, i);
+        if (!json_is_array(row) || json_array_size(row) != D) {
+            st = fo_error_set(&err, FO_EINVAL, "x", "x[%zu] must have %zu numbers", i, D);
+            break;
+        }
+        for (size_t d = 0; d < D && st == FO_OK; d++) {
+            json_t *v = json_array_get(row, d);
+            x[i * D + d] = json_is_number(v) ? json_number_value(v) : NAN;
+            if (!isfinite(x[i * D + d]))
+                st = fo_error_set(&err, FO_EINVAL, "x",
+                                  "x[%zu][%zu] must be a finite number", i, d);
+        }
+    }
+    if (st == FO_OK)
+        st = fo_service_log_prob(req->svc, req->params[0], n, x, lp, &err);
+    if (st == FO_OK) {
+        json_t *out = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(out, fo_json_real(lp[i]));
+        fo_reply_json(rep, 200, json_pack("{s:o}", "log_prob", out));
+    } else {
+        fo__reply_status(rep, st, &err);
+    }
+    json_decref(root);
+    free(x);
+    free(lp);
+}
+
+const struct fo_route fo__asktell_routes[] = {
+    {"POST", "/v1/runs/{id}/step", 1024, step},
+    {"GET", "/v1/runs/{id}/samples", 0, samples},
+    {"POST", "/v1/runs/{id}/log_prob", MAX_TELL_BODY, log_prob},
+    {"POST", "/v1/runs/{id}/ask", MAX_ASK_BODY, ask},
+    {"POST", "/v1/runs/{id}/tell", MAX_TELL_BODY, tell},
+    {"GET", "/v1/runs/{id}/best", 0, best},
+    {"GET", "/v1/runs/{id}/history", 0, history},
+};
+const size_t fo__n_asktell_routes =
+    sizeof fo__asktell_routes / sizeof fo__asktell_routes[0];
