@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <flowopt/opt.h>
 #include "service/runs.h"
+#include "store/runs_db.h"
 #include "store/store.h"
 
 struct fo_run {
@@ -39,6 +40,31 @@ struct fo_service {
     double update_seconds;
     uint64_t timed_updates;
 };
+
+/* The run called id, locked; NULL (FO_ENOTFOUND in err) when unknown. */
+struct fo_run *fo__run_acquire(struct fo_service *svc, const char *id,
+                               struct fo_error *err);
+void fo__run_release(struct fo_run *r);
+/* The engine's bytes. OUT: *buf (malloc'd, caller frees), *len. */
+enum fo_status fo__run_snapshot(const struct fo_engine *e, unsigned char **buf,
+                                size_t *len, struct fo_error *err);
+/* Rewrite the stored snapshot now, folding the whole op log (in a transaction). */
+enum fo_status fo__run_save_snapshot(struct fo_service *svc, struct fo_run *r,
+                                     struct fo_error *err);
+/* After a failed commit: make the run in memory match the store again. */
+void fo__run_rebuild(struct fo_service *svc, struct fo_run *r);
+/* Register a new run around engine (taken over, freed on failure). OUT: id. */
+enum fo_status fo__run_adopt(struct fo_service *svc, struct fo_engine *engine,
+                             const char *name, char *id, struct fo_error *err);
+/* Check a whole tell request; OUT: dup[i] for repeats. Nothing is changed. */
+enum fo_status fo__check_tells(struct fo_service *svc, const struct fo_run *r,
+                               const struct fo_tell_item *items, size_t n,
+                               unsigned char *dup, struct fo_error *err);
+/* Apply checked results to engine and store in one transaction. */
+enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
+                               const struct fo_tell_item *items, size_t n,
+                               const unsigned char *dup, struct fo_step_report *reports,
+                               struct fo_tell_outcome *out, struct fo_error *err);
 
 /* Load every run from the store (start-up). */
 enum fo_status fo__service_load_runs(struct fo_service *svc, struct fo_error *err);

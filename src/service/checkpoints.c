@@ -1,0 +1,129 @@
+/*
+ * checkpoints.c - a run's saved states: create (with retention), list,
+ * bytes for export, restore, fork, and import of untrusted bytes.
+ */
+#include "service/service_internal.h"
+#include "store/runs_db.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum fo_status fo_service_checkpoint_create(struct fo_service *svc, const char *id,
+                                            uint64_t *cid, struct fo_error *err) {
+    struct fo_run *r = fo__run_acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    unsigned char *snap = NULL;
+    size_t len = 0;
+    int64_t c = 0;
+    enum fo_status st = fo__run_snapshot(r->engine, &snap, &len, err);
+    if (st == FO_OK && (st = fo_store_begin(svc->store, err)) == FO_OK) {
+        st = fo_store_checkpoint_insert(svc->store, r->id, snap, len, &c, err);
+        if (st == FO_OK && svc->checkpoint_retention)
+            st = fo_store_checkpoints_trim(svc->store, r->id,
+                                           (int64_t)svc->checkpoint_retention, err);
+        if (st == FO_OK)
+            st = fo_store_commit(svc->store, err);
+        else
+            fo_store_rollback(svc->store);
+    }
+    free(snap);
+    fo__run_release(r);
+    *cid = (uint64_t)c;
+    return st;
+}
+
+enum fo_status fo_service_checkpoints(struct fo_service *svc, const char *id,
+                                      fo_checkpoint_info_fn fn, void *ctx,
+                                      struct fo_error *err) {
+    struct fo_run *r = fo__run_acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    fo__run_release(r);
+    return fo_store_checkpoints(svc->store, id, (fo_checkpoint_fn)fn, ctx, err);
+}
+
+enum fo_status fo_service_checkpoint_bytes(struct fo_service *svc, const char *id,
+                                           uint64_t cid, unsigned char **bytes,
+                                           size_t *len, struct fo_error *err) {
+    struct fo_run *r = fo__run_acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    fo__run_release(r);
+    return fo_store_checkpoint_get(svc->store, id, (int64_t)cid, bytes, len, err);
+}
+
+enum fo_status fo_service_checkpoint_restore(struct fo_service *svc, const char *id,
+                                             uint64_t cid, struct fo_error *err) {
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    struct fo_engine *engine = NULL;
+    enum fo_status st = fo_service_checkpoint_bytes(svc, id, cid, &bytes, &len, err);
+    if (st == FO_OK)
+        st = fo_engine_load(bytes, len, &engine, err);
+    free(bytes);
+    struct fo_run *r = st == FO_OK ? fo__run_acquire(svc, id, err) : NULL;
+    if (!r) {
+        fo_engine_destroy(engine);
+        return st == FO_OK ? FO_ENOTFOUND : st;
+    }
+    /* sample ids stay unique: the restored run continues after the last one asked */
+    fo_engine_skip_ids(engine, fo_engine_next_id(r->engine));
+    struct fo_engine *old = r->engine;
+    r->engine = engine;
+    if ((st = fo_store_begin(svc->store, err)) == FO_OK) {
+        struct fo_engine_counters c;
+        fo_engine_counters(engine, &c);
+        st = fo__run_save_snapshot(svc, r, err);
+        if (st == FO_OK)
+            st = fo_store_steps_truncate(svc->store, r->id, (int64_t)c.updates, err);
+        if (st == FO_OK)
+            st = fo_store_commit(svc->store, err);
+        else
+            fo_store_rollback(svc->store);
+    }
+    if (st == FO_OK) {
+        fo_engine_destroy(old);
+    } else {
+        r->engine = old;
+        fo_engine_destroy(engine);
+    }
+    fo__run_release(r);
+    return st;
+}
+
+enum fo_status fo_service_fork(struct fo_service *svc, const char *id, uint64_t cid,
+                               const char *name, char *new_id_out, struct fo_error *err) {
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    enum fo_status st;
+    if (cid) {
+        st = fo_service_checkpoint_bytes(svc, id, cid, &bytes, &len, err);
+    } else {
+        struct fo_run *r = fo__run_acquire(svc, id, err);
+        if (!r)
+            return FO_ENOTFOUND;
+        st = fo__run_snapshot(r->engine, &bytes, &len, err);
+        fo__run_release(r);
+    }
+    if (st != FO_OK) {
+        free(bytes);
+        return st;
+    }
+    st = fo_service_import(svc, bytes, len, name, new_id_out, err);
+    free(bytes);
+    return st;
+}
+
+enum fo_status fo_service_import(struct fo_service *svc, const unsigned char *bytes,
+                                 size_t len, const char *name, char *new_id_out,
+                                 struct fo_error *err) {
+    struct fo_engine *engine = NULL;
+    enum fo_status st = fo_engine_load(bytes, len, &engine, err);
+    return st == FO_OK ? fo__run_adopt(svc, engine, name, new_id_out, err) : st;
+}
