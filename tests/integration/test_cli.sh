@@ -2,24 +2,8 @@
 # test_cli.sh - the flowopt client in a shell ask/tell loop against the real
 # daemon. TAP on stdout.
 set -u
-build=${FLOWOPT_BUILD_DIR:-build/asan}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/flowopt-test-XXXXXX")
-trap 'kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-
-"$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/cli.db" --log-level warn 2> "$tmp/daemon.log" &
-pid=$!
-port=""
-i=0
-while [ -z "$port" ] && [ $i -lt 200 ]; do
-    port=$(sed -n '1s/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/daemon.log" 2>/dev/null)
-    [ -n "$port" ] || sleep 0.05
-    i=$((i + 1))
-done
-[ -n "$port" ] || { echo "Bail out! flowoptd did not start"; exit 1; }
-export FLOWOPT_URL="http://127.0.0.1:$port"
+. "$(dirname "$0")/../daemon.sh"
+start_daemon cli
 cli="$build/flowopt"
 
 run=$("$cli" create --dim 2 --bounds -5:5 --direction minimize --batch 8 --name cli)
@@ -51,5 +35,4 @@ ok $? "a malformed line is refused before anything is sent (exit 2)"
 ok $? "an unknown run makes ask exit 1"
 "$cli" get "$run" | grep -q '"name":"cli"'
 ok $? "flowopt get prints the run object"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+finish
