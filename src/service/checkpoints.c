@@ -72,7 +72,10 @@ enum fo_status fo_service_checkpoint_restore(struct fo_service *svc, const char 
         fo_engine_destroy(engine);
         return st == FO_OK ? FO_ENOTFOUND : st;
     }
-    /* sample ids stay unique: the restored run continues after the last one asked */
+    /* Samples asked after the checkpoint do not exist in the restored run:
+     * those still pending expire (a late tell is then a clear conflict), and
+     * new ids continue after the last one asked, so ids stay unique. */
+    uint64_t first_unknown = fo_engine_next_id(engine);
     fo_engine_skip_ids(engine, fo_engine_next_id(r->engine));
     struct fo_engine *old = r->engine;
     r->engine = engine;
@@ -80,6 +83,10 @@ enum fo_status fo_service_checkpoint_restore(struct fo_service *svc, const char 
         struct fo_engine_counters c;
         fo_engine_counters(engine, &c);
         st = fo__run_save_snapshot(svc, r, err);
+        if (st == FO_OK)
+            st = fo_store_samples_expire_from(
+                svc->store, r->id, (int64_t)first_unknown,
+                "asked after the checkpoint a restore went back to", err);
         if (st == FO_OK)
             st = fo_store_steps_truncate(svc->store, r->id, (int64_t)c.updates, err);
         if (st == FO_OK)

@@ -654,3 +654,20 @@ enum fo_status fo_store_checkpoints_trim(struct fo_store *s, const char *run_id,
     sqlite3_bind_int64(st, 2, keep);
     return run(s, st, "trimming checkpoints", err);
 }
+
+enum fo_status fo_store_samples_expire_from(struct fo_store *s, const char *run_id,
+                                            int64_t first_id, const char *error,
+                                            struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc = prepare(s,
+                                "UPDATE samples SET status = 'expired', error = ?,"
+                                " told_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+                                " WHERE run_id = ? AND id >= ? AND status = 'pending'",
+                                &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, error, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, first_id);
+    return run(s, st, "expiring samples", err);
+}

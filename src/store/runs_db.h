@@ -89,6 +89,12 @@ enum fo_status fo_store_pending_older(struct fo_store *s, const char *run_id,
                                       double seconds, int64_t limit, fo_id64_fn fn,
                                       void *ctx, struct fo_error *err);
 
+/* Samples with id >= first_id still pending become 'expired' with error text
+ * (a restore leaves them outside the run). */
+enum fo_status fo_store_samples_expire_from(struct fo_store *s, const char *run_id,
+                                            int64_t first_id, const char *error,
+                                            struct fo_error *err);
+
 /* Drop history rows with step > after (a restore rewinds the history too). */
 enum fo_status fo_store_steps_truncate(struct fo_store *s, const char *run_id,
                                        int64_t after, struct fo_error *err);

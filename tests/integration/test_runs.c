@@ -342,11 +342,27 @@ int main(void) {
     json_decref(cp);
     long long told_at_cp = counter(id, "told"), asked_at_cp = counter(id, "asked");
     tap_is_int(ask_tell(id, 6), 6, "a generation after the checkpoint");
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    json_t *orphan = call("POST", path, "{\"n\": 1}", &status);
+    char orphan_id[32];
+    snprintf(orphan_id, sizeof orphan_id, "%s",
+             json_string_value(json_object_get(
+                 json_array_get(json_object_get(orphan, "samples"), 0), "id")));
+    json_decref(orphan);
     snprintf(path, sizeof path, "/v1/runs/%s/checkpoints/1/restore", id);
     json_decref(call("POST", path, NULL, &status));
     tap_is_int(status, 200, "restore checkpoint 1");
     tap_is_int(counter(id, "told"), told_at_cp,
                "the run's counters are the checkpoint's");
+    {
+        char tb[128];
+        snprintf(tb, sizeof tb, "{\"results\": [{\"id\": \"%s\", \"value\": 1.0}]}",
+                 orphan_id);
+        snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+        expect_problem(
+            "POST", path, tb, 409, "results",
+            "a sample pending across a restore is a conflict, not corrupt data");
+    }
     snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
     json_t *ar = call("POST", path, "{\"n\": 1}", &status);
     const char *nid = json_string_value(
