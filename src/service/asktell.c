@@ -23,7 +23,7 @@ static enum fo_status log_ask(struct fo_service *svc, struct fo_run *r, size_t n
     enum fo_status st = fo_store_begin(svc->store, err);
     if (st != FO_OK)
         return st;
-    st = fo_store_op_append(svc->store, r->id, &op, err);
+    st = fo_store_ops_append(svc->store, r->id, &op, 1, err);
     if (st == FO_OK && key)
         st = fo_store_ask_key_insert(svc->store, r->id, key, (int64_t)s[0].id, (int64_t)n,
                                      err);
@@ -178,13 +178,65 @@ static struct fo_step_row step_row(const struct fo_step_report *p) {
     return r;
 }
 
-/* Apply the new results to the engine and the store, in one transaction. */
+/* What one applied result leaves for the store to record. */
+struct tell_write {
+    const char *status; /* told, failed, expired */
+    int report;         /* index into reports, or -1 */
+};
+
+/* Record the applied results (ops, sample states, history, maybe a snapshot)
+ * in one transaction. The engine has already moved; the caller rebuilds the
+ * run from the store if this fails. */
+static enum fo_status record_tells(struct fo_service *svc, struct fo_run *r,
+                                   const struct fo_tell_item *items, size_t n,
+                                   const unsigned char *dup, struct fo_op *ops,
+                                   const struct tell_write *w, size_t n_ops,
+                                   const struct fo_step_report *reports,
+                                   const unsigned char *snap, size_t snap_len,
+                                   struct fo_error *err) {
+    enum fo_status st = fo_store_begin(svc->store, err);
+    if (st != FO_OK)
+        return st;
+    st = fo_store_ops_append(svc->store, r->id, ops, n_ops, err);
+    for (size_t i = 0, k = 0; st == FO_OK && i < n; i++) {
+        if (dup[i])
+            continue;
+        st = fo_store_sample_resolve(svc->store, r->id, (int64_t)items[i].id, w[k].status,
+                                     items[i].value, items[i].error, err);
+        if (st == FO_OK && w[k].report >= 0) {
+            struct fo_step_row row = step_row(&reports[w[k].report]);
+            st = fo_store_step_insert(svc->store, r->id, &row, err);
+        }
+        k++;
+    }
+    if (st == FO_OK && snap)
+        st = fo_store_run_snapshot(svc->store, r->id, snap, snap_len, ops[n_ops - 1].seq,
+                                   err);
+    if (st != FO_OK) {
+        fo_store_rollback(svc->store);
+        return st;
+    }
+    return fo_store_commit(svc->store, err);
+}
+
+/*
+ * Apply the new results to the engine, then record them in one
+ * transaction. The updates they trigger run under the run's lock only, so
+ * other runs keep using the store meanwhile.
+ */
 enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
                                const struct fo_tell_item *items, size_t n,
                                const unsigned char *dup, struct fo_step_report *reports,
                                struct fo_tell_outcome *out, struct fo_error *err) {
-    enum fo_status st = fo_store_begin(svc->store, err);
-    int64_t last_seq = 0;
+    struct fo_op *ops = malloc((n ? n : 1) * sizeof *ops);
+    struct tell_write *w = malloc((n ? n : 1) * sizeof *w);
+    if (!ops || !w) {
+        free(ops);
+        free(w);
+        return fo_error_set(err, FO_ENOMEM, "results", "out of memory");
+    }
+    enum fo_status st = FO_OK;
+    size_t k = 0;
     for (size_t i = 0; st == FO_OK && i < n; i++) {
         const struct fo_tell_item *it = &items[i];
         if (dup[i]) {
@@ -196,43 +248,35 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
         st = it->failed
                  ? fo_engine_tell_failed(r->engine, it->id, NULL, &updated, rep, err)
                  : fo_engine_tell(r->engine, it->id, it->value, NULL, &updated, rep, err);
-        struct fo_op op = {0, it->failed ? FO_OP_FAIL : FO_OP_TELL, 0, (int64_t)it->id,
-                           it->value};
-        if (st == FO_OK)
-            st = fo_store_op_append(svc->store, r->id, &op, err);
-        if (st == FO_OK)
-            st = fo_store_sample_resolve(svc->store, r->id, (int64_t)it->id,
-                                         it->expired  ? "expired"
-                                         : it->failed ? "failed"
-                                                      : "told",
-                                         it->value, it->error, err);
-        if (st == FO_OK && updated) {
+        if (st != FO_OK)
+            break;
+        ops[k] = (struct fo_op){0, it->failed ? FO_OP_FAIL : FO_OP_TELL, 0,
+                                (int64_t)it->id, it->value};
+        w[k].status = it->expired ? "expired" : it->failed ? "failed" : "told";
+        w[k].report = -1;
+        if (updated) {
             if (it->expired)
                 rep->events |= FO_EVENT_EXPIRED;
-            struct fo_step_row row = step_row(rep);
-            st = fo_store_step_insert(svc->store, r->id, &row, err);
-            out->n_reports++;
+            w[k].report = (int)out->n_reports++;
         }
-        last_seq = op.seq;
-        out->accepted += st == FO_OK;
+        k++;
     }
-    /* The op log alone reproduces the run; a fo__run_snapshot only bounds how much
-     * a restart replays, so it is rewritten every FO_SNAPSHOT_EVERY updates. */
-    if (st == FO_OK && out->n_reports &&
-        (r->updates_unsaved += out->n_reports) >= FO_SNAPSHOT_EVERY) {
-        r->updates_unsaved = 0;
-        unsigned char *snap = NULL;
-        size_t len = 0;
+    out->accepted = k;
+    /* The op log alone reproduces the run; a snapshot only bounds how much a
+     * restart replays, so it is rewritten every FO_SNAPSHOT_EVERY updates. */
+    unsigned char *snap = NULL;
+    size_t len = 0;
+    unsigned unsaved = r->updates_unsaved + (unsigned)out->n_reports;
+    if (st == FO_OK && k && unsaved >= FO_SNAPSHOT_EVERY)
         st = fo__run_snapshot(r->engine, &snap, &len, err);
-        if (st == FO_OK)
-            st = fo_store_run_snapshot(svc->store, r->id, snap, len, last_seq, err);
-        free(snap);
-    }
-    if (st != FO_OK) {
-        fo_store_rollback(svc->store);
-        return st;
-    }
-    return fo_store_commit(svc->store, err);
+    if (st == FO_OK && k)
+        st = record_tells(svc, r, items, n, dup, ops, w, k, reports, snap, len, err);
+    if (st == FO_OK)
+        r->updates_unsaved = snap ? 0 : unsaved;
+    free(snap);
+    free(ops);
+    free(w);
+    return st;
 }
 
 enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
@@ -324,12 +368,11 @@ enum fo_status fo_service_step(struct fo_service *svc, const char *id,
     struct fo_run *r = fo__run_acquire(svc, id, err);
     if (!r)
         return FO_ENOTFOUND;
-    enum fo_status st = fo_store_begin(svc->store, err);
-    if (st == FO_OK) {
+    /* The update runs before the transaction, under the run's lock only. */
+    enum fo_status st = fo_engine_step(r->engine, report, err);
+    if (st == FO_OK && (st = fo_store_begin(svc->store, err)) == FO_OK) {
         struct fo_op op = {0, FO_OP_STEP, 0, 0, 0.0};
-        st = fo_engine_step(r->engine, report, err);
-        if (st == FO_OK)
-            st = fo_store_op_append(svc->store, r->id, &op, err);
+        st = fo_store_ops_append(svc->store, r->id, &op, 1, err);
         struct fo_step_row row = step_row(report);
         if (st == FO_OK)
             st = fo_store_step_insert(svc->store, r->id, &row, err);
@@ -339,9 +382,11 @@ enum fo_status fo_service_step(struct fo_service *svc, const char *id,
             st = fo_store_commit(svc->store, err);
         else
             fo_store_rollback(svc->store);
-        if (st != FO_OK)
-            fo__run_rebuild(svc, r);
     }
+    if (st != FO_OK)
+        fo__run_rebuild(svc, r);
+    else
+        r->updates_unsaved = 0;
     fo__run_release(r);
     return st;
 }

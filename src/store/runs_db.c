@@ -16,7 +16,6 @@ static enum fo_status fail(struct fo_store *s, struct fo_error *err, const char 
     return fo_error_set(err, st, "database", "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
-/* Prepare sql, or fail; *st is NULL on failure. */
 /*
  * A prepared statement for sql, from the store's cache (keyed by the
  * address of the SQL literal) or freshly prepared into it. Statements are
@@ -51,7 +50,7 @@ static void done(struct fo_store *s, sqlite3_stmt *st) {
             sqlite3_clear_bindings(st);
             return;
         }
-    done(s, st);
+    sqlite3_finalize(st);
 }
 
 /* Step a statement that returns no rows, finalize it. */
@@ -96,15 +95,22 @@ enum fo_status fo_store_run_insert(struct fo_store *s, const char *id, const cha
                                    int64_t dim, const unsigned char *snapshot, size_t len,
                                    struct fo_error *err) {
     sqlite3_stmt *st;
-    enum fo_status rc = prepare(
-        s, "INSERT INTO runs (id, name, dim, snapshot) VALUES (?, ?, ?, ?)", &st, err);
+    enum fo_status rc =
+        prepare(s, "INSERT INTO runs (id, name, dim) VALUES (?, ?, ?)", &st, err);
     if (rc != FO_OK)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, name ? name : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, dim);
-    sqlite3_bind_blob64(st, 4, snapshot, len, SQLITE_STATIC);
-    return run(s, st, "inserting a run", err);
+    if ((rc = run(s, st, "inserting a run", err)) != FO_OK)
+        return rc;
+    rc = prepare(s, "INSERT INTO run_snapshots (run_id, seq, data) VALUES (?, 0, ?)", &st,
+                 err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 2, snapshot, len, SQLITE_STATIC);
+    return run(s, st, "inserting a run's snapshot", err);
 }
 
 enum fo_status fo_store_run_snapshot(struct fo_store *s, const char *id,
@@ -112,9 +118,10 @@ enum fo_status fo_store_run_snapshot(struct fo_store *s, const char *id,
                                      int64_t seq, struct fo_error *err) {
     sqlite3_stmt *st;
     enum fo_status rc = prepare(s,
-                                "UPDATE runs SET snapshot = ?1, snapshot_seq ="
-                                " CASE WHEN ?2 < 0 THEN next_seq - 1 ELSE ?2 END"
-                                " WHERE id = ?3 RETURNING snapshot_seq",
+                                "UPDATE run_snapshots SET data = ?1, seq ="
+                                " CASE WHEN ?2 < 0 THEN (SELECT next_seq - 1 FROM runs"
+                                " WHERE id = ?3) ELSE ?2 END"
+                                " WHERE run_id = ?3 RETURNING seq",
                                 &st, err);
     if (rc != FO_OK)
         return rc;
@@ -241,38 +248,46 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
     return rc;
 }
 
-enum fo_status fo_store_op_append(struct fo_store *s, const char *run_id,
-                                  struct fo_op *op, struct fo_error *err) {
+enum fo_status fo_store_ops_append(struct fo_store *s, const char *run_id,
+                                   struct fo_op *ops, size_t n, struct fo_error *err) {
     sqlite3_stmt *st;
-    enum fo_status rc = prepare(
-        s, "UPDATE runs SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1",
-        &st, err);
+    enum fo_status rc = prepare(s,
+                                "UPDATE runs SET next_seq = next_seq + ?2 WHERE id = ?1"
+                                " RETURNING next_seq - ?2",
+                                &st, err);
     if (rc != FO_OK)
         return rc;
     sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)n);
     int step = sqlite3_step(st);
-    op->seq = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t first = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     done(s, st);
     if (step != SQLITE_ROW)
         return step == SQLITE_DONE
                    ? fo_error_set(err, FO_ENOTFOUND, "run", "no run %s", run_id)
-                   : fail(s, err, "numbering an op");
+                   : fail(s, err, "numbering ops");
     rc = prepare(s,
                  "INSERT INTO ops (run_id, seq, kind, n, sample_id, value)"
                  " VALUES (?, ?, ?, ?, ?, ?)",
                  &st, err);
-    if (rc != FO_OK)
-        return rc;
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, op->seq);
-    sqlite3_bind_int(st, 3, (int)op->kind);
-    sqlite3_bind_int64(st, 4, op->n);
-    sqlite3_bind_int64(st, 5, op->sample_id);
-    if (op->kind == FO_OP_TELL)
-        sqlite3_bind_double(st, 6, op->value);
-    else
-        sqlite3_bind_null(st, 6);
-    return run(s, st, "logging an op", err);
+    for (size_t i = 0; rc == FO_OK && i < n; i++) {
+        struct fo_op *op = &ops[i];
+        op->seq = first + (int64_t)i;
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, op->seq);
+        sqlite3_bind_int(st, 3, (int)op->kind);
+        sqlite3_bind_int64(st, 4, op->n);
+        sqlite3_bind_int64(st, 5, op->sample_id);
+        if (op->kind == FO_OP_TELL)
+            sqlite3_bind_double(st, 6, op->value);
+        else
+            sqlite3_bind_null(st, 6);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fail(s, err, "logging an op");
+        sqlite3_reset(st);
+    }
+    done(s, st);
+    return rc;
 }
 
 enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, int64_t id,
@@ -462,8 +477,9 @@ enum fo_status fo_store_runs_load(struct fo_store *s, fo_run_row_fn fn,
     sqlite3_stmt *st;
     pthread_mutex_lock(&s->lock);
     enum fo_status rc = prepare(s,
-                                "SELECT id, name, state, snapshot, snapshot_seq FROM "
-                                "runs ORDER BY created_at, id",
+                                "SELECT id, name, state, data, seq FROM runs"
+                                " JOIN run_snapshots ON run_id = id"
+                                " ORDER BY created_at, id",
                                 &st, err);
     int step = SQLITE_DONE;
     while (rc == FO_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {

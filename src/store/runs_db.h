@@ -116,9 +116,9 @@ enum fo_status fo_store_checkpoint_get(struct fo_store *s, const char *run_id,
                                        int64_t cid, unsigned char **snapshot, size_t *len,
                                        struct fo_error *err);
 
-/* Append op (op->seq is assigned from the run's counter). */
-enum fo_status fo_store_op_append(struct fo_store *s, const char *run_id,
-                                  struct fo_op *op, struct fo_error *err);
+/* Append n ops in order; their seq fields are assigned from the run's counter. */
+enum fo_status fo_store_ops_append(struct fo_store *s, const char *run_id,
+                                   struct fo_op *ops, size_t n, struct fo_error *err);
 
 enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, int64_t id,
                                       int64_t generation, const double *x, size_t dim,

@@ -160,12 +160,47 @@ static void test_bad_path(void) {
     tap_is_int(fo_store_open(&empty, &s, &err), FO_EINVAL, "an empty path is refused");
 }
 
+/* 0004 moves each run's snapshot out of the runs row, keeping every byte. */
+static void test_snapshots_move(void) {
+    char path[600], text[64];
+    struct fo_error err = {0};
+    int version = -1;
+    sqlite3 *db = NULL;
+    db_path(path, sizeof path, "v3.db");
+    sqlite3_open(path, &db);
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    tap_is_int(fo_migrate_apply(db, fo__migrations, 3, &version, &err), FO_OK,
+               "a version-3 database");
+    tap_is_int(sqlite3_exec(db,
+                            "INSERT INTO runs (id, dim, snapshot, snapshot_seq, next_seq)"
+                            " VALUES ('r1', 2, x'00ff10', 7, 9);"
+                            "INSERT INTO ops (run_id, seq, kind) VALUES ('r1', 8, 1);",
+                            NULL, NULL, NULL),
+               SQLITE_OK, "holding a run with a snapshot and an op");
+    tap_is_int(fo_migrate_apply(db, fo__migrations, fo__n_migrations, &version, &err),
+               FO_OK, "migrates to the current schema");
+    query_text(db, "SELECT hex(data) || ' ' || seq FROM run_snapshots WHERE run_id = 'r1'",
+               text, sizeof text);
+    tap_is_str(text, "00FF10 7", "the snapshot and its seq moved to run_snapshots");
+    tap_is_int(query_int(db, "SELECT COUNT(*) FROM pragma_table_info('runs')"
+                             " WHERE name LIKE 'snapshot%'"),
+               0, "runs has no snapshot columns left");
+    tap_is_int(query_int(db, "SELECT next_seq FROM runs WHERE id = 'r1'"), 9,
+               "the run's op counter is kept");
+    sqlite3_exec(db, "DELETE FROM runs WHERE id = 'r1'", NULL, NULL, NULL);
+    tap_is_int(query_int(db, "SELECT COUNT(*) FROM run_snapshots") +
+                   query_int(db, "SELECT COUNT(*) FROM ops"),
+               0, "deleting the run still deletes its snapshot and ops");
+    sqlite3_close(db);
+}
+
 int main(void) {
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         tap_bail("cannot make a temporary directory");
     test_fresh_and_again();
     test_lists();
     test_newer_schema();
+    test_snapshots_move();
     test_bad_path();
     fo_test_rmdir(dir);
     return tap_done();
