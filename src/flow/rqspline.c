@@ -29,13 +29,12 @@ static void softmax(double *p, const double *a, size_t K, double scale) {
         p[k] /= sum;
 }
 
-static double deriv_clip(void) {
-    return -log(FO_RQS_MIN_DERIV);
-}
+/* c = ln(1 / FO_RQS_MIN_DERIV), as a literal: a log per build showed in profiles. */
+#define DERIV_CLIP 6.907755278982137
+_Static_assert(FO_RQS_MIN_DERIV == 1e-3, "DERIV_CLIP is ln(1 / FO_RQS_MIN_DERIV)");
 
 void fo_rqs_build(struct fo_rqs *s, const double *raw, size_t K, double B, double scale) {
     const double span = 2.0 * B * (1.0 - (double)K * FO_RQS_MIN_BIN);
-    const double c = deriv_clip();
     s->K = K;
     s->B = B;
     s->scale = scale;
@@ -52,12 +51,16 @@ void fo_rqs_build(struct fo_rqs *s, const double *raw, size_t K, double B, doubl
     s->xk[K] = s->yk[K] = B;
     s->w[K - 1] = B - s->xk[K - 1];
     s->h[K - 1] = B - s->yk[K - 1];
-    s->d[0] = s->d[K] = 1.0;
-    s->th[0] = s->th[K] = 0.0;
-    for (size_t k = 1; k < K; k++) {
-        s->th[k] = tanh(raw[2 * K + k - 1] * scale / c);
-        s->d[k] = exp(c * s->th[k]);
-    }
+    s->raw_d = raw + 2 * K;
+}
+
+/* A point meets the derivatives at its bin's two knots only: they are
+ * computed on demand, two of the K - 1 tanh/exp pairs per evaluation. */
+double fo_rqs_knot_deriv(const struct fo_rqs *s, size_t j, double *th) {
+    double t = j == 0 || j == s->K ? 0.0 : tanh(s->raw_d[j - 1] * s->scale / DERIV_CLIP);
+    if (th)
+        *th = t;
+    return t == 0.0 ? 1.0 : exp(DERIV_CLIP * t);
 }
 
 /* Largest k in [0, K) with knots[k] <= v. */
@@ -73,8 +76,8 @@ static size_t find_bin(const double *knots, size_t K, double v) {
     return lo;
 }
 
-static int is_unit_slope(const struct fo_rqs *s, size_t k) {
-    return s->h[k] == s->w[k] && s->d[k] == 1.0 && s->d[k + 1] == 1.0;
+static int is_unit_slope(const struct fo_rqs *s, size_t k, double dk, double dk1) {
+    return s->h[k] == s->w[k] && dk == 1.0 && dk1 == 1.0;
 }
 
 void fo_rqs_forward(const struct fo_rqs *s, double x, double *y, double *ld) {
@@ -84,12 +87,14 @@ void fo_rqs_forward(const struct fo_rqs *s, double x, double *y, double *ld) {
         return;
     }
     size_t k = find_bin(s->xk, s->K, x);
-    if (is_unit_slope(s, k)) { /* exactly linear: no rounding from the general form */
+    double dk = fo_rqs_knot_deriv(s, k, NULL), dk1 = fo_rqs_knot_deriv(s, k + 1, NULL);
+    if (is_unit_slope(s, k, dk, dk1)) { /* exactly linear: no rounding from the general
+                                           form */
         *y = x + (s->yk[k] - s->xk[k]);
         *ld = 0.0;
         return;
     }
-    double w = s->w[k], h = s->h[k], dk = s->d[k], dk1 = s->d[k + 1];
+    double w = s->w[k], h = s->h[k];
     double xi = (x - s->xk[k]) / w;
     xi = xi < 0.0 ? 0.0 : (xi > 1.0 ? 1.0 : xi);
     double sl = h / w, A = xi * (1.0 - xi);
@@ -104,9 +109,10 @@ double fo_rqs_inverse(const struct fo_rqs *s, double y) {
     if (!(y >= -s->B && y <= s->B))
         return y;
     size_t k = find_bin(s->yk, s->K, y);
-    if (is_unit_slope(s, k))
+    double dk = fo_rqs_knot_deriv(s, k, NULL), dk1 = fo_rqs_knot_deriv(s, k + 1, NULL);
+    if (is_unit_slope(s, k, dk, dk1))
         return y - (s->yk[k] - s->xk[k]);
-    double w = s->w[k], h = s->h[k], dk = s->d[k], dk1 = s->d[k + 1];
+    double w = s->w[k], h = s->h[k];
     double sl = h / w, dy = y - s->yk[k];
     double q = dk1 + dk - 2.0 * sl;
     double a = h * (sl - dk) + dy * q;
@@ -137,7 +143,9 @@ void fo_rqs_backward(const struct fo_rqs *s, double x, double g_y, double g_ld,
         return;
     }
     size_t k = find_bin(s->xk, K, x);
-    double w = s->w[k], h = s->h[k], dk = s->d[k], dk1 = s->d[k + 1];
+    double th_k, th_k1;
+    double dk = fo_rqs_knot_deriv(s, k, &th_k), dk1 = fo_rqs_knot_deriv(s, k + 1, &th_k1);
+    double w = s->w[k], h = s->h[k];
     double xi = (x - s->xk[k]) / w;
     xi = xi < 0.0 ? 0.0 : (xi > 1.0 ? 1.0 : xi);
     double sl = h / w, A = xi * (1.0 - xi), dA = 1.0 - 2.0 * xi;
@@ -187,7 +195,43 @@ void fo_rqs_backward(const struct fo_rqs *s, double x, double g_y, double g_ld,
     /* D_j = exp(c tanh(scale a / c)): dD/da = D (1 - tanh^2) scale. */
     double g_dk = g_y * y_dk + g_ld * l_dk, g_dk1 = g_y * y_dk1 + g_ld * l_dk1;
     if (k >= 1)
-        g_raw[2 * K + k - 1] += g_dk * dk * (1.0 - s->th[k] * s->th[k]) * s->scale;
+        g_raw[2 * K + k - 1] += g_dk * dk * (1.0 - th_k * th_k) * s->scale;
     if (k + 1 <= K - 1)
-        g_raw[2 * K + k] += g_dk1 * dk1 * (1.0 - s->th[k + 1] * s->th[k + 1]) * s->scale;
+        g_raw[2 * K + k] += g_dk1 * dk1 * (1.0 - th_k1 * th_k1) * s->scale;
+}
+
+/* The tails are the identity: no spline is built for a point there. */
+static int in_tail(double B, double v) {
+    return !(v >= -B && v <= B);
+}
+
+void fo_rqs_eval(const double *raw, size_t K, double B, double scale, double x, double *y,
+                 double *ld) {
+    if (in_tail(B, x)) {
+        *y = x;
+        *ld = 0.0;
+        return;
+    }
+    struct fo_rqs s;
+    fo_rqs_build(&s, raw, K, B, scale);
+    fo_rqs_forward(&s, x, y, ld);
+}
+
+double fo_rqs_solve(const double *raw, size_t K, double B, double scale, double y) {
+    if (in_tail(B, y))
+        return y;
+    struct fo_rqs s;
+    fo_rqs_build(&s, raw, K, B, scale);
+    return fo_rqs_inverse(&s, y);
+}
+
+void fo_rqs_grad(const double *raw, size_t K, double B, double scale, double x,
+                 double g_y, double g_ld, double *g_x, double *g_raw) {
+    if (in_tail(B, x)) {
+        *g_x = g_y;
+        return;
+    }
+    struct fo_rqs s;
+    fo_rqs_build(&s, raw, K, B, scale);
+    fo_rqs_backward(&s, x, g_y, g_ld, g_x, g_raw);
 }

@@ -34,12 +34,15 @@ struct fo_rqs {
     double pw[FO_RQS_MAX_BINS], ph[FO_RQS_MAX_BINS];         /* softmax probabilities */
     double w[FO_RQS_MAX_BINS], h[FO_RQS_MAX_BINS];           /* bin widths, heights */
     double xk[FO_RQS_MAX_BINS + 1], yk[FO_RQS_MAX_BINS + 1]; /* knots */
-    double d[FO_RQS_MAX_BINS + 1];                           /* knot derivatives */
-    double th[FO_RQS_MAX_BINS + 1]; /* tanh(a_d / c), for backward */
+    const double *raw_d; /* the K - 1 derivative logits (borrowed from raw) */
 };
 
-/* Build bins, knots and derivatives from 3K - 1 raw parameters. */
+/* Build bins and knots from 3K - 1 raw parameters; raw must outlive s
+ * (knot derivatives are read from it on demand). */
 void fo_rqs_build(struct fo_rqs *s, const double *raw, size_t K, double B, double scale);
+
+/* D_j, j in [0, K]; OUT: *th = tanh(a_d / c) (0 at the ends) unless NULL. */
+double fo_rqs_knot_deriv(const struct fo_rqs *s, size_t j, double *th);
 
 /* y = g(x) and ld = log g'(x). */
 void fo_rqs_forward(const struct fo_rqs *s, double x, double *y, double *ld);
@@ -53,5 +56,13 @@ double fo_rqs_inverse(const struct fo_rqs *s, double y);
  */
 void fo_rqs_backward(const struct fo_rqs *s, double x, double g_y, double g_ld,
                      double *g_x, double *g_raw);
+
+/* One-shot forms of forward, inverse and backward for the layers: a point
+ * in a tail is handled without building the spline. */
+void fo_rqs_eval(const double *raw, size_t K, double B, double scale, double x, double *y,
+                 double *ld);
+double fo_rqs_solve(const double *raw, size_t K, double B, double scale, double y);
+void fo_rqs_grad(const double *raw, size_t K, double B, double scale, double x,
+                 double g_y, double g_ld, double *g_x, double *g_raw);
 
 #endif

@@ -22,12 +22,11 @@ static void forward(const struct fo_layer *l, const double *params, size_t n,
     const size_t D = l->dim, O = l->made.n_out, P = l->per_dim;
     double *acts = cache, *raw = cache + n * l->made.act_size;
     fo_made_forward(raw, acts, u, params, &l->made, n, 0, O);
-    struct fo_rqs s;
     for (size_t i = 0; i < n; i++) {
         for (size_t d = 0; d < D; d++) {
             double lds;
-            fo_rqs_build(&s, raw + i * O + d * P, l->bins, l->bound, l->scale);
-            fo_rqs_forward(&s, u[i * D + d], &v[i * D + d], &lds);
+            fo_rqs_eval(raw + i * O + d * P, l->bins, l->bound, l->scale, u[i * D + d],
+                        &v[i * D + d], &lds);
             ld[i] += lds;
         }
     }
@@ -37,14 +36,13 @@ static void inverse(const struct fo_layer *l, const double *params, size_t n,
                     const double *v, double *u, double *work) {
     const size_t D = l->dim, O = l->made.n_out, P = l->per_dim;
     double *acts = work, *raw = work + n * l->made.act_size;
-    struct fo_rqs s;
     memset(u, 0, n * D * sizeof *u);
     /* Coordinate d depends on u_<d only: D passes, each fixing one more. */
     for (size_t d = 0; d < D; d++) {
         fo_made_forward_degree(raw, acts, u, params, &l->made, n, d, d * P, (d + 1) * P);
         for (size_t i = 0; i < n; i++) {
-            fo_rqs_build(&s, raw + i * O + d * P, l->bins, l->bound, l->scale);
-            u[i * D + d] = fo_rqs_inverse(&s, v[i * D + d]);
+            u[i * D + d] = fo_rqs_solve(raw + i * O + d * P, l->bins, l->bound, l->scale,
+                                        v[i * D + d]);
         }
     }
 }
@@ -56,12 +54,10 @@ static void backward(const struct fo_layer *l, const double *params, double *d_p
     const double *acts = cache, *raw = cache + n * l->made.act_size;
     double *d_raw = work, *scratch = work + n * O;
     memset(d_raw, 0, n * O * sizeof *d_raw);
-    struct fo_rqs s;
     for (size_t i = 0; i < n; i++) {
         for (size_t d = 0; d < D; d++) {
-            fo_rqs_build(&s, raw + i * O + d * P, l->bins, l->bound, l->scale);
-            fo_rqs_backward(&s, u[i * D + d], d_v[i * D + d], g_ld[i], &d_u[i * D + d],
-                            d_raw + i * O + d * P);
+            fo_rqs_grad(raw + i * O + d * P, l->bins, l->bound, l->scale, u[i * D + d],
+                        d_v[i * D + d], g_ld[i], &d_u[i * D + d], d_raw + i * O + d * P);
         }
     }
     fo_made_backward(d_u, d_params, d_raw, u, acts, params, &l->made, n, scratch);

@@ -24,13 +24,12 @@ static void forward(const struct fo_layer *l, const double *params, size_t n,
     double *cin = cache, *acts = cin + n * S, *raw = acts + n * l->made.act_size;
     gather_cond(cin, u, n, D, S);
     fo_made_forward(raw, acts, cin, params, &l->made, n, 0, O);
-    struct fo_rqs s;
     for (size_t i = 0; i < n; i++) {
         memcpy(v + i * D, u + i * D, S * sizeof *v);
         for (size_t j = 0; j < D - S; j++) {
             double lds;
-            fo_rqs_build(&s, raw + i * O + j * P, l->bins, l->bound, l->scale);
-            fo_rqs_forward(&s, u[i * D + S + j], &v[i * D + S + j], &lds);
+            fo_rqs_eval(raw + i * O + j * P, l->bins, l->bound, l->scale,
+                        u[i * D + S + j], &v[i * D + S + j], &lds);
             ld[i] += lds;
         }
     }
@@ -42,12 +41,11 @@ static void inverse(const struct fo_layer *l, const double *params, size_t n,
     double *cin = work, *acts = cin + n * S, *raw = acts + n * l->made.act_size;
     gather_cond(cin, v, n, D, S);
     fo_made_forward(raw, acts, cin, params, &l->made, n, 0, O);
-    struct fo_rqs s;
     for (size_t i = 0; i < n; i++) {
         memcpy(u + i * D, v + i * D, S * sizeof *u);
         for (size_t j = 0; j < D - S; j++) {
-            fo_rqs_build(&s, raw + i * O + j * P, l->bins, l->bound, l->scale);
-            u[i * D + S + j] = fo_rqs_inverse(&s, v[i * D + S + j]);
+            u[i * D + S + j] = fo_rqs_solve(raw + i * O + j * P, l->bins, l->bound,
+                                            l->scale, v[i * D + S + j]);
         }
     }
 }
@@ -60,12 +58,11 @@ static void backward(const struct fo_layer *l, const double *params, double *d_p
     double *d_raw = work, *d_cin = d_raw + n * O, *scratch = d_cin + n * S;
     memset(d_raw, 0, n * O * sizeof *d_raw);
     memset(d_cin, 0, n * S * sizeof *d_cin);
-    struct fo_rqs s;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < D - S; j++) {
-            fo_rqs_build(&s, raw + i * O + j * P, l->bins, l->bound, l->scale);
-            fo_rqs_backward(&s, u[i * D + S + j], d_v[i * D + S + j], g_ld[i],
-                            &d_u[i * D + S + j], d_raw + i * O + j * P);
+            fo_rqs_grad(raw + i * O + j * P, l->bins, l->bound, l->scale,
+                        u[i * D + S + j], d_v[i * D + S + j], g_ld[i],
+                        &d_u[i * D + S + j], d_raw + i * O + j * P);
         }
     }
     fo_made_backward(d_cin, d_params, d_raw, cin, acts, params, &l->made, n, scratch);
