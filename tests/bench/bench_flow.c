@@ -3,9 +3,12 @@
  * sample(50), log_prob(50) and one update (log_prob + backward + Adam
  * step) for D in {2, 10, 16, 50} and every layer kind, one thread.
  * Each cell repeats its operation until 200 runs or 2 s, at least 5 runs.
+ * Then the engine the daemon runs (preset default, D = 10, batch 50):
+ * ask(50), and tell(50) with the update the last value triggers.
  */
 #include <flowopt/adam.h>
 #include <flowopt/flow.h>
+#include <flowopt/opt.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +111,57 @@ static void bench_cell(enum fo_layer_kind kind, size_t D) {
     fo_flow_destroy(c.f);
 }
 
+static void report_engine(const char *what, double *t, size_t runs) {
+    qsort(t, runs, sizeof(double), cmp);
+    printf("{\"bench\": \"engine_%s\", \"preset\": \"default\", \"dim\": 10, "
+           "\"batch\": %d, \"runs\": %zu, \"median_us\": %.1f, "
+           "\"p90_us\": %.1f}\n",
+           what, BATCH, runs, t[runs / 2], t[(runs * 9) / 10]);
+    fflush(stdout);
+}
+
+/* ask(50) and tell(50) + update of the daemon's default engine on a sphere. */
+static void bench_engine(void) {
+    enum { D = 10 };
+    static double lo[D], hi[D];
+    struct fo_run_config cfg;
+    fo_run_preset(&cfg, "default", D);
+    for (size_t d = 0; d < D; d++) {
+        lo[d] = -5.0;
+        hi[d] = 5.0;
+    }
+    cfg.flow.lo = lo;
+    cfg.flow.hi = hi;
+    cfg.batch_size = BATCH;
+    cfg.restarts = 0;
+    struct fo_engine *e;
+    if (fo_engine_create(&cfg, &e, NULL) != FO_OK)
+        exit(1);
+    static struct fo_sample s[BATCH];
+    static double x[BATCH * D], t_ask[MAX_RUNS], t_tell[MAX_RUNS];
+    size_t runs = 0;
+    for (double start = now_us();
+         runs < MAX_RUNS && (runs < MIN_RUNS || now_us() - start < 4 * BUDGET_S * 1e6);
+         runs++) {
+        double t0 = now_us();
+        if (fo_engine_ask(e, BATCH, s, x, NULL) != FO_OK)
+            exit(1);
+        double t1 = now_us();
+        for (size_t i = 0; i < BATCH; i++) {
+            double v = 0.0;
+            for (size_t d = 0; d < D; d++)
+                v += (x[i * D + d] - 1.0) * (x[i * D + d] - 1.0);
+            if (fo_engine_tell(e, s[i].id, v, NULL, NULL, NULL, NULL) != FO_OK)
+                exit(1);
+        }
+        t_ask[runs] = t1 - t0;
+        t_tell[runs] = now_us() - t1;
+    }
+    report_engine("ask", t_ask, runs);
+    report_engine("tell_update", t_tell, runs);
+    fo_engine_destroy(e);
+}
+
 int main(int argc, char **argv) {
     static const size_t dims[] = {2, 10, 16, 50};
     enum fo_layer_kind kinds[] = {FO_LAYER_SPLINE_AR, FO_LAYER_SPLINE_COUPLING,
@@ -121,8 +175,13 @@ int main(int argc, char **argv) {
         bench_cell(k, (size_t)strtoul(argv[2], NULL, 10));
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "engine") == 0) {
+        bench_engine();
+        return 0;
+    }
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
             bench_cell(kinds[k], dims[d]);
+    bench_engine();
     return 0;
 }

@@ -244,10 +244,19 @@ static void memory(int runs) {
     fflush(stdout);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         return 1;
+    /* "bench_service throughput normal|full [rounds]": one cell, for profiling. */
+    if (argc >= 3 && strcmp(argv[1], "throughput") == 0) {
+        start(argv[2]);
+        throughput(argv[2], argc > 3 ? atoi(argv[3]) : 40);
+        stop();
+        fo_test_rmdir(dir);
+        curl_global_cleanup();
+        return 0;
+    }
     start("normal");
     latency(1, 2000);
     latency(CLIENTS, 500);
