@@ -37,11 +37,20 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
         "# HELP flowopt_update_duration_seconds Time in tells that ran updates.\n"
         "# TYPE flowopt_update_duration_seconds summary\n"
         "flowopt_update_duration_seconds_sum %.9g\n"
-        "flowopt_update_duration_seconds_count %llu\n",
+        "flowopt_update_duration_seconds_count %llu\n"
+        "# HELP flowopt_store_commits_total Transactions committed to the database.\n"
+        "# TYPE flowopt_store_commits_total counter\nflowopt_store_commits_total %llu\n"
+        "# HELP flowopt_store_syncs_total WAL syncs (durability full: one per group "
+        "of concurrent commits).\n"
+        "# TYPE flowopt_store_syncs_total counter\nflowopt_store_syncs_total %llu\n"
+        "# HELP flowopt_store_checkpoints_total Background WAL checkpoints.\n"
+        "# TYPE flowopt_store_checkpoints_total counter\n"
+        "flowopt_store_checkpoints_total %llu\n",
         st.runs_active, st.runs_paused, st.runs_finished, (unsigned long long)st.pending,
         (unsigned long long)st.evaluations, (unsigned long long)st.updates,
         (unsigned long long)st.rollbacks, st.update_seconds,
-        (unsigned long long)st.timed_updates);
+        (unsigned long long)st.timed_updates, (unsigned long long)st.commits,
+        (unsigned long long)st.syncs, (unsigned long long)st.checkpoints);
     fo_metrics_render(&t);
     if (t.failed) {
         free(t.p);

@@ -17,7 +17,7 @@
 
 static enum fo_status log_ask(struct fo_service *svc, struct fo_run *r, size_t n,
                               const char *key, const struct fo_sample *s, const double *x,
-                              struct fo_error *err) {
+                              uint64_t *ticket, struct fo_error *err) {
     const size_t D = fo_engine_dim(r->engine);
     struct fo_op op = {0, FO_OP_ASK, (int64_t)n, 0, 0.0};
     enum fo_status st = fo_store_begin(svc->store, err);
@@ -35,7 +35,7 @@ static enum fo_status log_ask(struct fo_service *svc, struct fo_run *r, size_t n
         fo_store_rollback(svc->store);
         return st;
     }
-    return fo_store_commit(svc->store, err);
+    return fo_store_commit_async(svc->store, ticket, err);
 }
 
 struct replay_ctx {
@@ -96,10 +96,13 @@ enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
             ? fo_engine_ask(r->engine, n, samples, x, err)
             : fo_error_set(err, FO_ESTATE, "state",
                            "run %s is %s: it hands out no samples", r->id, r->state);
-    if (st == FO_OK && (st = log_ask(svc, r, n, key, samples, x, err)) != FO_OK)
+    uint64_t ticket = 0;
+    if (st == FO_OK && (st = log_ask(svc, r, n, key, samples, x, &ticket, err)) != FO_OK)
         fo__run_rebuild(svc, r);
     fo__run_release(r);
-    return st;
+    /* Durable before it is handed out; waiting without the run's lock lets
+     * the next requests of this run share the sync. */
+    return st == FO_OK ? fo_store_wait(svc->store, ticket, err) : st;
 }
 
 /*
@@ -193,7 +196,7 @@ static enum fo_status record_tells(struct fo_service *svc, struct fo_run *r,
                                    const struct tell_write *w, size_t n_ops,
                                    const struct fo_step_report *reports,
                                    const unsigned char *snap, size_t snap_len,
-                                   struct fo_error *err) {
+                                   uint64_t *ticket, struct fo_error *err) {
     enum fo_status st = fo_store_begin(svc->store, err);
     if (st != FO_OK)
         return st;
@@ -216,7 +219,7 @@ static enum fo_status record_tells(struct fo_service *svc, struct fo_run *r,
         fo_store_rollback(svc->store);
         return st;
     }
-    return fo_store_commit(svc->store, err);
+    return fo_store_commit_async(svc->store, ticket, err);
 }
 
 /*
@@ -227,7 +230,9 @@ static enum fo_status record_tells(struct fo_service *svc, struct fo_run *r,
 enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
                                const struct fo_tell_item *items, size_t n,
                                const unsigned char *dup, struct fo_step_report *reports,
-                               struct fo_tell_outcome *out, struct fo_error *err) {
+                               struct fo_tell_outcome *out, uint64_t *ticket,
+                               struct fo_error *err) {
+    *ticket = 0;
     struct fo_op *ops = malloc((n ? n : 1) * sizeof *ops);
     struct tell_write *w = malloc((n ? n : 1) * sizeof *w);
     if (!ops || !w) {
@@ -270,7 +275,8 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
     if (st == FO_OK && k && unsaved >= FO_SNAPSHOT_EVERY)
         st = fo__run_snapshot(r->engine, &snap, &len, err);
     if (st == FO_OK && k)
-        st = record_tells(svc, r, items, n, dup, ops, w, k, reports, snap, len, err);
+        st = record_tells(svc, r, items, n, dup, ops, w, k, reports, snap, len, ticket,
+                          err);
     if (st == FO_OK)
         r->updates_unsaved = snap ? 0 : unsaved;
     free(snap);
@@ -295,8 +301,9 @@ enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     enum fo_status st = fo__check_tells(svc, r, items, n, dup, err);
-    if (st == FO_OK &&
-        (st = fo__apply_tells(svc, r, items, n, dup, reports, outcome, err)) != FO_OK) {
+    uint64_t ticket = 0;
+    if (st == FO_OK && (st = fo__apply_tells(svc, r, items, n, dup, reports, outcome,
+                                             &ticket, err)) != FO_OK) {
         fo__run_rebuild(svc, r);
         memset(outcome, 0, sizeof *outcome);
     }
@@ -310,7 +317,7 @@ enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
         svc->timed_updates += outcome->n_reports;
         pthread_mutex_unlock(&svc->stats_lock);
     }
-    return st;
+    return st == FO_OK ? fo_store_wait(svc->store, ticket, err) : st;
 }
 
 enum fo_status fo_service_best(struct fo_service *svc, const char *id, double *x,
@@ -457,6 +464,7 @@ enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t 
         return FO_ENOTFOUND;
     double timeout = fo_engine_config(r->engine)->pending_timeout_s;
     enum fo_status st = FO_OK;
+    uint64_t ticket = 0;
     if (timeout > 0.0) {
         struct fo_tell_item *items = calloc(EXPIRE_BATCH, sizeof *items);
         struct fo_step_report *reps = calloc(EXPIRE_BATCH, sizeof *reps);
@@ -470,8 +478,8 @@ enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t 
         if (st == FO_OK && c.n) {
             struct fo_tell_outcome out = {0, 0, 0};
             st = fo__check_tells(svc, r, items, c.n, dup, err);
-            if (st == FO_OK &&
-                (st = fo__apply_tells(svc, r, items, c.n, dup, reps, &out, err)) != FO_OK)
+            if (st == FO_OK && (st = fo__apply_tells(svc, r, items, c.n, dup, reps, &out,
+                                                     &ticket, err)) != FO_OK)
                 fo__run_rebuild(svc, r);
             *expired = st == FO_OK ? out.accepted : 0;
         }
@@ -480,5 +488,5 @@ enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t 
         free(dup);
     }
     fo__run_release(r);
-    return st;
+    return st == FO_OK ? fo_store_wait(svc->store, ticket, err) : st;
 }

@@ -417,4 +417,9 @@ void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out) {
     out->update_seconds = svc->update_seconds;
     out->timed_updates = svc->timed_updates;
     pthread_mutex_unlock(&svc->stats_lock);
+    struct fo_store_stats ss;
+    fo_store_stats(svc->store, &ss);
+    out->commits = ss.commits;
+    out->syncs = ss.syncs;
+    out->checkpoints = ss.checkpoints;
 }

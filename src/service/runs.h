@@ -173,6 +173,7 @@ struct fo_service_stats {
     uint64_t pending, updates, rollbacks, evaluations;
     double update_seconds; /* time spent in tells that ran updates */
     uint64_t timed_updates;
+    uint64_t commits, syncs, checkpoints; /* the store's (fo_store_stats) */
 };
 void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out);
 

@@ -60,11 +60,14 @@ enum fo_status fo__run_adopt(struct fo_service *svc, struct fo_engine *engine,
 enum fo_status fo__check_tells(struct fo_service *svc, const struct fo_run *r,
                                const struct fo_tell_item *items, size_t n,
                                unsigned char *dup, struct fo_error *err);
-/* Apply checked results to engine and store in one transaction. */
+/* Apply checked results to engine and store in one transaction, committed
+ * but not yet waited for: OUT *ticket for fo_store_wait, once the run's lock
+ * is released. */
 enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
                                const struct fo_tell_item *items, size_t n,
                                const unsigned char *dup, struct fo_step_report *reports,
-                               struct fo_tell_outcome *out, struct fo_error *err);
+                               struct fo_tell_outcome *out, uint64_t *ticket,
+                               struct fo_error *err);
 
 /* Load every run from the store (start-up). */
 enum fo_status fo__service_load_runs(struct fo_service *svc, struct fo_error *err);

@@ -32,6 +32,16 @@ struct fo_step_row {
 
 enum fo_status fo_store_begin(struct fo_store *s, struct fo_error *err);
 enum fo_status fo_store_commit(struct fo_store *s, struct fo_error *err);
+/*
+ * fo_store_commit in two halves, so a caller can release its own locks in
+ * between and let later commits join the same WAL sync (durability full):
+ * commit now (OUT: *ticket), then fo_store_wait before acknowledging.
+ * A later commit is durable only with every earlier one (the WAL is one
+ * sequence), so nothing acknowledged can depend on what is not durable.
+ */
+enum fo_status fo_store_commit_async(struct fo_store *s, uint64_t *ticket,
+                                     struct fo_error *err);
+enum fo_status fo_store_wait(struct fo_store *s, uint64_t ticket, struct fo_error *err);
 void fo_store_rollback(struct fo_store *s);
 
 enum fo_status fo_store_run_insert(struct fo_store *s, const char *id, const char *name,

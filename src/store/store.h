@@ -3,8 +3,8 @@
  *
  * The store owns every SQL statement of the daemon. Opening it sets the
  * PRAGMAs that make acknowledged writes survive a crash (WAL, foreign keys,
- * a busy timeout, synchronous by durability level) and applies the embedded
- * migrations.
+ * a busy timeout, synchronous=NORMAL), applies the embedded migrations and
+ * starts the WAL's checkpointer (wal.h).
  */
 #ifndef FLOWOPT_STORE_STORE_H
 #define FLOWOPT_STORE_STORE_H
@@ -13,7 +13,9 @@
 
 enum fo_durability {
     FO_DURABILITY_NORMAL = 0, /* survives a process crash (synchronous=NORMAL) */
-    FO_DURABILITY_FULL = 1    /* also survives power loss (synchronous=FULL) */
+    FO_DURABILITY_FULL = 1    /* also survives power loss: the WAL is synced
+                                 before a commit returns, one fdatasync per
+                                 group of concurrent commits */
 };
 
 struct fo_store_config {
@@ -35,6 +37,14 @@ enum fo_status fo_store_open(const struct fo_store_config *cfg, struct fo_store 
 
 /* Schema version after migration (the number of the last migration applied). */
 int fo_store_schema_version(const struct fo_store *store);
+
+/* Write-ahead log activity since open, for /metrics. */
+struct fo_store_stats {
+    unsigned long long commits;     /* transactions committed */
+    unsigned long long syncs;       /* fdatasync calls that made groups durable */
+    unsigned long long checkpoints; /* background checkpoints run */
+};
+void fo_store_stats(struct fo_store *store, struct fo_store_stats *out);
 
 /* Close the database; NULL is a no-op. */
 void fo_store_close(struct fo_store *store);

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include "store/wal.h"
 
 #define FO_STORE_CACHE 48
 
@@ -13,6 +14,8 @@ struct fo_store {
     /* One connection: a transaction holds the lock from BEGIN to COMMIT so
      * statements of two threads never interleave inside it. */
     pthread_mutex_t lock;
+    struct fo_wal wal; /* checkpointer and grouped syncs */
+    int wal_started;
     /* prepared statements of runs_db.c, kept for the connection's life */
     struct {
         const char *sql;

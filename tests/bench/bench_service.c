@@ -188,6 +188,23 @@ static void latency(int clients, int rounds) {
     free(all);
 }
 
+/* A counter from /metrics (0 if absent). */
+static long long metric(const char *name) {
+    struct conn c;
+    conn_open(&c);
+    char url[256];
+    snprintf(url, sizeof url, "%s/metrics", d.base_url);
+    curl_easy_setopt(c.curl, CURLOPT_URL, url);
+    long long v = 0;
+    size_t n = strlen(name);
+    if (curl_easy_perform(c.curl) == CURLE_OK && c.buf)
+        for (const char *p = c.buf; (p = strstr(p, name)) != NULL; p += n)
+            if ((p == c.buf || p[-1] == '\n') && p[n] == ' ')
+                v = atoll(p + n + 1);
+    conn_close(&c);
+    return v;
+}
+
 static void throughput(const char *durability, int rounds) {
     struct job j[CLIENTS];
     pthread_t t[CLIENTS];
@@ -200,6 +217,8 @@ static void throughput(const char *durability, int rounds) {
         j[i].batch = 50;
     }
     conn_close(&c);
+    long long commits0 = metric("flowopt_store_commits_total");
+    long long syncs0 = metric("flowopt_store_syncs_total");
     double t0 = fo_test_now_ms();
     for (int i = 0; i < CLIENTS; i++)
         pthread_create(&t[i], NULL, worker, &j[i]);
@@ -211,8 +230,11 @@ static void throughput(const char *durability, int rounds) {
     double s = (fo_test_now_ms() - t0) / 1e3;
     printf("{\"bench\": \"throughput\", \"durability\": \"%s\", \"clients\": %d, "
            "\"batch\": 50, "
-           "\"told\": %ld, \"seconds\": %.2f, \"told_per_s\": %.0f}\n",
-           durability, CLIENTS, told, s, told / s);
+           "\"told\": %ld, \"seconds\": %.2f, \"told_per_s\": %.0f, \"commits\": %lld, "
+           "\"wal_syncs\": %lld}\n",
+           durability, CLIENTS, told, s, told / s,
+           metric("flowopt_store_commits_total") - commits0,
+           metric("flowopt_store_syncs_total") - syncs0);
     fflush(stdout);
 }
 

@@ -204,7 +204,36 @@ static long long missing_acked(const char *run, struct client *c, int n) {
     return missing;
 }
 
-static void test_kill9(void) {
+/* A counter from /metrics, or -1. */
+static long long metric(const char *name) {
+    char url[512];
+    struct fo_test_resp r;
+    snprintf(url, sizeof url, "%s/metrics", d.base_url);
+    long long v = -1;
+    if (fo_test_http("GET", url, NULL, NULL, &r) == 0 && r.status == 200) {
+        size_t n = strlen(name);
+        for (const char *p = r.body; (p = strstr(p, name)) != NULL; p += n)
+            if ((p == r.body || p[-1] == '\n') && p[n] == ' ')
+                v = atoll(p + n + 1);
+    }
+    fo_test_resp_free(&r);
+    return v;
+}
+
+/* --durability full: commits of concurrent clients share their WAL syncs. */
+static void test_full_durability(void) {
+    long long commits0 = metric("flowopt_store_commits_total");
+    long long syncs0 = metric("flowopt_store_syncs_total");
+    test_one_run();
+    long long commits = metric("flowopt_store_commits_total") - commits0;
+    long long syncs = metric("flowopt_store_syncs_total") - syncs0;
+    tap_ok(syncs >= 1 && syncs <= commits,
+           "--durability full syncs the WAL before acknowledging: %lld syncs for %lld "
+           "commits",
+           syncs, commits);
+}
+
+static void test_kill9(const char *const *args) {
     static struct client c[CLIENTS];
     char id[64];
     create_run(id, sizeof id);
@@ -224,7 +253,7 @@ static void test_kill9(void) {
     long long acked = 0;
     for (int i = 0; i < CLIENTS; i++)
         acked += c[i].accepted;
-    if (fo_test_daemon_start(&d, db, log_path, NULL) != 0)
+    if (fo_test_daemon_start(&d, db, log_path, args) != 0)
         tap_bail("flowoptd did not restart; see %s", log_path);
     long long told = counter(id, "told");
     tap_ok(acked > 0, "kill -9 came during a stream of tells (%lld acknowledged)", acked);
@@ -254,9 +283,19 @@ int main(void) {
         tap_bail("flowoptd did not start; see %s", log_path);
     test_one_run();
     test_many_runs();
-    test_kill9();
+    test_kill9(NULL);
     kill(d.pid, SIGTERM);
     int st;
+    fo_test_daemon_wait(&d, 10000, &st);
+    fo_test_daemon_kill(&d);
+    const char *full[] = {"--durability", "full", NULL};
+    if (fo_test_daemon_start(&d, db, log_path, full) != 0)
+        tap_bail("flowoptd --durability full did not start; see %s", log_path);
+    tap_is_int(metric("flowopt_store_syncs_total"), 0,
+               "a fresh daemon has synced nothing");
+    test_full_durability();
+    test_kill9(full);
+    kill(d.pid, SIGTERM);
     fo_test_daemon_wait(&d, 10000, &st);
     fo_test_daemon_kill(&d);
     if (!tap_failures())

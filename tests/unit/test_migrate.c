@@ -1,12 +1,17 @@
-/* test_migrate.c - the migration runner and the store's PRAGMAs. */
+/* test_migrate.c - the migration runner, the store's PRAGMAs and its WAL. */
 #include "store/migrate.h"
+#include "store/runs_db.h"
 #include "store/store.h"
+#include "store/wal.h"
 #include "tap.h"
 #include "testutil.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 static char dir[512];
 
@@ -179,7 +184,8 @@ static void test_snapshots_move(void) {
                SQLITE_OK, "holding a run with a snapshot and an op");
     tap_is_int(fo_migrate_apply(db, fo__migrations, fo__n_migrations, &version, &err),
                FO_OK, "migrates to the current schema");
-    query_text(db, "SELECT hex(data) || ' ' || seq FROM run_snapshots WHERE run_id = 'r1'",
+    query_text(db,
+               "SELECT hex(data) || ' ' || seq FROM run_snapshots WHERE run_id = 'r1'",
                text, sizeof text);
     tap_is_str(text, "00FF10 7", "the snapshot and its seq moved to run_snapshots");
     tap_is_int(query_int(db, "SELECT COUNT(*) FROM pragma_table_info('runs')"
@@ -194,6 +200,72 @@ static void test_snapshots_move(void) {
     sqlite3_close(db);
 }
 
+static int on_run_len(void *ctx, const char *id, const char *name, const char *state,
+                      const unsigned char *snapshot, size_t len, int64_t seq) {
+    (void)id, (void)name, (void)state, (void)seq;
+    size_t *out = ctx;
+    *out = len && snapshot[len - 1] == 0x5a ? len : 0;
+    return 0;
+}
+
+static int on_op_ignore(void *ctx, const char *id, const struct fo_op *op) {
+    (void)ctx, (void)id, (void)op;
+    return 0;
+}
+
+/* Checkpoints run in the background once the WAL passes its threshold, and
+ * the WAL file is not left to grow with every write. */
+static void test_wal_checkpoints(void) {
+    char path[600], wal[620];
+    db_path(path, sizeof path, "wal.db");
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct fo_store_config cfg = {.path = path, .durability = FO_DURABILITY_FULL};
+    struct fo_store *s = NULL;
+    struct fo_error err = {0};
+    tap_is_int(fo_store_open(&cfg, &s, &err), FO_OK, "a store with durability full");
+    if (!s)
+        return;
+    enum { MB = 1 << 20, WRITES = 40 };
+    unsigned char *blob = malloc(MB);
+    memset(blob, 0x5a, MB);
+    int ok = fo_store_begin(s, &err) == FO_OK &&
+             fo_store_run_insert(s, "r1", "", 2, blob, 16, &err) == FO_OK &&
+             fo_store_commit(s, &err) == FO_OK;
+    for (int i = 0; ok && i < WRITES; i++) {
+        memset(blob, i, MB - 1); /* every page changes: SQLite skips equal ones */
+        ok = fo_store_begin(s, &err) == FO_OK &&
+             fo_store_run_snapshot(s, "r1", blob, MB, -1, &err) == FO_OK &&
+             fo_store_commit(s, &err) == FO_OK;
+    }
+    tap_ok(ok, "%d commits of a 1 MB snapshot (%s)", WRITES, ok ? "ok" : err.msg);
+    struct fo_store_stats st = {0};
+    for (int ms = 0; ms < 10000; ms += 10) {
+        fo_store_stats(s, &st);
+        if (st.checkpoints > 0)
+            break;
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    tap_is_int((long long)st.commits, WRITES + 1, "the store counts its commits");
+    tap_ok(st.checkpoints > 0, "the checkpointer ran (%llu times)", st.checkpoints);
+    tap_ok(st.syncs >= 1 && st.syncs <= st.commits,
+           "durability full synced the WAL (%llu syncs)", st.syncs);
+    struct stat sb;
+    long long wal_mb = stat(wal, &sb) == 0 ? (long long)(sb.st_size / MB) : -1;
+    /* bound: the inline threshold (16 MB of pages) plus one commit */
+    tap_ok(wal_mb >= 0 && wal_mb <= 4 * FO_WAL_CHECKPOINT_PAGES * 4096 / MB + 2,
+           "the WAL stays bounded under sustained writes (%lld MB after %d MB written)",
+           wal_mb, WRITES);
+    fo_store_close(s);
+    s = NULL;
+    size_t len = 0;
+    ok = fo_store_open(&cfg, &s, &err) == FO_OK &&
+         fo_store_runs_load(s, on_run_len, on_op_ignore, &len, &err) == FO_OK;
+    tap_ok(ok && len == MB, "reopened, the last snapshot is whole (%zu bytes)", len);
+    fo_store_close(s);
+    free(blob);
+}
+
 int main(void) {
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         tap_bail("cannot make a temporary directory");
@@ -201,6 +273,7 @@ int main(void) {
     test_lists();
     test_newer_schema();
     test_snapshots_move();
+    test_wal_checkpoints();
     test_bad_path();
     fo_test_rmdir(dir);
     return tap_done();
