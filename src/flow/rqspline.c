@@ -12,19 +12,24 @@
  * xi = 2c / (-b - sqrt(b^2 - 4ac)) (appendix A, eqs. 6-8).
  */
 #include "flow/rqspline.h"
+#include "core/fastexp.h"
+#include "core/hot.h"
 
 #include <math.h>
 
-static void softmax(double *p, const double *a, size_t K, double scale) {
+/* Every spline evaluation starts with two of these: the exponentials run
+ * vectorised (fastexp.h), the sum in index order on every clone. */
+FO_HOT static void softmax(double *restrict p, const double *restrict a, size_t K,
+                           double scale) {
     double mx = a[0] * scale;
     for (size_t k = 1; k < K; k++)
         if (a[k] * scale > mx)
             mx = a[k] * scale;
+    for (size_t k = 0; k < K; k++)
+        p[k] = fo__exp_nonpos(a[k] * scale - mx);
     double sum = 0.0;
-    for (size_t k = 0; k < K; k++) {
-        p[k] = exp(a[k] * scale - mx);
+    for (size_t k = 0; k < K; k++)
         sum += p[k];
-    }
     for (size_t k = 0; k < K; k++)
         p[k] /= sum;
 }
@@ -102,7 +107,7 @@ void fo_rqs_forward(const struct fo_rqs *s, double x, double *y, double *ld) {
     double den = sl + (dk1 + dk - 2.0 * sl) * A;
     double T = dk1 * xi * xi + 2.0 * sl * A + dk * (1.0 - xi) * (1.0 - xi);
     *y = s->yk[k] + h * num / den;
-    *ld = 2.0 * log(sl) + log(T) - 2.0 * log(den);
+    *ld = log(sl * sl * T / (den * den)); /* one log: 2 ln s + ln T - 2 ln Den */
 }
 
 double fo_rqs_inverse(const struct fo_rqs *s, double y) {

@@ -1,19 +1,9 @@
 /* linear.c - masked dense layer forward and backward; see linear.h. */
 #include "nn/linear.h"
+#include "core/hot.h"
 
-/*
- * The two kernels below are most of a flow's run time. They are compiled
- * twice, for AVX2 and for the baseline, and picked at load time. Results
- * are the same bit for bit on both: every output element is summed in the
- * same order, and ISO C mode (-std=c11) keeps GCC from contracting a*b+c
- * into a fused multiply-add.
- */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                   \
-    !defined(FO_NO_CLONES)
-#define FO_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define FO_HOT
-#endif
+/* The two kernels below are most of a flow's run time (FO_HOT); every
+ * output element is summed in the same order on every clone. */
 
 /* Four interleaved partial sums: vectorisable without reassociation, and
  * the same order (hence the same bits) on every machine. */

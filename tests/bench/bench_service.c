@@ -282,11 +282,11 @@ int main(int argc, char **argv) {
     start("normal");
     latency(1, 2000);
     latency(CLIENTS, 500);
-    throughput("normal", 40);
+    throughput("normal", 100);
     memory(1000);
     stop();
     start("full");
-    throughput("full", 20);
+    throughput("full", 100);
     stop();
     fo_test_rmdir(dir);
     curl_global_cleanup();

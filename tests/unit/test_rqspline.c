@@ -3,6 +3,7 @@
  * trip, monotonicity, log-derivative and hand-written gradients.
  */
 #include "flow/rqspline.h"
+#include "core/fastexp.h"
 #include "gradcheck.h"
 #include "tap.h"
 
@@ -149,6 +150,24 @@ static void test_extremes(struct fo_rng *rng) {
            "boundary derivatives are exactly 1");
 }
 
+/* The softmax's exponential against libm's. */
+static void test_fast_exp(void) {
+    double worst = 0.0, at = 0.0;
+    for (long i = 0; i <= 2000000; i++) {
+        double x = -708.0 * (double)i / 2000000.0, want = exp(x);
+        double e = fabs(fo__exp_nonpos(x) - want) / want;
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
+    }
+    tap_is_below(worst, 2.3e-16, "exp on [-708, 0] within 1 ulp of libm (%.2e at %g)",
+                 worst, at);
+    tap_ok(fo__exp_nonpos(0.0) == 1.0, "exp(0) is exactly 1 (the identity spline)");
+    tap_ok(fo__exp_nonpos(-1e300) == fo__exp_nonpos(-708.0) && fo__exp_nonpos(-708.0) > 0,
+           "below -708 it holds at exp(-708), a normal number");
+}
+
 int main(void) {
     struct fo_rng rng;
     fo_rng_seed(&rng, 2019);
@@ -156,5 +175,6 @@ int main(void) {
     test_round_trip(&rng);
     test_gradients(&rng);
     test_extremes(&rng);
+    test_fast_exp();
     return tap_done();
 }
