@@ -149,6 +149,16 @@ enum fo_status fo_flow_log_prob_grad(struct fo_flow *flow, size_t n, const doubl
                                      double *d_x, struct fo_error *err);
 
 /*
+ * The gradient half of fo_flow_log_prob_grad, for weights that depend on
+ * log p itself: after fo_flow_log_prob(flow, n, x, ...) with no other pass
+ * and no parameter change in between, the same gradients without a second
+ * forward pass. FO_ESTATE if the last pass was not at (n, x).
+ */
+enum fo_status fo_flow_log_prob_backward(struct fo_flow *flow, size_t n, const double *x,
+                                         const double *w, double *d_params, double *d_x,
+                                         struct fo_error *err);
+
+/*
  * Parameters to bytes and back, bit-exact and independent of the host:
  * "FOFP", format version, layout hash, count, little-endian IEEE doubles,
  * CRC-32. fo_flow_params_save with buf NULL only reports *len.

@@ -34,6 +34,7 @@ static enum fo_status ensure_capacity(struct fo_flow *f, size_t n, struct fo_err
         return fo_error_set(err, FO_ERANGE, "n", "batch of %zu exceeds %d", n,
                             FO_FLOW_MAX_BATCH);
     free_workspaces(f);
+    f->pass_n = 0;
     size_t D = f->D;
     f->h = malloc((f->L + 1) * n * D * sizeof *f->h);
     f->tmp = malloc(n * D * sizeof *f->tmp);
@@ -290,6 +291,8 @@ static void density_pass(struct fo_flow *f, size_t n, const double *x, double *l
         if (!last)
             permute(f, l, n, out, hbuf(f, l + 1, n), 0);
     }
+    f->pass_x = x;
+    f->pass_n = n;
     const double *z = hbuf(f, f->L, n);
     for (size_t i = 0; log_p && i < n; i++) {
         double sq = 0.0;
@@ -354,8 +357,15 @@ enum fo_status fo_flow_log_prob_grad(struct fo_flow *f, size_t n, const double *
                                      const double *w, double *log_p, double *d_params,
                                      double *d_x, struct fo_error *err) {
     enum fo_status st = fo_flow_log_prob(f, n, x, log_p, err);
-    if (st != FO_OK)
-        return st;
+    return st == FO_OK ? fo_flow_log_prob_backward(f, n, x, w, d_params, d_x, err) : st;
+}
+
+enum fo_status fo_flow_log_prob_backward(struct fo_flow *f, size_t n, const double *x,
+                                         const double *w, double *d_params, double *d_x,
+                                         struct fo_error *err) {
+    if (f->pass_n != n || f->pass_x != x)
+        return fo_error_set(err, FO_ESTATE, "flow",
+                            "no density pass at these points to run backward through");
     for (size_t i = 0; i < n; i++)
         if (f->ld[i] == -INFINITY)
             return fo_error_set(err, FO_ERANGE, "x", "x[%zu] lies outside the bounds", i);
@@ -383,6 +393,7 @@ enum fo_status fo_flow_sample_from(struct fo_flow *f, size_t n, const double *z,
     enum fo_status st = ensure_capacity(f, n, err);
     if (st != FO_OK)
         return st;
+    f->pass_n = 0; /* the inverse passes reuse the workspaces */
     double *g = f->ga, *u = f->gb;
     memcpy(g, z, n * D * sizeof *g);
     for (size_t l = f->L; l-- > 0;) {

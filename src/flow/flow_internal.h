@@ -27,6 +27,10 @@ struct fo_flow {
     double *cache; /* sum_l cap * cache_stride_l */
     double *work;  /* cap * max_l work_stride_l */
     size_t cache_stride_total, work_stride_max;
+    /* the points whose density pass the workspaces still hold (pass_n 0:
+     * none), for fo_flow_log_prob_backward */
+    const double *pass_x;
+    size_t pass_n;
 };
 
 #endif

@@ -14,11 +14,11 @@ void fo_engine_destroy(struct fo_engine *e) {
         return;
     fo_flow_destroy(e->flow);
     fo_adam_destroy(e->adam);
-    void *bufs[] = {e->lo,     e->hi,   e->recs,   e->xs,         e->best_x,
-                    e->mirror, e->u_x,  e->u_fit,  e->u_lb,       e->u_lp,
-                    e->u_lpn,  e->u_w,  e->u_util, e->u_q,        e->u_order,
-                    e->u_cur,  e->grad, e->dir,    e->old_params, e->good_params,
-                    e->roles,  e->kl_z, e->kl_x,   e->kl_lp,      e->kl_lpn};
+    void *bufs[] = {e->lo,     e->hi,     e->recs,       e->xs,          e->best_x,
+                    e->mirror, e->u_x,    e->u_fit,      e->u_lb,        e->u_lp,
+                    e->u_w,    e->u_util, e->u_q,        e->u_order,     e->u_cur,
+                    e->grad,   e->dir,    e->old_params, e->good_params, e->roles,
+                    e->kl_z,   e->kl_x,   e->kl_lp,      e->kl_lpn};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);

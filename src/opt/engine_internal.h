@@ -56,7 +56,7 @@ struct fo_engine {
 
     /* update scratch, sized by ensure_scratch */
     size_t cap_used;
-    double *u_x, *u_fit, *u_lb, *u_lp, *u_lpn, *u_w, *u_util, *u_q;
+    double *u_x, *u_fit, *u_lb, *u_lp, *u_w, *u_util, *u_q;
     size_t *u_order;
     unsigned char *u_cur;
     double *grad, *dir, *old_params; /* (n_params) */

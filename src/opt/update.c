@@ -27,8 +27,7 @@ static enum fo_status ensure_scratch(struct fo_engine *e, size_t n,
     if (n <= e->cap_used)
         return FO_OK;
     const size_t D = e->D;
-    double **bufs[] = {&e->u_fit, &e->u_lb,   &e->u_lp, &e->u_lpn,
-                       &e->u_w,   &e->u_util, &e->u_q};
+    double **bufs[] = {&e->u_fit, &e->u_lb, &e->u_lp, &e->u_w, &e->u_util, &e->u_q};
     free(e->u_x);
     e->u_x = malloc(n * D * sizeof(double));
     int ok = e->u_x != NULL;
@@ -163,11 +162,12 @@ static void set_lr(struct fo_engine *e, double lr) {
     e->lr = lr < o->lr_min ? o->lr_min : (lr > o->lr_max ? o->lr_max : lr);
 }
 
-/* Gradient of the surrogate into e->grad; returns its norm (before clipping). */
+/* Gradient of the surrogate into e->grad; returns its norm (before clipping).
+ * Runs backward through the density pass optimise() made for the weights. */
 static double surrogate_gradient(struct fo_engine *e, size_t n, unsigned *events) {
     const size_t P = fo_flow_n_params(e->flow);
     memset(e->grad, 0, P * sizeof(double));
-    if (fo_flow_log_prob_grad(e->flow, n, e->u_x, e->u_w, e->u_lpn, e->grad, NULL, NULL))
+    if (fo_flow_log_prob_backward(e->flow, n, e->u_x, e->u_w, e->grad, NULL, NULL))
         return NAN;
     double norm = 0.0;
     for (size_t i = 0; i < P; i++)
@@ -330,14 +330,9 @@ static void optimise(struct fo_engine *e, size_t n, struct fo_step_report *rep) 
         rollback(e, rep);
         return;
     }
-    if (draw_kl_samples(e) != 0) {
-        rep->events |= FO_EVENT_NONFINITE;
-        rollback(e, rep);
-        return;
-    }
     rep->ess = make_weights(e, n);
     rep->grad_norm = surrogate_gradient(e, n, &rep->events);
-    if (!isfinite(rep->grad_norm)) {
+    if (!isfinite(rep->grad_norm) || draw_kl_samples(e) != 0) {
         rep->events |= FO_EVENT_NONFINITE;
         rollback(e, rep);
         return;

@@ -342,6 +342,42 @@ static void test_errors(void) {
     fo_flow_destroy(f);
 }
 
+/* Backward through the last density pass: the same bits as the one-shot
+ * gradient, and refused when the workspaces hold another pass. */
+static void test_backward_after_pass(struct fo_rng *rng) {
+    struct fo_flow_config cfg;
+    fo_flow_config_default(&cfg, 3, FO_LAYER_SPLINE_AR, 2);
+    struct fo_flow *f = NULL;
+    if (fo_flow_create(&cfg, &f, NULL) != FO_OK)
+        tap_bail("flow");
+    perturb_params(f, rng, 0.3);
+    enum { N = 7, D = 3 };
+    const size_t P = fo_flow_n_params(f);
+    double x[N * D], w[N], lp[N], lp2[N], other[N * D];
+    random_x(x, N, D, NULL, NULL, rng);
+    for (size_t i = 0; i < N; i++)
+        w[i] = fo_rng_normal(rng);
+    double *g1 = calloc(P, sizeof(double)), *g2 = calloc(P, sizeof(double));
+    fo_flow_log_prob_grad(f, N, x, w, lp, g1, NULL, NULL);
+    int ok = fo_flow_log_prob(f, N, x, lp2, NULL) == FO_OK &&
+             fo_flow_log_prob_backward(f, N, x, w, g2, NULL, NULL) == FO_OK;
+    tap_ok(ok && memcmp(g1, g2, P * sizeof(double)) == 0 &&
+               memcmp(lp, lp2, sizeof lp) == 0,
+           "log_prob then backward == log_prob_grad, bit for bit");
+    struct fo_error err;
+    fo_flow_sample(f, rng, N, other, NULL, NULL, NULL);
+    tap_is_int(fo_flow_log_prob_backward(f, N, x, w, g2, NULL, &err), FO_ESTATE,
+               "refused after a sampling pass: %s", err.msg);
+    fo_flow_log_prob(f, N, x, lp2, NULL);
+    tap_is_int(fo_flow_log_prob_backward(f, N - 1, x, w, g2, NULL, &err), FO_ESTATE,
+               "refused for another batch size");
+    tap_is_int(fo_flow_log_prob_backward(f, N, other, w, g2, NULL, &err), FO_ESTATE,
+               "refused for other points");
+    free(g1);
+    free(g2);
+    fo_flow_destroy(f);
+}
+
 int main(void) {
     struct fo_rng rng;
     fo_rng_seed(&rng, 314);
@@ -351,5 +387,6 @@ int main(void) {
     test_ks(&rng);
     test_determinism_and_io(&rng);
     test_errors();
+    test_backward_after_pass(&rng);
     return tap_done();
 }
