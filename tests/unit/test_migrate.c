@@ -176,14 +176,15 @@ static void test_snapshots_move(void) {
     sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     tap_is_int(fo_migrate_apply(db, fo__migrations, 3, &version, &err), FO_OK,
                "a version-3 database");
-    tap_is_int(sqlite3_exec(db,
-                            "INSERT INTO runs (id, dim, snapshot, snapshot_seq, next_seq)"
-                            " VALUES ('r1', 2, x'00ff10', 7, 9);"
-                            "INSERT INTO ops (run_id, seq, kind) VALUES ('r1', 8, 1);"
-                            "INSERT INTO samples (run_id, id, generation, x, log_prob,"
-                            " status, value) VALUES ('r1', 3, 1, x'01', -1.5, 'told', 2.5);",
-                            NULL, NULL, NULL),
-               SQLITE_OK, "holding a run with a snapshot, an op and a sample");
+    tap_is_int(
+        sqlite3_exec(db,
+                     "INSERT INTO runs (id, dim, snapshot, snapshot_seq, next_seq)"
+                     " VALUES ('r1', 2, x'00ff10', 7, 9);"
+                     "INSERT INTO ops (run_id, seq, kind) VALUES ('r1', 8, 1);"
+                     "INSERT INTO samples (run_id, id, generation, x, log_prob,"
+                     " status, value) VALUES ('r1', 3, 1, x'01', -1.5, 'told', 2.5);",
+                     NULL, NULL, NULL),
+        SQLITE_OK, "holding a run with a snapshot, an op and a sample");
     tap_is_int(fo_migrate_apply(db, fo__migrations, fo__n_migrations, &version, &err),
                FO_OK, "migrates to the current schema");
     query_text(db,
@@ -195,11 +196,13 @@ static void test_snapshots_move(void) {
                0, "runs has no snapshot columns left");
     tap_is_int(query_int(db, "SELECT next_seq FROM runs WHERE id = 'r1'"), 9,
                "the run's op counter is kept");
-    query_text(db,
-               "SELECT status || ' ' || value || ' ' || log_prob || ' ' || hex(x) || ' ' ||"
-               " (SELECT kind FROM ops WHERE seq = 8) FROM samples WHERE id = 3",
-               text, sizeof text);
-    tap_is_str(text, "told 2.5 -1.5 01 1", "samples and ops survive their rebuild (0005)");
+    query_text(
+        db,
+        "SELECT status || ' ' || value || ' ' || log_prob || ' ' || hex(x) || ' ' ||"
+        " (SELECT kind FROM ops WHERE seq = 8) FROM samples WHERE id = 3",
+        text, sizeof text);
+    tap_is_str(text, "told 2.5 -1.5 01 1",
+               "samples and ops survive their rebuild (0005)");
     tap_ok(sqlite3_exec(db, "UPDATE samples SET status = 'lost'", NULL, NULL, NULL) ==
                    SQLITE_CONSTRAINT &&
                sqlite3_exec(db, "INSERT INTO ops (run_id, seq, kind) VALUES ('r1', 9, 5)",
