@@ -213,6 +213,38 @@ uint64_t fo_engine_next_id(const struct fo_engine *e);
 enum fo_stop fo_engine_stop_reason(const struct fo_engine *e);
 double fo_engine_lr(const struct fo_engine *e);
 void fo_engine_set_lr(struct fo_engine *e, double lr);
+
+/* Settings a host may change on a live run; a field applies when its bit
+ * is in `set`. */
+enum fo_tune_field {
+    FO_TUNE_LR = 1 << 0,              /* the controller's current rate */
+    FO_TUNE_BUDGET = 1 << 1,          /* 0: unlimited */
+    FO_TUNE_TARGET = 1 << 2,          /* has_target 0 clears it */
+    FO_TUNE_PENDING_TIMEOUT = 1 << 3, /* seconds, 0: never */
+    FO_TUNE_KL_TARGET = 1 << 4,       /* the trust region's KL bound */
+    FO_TUNE_ENTROPY_COEF = 1 << 5,
+    FO_TUNE_PATIENCE = 1 << 6 /* generations without improvement, 0: off */
+};
+struct fo_tune {
+    unsigned set;
+    double lr;
+    uint64_t budget;
+    int has_target;
+    double target;
+    double pending_timeout_s;
+    double kl_target;
+    double entropy_coef;
+    unsigned patience;
+};
+
+/*
+ * Apply t, all or nothing: the new settings are checked as a whole run
+ * configuration first (FO_ERANGE / FO_EINVAL naming the field, nothing
+ * changed). A stop for budget, target or patience is then judged again
+ * under the new settings, so a larger budget lets a stopped run go on.
+ */
+enum fo_status fo_engine_tune(struct fo_engine *e, const struct fo_tune *t,
+                              struct fo_error *err);
 /* The flow (borrowed): for log_prob queries on the learned density. */
 struct fo_flow *fo_engine_flow(struct fo_engine *e);
 

@@ -44,14 +44,15 @@ static json_t *config_json(const struct fo_run_view *v) {
                             "reuse_generations", (json_int_t)c->opt.reuse_generations,
                             "mirrored", c->opt.mirrored, "trust_region",
                             c->opt.trust_region, "restarts", (json_int_t)c->restarts);
-    return json_pack(
-        "{s:I, s:o, s:s, s:I, s:I, s:I, s:o, s:f, s:o, s:o}", "dim", (json_int_t)D,
-        "bounds", bounded ? bounds : (json_decref(bounds), json_null()), "direction",
-        c->direction == FO_MAXIMIZE ? "maximize" : "minimize", "batch_size",
-        (json_int_t)c->batch_size, "seed", (json_int_t)c->seed, "budget",
-        (json_int_t)c->budget, "target",
-        c->has_target ? fo_json_real(c->target) : json_null(), "pending_timeout_s",
-        c->pending_timeout_s, "flow", flow, "optimizer", opt);
+    return json_pack("{s:I, s:o, s:s, s:I, s:I, s:I, s:o, s:f, s:I, s:o, s:o}", "dim",
+                     (json_int_t)D, "bounds",
+                     bounded ? bounds : (json_decref(bounds), json_null()), "direction",
+                     c->direction == FO_MAXIMIZE ? "maximize" : "minimize", "batch_size",
+                     (json_int_t)c->batch_size, "seed", (json_int_t)c->seed, "budget",
+                     (json_int_t)c->budget, "target",
+                     c->has_target ? fo_json_real(c->target) : json_null(),
+                     "pending_timeout_s", c->pending_timeout_s, "patience",
+                     (json_int_t)c->patience, "flow", flow, "optimizer", opt);
 }
 
 json_t *fo__run_json(const struct fo_run_view *v) {

@@ -156,10 +156,10 @@ static enum fo_status parse_optimizer(json_t *o, struct fo_opt_config *oc,
 /* The run configuration of a create request, with every default filled in. */
 static enum fo_status parse_create(json_t *root, struct fo_run_config *cfg, double *lo,
                                    double *hi, const char **name, struct fo_error *err) {
-    static const char *const keys[] = {"name",      "dim",        "bounds",
-                                       "direction", "batch_size", "seed",
-                                       "budget",    "target",     "pending_timeout_s",
-                                       "flow",      "optimizer",  NULL};
+    static const char *const keys[] = {
+        "name", "dim",       "bounds", "direction",         "batch_size",
+        "seed", "budget",    "target", "pending_timeout_s", "patience",
+        "flow", "optimizer", NULL};
     enum fo_status st = fo_json_only_keys(root, keys, "the run", err);
     long long dim = 0;
     if (st == FO_OK && !json_object_get(root, "dim"))
@@ -211,6 +211,10 @@ static enum fo_status parse_create(json_t *root, struct fo_run_config *cfg, doub
     if ((st = fo_json_num(root, "pending_timeout_s", "pending_timeout_s", 0.0, 1e9,
                           &cfg->pending_timeout_s, err)))
         return st;
+    long long patience = cfg->patience;
+    if ((st = fo_json_int(root, "patience", "patience", 0, 1000000, &patience, err)))
+        return st;
+    cfg->patience = (unsigned)patience;
     json_t *flow = json_object_get(root, "flow");
     if (flow && (st = parse_flow(flow, &cfg->flow, err)) != FO_OK)
         return st;
@@ -246,11 +250,66 @@ static void get_run(const struct fo_http_request *req, struct fo_http_reply *rep
     fo__reply_run(req, rep, req->params[0], 200);
 }
 
+/* A number field of a patch into *out, setting bit in t->set when present. */
+static enum fo_status tune_num(json_t *obj, const char *key, const char *field, double lo,
+                               double hi, double *out, unsigned bit, struct fo_tune *t,
+                               struct fo_error *err) {
+    if (!obj || !json_object_get(obj, key))
+        return FO_OK;
+    t->set |= bit;
+    return fo_json_num(obj, key, field, lo, hi, out, err);
+}
+
+/* The live settings of a PATCH body (fo_engine_tune checks them as a whole). */
+static enum fo_status parse_tune(json_t *root, struct fo_tune *t, struct fo_error *err) {
+    memset(t, 0, sizeof *t);
+    json_t *opt = json_object_get(root, "optimizer");
+    static const char *const opt_keys[] = {"kl_target", "entropy_coef", NULL};
+    if (opt && !json_is_object(opt))
+        return fo_error_set(err, FO_EINVAL, "optimizer", "optimizer must be an object");
+    enum fo_status st = opt ? fo_json_only_keys(opt, opt_keys, "optimizer", err) : FO_OK;
+    if (st == FO_OK)
+        st = tune_num(root, "lr", "lr", 1e-12, 100.0, &t->lr, FO_TUNE_LR, t, err);
+    if (st == FO_OK)
+        st = tune_num(root, "pending_timeout_s", "pending_timeout_s", 0.0, 1e9,
+                      &t->pending_timeout_s, FO_TUNE_PENDING_TIMEOUT, t, err);
+    if (st == FO_OK)
+        st = tune_num(opt, "kl_target", "optimizer.kl_target", 1e-6, 100.0, &t->kl_target,
+                      FO_TUNE_KL_TARGET, t, err);
+    if (st == FO_OK)
+        st = tune_num(opt, "entropy_coef", "optimizer.entropy_coef", 0.0, 100.0,
+                      &t->entropy_coef, FO_TUNE_ENTROPY_COEF, t, err);
+    long long budget = 0, patience = 0;
+    if (st == FO_OK && json_object_get(root, "budget") &&
+        (st = fo_json_int(root, "budget", "budget", 0, INT64_MAX, &budget, err)) ==
+            FO_OK) {
+        t->set |= FO_TUNE_BUDGET;
+        t->budget = (uint64_t)budget;
+    }
+    if (st == FO_OK && json_object_get(root, "patience") &&
+        (st = fo_json_int(root, "patience", "patience", 0, 1000000, &patience, err)) ==
+            FO_OK) {
+        t->set |= FO_TUNE_PATIENCE;
+        t->patience = (unsigned)patience;
+    }
+    json_t *target = json_object_get(root, "target");
+    if (st == FO_OK && target) {
+        t->set |= FO_TUNE_TARGET;
+        t->has_target = !json_is_null(target);
+        if (t->has_target)
+            st = fo_json_num(root, "target", "target", -INFINITY, INFINITY, &t->target,
+                             err);
+    }
+    return st;
+}
+
 static void patch_run(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
     json_t *root = NULL;
-    static const char *const keys[] = {"name", "state", "lr", NULL};
-    double lr = NAN;
+    static const char *const keys[] = {
+        "name",      "state", "lr", "budget", "target", "patience", "pending_timeout_s",
+        "optimizer", NULL};
+    struct fo_tune tune;
     enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
     if (st == FO_OK)
         st = fo_json_only_keys(root, keys, "the patch", &err);
@@ -261,10 +320,10 @@ static void patch_run(const struct fo_http_request *req, struct fo_http_reply *r
     if (st == FO_OK && state && !json_is_string(state))
         st = fo_error_set(&err, FO_EINVAL, "state", "state must be a string");
     if (st == FO_OK)
-        st = fo_json_num(root, "lr", "lr", 1e-12, 100.0, &lr, &err);
+        st = parse_tune(root, &tune, &err);
     if (st == FO_OK)
         st = fo_service_run_patch(req->svc, req->params[0], json_string_value(name),
-                                  json_string_value(state), lr, &err);
+                                  json_string_value(state), &tune, &err);
     json_decref(root);
     if (st == FO_OK)
         fo__reply_run(req, rep, req->params[0], 200);

@@ -339,6 +339,49 @@ void fo_engine_set_lr(struct fo_engine *e, double lr) {
         e->lr = lr;
 }
 
+/* Stops that depend on settings, judged afresh (scale collapse is kept: it
+ * was measured on samples that are gone). */
+static void reconsider_stop(struct fo_engine *e) {
+    if (e->stop == FO_STOP_SCALE)
+        return;
+    e->stop = FO_STOP_NONE;
+    if (e->cfg.has_target && e->has_best && !better(e, e->cfg.target, e->best_value))
+        e->stop = FO_STOP_TARGET;
+    else if (e->cfg.budget && e->told >= e->cfg.budget)
+        e->stop = FO_STOP_BUDGET;
+    else if (e->cfg.patience && e->generation - e->last_improve_gen > e->cfg.patience)
+        e->stop = FO_STOP_STALLED;
+}
+
+enum fo_status fo_engine_tune(struct fo_engine *e, const struct fo_tune *t,
+                              struct fo_error *err) {
+    if ((t->set & FO_TUNE_LR) && !(isfinite(t->lr) && t->lr > 0.0 && t->lr <= 100.0))
+        return fo_error_set(err, FO_ERANGE, "lr", "lr must be in (0, 100]");
+    struct fo_run_config c = e->cfg;
+    if (t->set & FO_TUNE_BUDGET)
+        c.budget = t->budget;
+    if (t->set & FO_TUNE_TARGET) {
+        c.has_target = t->has_target;
+        c.target = t->has_target ? t->target : 0.0;
+    }
+    if (t->set & FO_TUNE_PENDING_TIMEOUT)
+        c.pending_timeout_s = t->pending_timeout_s;
+    if (t->set & FO_TUNE_KL_TARGET)
+        c.opt.kl_target = t->kl_target;
+    if (t->set & FO_TUNE_ENTROPY_COEF)
+        c.opt.entropy_coef = t->entropy_coef;
+    if (t->set & FO_TUNE_PATIENCE)
+        c.patience = t->patience;
+    enum fo_status st = fo__run_config_check(&c, err);
+    if (st != FO_OK)
+        return st;
+    e->cfg = c;
+    if (t->set & FO_TUNE_LR)
+        e->lr = t->lr;
+    reconsider_stop(e);
+    return FO_OK;
+}
+
 struct fo_flow *fo_engine_flow(struct fo_engine *e) {
     return e->flow;
 }

@@ -295,8 +295,8 @@ enum fo_status fo__run_save_snapshot(struct fo_service *svc, struct fo_run *r,
 }
 
 enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
-                                    const char *name, const char *state, double lr,
-                                    struct fo_error *err) {
+                                    const char *name, const char *state,
+                                    const struct fo_tune *tune, struct fo_error *err) {
     if (name && strlen(name) > FO_RUN_NAME_MAX)
         return fo_error_set(err, FO_ERANGE, "name", "name longer than %d bytes",
                             FO_RUN_NAME_MAX);
@@ -304,18 +304,19 @@ enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
         strcmp(state, "finished"))
         return fo_error_set(err, FO_EINVAL, "state",
                             "state must be active, paused or finished");
-    if (!isnan(lr) && !(isfinite(lr) && lr > 0.0 && lr <= 100.0))
-        return fo_error_set(err, FO_ERANGE, "lr", "lr must be in (0, 100]");
     struct fo_run *r = fo__run_acquire(svc, id, err);
     if (!r)
         return FO_ENOTFOUND;
-    double old_lr = fo_engine_lr(r->engine);
-    if (!isnan(lr))
-        fo_engine_set_lr(r->engine, lr);
-    enum fo_status st = fo_store_begin(svc->store, err);
-    if (st == FO_OK) {
+    /* Settings live in the engine's snapshot: tune, then rewrite it. */
+    int tuned = tune && tune->set;
+    enum fo_status st = tuned ? fo_engine_tune(r->engine, tune, err) : FO_OK;
+    if (st != FO_OK) {
+        fo__run_release(r);
+        return st; /* refused as a whole: nothing changed */
+    }
+    if ((st = fo_store_begin(svc->store, err)) == FO_OK) {
         st = fo_store_run_update(svc->store, r->id, name, state, err);
-        if (st == FO_OK && !isnan(lr))
+        if (st == FO_OK && tuned)
             st = fo__run_save_snapshot(svc, r, err);
         if (st == FO_OK)
             st = fo_store_commit(svc->store, err);
@@ -327,8 +328,10 @@ enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
             snprintf(r->name, sizeof r->name, "%s", name);
         if (state)
             snprintf(r->state, sizeof r->state, "%s", state);
-    } else {
-        fo_engine_set_lr(r->engine, old_lr);
+        if (tuned)
+            r->updates_unsaved = 0;
+    } else if (tuned) {
+        fo__run_rebuild(svc, r);
     }
     fo__run_release(r);
     return st;

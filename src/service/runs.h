@@ -101,12 +101,13 @@ enum fo_status fo_service_step(struct fo_service *svc, const char *id,
 
 /*
  * Change a run: name and state ("active", "paused", "finished") when not
- * NULL, the learning rate when finite. A paused or finished run refuses
- * asks (FO_ESTATE) but still takes tells.
+ * NULL, live settings (fo_engine_tune) when tune is not NULL, all or
+ * nothing. A paused or finished run refuses asks (FO_ESTATE) but still
+ * takes tells.
  */
 enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
-                                    const char *name, const char *state, double lr,
-                                    struct fo_error *err);
+                                    const char *name, const char *state,
+                                    const struct fo_tune *tune, struct fo_error *err);
 
 /* Delete a run and its history. */
 enum fo_status fo_service_run_delete(struct fo_service *svc, const char *id,

@@ -100,6 +100,75 @@ static void expect_problem(const char *method, const char *path, const char *bod
     json_decref(p);
 }
 
+/* The run's config and stop_reason, as GET shows them. */
+static json_t *get_run(const char *id) {
+    char path[128];
+    long status;
+    snprintf(path, sizeof path, "/v1/runs/%s", id);
+    return call("GET", path, NULL, &status);
+}
+
+static double config_num(json_t *run, const char *key) {
+    json_t *c = json_object_get(run, "config");
+    json_t *v = json_object_get(c, key);
+    return v ? json_number_value(v)
+             : json_number_value(json_object_get(json_object_get(c, "optimizer"), key));
+}
+
+static int stop_is(const char *id, const char *want) {
+    json_t *r = get_run(id);
+    int same = strcmp(json_string_value(json_object_get(r, "stop_reason")), want) == 0;
+    json_decref(r);
+    return same;
+}
+
+/* PATCH of live settings: applied whole or not at all, stops judged again. */
+static void test_patch_settings(char *id, size_t cap) {
+    long status;
+    json_t *r = call("POST", "/v1/runs",
+                     "{\"dim\": 3, \"bounds\": {\"lo\": -2, \"hi\": 2}, \"direction\":"
+                     " \"minimize\", \"batch_size\": 4, \"budget\": 8}",
+                     &status);
+    snprintf(id, cap, "%s", json_string_value(json_object_get(r, "id")));
+    json_decref(r);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/runs/%s", id);
+    ask_tell(id, 4);
+    ask_tell(id, 4);
+    tap_ok(stop_is(id, "budget"), "a run that used its budget says so");
+    json_decref(call("PATCH", path, "{\"budget\": 100}", &status));
+    tap_ok(status == 200 && stop_is(id, "none"),
+           "PATCH budget: a larger budget lets it go on");
+    json_decref(call("PATCH", path, "{\"target\": 1000}", &status));
+    tap_ok(status == 200 && stop_is(id, "target"),
+           "PATCH target: a target already reached stops it");
+    json_t *p = call("PATCH", path, "{\"target\": null}", &status);
+    tap_ok(status == 200 && stop_is(id, "none") &&
+               json_is_null(json_object_get(json_object_get(p, "config"), "target")),
+           "PATCH target null clears the target");
+    json_decref(p);
+    p = call("PATCH", path,
+             "{\"lr\": 0.25, \"patience\": 7, \"pending_timeout_s\": 30,"
+             " \"optimizer\": {\"kl_target\": 0.5, \"entropy_coef\": 0.01}}",
+             &status);
+    tap_ok(status == 200 && config_num(p, "patience") == 7 &&
+               config_num(p, "pending_timeout_s") == 30 &&
+               config_num(p, "kl_target") == 0.5 && config_num(p, "entropy_coef") == 0.01,
+           "PATCH patience, pending_timeout_s, optimizer.kl_target, entropy_coef");
+    json_decref(p);
+    expect_problem("PATCH", path, "{\"budget\": 5, \"optimizer\": {\"kl_target\": 0}}",
+                   422, "optimizer.kl_target", "a bad setting");
+    expect_problem("PATCH", path, "{\"optimizer\": {\"lr\": 1}}", 400, "lr",
+                   "an optimizer setting that is not live");
+    expect_problem("PATCH", path, "{\"patience\": -1}", 422, "patience",
+                   "a negative patience");
+    p = get_run(id);
+    tap_ok(config_num(p, "budget") == 100 && config_num(p, "kl_target") == 0.5,
+           "a refused PATCH changes nothing, not even its valid fields");
+    json_decref(p);
+    tap_is_int(ask_tell(id, 4), 4, "the tuned run goes on");
+}
+
 int main(void) {
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         tap_bail("cannot make a temporary directory");
@@ -406,6 +475,9 @@ int main(void) {
     free(blob);
     fo_test_resp_free(&ex);
 
+    char tuned[64];
+    test_patch_settings(tuned, sizeof tuned);
+
     /* durability: a clean restart, then kill -9 right after acknowledged tells */
     told = counter(id, "told");
     kill(d.pid, SIGTERM);
@@ -425,6 +497,11 @@ int main(void) {
     tap_is_int(counter(id, "asked"), asked, "and every acknowledged sample");
     tap_is_int(ask_tell(id, 3), 3, "the interrupted generation completes");
     tap_is_int(counter(id, "updates"), 5, "with its update");
+    json_t *tr = get_run(tuned);
+    tap_ok(config_num(tr, "patience") == 7 && config_num(tr, "budget") == 100 &&
+               config_num(tr, "kl_target") == 0.5,
+           "PATCHed settings survive the restarts");
+    json_decref(tr);
     kill(d.pid, SIGTERM);
     fo_test_daemon_wait(&d, 5000, &st);
     fo_test_daemon_kill(&d);
