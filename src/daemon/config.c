@@ -24,12 +24,25 @@ const char *fo_daemon_usage(void) {
            "  --checkpoint-retention N  checkpoints kept per run, newest first; 0 keeps "
            "all\n"
            "                         (env FLOWOPT_CHECKPOINT_RETENTION, default 20)\n"
+           "  --park-idle SECONDS    a run unused this long leaves memory until its\n"
+           "                         next request; 0 never (env FLOWOPT_PARK_IDLE,\n"
+           "                         default 600)\n"
            "  --check-config         validate the settings, print 'configuration OK', "
            "exit\n"
            "  --help                 this text\n"
            "  --version              print the version and exit\n"
            "\n"
            "Flags win over environment variables.\n";
+}
+
+/* value as a decimal integer in [lo, hi]; 0 on success. */
+static int parse_uint(const char *value, long lo, long hi, unsigned *out) {
+    char *end = NULL;
+    long n = strtol(value, &end, 10);
+    if (!value[0] || *end || n < lo || n > hi)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
 }
 
 static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
@@ -58,20 +71,19 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
             return fo_error_set(err, FO_EINVAL, source,
                                 "unknown durability '%s' (normal, full)", value);
     } else if (strcmp(key, "checkpoint-retention") == 0) {
-        char *end = NULL;
-        long n = strtol(value, &end, 10);
-        if (!value[0] || *end || n < 0 || n > 1000000)
+        if (parse_uint(value, 0, 1000000, &cfg->checkpoint_retention) != 0)
             return fo_error_set(err, FO_EINVAL, source,
                                 "checkpoint retention must be 0..1000000, got '%s'",
                                 value);
-        cfg->checkpoint_retention = (unsigned)n;
+    } else if (strcmp(key, "park-idle") == 0) {
+        if (parse_uint(value, 0, 100000000, &cfg->park_idle_s) != 0)
+            return fo_error_set(err, FO_EINVAL, source,
+                                "park-idle must be 0..100000000 seconds, got '%s'",
+                                value);
     } else if (strcmp(key, "threads") == 0) {
-        char *end = NULL;
-        long n = strtol(value, &end, 10);
-        if (!value[0] || *end || n < 1 || n > MAX_THREADS)
+        if (parse_uint(value, 1, MAX_THREADS, &cfg->threads) != 0)
             return fo_error_set(err, FO_EINVAL, source, "threads must be 1..%d, got '%s'",
                                 MAX_THREADS, value);
-        cfg->threads = (unsigned)n;
     } else {
         return fo_error_set(err, FO_EINVAL, source, "unknown option");
     }
@@ -79,10 +91,12 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
 }
 
 static const char *const keys[] = {"listen",     "db",      "log-level",
-                                   "durability", "threads", "checkpoint-retention"};
+                                   "durability", "threads", "checkpoint-retention",
+                                   "park-idle"};
 static const char *const env_names[] = {
     "FLOWOPT_LISTEN",     "FLOWOPT_DB",      "FLOWOPT_LOG_LEVEL",
-    "FLOWOPT_DURABILITY", "FLOWOPT_THREADS", "FLOWOPT_CHECKPOINT_RETENTION"};
+    "FLOWOPT_DURABILITY", "FLOWOPT_THREADS", "FLOWOPT_CHECKPOINT_RETENTION",
+    "FLOWOPT_PARK_IDLE"};
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
 static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **argv,
@@ -127,6 +141,7 @@ enum fo_status fo_daemon_config_load(struct fo_daemon_config *cfg, int argc, cha
     cfg->log_level = FO_LOG_INFO;
     cfg->durability = FO_DURABILITY_NORMAL;
     cfg->checkpoint_retention = 20;
+    cfg->park_idle_s = 600;
     for (size_t k = 0; k < N_KEYS; k++) {
         const char *v = getenv(env_names[k]);
         enum fo_status st;

@@ -16,6 +16,7 @@ struct fo_daemon_config {
     enum fo_durability durability;
     unsigned threads;
     unsigned checkpoint_retention;
+    unsigned park_idle_s;
     int show_help;
     int show_version;
     int check_config;

@@ -39,7 +39,8 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     struct fo_error err = {0};
     struct fo_service_config scfg = {
         .store = {.path = cfg->db, .durability = cfg->durability},
-        .checkpoint_retention = cfg->checkpoint_retention};
+        .checkpoint_retention = cfg->checkpoint_retention,
+        .park_idle_s = cfg->park_idle_s};
     struct fo_service *svc = NULL;
     ensure_db_dir(cfg->db);
     if (fo_service_create(&scfg, &svc, &err) != FO_OK) {

@@ -26,6 +26,8 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
         "# HELP flowopt_runs Runs by state.\n# TYPE flowopt_runs gauge\n"
         "flowopt_runs{state=\"active\"} %zu\nflowopt_runs{state=\"paused\"} %zu\n"
         "flowopt_runs{state=\"finished\"} %zu\n"
+        "# HELP flowopt_runs_parked Runs whose engine is out of memory until their next "
+        "request.\n# TYPE flowopt_runs_parked gauge\nflowopt_runs_parked %zu\n"
         "# HELP flowopt_pending_samples Samples asked and not yet told.\n"
         "# TYPE flowopt_pending_samples gauge\nflowopt_pending_samples %llu\n"
         "# HELP flowopt_evaluations_total Values told.\n"
@@ -46,11 +48,12 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
         "# HELP flowopt_store_checkpoints_total Background WAL checkpoints.\n"
         "# TYPE flowopt_store_checkpoints_total counter\n"
         "flowopt_store_checkpoints_total %llu\n",
-        st.runs_active, st.runs_paused, st.runs_finished, (unsigned long long)st.pending,
-        (unsigned long long)st.evaluations, (unsigned long long)st.updates,
-        (unsigned long long)st.rollbacks, st.update_seconds,
-        (unsigned long long)st.timed_updates, (unsigned long long)st.commits,
-        (unsigned long long)st.syncs, (unsigned long long)st.checkpoints);
+        st.runs_active, st.runs_paused, st.runs_finished, st.runs_parked,
+        (unsigned long long)st.pending, (unsigned long long)st.evaluations,
+        (unsigned long long)st.updates, (unsigned long long)st.rollbacks,
+        st.update_seconds, (unsigned long long)st.timed_updates,
+        (unsigned long long)st.commits, (unsigned long long)st.syncs,
+        (unsigned long long)st.checkpoints);
     fo_metrics_render(&t);
     if (t.failed) {
         free(t.p);

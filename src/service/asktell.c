@@ -459,9 +459,15 @@ static int on_expired(void *p, int64_t id) {
 enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t *expired,
                                  struct fo_error *err) {
     *expired = 0;
-    struct fo_run *r = fo__run_acquire(svc, id, err);
+    /* Parked runs have nothing that can expire (see park in runs.c), and
+     * this pass must not bring them back or count as their use. */
+    struct fo_run *r = fo__run_lock(svc, id, err);
     if (!r)
         return FO_ENOTFOUND;
+    if (!r->engine) {
+        fo__run_release(r);
+        return FO_OK;
+    }
     double timeout = fo_engine_config(r->engine)->pending_timeout_s;
     enum fo_status st = FO_OK;
     uint64_t ticket = 0;

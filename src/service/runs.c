@@ -26,8 +26,30 @@ static void run_free(struct fo_run *r) {
     if (!r)
         return;
     fo_engine_destroy(r->engine);
+    free(r->parked);
     pthread_mutex_destroy(&r->lock);
     free(r);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A run around engine (taken over), holding the registry's reference. */
+static struct fo_run *run_new(struct fo_engine *engine, const char *name,
+                              const char *state) {
+    struct fo_run *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    pthread_mutex_init(&r->lock, NULL);
+    atomic_init(&r->refs, 1);
+    snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+    snprintf(r->state, sizeof r->state, "%s", state ? state : "active");
+    r->engine = engine;
+    r->last_used = now_s();
+    return r;
 }
 
 void fo__service_free_runs(struct fo_service *svc) {
@@ -54,25 +76,54 @@ static enum fo_status registry_add(struct fo_service *svc, struct fo_run *r,
     return FO_OK;
 }
 
-/* The run called id, locked; NULL (and FO_ENOTFOUND in err) when unknown. */
+static enum fo_status ensure_loaded(struct fo_service *svc, struct fo_run *r,
+                                    struct fo_error *err);
+
 struct fo_run *fo__run_acquire(struct fo_service *svc, const char *id,
                                struct fo_error *err) {
+    struct fo_run *r = fo__run_lock(svc, id, err);
+    if (r && ensure_loaded(svc, r, err) != FO_OK) {
+        pthread_mutex_unlock(&r->lock);
+        return NULL;
+    }
+    if (r)
+        r->last_used = now_s();
+    return r;
+}
+
+/* Drop a reference; the last one of a deleted run frees it. */
+static void run_unref(struct fo_run *r) {
+    if (atomic_fetch_sub(&r->refs, 1) == 1)
+        run_free(r);
+}
+
+struct fo_run *fo__run_lock(struct fo_service *svc, const char *id,
+                            struct fo_error *err) {
     struct fo_run *found = NULL;
     pthread_rwlock_rdlock(&svc->registry_lock);
     for (size_t i = 0; id && i < svc->n_runs && !found; i++)
         if (strcmp(svc->runs[i]->id, id) == 0)
             found = svc->runs[i];
+    /* the reference keeps the run alive between the two locks */
+    if (found)
+        atomic_fetch_add(&found->refs, 1);
     pthread_rwlock_unlock(&svc->registry_lock);
-    if (!found) {
-        fo_error_set(err, FO_ENOTFOUND, "id", "no run %.64s", id ? id : "");
-        return NULL;
+    if (found) {
+        pthread_mutex_lock(&found->lock);
+        if (found->deleted) {
+            pthread_mutex_unlock(&found->lock);
+            run_unref(found);
+            found = NULL;
+        }
     }
-    pthread_mutex_lock(&found->lock);
+    if (!found)
+        fo_error_set(err, FO_ENOTFOUND, "id", "no run %.64s", id ? id : "");
     return found;
 }
 
 void fo__run_release(struct fo_run *r) {
     pthread_mutex_unlock(&r->lock);
+    run_unref(r);
 }
 
 /* 16 lowercase hex digits from the kernel's random source. */
@@ -112,15 +163,11 @@ enum fo_status fo__run_adopt(struct fo_service *svc, struct fo_engine *engine,
         return fo_error_set(err, FO_ERANGE, "name", "name longer than %d bytes",
                             FO_RUN_NAME_MAX);
     }
-    struct fo_run *r = calloc(1, sizeof *r);
+    struct fo_run *r = run_new(engine, name, "active");
     if (!r) {
         fo_engine_destroy(engine);
         return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating a run");
     }
-    pthread_mutex_init(&r->lock, NULL);
-    snprintf(r->name, sizeof r->name, "%s", name ? name : "");
-    strcpy(r->state, "active");
-    r->engine = engine;
     enum fo_status st = FO_OK;
     if (new_id(r->id) != 0)
         st = fo_error_set(err, FO_EIO, "run", "no random source for a run id");
@@ -181,9 +228,9 @@ static int replay(struct fo_engine *e, const struct fo_op *op) {
     return 1;
 }
 
+/* Start-up: every run, each rebuilt from its snapshot and ops. */
 struct load_ctx {
     struct fo_service *svc;
-    struct fo_run *target; /* fo__run_rebuild one run (NULL: load every run) */
     struct fo_engine *engine;
     struct fo_error *err;
 };
@@ -193,26 +240,15 @@ static int on_run(void *p, const char *id, const char *name, const char *state,
     (void)seq;
     struct load_ctx *c = p;
     c->engine = NULL;
-    if (c->target && strcmp(c->target->id, id) != 0)
-        return 0; /* not the run being rebuilt: skip, and skip its ops */
     if (fo_engine_load(snap, len, &c->engine, c->err) != FO_OK)
         return -1;
-    if (c->target) {
-        fo_engine_destroy(c->target->engine);
-        c->target->engine = c->engine;
-        return 0;
-    }
-    struct fo_run *r = calloc(1, sizeof *r);
-    if (!r || strlen(id) > FO_RUN_ID_LEN) {
-        free(r);
+    struct fo_run *r =
+        strlen(id) <= FO_RUN_ID_LEN ? run_new(c->engine, name, state) : NULL;
+    if (!r) {
         fo_engine_destroy(c->engine);
         return -1;
     }
-    pthread_mutex_init(&r->lock, NULL);
     strcpy(r->id, id);
-    snprintf(r->name, sizeof r->name, "%s", name ? name : "");
-    snprintf(r->state, sizeof r->state, "%s", state ? state : "active");
-    r->engine = c->engine;
     if (registry_add(c->svc, r, c->err) != FO_OK) {
         run_free(r);
         return -1;
@@ -227,25 +263,65 @@ static int on_op(void *p, const char *id, const struct fo_op *op) {
 }
 
 enum fo_status fo__service_load_runs(struct fo_service *svc, struct fo_error *err) {
-    struct load_ctx c = {svc, NULL, NULL, err};
+    struct load_ctx c = {svc, NULL, err};
     pthread_rwlock_wrlock(&svc->registry_lock);
     enum fo_status st = fo_store_runs_load(svc->store, on_run, on_op, &c, err);
     pthread_rwlock_unlock(&svc->registry_lock);
     return st;
 }
 
-/* After a failed commit: make memory match the store again. */
-void fo__run_rebuild(struct fo_service *svc, struct fo_run *r) {
-    struct fo_error ignored;
-    struct load_ctx c = {svc, r, NULL, &ignored};
-    fo_store_runs_load(svc->store, on_run, on_op, &c, &ignored);
+/* One run's engine from the store. The bytes are copied out first, so the
+ * replay runs without the store's lock. OUT: *out. */
+static enum fo_status load_engine(struct fo_service *svc, const char *id,
+                                  struct fo_engine **out, struct fo_error *err) {
+    unsigned char *snap = NULL;
+    struct fo_op *ops = NULL;
+    size_t len = 0, n = 0;
+    struct fo_engine *e = NULL;
+    enum fo_status st = fo_store_run_fetch(svc->store, id, &snap, &len, &ops, &n, err);
+    if (st == FO_OK)
+        st = fo_engine_load(snap, len, &e, err);
+    for (size_t i = 0; st == FO_OK && i < n; i++)
+        if (replay(e, &ops[i]) != 0)
+            st = fo_error_set(err, FO_ECORRUPT, "run", "run %s: op %lld does not replay",
+                              id, (long long)ops[i].seq);
+    free(snap);
+    free(ops);
+    if (st != FO_OK) {
+        fo_engine_destroy(e);
+        return st;
+    }
+    *out = e;
+    return FO_OK;
 }
 
-enum fo_status fo_service_run_view(struct fo_service *svc, const char *id,
-                                   struct fo_run_view *v, struct fo_error *err) {
-    struct fo_run *r = fo__run_acquire(svc, id, err);
-    if (!r)
-        return FO_ENOTFOUND;
+/* The engine of a parked run back in memory. */
+static enum fo_status ensure_loaded(struct fo_service *svc, struct fo_run *r,
+                                    struct fo_error *err) {
+    if (r->engine)
+        return FO_OK;
+    enum fo_status st = load_engine(svc, r->id, &r->engine, err);
+    if (st == FO_OK) {
+        free(r->parked);
+        r->parked = NULL;
+        r->updates_unsaved = 0;
+    }
+    return st;
+}
+
+/* After a failed commit: make memory match the store again. If even that
+ * fails, the run is left without an engine and the next request retries. */
+void fo__run_rebuild(struct fo_service *svc, struct fo_run *r) {
+    struct fo_error ignored;
+    struct fo_engine *e = NULL;
+    enum fo_status st = load_engine(svc, r->id, &e, &ignored);
+    fo_engine_destroy(r->engine);
+    r->engine = st == FO_OK ? e : NULL;
+    r->updates_unsaved = 0;
+}
+
+/* The view GET shows, from the engine (r locked and loaded). */
+static void fill_view(const struct fo_run *r, struct fo_run_view *v) {
     memcpy(v->id, r->id, sizeof v->id);
     memcpy(v->name, r->name, sizeof v->name);
     memcpy(v->state, r->state, sizeof v->state);
@@ -258,26 +334,110 @@ enum fo_status fo_service_run_view(struct fo_service *svc, const char *id,
     fo_engine_counters(r->engine, &v->counters);
     v->has_best = fo_engine_best(r->engine, NULL, &v->best_value, NULL, NULL) == 0;
     v->stop = fo_engine_stop_reason(r->engine);
+}
+
+/*
+ * Give a run's engine back: keep only its view (r locked). A run with
+ * samples that can still expire stays, so its janitor pass keeps working.
+ * The snapshot is rewritten first, folding the op log, so bringing the run
+ * back is a load without replaying updates.
+ */
+static int park(struct fo_service *svc, struct fo_run *r) {
+    if (!r->engine)
+        return 0;
+    struct fo_engine_counters c;
+    fo_engine_counters(r->engine, &c);
+    if (c.pending && fo_engine_config(r->engine)->pending_timeout_s > 0.0)
+        return 0;
+    struct fo_run_view *v = malloc(sizeof *v);
+    if (!v || fo_store_begin(svc->store, NULL) != FO_OK) {
+        free(v);
+        return 0;
+    }
+    if (fo__run_save_snapshot(svc, r, NULL) != FO_OK) {
+        fo_store_rollback(svc->store);
+        free(v);
+        return 0;
+    }
+    if (fo_store_commit(svc->store, NULL) != FO_OK) { /* it rolled back */
+        free(v);
+        return 0;
+    }
+    r->updates_unsaved = 0;
+    fill_view(r, v);
+    fo_engine_destroy(r->engine);
+    r->engine = NULL;
+    free(r->parked);
+    r->parked = v;
+    return 1;
+}
+
+size_t fo__park_idle_runs(struct fo_service *svc) {
+    if (!svc->park_idle_s)
+        return 0;
+    size_t parked = 0;
+    double cutoff = now_s() - (double)svc->park_idle_s;
+    pthread_rwlock_rdlock(&svc->registry_lock);
+    for (size_t i = 0; i < svc->n_runs; i++) {
+        struct fo_run *r = svc->runs[i];
+        if (pthread_mutex_trylock(&r->lock) != 0)
+            continue; /* in use: not idle */
+        if (r->engine && r->last_used < cutoff)
+            parked += (size_t)park(svc, r);
+        pthread_mutex_unlock(&r->lock);
+    }
+    pthread_rwlock_unlock(&svc->registry_lock);
+    return parked;
+}
+
+/* A parked run's view, or its engine loaded (r locked). */
+static enum fo_status view_of(struct fo_service *svc, struct fo_run *r,
+                              struct fo_run_view *v, struct fo_error *err) {
+    if (r->parked) {
+        *v = *r->parked;
+        v->cfg.flow.lo = v->lo;
+        v->cfg.flow.hi = v->hi;
+        return FO_OK;
+    }
+    enum fo_status st = ensure_loaded(svc, r, err);
+    if (st == FO_OK)
+        fill_view(r, v);
+    return st;
+}
+
+/* Reads never bring a parked run back: they are served from its view. */
+enum fo_status fo_service_run_view(struct fo_service *svc, const char *id,
+                                   struct fo_run_view *v, struct fo_error *err) {
+    struct fo_run *r = fo__run_lock(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    enum fo_status st = view_of(svc, r, v, err);
     fo__run_release(r);
-    return FO_OK;
+    return st;
 }
 
 enum fo_status fo_service_run_counters(struct fo_service *svc, const char *id,
                                        struct fo_engine_counters *out,
                                        struct fo_error *err) {
-    struct fo_run *r = fo__run_acquire(svc, id, err);
-    if (!r)
-        return FO_ENOTFOUND;
-    fo_engine_counters(r->engine, out);
-    fo__run_release(r);
-    return FO_OK;
+    struct fo_run_view *v = malloc(sizeof *v);
+    if (!v)
+        return fo_error_set(err, FO_ENOMEM, "run", "out of memory");
+    enum fo_status st = fo_service_run_view(svc, id, v, err);
+    if (st == FO_OK)
+        *out = v->counters;
+    free(v);
+    return st;
 }
 
 size_t fo_service_run_dim(struct fo_service *svc, const char *id) {
-    struct fo_run *r = fo__run_acquire(svc, id, NULL);
+    struct fo_run *r = fo__run_lock(svc, id, NULL);
     if (!r)
         return 0;
-    size_t dim = fo_engine_dim(r->engine);
+    size_t dim = r->parked   ? r->parked->cfg.flow.dim
+                 : r->engine ? fo_engine_dim(r->engine)
+                             : 0;
+    if (!dim && ensure_loaded(svc, r, NULL) == FO_OK)
+        dim = fo_engine_dim(r->engine);
     fo__run_release(r);
     return dim;
 }
@@ -358,12 +518,14 @@ enum fo_status fo_service_run_delete(struct fo_service *svc, const char *id,
     }
     if (st == FO_OK) {
         svc->runs[i] = svc->runs[--svc->n_runs];
-        /* wait for any request still holding the run, then free it */
+        /* requests that found it see `deleted`; the last reference frees it */
         pthread_mutex_lock(&r->lock);
+        r->deleted = 1;
         pthread_mutex_unlock(&r->lock);
-        run_free(r);
     }
     pthread_rwlock_unlock(&svc->registry_lock);
+    if (st == FO_OK)
+        run_unref(r);
     return st;
 }
 
@@ -404,8 +566,12 @@ void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out) {
     for (size_t i = 0; i < svc->n_runs; i++) {
         struct fo_run *r = svc->runs[i];
         pthread_mutex_lock(&r->lock);
-        struct fo_engine_counters c;
-        fo_engine_counters(r->engine, &c);
+        struct fo_engine_counters c = {0};
+        if (r->parked)
+            c = r->parked->counters;
+        else if (r->engine)
+            fo_engine_counters(r->engine, &c);
+        out->runs_parked += r->parked != NULL;
         out->runs_active += strcmp(r->state, "active") == 0;
         out->runs_paused += strcmp(r->state, "paused") == 0;
         out->runs_finished += strcmp(r->state, "finished") == 0;

@@ -171,6 +171,7 @@ enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t 
 /* Totals over every run, for /metrics. */
 struct fo_service_stats {
     size_t runs_active, runs_paused, runs_finished;
+    size_t runs_parked; /* engines out of memory until the next use */
     uint64_t pending, updates, rollbacks, evaluations;
     double update_seconds; /* time spent in tells that ran updates */
     uint64_t timed_updates;

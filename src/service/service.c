@@ -1,12 +1,16 @@
 /*
  * service.c - the service's life cycle: store, runs loaded from it, and a
- * janitor thread that expires samples pending past their run's timeout.
+ * janitor thread that expires samples pending past their run's timeout and
+ * parks runs left idle (their engines leave memory until the next use).
  */
 #include "service/service.h"
 #include "service/service_internal.h"
 
 #include <flowopt/flowopt.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +57,13 @@ static void *janitor(void *p) {
             fo_service_expire(svc, l.ids[i], &expired, NULL);
         }
         free(l.ids);
+#ifdef __GLIBC__
+        /* hand the parked engines' pages back to the system */
+        if (fo__park_idle_runs(svc))
+            malloc_trim(0);
+#else
+        fo__park_idle_runs(svc);
+#endif
         pthread_mutex_lock(&svc->janitor_lock);
     }
     pthread_mutex_unlock(&svc->janitor_lock);
@@ -72,6 +83,7 @@ enum fo_status fo_service_create(const struct fo_service_config *cfg,
     svc->expiry_interval_ms =
         cfg->expiry_interval_ms ? cfg->expiry_interval_ms : DEFAULT_EXPIRY_INTERVAL_MS;
     svc->checkpoint_retention = cfg->checkpoint_retention;
+    svc->park_idle_s = cfg->park_idle_s;
     enum fo_status st = fo_store_open(&cfg->store, &svc->store, err);
     if (st == FO_OK)
         st = fo__service_load_runs(svc, err);

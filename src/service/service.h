@@ -15,6 +15,8 @@ struct fo_service_config {
     struct fo_store_config store;
     unsigned expiry_interval_ms;   /* how often pending timeouts are checked (0: 1000) */
     unsigned checkpoint_retention; /* checkpoints kept per run, newest first (0: all) */
+    unsigned park_idle_s;          /* a run unused this long leaves memory until its next
+                                      request rebuilds it from the store (0: never) */
 };
 
 struct fo_health {

@@ -3,6 +3,7 @@
 #define FLOWOPT_SERVICE_SERVICE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <flowopt/opt.h>
 #include "service/runs.h"
 #include "store/runs_db.h"
@@ -13,8 +14,16 @@ struct fo_run {
     char name[FO_RUN_NAME_MAX + 1];
     char state[16];
     pthread_mutex_t lock; /* held for every use of engine */
+    /* NULL while the run is parked: idle runs give their memory back and
+     * are rebuilt from the store (snapshot + ops) by fo__run_acquire */
     struct fo_engine *engine;
-    unsigned updates_unsaved; /* updates since the last snapshot */
+    struct fo_run_view *parked; /* while parked: the run as GET shows it */
+    double last_used;           /* monotonic seconds, at the last acquire */
+    unsigned updates_unsaved;   /* updates since the last snapshot */
+    /* One reference for the registry, one per request between finding the
+     * run and releasing it: a deleted run is freed by the last of them. */
+    atomic_uint refs;
+    int deleted; /* removed from the registry (guarded by lock) */
 };
 
 /* Updates between snapshots: the op log covers the rest. */
@@ -36,14 +45,18 @@ struct fo_service {
     int stopping, janitor_running;
     unsigned expiry_interval_ms;
     unsigned checkpoint_retention;
+    unsigned park_idle_s;       /* park runs unused this long (0: never) */
     pthread_mutex_t stats_lock; /* guards the two totals below */
     double update_seconds;
     uint64_t timed_updates;
 };
 
-/* The run called id, locked; NULL (FO_ENOTFOUND in err) when unknown. */
+/* The run called id, locked, its engine in memory (a parked run is
+ * rebuilt from the store); NULL with err set when unknown or unloadable. */
 struct fo_run *fo__run_acquire(struct fo_service *svc, const char *id,
                                struct fo_error *err);
+/* The run called id, locked, parked or not; NULL (FO_ENOTFOUND) when unknown. */
+struct fo_run *fo__run_lock(struct fo_service *svc, const char *id, struct fo_error *err);
 void fo__run_release(struct fo_run *r);
 /* The engine's bytes. OUT: *buf (malloc'd, caller frees), *len. */
 enum fo_status fo__run_snapshot(const struct fo_engine *e, unsigned char **buf,
@@ -68,6 +81,9 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
                                const unsigned char *dup, struct fo_step_report *reports,
                                struct fo_tell_outcome *out, uint64_t *ticket,
                                struct fo_error *err);
+
+/* Park every run idle for park_idle_s (the janitor calls this). OUT: how many. */
+size_t fo__park_idle_runs(struct fo_service *svc);
 
 /* Load every run from the store (start-up). */
 enum fo_status fo__service_load_runs(struct fo_service *svc, struct fo_error *err);

@@ -515,6 +515,73 @@ enum fo_status fo_store_runs_load(struct fo_store *s, fo_run_row_fn fn,
     return rc;
 }
 
+struct op_buf {
+    struct fo_op *ops;
+    size_t n, cap;
+};
+
+static int collect_op(void *ctx, const char *id, const struct fo_op *op) {
+    (void)id;
+    struct op_buf *b = ctx;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        struct fo_op *grown = realloc(b->ops, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        b->ops = grown;
+        b->cap = cap;
+    }
+    b->ops[b->n++] = *op;
+    return 0;
+}
+
+enum fo_status fo_store_run_fetch(struct fo_store *s, const char *id,
+                                  unsigned char **snapshot, size_t *len,
+                                  struct fo_op **ops, size_t *n_ops,
+                                  struct fo_error *err) {
+    *snapshot = NULL;
+    *len = 0;
+    *ops = NULL;
+    *n_ops = 0;
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc =
+        prepare(s, "SELECT data, seq FROM run_snapshots WHERE run_id = ?", &st, err);
+    int64_t seq = 0;
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            *len = (size_t)sqlite3_column_bytes(st, 0);
+            seq = sqlite3_column_int64(st, 1);
+            *snapshot = malloc(*len ? *len : 1);
+            if (*snapshot)
+                memcpy(*snapshot, sqlite3_column_blob(st, 0), *len);
+            else
+                rc = fo_error_set(err, FO_ENOMEM, "run", "out of memory loading a run");
+        } else {
+            rc = step == SQLITE_DONE
+                     ? fo_error_set(err, FO_ENOTFOUND, "id", "no run %.64s", id)
+                     : fail(s, err, "reading a run");
+        }
+        done(s, st);
+    }
+    struct op_buf b = {NULL, 0, 0};
+    if (rc == FO_OK)
+        rc = load_ops(s, id, seq, collect_op, &b, err);
+    pthread_mutex_unlock(&s->lock);
+    if (rc != FO_OK) {
+        free(*snapshot);
+        free(b.ops);
+        *snapshot = NULL;
+        *len = 0;
+        return rc;
+    }
+    *ops = b.ops;
+    *n_ops = b.n;
+    return FO_OK;
+}
+
 enum fo_status fo_store_checkpoint_insert(struct fo_store *s, const char *run_id,
                                           const unsigned char *snapshot, size_t len,
                                           int64_t *cid, struct fo_error *err) {

@@ -156,6 +156,17 @@ enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
  * in order. A non-zero return from a callback stops with FO_ECORRUPT.
  * Runs outside a transaction (it takes the lock itself).
  */
+/*
+ * One run's durable state, copied out so the caller can rebuild the engine
+ * without holding the store's lock: its snapshot and the ops after it, in
+ * order. OUT: *snapshot (malloc'd) and *len, *ops (malloc'd, NULL when
+ * none) and *n_ops. FO_ENOTFOUND for an unknown run. Takes the lock.
+ */
+enum fo_status fo_store_run_fetch(struct fo_store *s, const char *id,
+                                  unsigned char **snapshot, size_t *len,
+                                  struct fo_op **ops, size_t *n_ops,
+                                  struct fo_error *err);
+
 typedef int (*fo_run_row_fn)(void *ctx, const char *id, const char *name,
                              const char *state, const unsigned char *snapshot, size_t len,
                              int64_t seq);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define CLIENTS 8
 
@@ -138,11 +139,14 @@ static int cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static void start(const char *durability) {
+/* A daemon on a fresh database; park_idle: its --park-idle seconds. */
+static void start(const char *durability, const char *park_idle) {
     char db[600], log[600];
-    snprintf(db, sizeof db, "%s/bench-%s.db", dir, durability);
-    snprintf(log, sizeof log, "%s/bench-%s.log", dir, durability);
-    const char *args[] = {"--log-level", "error", "--durability", durability, NULL};
+    snprintf(db, sizeof db, "%s/bench-%s-%s.db", dir, durability, park_idle);
+    snprintf(log, sizeof log, "%s/bench-%s-%s.log", dir, durability, park_idle);
+    const char *args[] = {"--log-level", "error",       "--durability",
+                          durability,    "--park-idle", park_idle,
+                          NULL};
     if (fo_test_daemon_start(&d, db, log, args) != 0) {
         fprintf(stderr, "bench_service: flowoptd did not start\n");
         exit(1);
@@ -251,8 +255,9 @@ static long rss_kb(pid_t pid) {
     return kb;
 }
 
-/* Resident memory of runs fresh from create, then after each has run one
- * update (the optimizer's state and scratch exist from then on). */
+/* Resident memory of runs fresh from create, after each has run one update
+ * (the optimizer's state and scratch exist from then on), and once they are
+ * parked; then the round trip that brings a parked run back. */
 static void memory(int runs) {
     struct conn c;
     conn_open(&c);
@@ -264,13 +269,31 @@ static void memory(int runs) {
     for (int i = 0; i < runs; i++)
         ask_tell(&c, ids[i], 10);
     long updated = rss_kb(d.pid);
+    /* the daemon runs with --park-idle 10: wait for every run to be parked */
+    double t0 = fo_test_now_ms();
+    while (metric("flowopt_runs_parked") < runs && fo_test_now_ms() - t0 < 40000)
+        nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    long parked = metric("flowopt_runs_parked"), rss_parked = rss_kb(d.pid);
+    enum { WAKE = 200 };
+    double wake[WAKE] = {0};
+    int n_wake = runs < WAKE ? runs : WAKE;
+    for (int i = 0; i < n_wake; i++) {
+        double t = fo_test_now_ms();
+        ask_tell(&c, ids[i], 1);
+        wake[i] = (fo_test_now_ms() - t) * 1e3;
+    }
+    qsort(wake, (size_t)n_wake, sizeof *wake, cmp);
     conn_close(&c);
     free(ids);
     printf("{\"bench\": \"memory\", \"runs\": %d, \"dim\": 10, \"rss_kb_before\": %ld, "
            "\"rss_kb\": %ld, \"kb_per_run\": %.1f, \"rss_kb_after_one_update\": %ld, "
-           "\"kb_per_run_after_one_update\": %.1f}\n",
+           "\"kb_per_run_after_one_update\": %.1f, \"parked\": %ld, "
+           "\"rss_kb_parked\": %ld, \"kb_per_run_parked\": %.1f, "
+           "\"first_ask1_tell1_after_parking_p50_us\": %.0f, \"p99_us\": %.0f}\n",
            runs, before, created, (double)(created - before) / runs, updated,
-           (double)(updated - before) / runs);
+           (double)(updated - before) / runs, parked, rss_parked,
+           (double)(rss_parked - before) / runs, wake[n_wake / 2],
+           wake[(n_wake * 99) / 100]);
     fflush(stdout);
 }
 
@@ -280,7 +303,7 @@ int main(int argc, char **argv) {
         return 1;
     /* "bench_service throughput normal|full [rounds]": one cell, for profiling. */
     if (argc == 2 && strcmp(argv[1], "memory") == 0) {
-        start("normal");
+        start("normal", "10");
         memory(1000);
         stop();
         fo_test_rmdir(dir);
@@ -288,20 +311,22 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc >= 3 && strcmp(argv[1], "throughput") == 0) {
-        start(argv[2]);
+        start(argv[2], "600");
         throughput(argv[2], argc > 3 ? atoi(argv[3]) : 40);
         stop();
         fo_test_rmdir(dir);
         curl_global_cleanup();
         return 0;
     }
-    start("normal");
+    start("normal", "600");
     latency(1, 2000);
     latency(CLIENTS, 500);
     throughput("normal", 100);
+    stop();
+    start("normal", "10");
     memory(1000);
     stop();
-    start("full");
+    start("full", "600");
     throughput("full", 100);
     stop();
     fo_test_rmdir(dir);

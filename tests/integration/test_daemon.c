@@ -199,6 +199,12 @@ static void test_cli(void) {
     snprintf(cmd, sizeof cmd, "%s --listen nonsense --check-config 2> /dev/null",
              fo_test_bin("flowoptd"));
     tap_ok(system(cmd) != 0, "--check-config refuses a malformed --listen");
+    snprintf(cmd, sizeof cmd,
+             "%s --park-idle 30 --check-config > /dev/null && "
+             "! FLOWOPT_PARK_IDLE=soon %s --check-config 2> /dev/null",
+             fo_test_bin("flowoptd"), fo_test_bin("flowoptd"));
+    tap_is_int(system(cmd), 0,
+               "--park-idle takes seconds; FLOWOPT_PARK_IDLE=soon is refused");
     snprintf(cmd, sizeof cmd, "%s --version | grep -q '^flowopt '",
              fo_test_bin("flowopt"));
     tap_is_int(system(cmd), 0, "flowopt --version");

@@ -10,6 +10,7 @@
 #include "testutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -239,6 +240,83 @@ static void test_retention(void) {
     fo_service_destroy(svc);
 }
 
+static size_t parked_runs(struct fo_service *svc) {
+    struct fo_service_stats st;
+    fo_service_stats(svc, &st);
+    return st.runs_parked;
+}
+
+/* Poll (up to 5 s) until `want` runs are parked. */
+static size_t wait_parked(struct fo_service *svc, size_t want) {
+    for (int i = 0; i < 250 && parked_runs(svc) != want; i++) {
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return parked_runs(svc);
+}
+
+/*
+ * Idle runs are parked (engine freed) and rebuilt from the store on their
+ * next use; a twin that is never parked must ask exactly the same samples.
+ */
+static void test_parking(void) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/park.db", dir);
+    struct fo_service_config scfg = {
+        .store = {.path = path}, .expiry_interval_ms = 50, .park_idle_s = 1};
+    struct fo_service *a = NULL, *b = open_service("twin.db");
+    fo_service_create(&scfg, &a, NULL);
+    struct fo_run_config cfg;
+    make_config(&cfg);
+    char ida[FO_RUN_ID_LEN + 1], idb[FO_RUN_ID_LEN + 1], idt[FO_RUN_ID_LEN + 1];
+    fo_service_run_create(a, &cfg, "parked", ida, NULL);
+    fo_service_run_create(b, &cfg, "twin", idb, NULL);
+    cfg.pending_timeout_s = 100.0;
+    fo_service_run_create(a, &cfg, "waiting", idt, NULL);
+    double xa[16 * D], xb[16 * D];
+    size_t ra, rb;
+    for (int g = 0; g < 3; g++) {
+        round_trip(a, ida, 6, xa, &ra);
+        round_trip(b, idb, 6, xb, &rb);
+    }
+    struct fo_sample sa[2], sb[2], st[1];
+    fo_service_ask(a, ida, 2, NULL, sa, xa, NULL); /* pending while parked */
+    fo_service_ask(b, idb, 2, NULL, sb, xb, NULL);
+    fo_service_ask(a, idt, 1, NULL, st, xa, NULL); /* pending, and can expire */
+    tap_is_int((long long)wait_parked(a, 1), 1,
+               "an idle run is parked; one whose samples can still expire is not");
+    struct fo_run_view *v = calloc(1, sizeof *v);
+    enum fo_status vst = fo_service_run_view(a, ida, v, NULL);
+    tap_ok(vst == FO_OK && v->counters.told == 18 && v->counters.pending == 2 &&
+               v->cfg.flow.dim == D && strcmp(v->name, "parked") == 0,
+           "a parked run is still shown whole (told %llu, pending %llu)",
+           (unsigned long long)v->counters.told, (unsigned long long)v->counters.pending);
+    tap_is_int((long long)parked_runs(a), 1, "and showing it does not bring it back");
+    struct fo_tell_item ia[2] = {{sa[0].id, 0, 0.25, NULL, 0},
+                                 {sa[1].id, 0, 0.5, NULL, 0}};
+    struct fo_tell_item ib[2] = {{sb[0].id, 0, 0.25, NULL, 0},
+                                 {sb[1].id, 0, 0.5, NULL, 0}};
+    struct fo_step_report reps[2];
+    struct fo_tell_outcome oa, ob;
+    tap_is_int(fo_service_tell(a, ida, ia, 2, reps, &oa, NULL), FO_OK,
+               "samples asked before parking are told after it");
+    fo_service_tell(b, idb, ib, 2, reps, &ob, NULL);
+    tap_is_int((long long)parked_runs(a), 0, "the tell brought the run back");
+    int same = 1;
+    for (int g = 0; g < 4; g++) {
+        round_trip(a, ida, 6, xa, &ra);
+        round_trip(b, idb, 6, xb, &rb);
+        same &= memcmp(xa, xb, 6 * D * sizeof(double)) == 0 && ra == rb;
+    }
+    tap_ok(same, "and it asks exactly what its never-parked twin asks");
+    tap_is_int((long long)wait_parked(a, 1), 1, "idle again, it is parked again");
+    tap_is_int(fo_service_run_delete(a, ida, NULL), FO_OK, "a parked run can be deleted");
+    tap_is_int(fo_service_run_view(a, ida, v, NULL), FO_ENOTFOUND, "and is gone");
+    free(v);
+    fo_service_destroy(a);
+    fo_service_destroy(b);
+}
+
 int main(void) {
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         tap_bail("cannot make a temporary directory");
@@ -246,6 +324,7 @@ int main(void) {
     test_restart();
     test_expiry();
     test_retention();
+    test_parking();
     fo_test_rmdir(dir);
     return tap_done();
 }
