@@ -204,6 +204,64 @@ static long long missing_acked(const char *run, struct client *c, int n) {
     return missing;
 }
 
+struct asker {
+    const char *run;
+    long ok, gone, other;
+};
+
+/* Ask until the run is gone; every answer must be 200 or 404. */
+static void *asker_main(void *p) {
+    struct asker *a = p;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", a->run);
+    for (int i = 0; i < 5000; i++) {
+        long status;
+        json_decref(post(path, "{\"n\": 1}", &status));
+        if (status == 404) {
+            a->gone++;
+            break;
+        }
+        if (status == 200)
+            a->ok++;
+        else
+            a->other++;
+    }
+    return NULL;
+}
+
+/* DELETE in the middle of concurrent requests on the run. */
+static void test_delete_under_load(void) {
+    char id[64];
+    create_run(id, sizeof id);
+    struct asker a[CLIENTS];
+    pthread_t t[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        a[i] = (struct asker){id, 0, 0, 0};
+        pthread_create(&t[i], NULL, asker_main, &a[i]);
+    }
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    char url[512];
+    struct fo_test_resp r;
+    snprintf(url, sizeof url, "%s/v1/runs/%s", d.base_url, id);
+    long del = fo_test_http("DELETE", url, NULL, NULL, &r) == 0 ? r.status : 0;
+    fo_test_resp_free(&r);
+    long ok = 0, gone = 0, other = 0;
+    for (int i = 0; i < CLIENTS; i++) {
+        pthread_join(t[i], NULL);
+        ok += a[i].ok;
+        gone += a[i].gone;
+        other += a[i].other;
+    }
+    tap_ok(del == 204 && ok > 0 && gone == CLIENTS && other == 0,
+           "DELETE amid 8 clients asking: %ld asks served, then every client gets 404 "
+           "(delete %ld, other answers %ld)",
+           ok, del, other);
+    long status;
+    json_t *h = post("/v1/runs", "{\"dim\": 2, \"direction\": \"minimize\"}", &status);
+    json_decref(h);
+    tap_is_int(status, 201, "and the daemon goes on");
+}
+
 /* A counter from /metrics, or -1. */
 static long long metric(const char *name) {
     char url[512];
@@ -283,6 +341,7 @@ int main(void) {
         tap_bail("flowoptd did not start; see %s", log_path);
     test_one_run();
     test_many_runs();
+    test_delete_under_load();
     test_kill9(NULL);
     kill(d.pid, SIGTERM);
     int st;
