@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -84,14 +85,20 @@ int fo_test_daemon_start(struct fo_test_daemon *d, const char *db_path,
     argv[n] = NULL;
     /* A log left by an earlier daemon must not be read as this one's. */
     unlink(log_path);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        /* A test that crashes must not leave its daemon running, nor holding
+         * the test's stdout (prove would wait on the pipe for ever). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
         int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0)
             _exit(127);
         dup2(fd, STDERR_FILENO);
+        dup2(fd, STDOUT_FILENO);
         close(fd);
         execv(argv[0], (char *const *)argv);
         _exit(127);

@@ -20,6 +20,7 @@ struct fo_route {
     const char *pattern;
     size_t max_body; /* bytes; 0 means the route takes no body */
     fo_route_handler handler;
+    const char *query; /* the query arguments it takes, space-separated (NULL: none) */
 };
 
 enum fo_route_result {

@@ -392,13 +392,13 @@ static void log_prob(const struct fo_http_request *req, struct fo_http_reply *re
 }
 
 const struct fo_route fo__asktell_routes[] = {
-    {"POST", "/v1/runs/{id}/step", 1024, step},
-    {"GET", "/v1/runs/{id}/samples", 0, samples},
-    {"POST", "/v1/runs/{id}/log_prob", MAX_TELL_BODY, log_prob},
-    {"POST", "/v1/runs/{id}/ask", MAX_ASK_BODY, ask},
-    {"POST", "/v1/runs/{id}/tell", MAX_TELL_BODY, tell},
-    {"GET", "/v1/runs/{id}/best", 0, best},
-    {"GET", "/v1/runs/{id}/history", 0, history},
+    {"POST", "/v1/runs/{id}/step", 1024, step, NULL},
+    {"GET", "/v1/runs/{id}/samples", 0, samples, "status generation limit cursor format"},
+    {"POST", "/v1/runs/{id}/log_prob", MAX_TELL_BODY, log_prob, NULL},
+    {"POST", "/v1/runs/{id}/ask", MAX_ASK_BODY, ask, NULL},
+    {"POST", "/v1/runs/{id}/tell", MAX_TELL_BODY, tell, NULL},
+    {"GET", "/v1/runs/{id}/best", 0, best, NULL},
+    {"GET", "/v1/runs/{id}/history", 0, history, "after limit format"},
 };
 const size_t fo__n_asktell_routes =
     sizeof fo__asktell_routes / sizeof fo__asktell_routes[0];

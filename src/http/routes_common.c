@@ -6,6 +6,7 @@
 #include "service/service.h"
 #include "util/text.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,7 @@ long long fo__query_int(const struct fo_http_request *req, const char *key, long
     if (!v)
         return def;
     char *end = NULL;
+    errno = 0;
     long long n = strtoll(v, &end, 10);
-    return *v && end && !*end && n >= 0 && n <= max ? n : -1;
+    return *v && end && !*end && errno == 0 && n >= 0 && n <= max ? n : -1;
 }

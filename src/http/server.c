@@ -104,6 +104,64 @@ static void state_append(struct request_state *rs, const char *data, size_t size
     rs->body_len += size;
 }
 
+struct query_check {
+    const char *allowed; /* space-separated keys, or NULL */
+    char seen[8][32];
+    size_t n_seen;
+    char bad[96]; /* the first problem, "" when none */
+};
+
+static int allowed_key(const char *list, const char *key) {
+    size_t len = strlen(key);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ' ');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && strncmp(p, key, n) == 0)
+            return 1;
+        p = end ? end + 1 : p + n;
+    }
+    return 0;
+}
+
+static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value) {
+    (void)kind;
+    (void)value;
+    struct query_check *c = cls;
+    if (c->bad[0])
+        return MHD_NO;
+    if (!allowed_key(c->allowed, key)) {
+        snprintf(c->bad, sizeof c->bad, "%.60s", key);
+        return MHD_NO;
+    }
+    for (size_t i = 0; i < c->n_seen; i++)
+        if (strcmp(c->seen[i], key) == 0) {
+            snprintf(c->bad, sizeof c->bad, "%.60s twice", key);
+            return MHD_NO;
+        }
+    if (c->n_seen < sizeof c->seen / sizeof c->seen[0])
+        snprintf(c->seen[c->n_seen++], sizeof c->seen[0], "%s", key);
+    return MHD_YES;
+}
+
+/* Unknown or repeated query arguments are refused like unknown body fields. */
+static int query_ok(const struct request_state *rs, struct fo_http_reply *rep) {
+    struct query_check c = {.allowed = rs->route->query};
+    MHD_get_connection_values(rs->req.conn, MHD_GET_ARGUMENT_KIND, on_query_arg, &c);
+    if (!c.bad[0])
+        return 1;
+    char field[64];
+    snprintf(field, sizeof field, "%.*s", (int)strcspn(c.bad, " "), c.bad);
+    if (strstr(c.bad, " twice"))
+        fo_reply_problem(rep, 400, "bad request", field,
+                         "query argument '%s' given twice", field);
+    else
+        fo_reply_problem(rep, 400, "bad request", field,
+                         "unknown query argument '%s'; this route takes: %s", field,
+                         rs->route->query ? rs->route->query : "none");
+    return 0;
+}
+
 static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
     if (rs->match == FO_ROUTE_NO_PATH) {
         fo_reply_problem(rep, 404, "not found", NULL, "no resource at %s", rs->req.path);
@@ -115,7 +173,7 @@ static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
         fo_reply_problem(rep, 413, "payload too large", NULL,
                          "request body exceeds the %zu-byte limit of this route",
                          rs->route->max_body);
-    } else {
+    } else if (query_ok(rs, rep)) {
         rs->req.body = rs->body;
         rs->req.body_len = rs->body_len;
         rs->route->handler(&rs->req, rep);

@@ -336,6 +336,10 @@ int main(void) {
         snprintf(cursor, sizeof cursor, "%s", cur);
     tap_ok(status == 200 && json_array_size(json_object_get(l1, "runs")) == 1 && cur,
            "GET /v1/runs?limit=1 gives one run and a cursor");
+    expect_problem("GET", "/v1/runs?limt=1", NULL, 400, "limt",
+                   "a misspelt query argument");
+    expect_problem("GET", "/v1/runs?limit=1&limit=2", NULL, 400, "limit",
+                   "a query argument given twice");
     json_decref(l1);
     snprintf(path, sizeof path, "/v1/runs?limit=10&cursor=%s", cursor);
     json_t *l2 = call("GET", path, NULL, &status);
