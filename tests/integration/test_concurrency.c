@@ -22,6 +22,15 @@
 static char dir[512], db[600], log_path[600];
 static struct fo_test_daemon d;
 static atomic_int stop_flag;
+static atomic_long progress; /* acknowledged round trips / asks, any client */
+
+/* Wait (at most 20 s) until `at_least` more round trips were acknowledged:
+ * under a loaded machine a fixed pause may come before the first one. */
+static void wait_progress(long at_least) {
+    long start = atomic_load(&progress);
+    for (int i = 0; i < 2000 && atomic_load(&progress) - start < at_least; i++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+}
 
 struct client {
     char run[64];
@@ -78,6 +87,7 @@ static int round_trip(struct client *c) {
     free(body);
     int ok = status == 200;
     if (ok) {
+        atomic_fetch_add(&progress, 1);
         c->accepted += json_integer_value(json_object_get(t, "accepted"));
         for (size_t i = 0; i < 4 && c->n_acked < 4096; i++)
             c->acked[c->n_acked++] = ids[i];
@@ -221,9 +231,10 @@ static void *asker_main(void *p) {
             a->gone++;
             break;
         }
-        if (status == 200)
+        if (status == 200) {
             a->ok++;
-        else
+            atomic_fetch_add(&progress, 1);
+        } else
             a->other++;
     }
     return NULL;
@@ -239,7 +250,7 @@ static void test_delete_under_load(void) {
         a[i] = (struct asker){id, 0, 0, 0};
         pthread_create(&t[i], NULL, asker_main, &a[i]);
     }
-    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    wait_progress(2 * CLIENTS);
     char url[512];
     struct fo_test_resp r;
     snprintf(url, sizeof url, "%s/v1/runs/%s", d.base_url, id);
@@ -302,9 +313,8 @@ static void test_kill9(const char *const *args) {
         snprintf(c[i].run, sizeof c[i].run, "%s", id);
         pthread_create(&t[i], NULL, client_main, &c[i]);
     }
-    struct timespec pause = {0, 600 * 1000 * 1000};
-    nanosleep(&pause, NULL);
-    fo_test_daemon_kill(&d); /* SIGKILL mid-stream */
+    wait_progress(40 * CLIENTS); /* a few snapshots into the run */
+    fo_test_daemon_kill(&d);     /* SIGKILL mid-stream */
     atomic_store(&stop_flag, 1);
     for (int i = 0; i < CLIENTS; i++)
         pthread_join(t[i], NULL);
