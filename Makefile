@@ -57,7 +57,7 @@ LIB_SRC    := $(sort $(wildcard src/core/*.c src/nn/*.c src/flow/*.c src/opt/*.c
 SVC_SRC    := $(sort $(wildcard src/util/*.c src/store/*.c src/service/*.c src/http/*.c) \
                 $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c)))
 DAEMON_SRC := src/daemon/main.c
-CLIENT_SRC := $(sort $(wildcard src/client/*.c)) src/util/log.c
+CLIENT_SRC := $(sort $(wildcard src/client/*.c)) src/util/log.c src/util/text.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 TEST_HELP  := $(sort $(wildcard tests/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c tests/integration/*.c))

@@ -157,8 +157,9 @@ static int collect_step(void *ctx, const struct fo_step_report *row) {
 
 /* A CSV field for a double: empty when not finite. */
 static void csv_real(struct fo_text *t, double v) {
+    char num[FO_DOUBLE_CHARS];
     if (isfinite(v))
-        fo_text_printf(t, ",%.17g", v);
+        fo_text_printf(t, ",%s", fo_format_double(num, v));
     else
         fo_text_printf(t, ",");
 }
@@ -260,12 +261,13 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
     if (c->csv) {
         fo_text_printf(&c->text, "%llu,%llu,%s,", (unsigned long long)r->id,
                        (unsigned long long)r->generation, r->status);
+        char num[FO_DOUBLE_CHARS];
         if (isfinite(r->value))
-            fo_text_printf(&c->text, "%.17g", r->value);
-        fo_text_printf(&c->text, ",%.17g,%s,%s", r->log_prob, r->asked_at,
-                       r->told_at ? r->told_at : "");
+            fo_text_printf(&c->text, "%s", fo_format_double(num, r->value));
+        fo_text_printf(&c->text, ",%s,%s,%s", fo_format_double(num, r->log_prob),
+                       r->asked_at, r->told_at ? r->told_at : "");
         for (size_t d = 0; d < r->dim; d++)
-            fo_text_printf(&c->text, ",%.17g", r->x[d]);
+            fo_text_printf(&c->text, ",%s", fo_format_double(num, r->x[d]));
         fo_text_printf(&c->text, "\n");
         return 0;
     }

@@ -36,3 +36,12 @@ void fo_text_printf(struct fo_text *t, const char *fmt, ...) {
     va_end(ap);
     t->len += (size_t)n;
 }
+
+char *fo_format_double(char buf[FO_DOUBLE_CHARS], double v) {
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, FO_DOUBLE_CHARS, "%.*g", digits, v);
+        if (digits == 17 || strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}

@@ -20,4 +20,13 @@ void fo_text_printf(struct fo_text *t, const char *fmt, ...)
 #endif
     ;
 
+/* Room for any double from fo_format_double, NUL included. */
+#define FO_DOUBLE_CHARS 32
+
+/*
+ * v in the fewest significant digits (15, 16 or 17) that read back as the
+ * same double: 9.5057, not 9.5056999999999992. OUT: buf. Returns buf.
+ */
+char *fo_format_double(char buf[FO_DOUBLE_CHARS], double v);
+
 #endif

@@ -35,4 +35,35 @@ ok $? "a malformed line is refused before anything is sent (exit 2)"
 ok $? "an unknown run makes ask exit 1"
 "$cli" get "$run" | grep -q '"name":"cli"'
 ok $? "flowopt get prints the run object"
+
+"$cli" list > "$tmp/list"
+grep -q "^$run active 1[0-9][0-9] [-0-9.e]* cli$" "$tmp/list"
+ok $? "flowopt list: id state told best name ($(cat "$tmp/list"))"
+"$cli" history "$run" > "$tmp/history.csv"
+[ "$(head -1 "$tmp/history.csv" | cut -d, -f1)" = step ] && [ "$(wc -l < "$tmp/history.csv")" -eq 21 ]
+ok $? "flowopt history: a CSV header and one row per update"
+"$cli" samples "$run" --status failed > "$tmp/failed.csv"
+[ "$(wc -l < "$tmp/failed.csv")" -eq 2 ] && grep -q "^$id,[0-9]*,failed," "$tmp/failed.csv"
+ok $? "flowopt samples --status failed: the one failed sample"
+"$cli" set "$run" state=paused budget=5000 optimizer.kl_target=0.5 target=null > "$tmp/set.json"
+grep -q '"state":"paused"' "$tmp/set.json" && grep -q '"budget":5000' "$tmp/set.json" &&
+    grep -q '"kl_target":0.5' "$tmp/set.json"
+ok $? "flowopt set KEY=VALUE... changes the run"
+"$cli" set "$run" budget=-1 > /dev/null 2>&1
+[ $? -eq 1 ]
+ok $? "a refused setting makes set exit 1"
+cid=$("$cli" checkpoint "$run")
+"$cli" export "$run" "$cid" > "$tmp/run.bin" && [ -s "$tmp/run.bin" ]
+ok $? "flowopt checkpoint ($cid) and export ($(wc -c < "$tmp/run.bin") bytes)"
+copy=$("$cli" import --name "a copy" < "$tmp/run.bin")
+"$cli" get "$copy" | grep -q '"name":"a copy"'
+ok $? "flowopt import makes a new run from the bytes ($copy)"
+fork=$("$cli" fork "$run" --checkpoint "$cid" --name forked)
+"$cli" get "$fork" | grep -q '"name":"forked"'
+ok $? "flowopt fork ($fork)"
+"$cli" delete "$fork" && ! "$cli" get "$fork" > /dev/null 2>&1
+ok $? "flowopt delete removes it"
+"$cli" ask 'not;an-id' > /dev/null 2>&1
+[ $? -eq 2 ]
+ok $? "an argument that is not a run id is refused before sending (exit 2)"
 finish

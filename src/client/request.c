@@ -1,0 +1,74 @@
+/* request.c - HTTP for the flowopt client; see request.h. */
+#include "client/request.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t collect(char *data, size_t size, size_t n, void *user) {
+    struct fo_body *b = user;
+    char *g = realloc(b->p, b->len + size * n + 1);
+    if (!g)
+        return 0;
+    memcpy(g + b->len, data, size * n);
+    b->p = g;
+    b->len += size * n;
+    b->p[b->len] = '\0';
+    return size * n;
+}
+
+/* The problem's detail for stderr, else the raw answer. */
+static void report(long status, const struct fo_body *b) {
+    json_t *j = b->p ? json_loads(b->p, 0, NULL) : NULL;
+    const char *detail = json_string_value(json_object_get(j, "detail"));
+    fprintf(stderr, "flowopt: %ld: %s\n", status, detail ? detail : (b->p ? b->p : ""));
+    json_decref(j);
+}
+
+long fo_cli_request(const char *base, const char *method, const char *path,
+                    const char *body, size_t len, const char *content_type,
+                    struct fo_body *out) {
+    char url[2048], ctype[128];
+    out->p = NULL;
+    out->len = 0;
+    if ((size_t)snprintf(url, sizeof url, "%s%s", base, path) >= sizeof url)
+        return -1;
+    CURL *c = curl_easy_init();
+    if (!c)
+        return -1;
+    snprintf(ctype, sizeof ctype, "Content-Type: %s",
+             content_type ? content_type : "application/json");
+    struct curl_slist *h = curl_slist_append(NULL, ctype);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    long status = -1;
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    else
+        fprintf(stderr, "flowopt: %s: %s\n", url, curl_easy_strerror(rc));
+    if (status >= 400)
+        report(status, out);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+long fo_cli_request_json(const char *base, const char *method, const char *path,
+                         const char *body, json_t **json) {
+    struct fo_body b;
+    long st = fo_cli_request(base, method, path, body, body ? strlen(body) : 0, NULL, &b);
+    *json = b.p ? json_loads(b.p, 0, NULL) : NULL;
+    free(b.p);
+    return st;
+}

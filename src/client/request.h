@@ -1,0 +1,29 @@
+/*
+ * request.h - one HTTP request of the flowopt client, through libcurl.
+ * A 4xx/5xx answer is reported on stderr with the problem's detail.
+ */
+#ifndef FLOWOPT_CLIENT_REQUEST_H
+#define FLOWOPT_CLIENT_REQUEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct fo_body {
+    char *p; /* NUL-terminated, malloc'd (NULL when empty) */
+    size_t len;
+};
+
+/*
+ * method base+path with body (len bytes, may be NULL) of content_type
+ * (NULL: application/json). OUT: *out, the raw answer (caller frees p).
+ * Returns the HTTP status, or -1 when no answer arrived.
+ */
+long fo_cli_request(const char *base, const char *method, const char *path,
+                    const char *body, size_t len, const char *content_type,
+                    struct fo_body *out);
+
+/* The same for a JSON answer. OUT: *json (parsed; NULL if not JSON). */
+long fo_cli_request_json(const char *base, const char *method, const char *path,
+                         const char *body, json_t **json);
+
+#endif
