@@ -7,6 +7,8 @@ driver asks for a generation of parameter vectors, measures each, tells the
 energies back, and repeats. Standard library only.
 
     FLOWOPT_URL=http://127.0.0.1:8080 python3 examples/vqe_driver.py [evaluations]
+
+FLOWOPT_TOKEN, when set, is sent as the API token (flowoptd --tokens-file).
 """
 import cmath
 import json
@@ -16,12 +18,15 @@ import sys
 import urllib.request
 
 URL = os.environ.get("FLOWOPT_URL", "http://127.0.0.1:8080")
+HEADERS = {"Content-Type": "application/json"}
+if os.environ.get("FLOWOPT_TOKEN"):
+    HEADERS["Authorization"] = "Bearer " + os.environ["FLOWOPT_TOKEN"]
 
 
 def api(method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(URL + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+                                 headers=HEADERS)
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read() or b"null")
 

@@ -1,7 +1,7 @@
 # daemon.sh - shared by the shell tests (sourced, not run): a temporary
 # directory, TAP helpers, and the real flowoptd on a free loopback port.
 #
-#   . "$(dirname "$0")/../daemon.sh"; start_daemon NAME
+#   . "$(dirname "$0")/../daemon.sh"; start_daemon NAME [FLOWOPTD ARGS...]
 #
 # sets build, src, tmp, pid, FLOWOPT_URL; ok STATUS TEXT prints a TAP line;
 # finish prints the plan and returns the verdict.
@@ -24,7 +24,9 @@ finish() {
 }
 
 start_daemon() {
-    "$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/$1.db" --log-level warn \
+    name=$1
+    shift
+    "$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/$name.db" --log-level warn "$@" \
         2> "$tmp/daemon.log" &
     pid=$!
     port=""

@@ -187,6 +187,8 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user) {
         copy_header_value(r->allow, sizeof r->allow, line, n, 6);
     else if (n > 9 && strncasecmp(line, "Location:", 9) == 0)
         copy_header_value(r->location, sizeof r->location, line, n, 9);
+    else if (n > 17 && strncasecmp(line, "WWW-Authenticate:", 17) == 0)
+        copy_header_value(r->www_authenticate, sizeof r->www_authenticate, line, n, 17);
     return n;
 }
 

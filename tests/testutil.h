@@ -44,6 +44,7 @@ struct fo_test_resp {
     char content_type[128];
     char allow[128];
     char location[256];
+    char www_authenticate[128];
 };
 
 /*

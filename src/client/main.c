@@ -28,6 +28,7 @@ static const char usage[] =
     "usage: flowopt [--url URL] COMMAND [ARGS]\n"
     "\n"
     "  --url URL      daemon base URL (env FLOWOPT_URL, default http://127.0.0.1:8080)\n"
+    "  --token TOKEN  API token, when the daemon has a tokens file (env FLOWOPT_TOKEN)\n"
     "  --help         this text\n"
     "  --version      print the version and exit\n"
     "\n"
@@ -448,7 +449,7 @@ static int dispatch(const char *base, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    const char *base = getenv("FLOWOPT_URL");
+    const char *base = getenv("FLOWOPT_URL"), *token = getenv("FLOWOPT_TOKEN");
     if (!base || !*base)
         base = "http://127.0.0.1:8080";
     int i = 1;
@@ -465,6 +466,10 @@ int main(int argc, char **argv) {
             base = argv[++i];
             continue;
         }
+        if (strcmp(argv[i], "--token") == 0 && i + 1 < argc) {
+            token = argv[++i];
+            continue;
+        }
         fprintf(stderr, "flowopt: unknown option '%s'\n%s", argv[i], usage);
         return 2;
     }
@@ -473,6 +478,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    fo_cli_set_token(token);
     int rc = dispatch(base, argc - i, argv + i);
     curl_global_cleanup();
     return rc;

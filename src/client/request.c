@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *api_token;
+
+void fo_cli_set_token(const char *token) {
+    api_token = token && *token ? token : NULL;
+}
+
 static size_t collect(char *data, size_t size, size_t n, void *user) {
     struct fo_body *b = user;
     char *g = realloc(b->p, b->len + size * n + 1);
@@ -40,6 +46,10 @@ long fo_cli_request(const char *base, const char *method, const char *path,
     snprintf(ctype, sizeof ctype, "Content-Type: %s",
              content_type ? content_type : "application/json");
     struct curl_slist *h = curl_slist_append(NULL, ctype);
+    char auth[400];
+    if (api_token && (size_t)snprintf(auth, sizeof auth, "Authorization: Bearer %s",
+                                      api_token) < sizeof auth)
+        h = curl_slist_append(h, auth);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);

@@ -13,6 +13,10 @@ struct fo_body {
     size_t len;
 };
 
+/* The API token to send as "Authorization: Bearer TOKEN" (NULL: none);
+ * borrowed, must outlive the requests. */
+void fo_cli_set_token(const char *token);
+
 /*
  * method base+path with body (len bytes, may be NULL) of content_type
  * (NULL: application/json). OUT: *out, the raw answer (caller frees p).

@@ -24,6 +24,9 @@ const char *fo_daemon_usage(void) {
            "  --checkpoint-retention N  checkpoints kept per run, newest first; 0 keeps "
            "all\n"
            "                         (env FLOWOPT_CHECKPOINT_RETENTION, default 20)\n"
+           "  --tokens-file PATH     API tokens, one a line: every route but /v1/health\n"
+           "                         then needs 'Authorization: Bearer TOKEN'; SIGHUP\n"
+           "                         reloads it (env FLOWOPT_TOKENS_FILE, default none)\n"
            "  --park-idle SECONDS    a run unused this long leaves memory until its\n"
            "                         next request; 0 never (env FLOWOPT_PARK_IDLE,\n"
            "                         default 600)\n"
@@ -75,6 +78,10 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
             return fo_error_set(err, FO_EINVAL, source,
                                 "checkpoint retention must be 0..1000000, got '%s'",
                                 value);
+    } else if (strcmp(key, "tokens-file") == 0) {
+        if (strlen(value) >= sizeof cfg->tokens_file)
+            return fo_error_set(err, FO_EINVAL, source, "tokens file path is too long");
+        strcpy(cfg->tokens_file, value);
     } else if (strcmp(key, "park-idle") == 0) {
         if (parse_uint(value, 0, 100000000, &cfg->park_idle_s) != 0)
             return fo_error_set(err, FO_EINVAL, source,
@@ -90,13 +97,13 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
     return FO_OK;
 }
 
-static const char *const keys[] = {"listen",     "db",      "log-level",
-                                   "durability", "threads", "checkpoint-retention",
-                                   "park-idle"};
+static const char *const keys[] = {"listen",     "db",         "log-level",
+                                   "durability", "threads",    "checkpoint-retention",
+                                   "park-idle",  "tokens-file"};
 static const char *const env_names[] = {
-    "FLOWOPT_LISTEN",     "FLOWOPT_DB",      "FLOWOPT_LOG_LEVEL",
-    "FLOWOPT_DURABILITY", "FLOWOPT_THREADS", "FLOWOPT_CHECKPOINT_RETENTION",
-    "FLOWOPT_PARK_IDLE"};
+    "FLOWOPT_LISTEN",     "FLOWOPT_DB",         "FLOWOPT_LOG_LEVEL",
+    "FLOWOPT_DURABILITY", "FLOWOPT_THREADS",    "FLOWOPT_CHECKPOINT_RETENTION",
+    "FLOWOPT_PARK_IDLE",  "FLOWOPT_TOKENS_FILE"};
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
 static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **argv,

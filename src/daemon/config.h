@@ -17,6 +17,7 @@ struct fo_daemon_config {
     unsigned threads;
     unsigned checkpoint_retention;
     unsigned park_idle_s;
+    char tokens_file[4096]; /* "" when API tokens are off */
     int show_help;
     int show_version;
     int check_config;

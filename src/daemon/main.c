@@ -9,6 +9,7 @@
  */
 #include "daemon/config.h"
 #include "http/listen.h"
+#include "http/auth.h"
 #include "http/server.h"
 #include "service/service.h"
 #include "util/log.h"
@@ -47,7 +48,8 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
         fprintf(stderr, "flowoptd: %s\n", err.msg);
         return 1;
     }
-    struct fo_http_config hcfg = {.listen = cfg->listen, .threads = cfg->threads};
+    struct fo_http_config hcfg = {
+        .listen = cfg->listen, .threads = cfg->threads, .tokens_file = cfg->tokens_file};
     struct fo_http_server *http = NULL;
     char bound[300];
     if (fo_http_start(&hcfg, svc, &http, bound, sizeof bound, &err) != FO_OK) {
@@ -58,8 +60,15 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     fprintf(stderr, "listening on %s\n", bound);
     fflush(stderr);
     int sig = 0;
-    while (sigwait(signals, &sig) == 0 && sig == SIGHUP)
-        fo_log_info("SIGHUP: nothing to reload");
+    while (sigwait(signals, &sig) == 0 && sig == SIGHUP) {
+        size_t n = 0;
+        if (!cfg->tokens_file[0])
+            fo_log_info("SIGHUP: nothing to reload");
+        else if (fo_http_reload_tokens(http, &n, &err) == FO_OK)
+            fo_log_info("SIGHUP: %zu API tokens loaded", n);
+        else
+            fo_log_warn("SIGHUP: %s; the previous tokens stay", err.msg);
+    }
     fo_log_info("signal %d: stopping", sig);
     fo_http_stop(http, DRAIN_MS);
     fo_service_destroy(svc);
@@ -88,6 +97,17 @@ int main(int argc, char **argv) {
             FO_OK) {
             fprintf(stderr, "flowoptd: %s: %s\n", err.field, err.msg);
             return 2;
+        }
+        if (cfg.tokens_file[0]) {
+            struct fo_auth auth;
+            size_t n = 0;
+            fo_auth_init(&auth);
+            enum fo_status st = fo_auth_load(&auth, cfg.tokens_file, &n, &err);
+            fo_auth_free(&auth);
+            if (st != FO_OK) {
+                fprintf(stderr, "flowoptd: %s: %s\n", err.field, err.msg);
+                return 2;
+            }
         }
         printf("configuration OK\n");
         return 0;

@@ -36,6 +36,7 @@ struct fo_http_reply {
     size_t body_len;
     const char *content_type; /* static string */
     char allow[64];           /* for 405, else "" */
+    int challenge;            /* 401: send WWW-Authenticate */
     char location[256];       /* for 201, else "" */
 };
 

@@ -11,6 +11,7 @@
  * State is freed only in the completion callback, which also logs.
  */
 #include "http/server.h"
+#include "http/auth.h"
 #include "http/listen.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -32,6 +33,8 @@ struct fo_http_server {
     struct fo_service *svc;
     int listen_fd;
     atomic_int in_flight;
+    struct fo_auth auth;
+    char tokens_file[4096]; /* "" when auth is off */
 };
 
 struct request_state {
@@ -43,6 +46,7 @@ struct request_state {
     char *body;
     size_t body_len;
     int too_big;
+    int unauthorized; /* tokens are configured and none was given */
     unsigned status;
 };
 
@@ -75,6 +79,13 @@ static struct request_state *state_begin(struct fo_http_server *srv,
     rs->req.svc = srv->svc;
     rs->match =
         fo_router_match(method, url, &rs->route, &rs->req, rs->allow, sizeof rs->allow);
+    /* Liveness stays open to probes; everything else needs a token. */
+    int public =
+        rs->match == FO_ROUTE_FOUND && strcmp(rs->route->pattern, "/v1/health") == 0;
+    rs->unauthorized =
+        !public &&
+        !fo_auth_allows(&srv->auth, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                                "Authorization"));
     if (rs->match == FO_ROUTE_FOUND) {
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -87,6 +98,8 @@ static struct request_state *state_begin(struct fo_http_server *srv,
 /* Appends a body chunk, or marks the request too big (and drops the body). */
 static void state_append(struct request_state *rs, const char *data, size_t size) {
     size_t cap = rs->match == FO_ROUTE_FOUND ? rs->route->max_body : 0;
+    if (rs->unauthorized)
+        return; /* not even kept */
     if (rs->too_big || size > cap - rs->body_len || rs->match != FO_ROUTE_FOUND) {
         rs->too_big = rs->match == FO_ROUTE_FOUND;
         free(rs->body);
@@ -163,7 +176,13 @@ static int query_ok(const struct request_state *rs, struct fo_http_reply *rep) {
 }
 
 static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
-    if (rs->match == FO_ROUTE_NO_PATH) {
+    if (rs->unauthorized) {
+        fo_reply_problem(
+            rep, 401, "unauthorized", "Authorization",
+            "this daemon needs 'Authorization: Bearer TOKEN' with one of its "
+            "API tokens");
+        rep->challenge = 1;
+    } else if (rs->match == FO_ROUTE_NO_PATH) {
         fo_reply_problem(rep, 404, "not found", NULL, "no resource at %s", rs->req.path);
     } else if (rs->match == FO_ROUTE_NO_METHOD) {
         fo_reply_problem(rep, 405, "method not allowed", NULL, "%s is not allowed on %s",
@@ -198,6 +217,9 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
     if (rep->allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
+    if (rep->challenge)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Bearer realm=\"flowopt\"");
     if (rep->location[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
     enum MHD_Result ret = MHD_queue_response(conn, rep->status, resp);
@@ -271,10 +293,18 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
     if (!srv)
         return fo_error_set(err, FO_ENOMEM, NULL, "out of memory starting HTTP");
     srv->svc = svc;
+    fo_auth_init(&srv->auth);
+    enum fo_status st = FO_OK;
+    if (cfg->tokens_file && cfg->tokens_file[0]) {
+        size_t n = 0;
+        snprintf(srv->tokens_file, sizeof srv->tokens_file, "%s", cfg->tokens_file);
+        st = fo_auth_load(&srv->auth, srv->tokens_file, &n, err);
+    }
     int is_v6 = 0;
-    enum fo_status st =
-        fo_listen_open(cfg->listen, &srv->listen_fd, &is_v6, bound, cap, err);
+    if (st == FO_OK)
+        st = fo_listen_open(cfg->listen, &srv->listen_fd, &is_v6, bound, cap, err);
     if (st != FO_OK) {
+        fo_auth_free(&srv->auth);
         free(srv);
         return st;
     }
@@ -288,6 +318,7 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (!srv->mhd) {
         close(srv->listen_fd);
+        fo_auth_free(&srv->auth);
         free(srv);
         return fo_error_set(err, FO_EIO, "listen", "libmicrohttpd failed to start on %s",
                             bound);
@@ -306,5 +337,14 @@ void fo_http_stop(struct fo_http_server *srv, unsigned drain_ms) {
         nanosleep(&pause, NULL);
     MHD_stop_daemon(srv->mhd);
     close(srv->listen_fd);
+    fo_auth_free(&srv->auth);
     free(srv);
+}
+
+enum fo_status fo_http_reload_tokens(struct fo_http_server *srv, size_t *count,
+                                     struct fo_error *err) {
+    *count = 0;
+    if (!srv->tokens_file[0])
+        return fo_error_set(err, FO_ESTATE, "tokens-file", "no tokens file configured");
+    return fo_auth_load(&srv->auth, srv->tokens_file, count, err);
 }

@@ -14,8 +14,9 @@
 struct fo_service;
 
 struct fo_http_config {
-    const char *listen; /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
-    unsigned threads;   /* worker threads; 0 picks the default */
+    const char *listen;      /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
+    unsigned threads;        /* worker threads; 0 picks the default */
+    const char *tokens_file; /* API tokens (auth.h); NULL or "": no auth */
 };
 
 struct fo_http_server;
@@ -34,5 +35,10 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
  * drain_ms), then stop every thread and free the server. NULL is a no-op.
  */
 void fo_http_stop(struct fo_http_server *srv, unsigned drain_ms);
+
+/* Read the tokens file again (SIGHUP); the old tokens stay on failure.
+ * OUT: *count. FO_ESTATE when the server was started without one. */
+enum fo_status fo_http_reload_tokens(struct fo_http_server *srv, size_t *count,
+                                     struct fo_error *err);
 
 #endif

@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_contract.sh - every response of the daemon and run-route scenarios
-# (test_daemon, test_runs, test_fuzz)
+# (test_daemon, test_runs, test_fuzz, test_auth)
 # checked against openapi.yaml by a JSON Schema 2020-12 validator (ajv,
 # pinned in tools/package.json, run by node). TAP on stdout.
 set -u
@@ -14,7 +14,7 @@ if [ ! -d "$src/tools/node_modules/ajv" ]; then
         exit 1
     }
 fi
-for t in test_daemon test_runs test_fuzz; do
+for t in test_daemon test_runs test_fuzz test_auth; do
     FLOWOPT_RECORD="$tmp/responses.jsonl" "$build/tests/integration/$t" > "$tmp/$t.tap" 2>&1 || {
         echo "Bail out! the recorded scenario $t failed:"
         grep -v '^ok' "$tmp/$t.tap" | head -5 | sed 's/^/# /'

@@ -3,7 +3,10 @@
 # short budgets, so they never rot. TAP on stdout.
 set -u
 . "$(dirname "$0")/../daemon.sh"
-start_daemon examples
+# with API tokens on, as a lab network deployment would have them
+echo "examples-token-0123456789abcdef" > "$tmp/tokens"
+start_daemon examples --tokens-file "$tmp/tokens"
+export FLOWOPT_TOKEN=examples-token-0123456789abcdef
 
 out=$(sh "$src/examples/asktell.sh" 25 2> "$tmp/asktell.err")
 ok $? "examples/asktell.sh runs 25 generations"

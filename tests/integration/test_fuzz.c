@@ -297,8 +297,16 @@ int main(void) {
     fuzz_route("ask", "POST", path, run, "{\"n\": 2}");
     snprintf(path, sizeof path, "/v1/runs/%s/tell", run);
     fuzz_route("tell", "POST", path, run, "");
-    snprintf(path, sizeof path, "/v1/runs/%s", run);
-    fuzz_route("PATCH", "PATCH", path, run,
+    /* PATCH on a run with nothing pending: a mutated pending_timeout_s that is
+     * accepted must not expire samples behind the test's back */
+    char quiet[64];
+    made = post_json("/v1/runs", create, &status);
+    j = made ? json_loads(made, 0, NULL) : NULL;
+    snprintf(quiet, sizeof quiet, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    free(made);
+    snprintf(path, sizeof path, "/v1/runs/%s", quiet);
+    fuzz_route("PATCH", "PATCH", path, quiet,
                "{\"name\": \"n\", \"state\": \"active\", \"lr\": 0.3, \"budget\": 100, "
                "\"target\": null, \"patience\": 0, \"pending_timeout_s\": 0, "
                "\"optimizer\": {\"kl_target\": 0.2, \"entropy_coef\": 0}}");
