@@ -24,6 +24,7 @@ BINDIR  ?= $(PREFIX)/bin
 LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR  ?= $(PREFIX)/share/doc/flowopt
 
 CC      ?= cc
 AR      ?= ar
@@ -186,6 +187,9 @@ install: all
 	    deploy/libflowopt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libflowopt.pc
 	sed -e 's|@BINDIR@|$(BINDIR)|g' deploy/flowoptd.service.in \
 	    > $(DESTDIR)$(UNITDIR)/flowoptd.service
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 deploy/flowoptd.conf.example deploy/flowoptd.env.example \
+	    deploy/nginx-flowopt.conf.example openapi.yaml $(DESTDIR)$(DOCDIR)/
 
 VERSION := $(shell sed -n 's/^\#define FO_VERSION_STRING "\(.*\)"/\1/p' include/flowopt/flowopt.h)
 
@@ -193,7 +197,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/flowoptd $(DESTDIR)$(BINDIR)/flowopt \
 	    $(DESTDIR)$(LIBDIR)/libflowopt.a $(DESTDIR)$(LIBDIR)/pkgconfig/libflowopt.pc \
 	    $(DESTDIR)$(UNITDIR)/flowoptd.service
-	rm -rf $(DESTDIR)$(INCDIR)/flowopt
+	rm -rf $(DESTDIR)$(INCDIR)/flowopt $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -30,6 +30,9 @@ const char *fo_daemon_usage(void) {
            "  --park-idle SECONDS    a run unused this long leaves memory until its\n"
            "                         next request; 0 never (env FLOWOPT_PARK_IDLE,\n"
            "                         default 600)\n"
+           "  --config PATH          a file of 'key = value' lines with the keys above\n"
+           "                         (listen, db, ...; '#' comments); the environment\n"
+           "                         and flags win over it (env FLOWOPT_CONFIG)\n"
            "  --check-config         validate the settings, print 'configuration OK', "
            "exit\n"
            "  --help                 this text\n"
@@ -121,6 +124,14 @@ static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **
         cfg->check_config = 1;
         return FO_OK;
     }
+    if (strncmp(arg, "--config=", 9) == 0)
+        return FO_OK; /* read first, by config_path */
+    if (strcmp(arg, "--config") == 0) {
+        if (*i + 1 >= argc)
+            return fo_error_set(err, FO_EINVAL, arg, "--config needs a value");
+        ++*i;
+        return FO_OK;
+    }
     for (size_t k = 0; k < N_KEYS; k++) {
         size_t len = strlen(keys[k]);
         if (strncmp(arg, "--", 2) != 0 || strncmp(arg + 2, keys[k], len) != 0)
@@ -140,6 +151,55 @@ static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **
     return fo_error_set(err, FO_EINVAL, arg, "unknown option '%s' (see --help)", arg);
 }
 
+/* The value of --config (or --config=) in argv, else FLOWOPT_CONFIG, else NULL. */
+static const char *config_path(int argc, char **argv) {
+    const char *path = getenv("FLOWOPT_CONFIG");
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+    }
+    return path && *path ? path : NULL;
+}
+
+/* Settings from a config file: "key = value" lines, blanks and '#' comments. */
+static enum fo_status load_file(struct fo_daemon_config *cfg, const char *path,
+                                struct fo_error *err) {
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return fo_error_set(err, FO_EIO, "config", "cannot read %s", path);
+    char line[4200], where[4200];
+    enum fo_status st = FO_OK;
+    for (int lineno = 1; st == FO_OK && fgets(line, sizeof line, f); lineno++) {
+        char *p = line + strspn(line, " \t");
+        p[strcspn(p, "\r\n")] = '\0';
+        if (!*p || *p == '#')
+            continue;
+        snprintf(where, sizeof where, "%s:%d", path, lineno);
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            st = fo_error_set(err, FO_EINVAL, where, "expected 'key = value'");
+            break;
+        }
+        char *k_end = eq;
+        while (k_end > p && (k_end[-1] == ' ' || k_end[-1] == '\t'))
+            k_end--;
+        *k_end = '\0';
+        char *v = eq + 1 + strspn(eq + 1, " \t");
+        size_t n = strlen(v);
+        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+            v[--n] = '\0';
+        size_t k = 0;
+        while (k < N_KEYS && strcmp(keys[k], p) != 0)
+            k++;
+        st = k == N_KEYS ? fo_error_set(err, FO_EINVAL, where, "unknown key '%.60s'", p)
+                         : set_value(cfg, keys[k], v, where, err);
+    }
+    fclose(f);
+    return st;
+}
+
 enum fo_status fo_daemon_config_load(struct fo_daemon_config *cfg, int argc, char **argv,
                                      struct fo_error *err) {
     memset(cfg, 0, sizeof *cfg);
@@ -149,6 +209,10 @@ enum fo_status fo_daemon_config_load(struct fo_daemon_config *cfg, int argc, cha
     cfg->durability = FO_DURABILITY_NORMAL;
     cfg->checkpoint_retention = 20;
     cfg->park_idle_s = 600;
+    const char *file = config_path(argc, argv);
+    enum fo_status fst = file ? load_file(cfg, file, err) : FO_OK;
+    if (fst != FO_OK)
+        return fst;
     for (size_t k = 0; k < N_KEYS; k++) {
         const char *v = getenv(env_names[k]);
         enum fo_status st;

@@ -170,6 +170,61 @@ static void test_precedence(void) {
     unsetenv("FLOWOPT_LOG_LEVEL");
 }
 
+/* A config file: below the environment and the flags, errors name file:line. */
+static void test_config_file(void) {
+    char db[600], log[600], conf[600], cmd[2000];
+    path_in(db, sizeof db, "conf.db");
+    path_in(log, sizeof log, "conf.log");
+    path_in(conf, sizeof conf, "flowoptd.conf");
+    FILE *f = fopen(conf, "w");
+    fprintf(f, "# lab settings\n\nlisten = 256.0.0.1:99999\nlog-level = error\n"
+               "  checkpoint-retention=7  \n");
+    fclose(f);
+    const char *args[] = {"--config", conf, NULL};
+    struct fo_test_daemon d;
+    tap_ok(fo_test_daemon_start(&d, db, log, args) == 0,
+           "--config: the --listen flag wins over the file's listen");
+    char url[256];
+    struct fo_test_resp r;
+    snprintf(url, sizeof url, "%s/v1/health", d.base_url);
+    fo_test_http("GET", url, NULL, NULL, &r);
+    fo_test_resp_free(&r);
+    int status;
+    kill(d.pid, SIGTERM);
+    fo_test_daemon_wait(&d, 5000, &status);
+    fo_test_daemon_kill(&d);
+    tap_ok(!file_contains(log, "GET /v1/health"), "the file's log-level = error applies");
+    setenv("FLOWOPT_LOG_LEVEL", "info", 1);
+    tap_ok(fo_test_daemon_start(&d, db, log, args) == 0,
+           "again, with FLOWOPT_LOG_LEVEL=info");
+    snprintf(url, sizeof url, "%s/v1/health", d.base_url);
+    fo_test_http("GET", url, NULL, NULL, &r);
+    fo_test_resp_free(&r);
+    kill(d.pid, SIGTERM);
+    fo_test_daemon_wait(&d, 5000, &status);
+    fo_test_daemon_kill(&d);
+    unsetenv("FLOWOPT_LOG_LEVEL");
+    tap_ok(file_contains(log, "GET /v1/health"), "the environment wins over the file");
+    f = fopen(conf, "w");
+    fprintf(f, "db = x.db\nthreads = many\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "FLOWOPT_CONFIG=%s %s --check-config 2>&1 | grep -q ':2: '",
+             conf, fo_test_bin("flowoptd"));
+    tap_is_int(system(cmd), 0,
+               "a bad value is refused naming file:line (FLOWOPT_CONFIG)");
+    f = fopen(conf, "w");
+    fprintf(f, "colour = blue\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "%s --config %s --check-config 2>&1 | grep -q \"unknown key\"",
+             fo_test_bin("flowoptd"), conf);
+    tap_is_int(system(cmd), 0, "and so is an unknown key");
+    snprintf(cmd, sizeof cmd,
+             "%s --config %s/deploy/flowoptd.conf.example --check-config > /dev/null",
+             fo_test_bin("flowoptd"), FO_TEST_SOURCE_DIR);
+    tap_is_int(system(cmd), 0, "deploy/flowoptd.conf.example is a valid config file");
+}
+
 static void test_newer_schema(void) {
     char db[600], log[600];
     path_in(db, sizeof db, "newer.db");
@@ -231,6 +286,7 @@ int main(void) {
     test_sigterm(&d);
     test_drain();
     test_precedence();
+    test_config_file();
     test_newer_schema();
     test_cli();
     fo_test_rmdir(dir);
