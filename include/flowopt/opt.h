@@ -71,14 +71,19 @@ struct fo_run_config {
     uint64_t seed;
     uint64_t budget; /* evaluations; 0 = unlimited */
     int has_target;
-    double target;            /* stop once best reaches it */
-    unsigned patience;        /* generations without improvement; 0 = off */
-    double min_scale;         /* stop when every coordinate's spread falls below
-                                 min_scale (relative to the box); 0 = off */
-    unsigned restarts;        /* restarts allowed once the run has converged
-                                 (IPOP: each doubles the batch); 0 = off */
-    double restart_tolfun;    /* converged: the values of the last generations
-                                 span less than tolfun (1 + |best|) */
+    double target;          /* stop once best reaches it */
+    unsigned patience;      /* generations without improvement; 0 = off */
+    double min_scale;       /* stop when every coordinate's spread falls below
+                               min_scale (relative to the box); 0 = off */
+    unsigned restarts;      /* restarts allowed once the run has converged
+                               (IPOP: each doubles the batch); 0 = off */
+    double restart_tolfun;  /* converged: the values of the last generations
+                               span less than tolfun (1 + |best|) */
+    unsigned restart_stall; /* also restart when the best since the last
+                               (re)start improved by less than stall_tol
+                               (1 + |best|) over this many generations:
+                               a run creeping in a local basin; 0 = off */
+    double restart_stall_tol;
     double pending_timeout_s; /* a sample not told within this many seconds
                                  expires (counted as failed); 0 = never. The
                                  engine has no clock: its host applies this */

@@ -18,7 +18,7 @@ void fo_engine_destroy(struct fo_engine *e) {
                     e->mirror, e->u_x,    e->u_fit,      e->u_lb,        e->u_lp,
                     e->u_w,    e->u_util, e->u_q,        e->u_order,     e->u_cur,
                     e->grad,   e->dir,    e->old_params, e->good_params, e->roles,
-                    e->kl_z,   e->kl_x,   e->kl_lp,      e->kl_lpn};
+                    e->kl_z,   e->kl_x,   e->kl_lp,      e->kl_lpn,      e->stall_best};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -63,8 +63,9 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         e->kl_x = malloc(FO_KL_SAMPLES * e->D * sizeof(double));
         e->kl_lp = malloc(FO_KL_SAMPLES * sizeof(double));
         e->kl_lpn = malloc(FO_KL_SAMPLES * sizeof(double));
+        e->stall_best = calloc(cfg->restart_stall + 1, sizeof(double));
         if (!e->grad || !e->dir || !e->old_params || !e->good_params || !e->roles ||
-            !e->kl_z || !e->kl_x || !e->kl_lp || !e->kl_lpn)
+            !e->kl_z || !e->kl_x || !e->kl_lp || !e->kl_lpn || !e->stall_best)
             st = fo_error_set(err, FO_ENOMEM, "run", "out of memory creating the run");
     }
     if (st != FO_OK) {

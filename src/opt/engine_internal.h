@@ -8,6 +8,8 @@
 
 /* Generations whose values must all agree before a restart. */
 #define FO_RESTART_WINDOW 20
+/* The largest restart_stall window (generations). */
+#define FO_RESTART_STALL_MAX 10000
 
 /* One asked sample still in memory (pending, or told within the reuse window). */
 struct fo_rec {
@@ -49,6 +51,10 @@ struct fo_engine {
      * the last FO_RESTART_WINDOW generations */
     double conv_lo[FO_RESTART_WINDOW], conv_hi[FO_RESTART_WINDOW];
     uint64_t conv_n; /* generations recorded since the last (re)start */
+    /* the best value (sign-adjusted: larger is better) since the last
+     * (re)start after each of the last restart_stall + 1 generations */
+    double *stall_best;
+    uint64_t stall_n;
     uint64_t restarts_done;
 
     int has_mirror; /* a z whose mirror -z is still to be used */

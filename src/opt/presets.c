@@ -66,6 +66,11 @@ static void preset_default(struct fo_run_config *c, size_t dim) {
     c->opt.mirrored = 1;
     c->restarts = 9;
     c->restart_tolfun = 1e-6;
+    /* 100 generations for 1e-5 relative: measured on the suite (20 seeds)
+     * as seed_trig 95 -> 100 % and tfim_vqe 25 -> 50 % success with sphere,
+     * rosenbrock, ackley and styblinski_tang unchanged (docs/optimizer.md) */
+    c->restart_stall = 100;
+    c->restart_stall_tol = 1e-5;
 }
 
 static void preset_seed(struct fo_run_config *c, size_t dim) {
@@ -174,6 +179,9 @@ enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_err
     if (isnan(o->entropy_floor) || (c->has_target && !isfinite(c->target)) ||
         !(c->min_scale >= 0.0 && c->min_scale < 1.0) || c->restarts > 1000 ||
         (c->restarts && !(c->restart_tolfun >= 0.0 && isfinite(c->restart_tolfun))) ||
+        c->restart_stall > FO_RESTART_STALL_MAX ||
+        (c->restart_stall &&
+         !(c->restart_stall_tol >= 0.0 && isfinite(c->restart_stall_tol))) ||
         !(c->pending_timeout_s >= 0.0 && c->pending_timeout_s <= 1e9))
         return fo_error_set(err, FO_ERANGE, "target",
                             "target, floor and min_scale must be finite");

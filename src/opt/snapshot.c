@@ -3,6 +3,9 @@
  *   "FOEN" | u32 version | configuration | flow parameters | Adam state |
  *   learning rate | RNG | counters | best | mirror noise | samples in
  *   memory | u32 CRC-32 of everything before it.
+ * Version 3 adds the stall restart (its two settings at the end of the
+ * configuration, its window after the restart count); a version-2 snapshot
+ * loads with the stall restart off, as the run was created.
  * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
  * are the same on every host and a loaded run continues bit for bit.
  */
@@ -14,7 +17,8 @@
 #include <string.h>
 
 #define SNAP_MAGIC "FOEN"
-#define SNAP_VERSION 2u
+#define SNAP_VERSION 3u
+#define SNAP_OLDEST 2u
 
 struct writer {
     unsigned char *p; /* NULL: only count */
@@ -42,6 +46,7 @@ struct reader {
     const unsigned char *p;
     size_t len, pos;
     int bad;
+    unsigned version;
 };
 
 static uint64_t get_u64(struct reader *r) {
@@ -103,6 +108,8 @@ static void put_config(struct writer *w, const struct fo_run_config *c) {
     put_u64(w, c->restarts);
     put_f64(w, c->restart_tolfun);
     put_f64(w, c->pending_timeout_s);
+    put_u64(w, c->restart_stall);
+    put_f64(w, c->restart_stall_tol);
 }
 
 /* Reads a configuration; lo and hi (FO_FLOW_MAX_DIM each) receive the bounds. */
@@ -153,6 +160,12 @@ static void get_config(struct reader *r, struct fo_run_config *c, double *lo,
     c->restarts = (unsigned)get_u64(r);
     c->restart_tolfun = get_f64(r);
     c->pending_timeout_s = get_f64(r);
+    if (r->version >= 3) {
+        uint64_t stall = get_u64(r);
+        c->restart_stall = stall <= FO_RESTART_STALL_MAX ? (unsigned)stall : 0;
+        r->bad |= stall > FO_RESTART_STALL_MAX;
+        c->restart_stall_tol = get_f64(r);
+    }
 }
 
 static void put_state(struct writer *w, const struct fo_engine *e) {
@@ -192,6 +205,8 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
     put_f64s(w, e->conv_hi, FO_RESTART_WINDOW);
     put_u64(w, e->conv_n);
     put_u64(w, e->restarts_done);
+    put_u64(w, e->stall_n);
+    put_f64s(w, e->stall_best, e->cfg.restart_stall + 1);
     put_u64(w, e->n_recs);
     for (size_t i = 0; i < e->n_recs; i++) {
         const struct fo_rec *rec = &e->recs[i];
@@ -286,6 +301,10 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
     get_f64s(r, e->conv_hi, FO_RESTART_WINDOW);
     e->conv_n = get_u64(r);
     e->restarts_done = get_u64(r);
+    if (r->version >= 3) {
+        e->stall_n = get_u64(r);
+        get_f64s(r, e->stall_best, e->cfg.restart_stall + 1);
+    }
     if (r->bad || !isfinite(e->lr) || e->lr <= 0.0 || !isfinite(e->lr_net) ||
         e->lr_net <= 0.0 || e->stop > FO_STOP_STALLED)
         return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad engine state");
@@ -300,12 +319,13 @@ enum fo_status fo_engine_load(const unsigned char *buf, size_t len,
     *out = NULL;
     if (len < 12 || memcmp(buf, SNAP_MAGIC, 4) != 0)
         return fo_error_set(err, FO_ECORRUPT, "snapshot", "not a flowopt run snapshot");
-    if (fo__get_u32(buf + 4) != SNAP_VERSION)
+    unsigned version = fo__get_u32(buf + 4);
+    if (version < SNAP_OLDEST || version > SNAP_VERSION)
         return fo_error_set(err, FO_ECORRUPT, "snapshot", "unknown snapshot version %u",
-                            (unsigned)fo__get_u32(buf + 4));
+                            version);
     if (fo__get_u32(buf + len - 4) != fo__crc32(buf, len - 4))
         return fo_error_set(err, FO_ECORRUPT, "snapshot", "checksum mismatch");
-    struct reader r = {buf, len - 4, 8, 0};
+    struct reader r = {buf, len - 4, 8, 0, version};
     struct fo_run_config cfg;
     double *lo = malloc(FO_FLOW_MAX_DIM * sizeof *lo),
            *hi = malloc(FO_FLOW_MAX_DIM * sizeof *hi);

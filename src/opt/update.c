@@ -420,6 +420,29 @@ static int converged(struct fo_engine *e, const struct fo_step_report *rep, size
 }
 
 /*
+ * Record the best of this (re)start; 1 when it improved by less than
+ * restart_stall_tol (1 + |best|) over the last restart_stall generations.
+ * TolFun alone waits until the distribution has collapsed onto a local
+ * optimum; a run creeping along a shallow basin (tfim_vqe at -4.745 while
+ * the target is -4.75) can spend most of its budget before that.
+ */
+static int stalled(struct fo_engine *e, size_t n) {
+    const uint64_t W = e->cfg.restart_stall;
+    if (!W || !e->cfg.restarts)
+        return 0;
+    double best = e->stall_n ? e->stall_best[(e->stall_n - 1) % (W + 1)] : -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (e->u_cur[i] && e->u_fit[i] > best)
+            best = e->u_fit[i];
+    e->stall_best[e->stall_n % (W + 1)] = best;
+    e->stall_n++;
+    if (e->stall_n <= W || !isfinite(best))
+        return 0;
+    double then = e->stall_best[(e->stall_n - 1 - W) % (W + 1)];
+    return best - then < e->cfg.restart_stall_tol * (1.0 + fabs(best));
+}
+
+/*
  * IPOP restart (Auger and Hansen 2005): a fresh distribution, fresh
  * optimizer state, twice the batch. Best-ever and every counter stay.
  */
@@ -434,6 +457,7 @@ static void restart(struct fo_engine *e, struct fo_step_report *rep) {
     e->adam->t = 0;
     e->lr = e->lr_net = e->cfg.opt.lr;
     e->conv_n = 0;
+    e->stall_n = 0;
     e->has_mirror = 0;
     if (e->cfg.batch_size <= 5000)
         e->cfg.batch_size *= 2;
@@ -460,7 +484,8 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
     else
         rep->events |= FO_EVENT_EMPTY;
     int collapsed = scale_collapsed(e, n);
-    if (converged(e, rep, n) && e->restarts_done < e->cfg.restarts)
+    int tolfun = converged(e, rep, n), stall = stalled(e, n);
+    if ((tolfun || stall) && e->restarts_done < e->cfg.restarts)
         restart(e, rep);
     e->generation++;
     e->updates++;

@@ -73,6 +73,10 @@ static int apply_set(struct fo_run_config *c, const char *kv) {
         c->restarts = (unsigned)d;
     else if (!strcmp(key, "tolfun"))
         c->restart_tolfun = d;
+    else if (!strcmp(key, "stall"))
+        c->restart_stall = (unsigned)d;
+    else if (!strcmp(key, "stalltol"))
+        c->restart_stall_tol = d;
     else if (!strcmp(key, "bound"))
         c->flow.bound = d;
     else if (!strcmp(key, "optimizer"))

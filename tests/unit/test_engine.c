@@ -7,7 +7,9 @@
 #include "functions.h"
 #include "tap.h"
 
+#include <flowopt/rng.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,6 +290,96 @@ static void test_restart(void) {
     fo_engine_destroy(e);
 }
 
+/* Values of pure noise: TolFun never fires (they span ~1), the stall
+ * window does once the best stops moving by more than its tolerance. */
+static void test_stall_restart(void) {
+    unsigned seen[2] = {0, 0};
+    uint64_t restarts[2];
+    for (int on = 0; on < 2; on++) {
+        struct fo_run_config cfg;
+        config(&cfg, "default", 6);
+        cfg.restarts = 1;
+        cfg.restart_stall = on ? 10 : 0;
+        cfg.restart_stall_tol = 0.5;
+        struct fo_engine *e = NULL;
+        fo_engine_create(&cfg, &e, NULL);
+        struct fo_rng noise;
+        fo_rng_seed(&noise, 3);
+        struct fo_sample s[16];
+        double x[16 * D];
+        for (int g = 0; g < 30; g++) {
+            struct fo_engine_counters c;
+            fo_engine_counters(e, &c);
+            fo_engine_ask(e, c.batch_size, s, x, NULL);
+            for (size_t i = 0; i < c.batch_size; i++) {
+                struct fo_step_report rep;
+                int up = 0;
+                fo_engine_tell(e, s[i].id, fo_rng_uniform(&noise), NULL, &up, &rep, NULL);
+                if (up)
+                    seen[on] |= rep.events;
+            }
+        }
+        struct fo_engine_counters c;
+        fo_engine_counters(e, &c);
+        restarts[on] = c.restarts;
+        fo_engine_destroy(e);
+    }
+    tap_ok(!(seen[0] & FO_EVENT_RESTART) && restarts[0] == 0,
+           "noise without the stall test: no restart in 30 generations");
+    tap_ok((seen[1] & FO_EVENT_RESTART) && restarts[1] == 1,
+           "with restart_stall 10: the stalled best restarts the run (%llu)",
+           (unsigned long long)restarts[1]);
+}
+
+/* A snapshot written by the previous release (format 2, made by
+ * tests/fixtures/make_engine_v2.c at commit e27fec4) still loads. */
+static void test_snapshot_v2(void) {
+    FILE *f = fopen(FO_TEST_SOURCE_DIR "/tests/fixtures/engine_v2.snap", "rb");
+    unsigned char buf[65536];
+    size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f)
+        fclose(f);
+    struct fo_engine *e = NULL;
+    struct fo_error err = {0};
+    tap_is_int(fo_engine_load(buf, len, &e, &err), FO_OK,
+               "a format-2 snapshot loads (%zu bytes) %s", len, err.msg);
+    if (!e)
+        return;
+    struct fo_engine_counters c;
+    fo_engine_counters(e, &c);
+    tap_ok(c.asked == 14 && c.told == 12 && c.pending == 2 && c.updates == 3 &&
+               fo_engine_next_id(e) == 15,
+           "with its counters (asked %llu, told %llu, pending %llu, updates %llu)",
+           (unsigned long long)c.asked, (unsigned long long)c.told,
+           (unsigned long long)c.pending, (unsigned long long)c.updates);
+    tap_ok(fo_engine_config(e)->restart_stall == 0,
+           "and the stall restart off, as the run was created");
+    int ok = fo_engine_tell(e, 13, 0.5, NULL, NULL, NULL, NULL) == FO_OK &&
+             fo_engine_tell(e, 14, 0.25, NULL, NULL, NULL, NULL) == FO_OK;
+    for (int g = 0; ok && g < 3; g++) {
+        struct fo_sample s[4];
+        double x[4 * 2];
+        ok = fo_engine_ask(e, 4, s, x, NULL) == FO_OK;
+        for (int i = 0; ok && i < 4; i++)
+            ok = fo_engine_tell(e, s[i].id, x[2 * i] * x[2 * i], NULL, NULL, NULL,
+                                NULL) == FO_OK;
+    }
+    fo_engine_counters(e, &c);
+    tap_ok(ok && c.updates >= 5,
+           "its pending samples are told and it goes on (%llu updates)",
+           (unsigned long long)c.updates);
+    size_t len3 = 0;
+    fo_engine_save(e, NULL, 0, &len3, NULL);
+    unsigned char *b3 = malloc(len3);
+    fo_engine_save(e, b3, len3, &len3, NULL);
+    struct fo_engine *e3 = NULL;
+    tap_ok(fo_engine_load(b3, len3, &e3, NULL) == FO_OK && b3[4] == 3,
+           "saved again, it is a format-3 snapshot that loads");
+    free(b3);
+    fo_engine_destroy(e3);
+    fo_engine_destroy(e);
+}
+
 static void test_seed_preset(void) {
     struct fo_run_config cfg;
     config(&cfg, "seed", 50);
@@ -310,6 +402,8 @@ int main(void) {
     test_snapshot();
     test_learns();
     test_restart();
+    test_stall_restart();
+    test_snapshot_v2();
     test_seed_preset();
     return tap_done();
 }
