@@ -39,12 +39,13 @@ static json_t *config_json(const struct fo_run_view *v) {
         json_pack("{s:o, s:o, s:I, s:f, s:s}", "layers", layers, "hidden", hidden, "bins",
                   (json_int_t)c->flow.bins, "bound", c->flow.bound, "permutation",
                   c->flow.perm == FO_PERM_RANDOM ? "random" : "reverse");
-    json_t *opt = json_pack("{s:s, s:f, s:f, s:f, s:I, s:b, s:b, s:I}", "utility",
-                            fo_utility_name(c->opt.utility), "lr", c->opt.lr, "kl_target",
-                            c->opt.kl_target, "entropy_coef", c->opt.entropy_coef,
-                            "reuse_generations", (json_int_t)c->opt.reuse_generations,
-                            "mirrored", c->opt.mirrored, "trust_region",
-                            c->opt.trust_region, "restarts", (json_int_t)c->restarts);
+    json_t *opt = json_pack(
+        "{s:s, s:f, s:f, s:f, s:I, s:b, s:b, s:I, s:I, s:f}", "utility",
+        fo_utility_name(c->opt.utility), "lr", c->opt.lr, "kl_target", c->opt.kl_target,
+        "entropy_coef", c->opt.entropy_coef, "reuse_generations",
+        (json_int_t)c->opt.reuse_generations, "mirrored", c->opt.mirrored, "trust_region",
+        c->opt.trust_region, "restarts", (json_int_t)c->restarts, "restart_stall",
+        (json_int_t)c->restart_stall, "restart_stall_tol", c->restart_stall_tol);
     return json_pack("{s:I, s:o, s:s, s:I, s:I, s:I, s:o, s:f, s:I, s:o, s:o}", "dim",
                      (json_int_t)D, "bounds",
                      bounded ? bounds : (json_decref(bounds), json_null()), "direction",

@@ -112,11 +112,14 @@ static enum fo_status parse_flow(json_t *f, struct fo_flow_config *fc,
     return st;
 }
 
-static enum fo_status parse_optimizer(json_t *o, struct fo_opt_config *oc,
+static enum fo_status parse_optimizer(json_t *o, struct fo_run_config *cfg,
                                       struct fo_error *err) {
-    static const char *const keys[] = {"preset",    "utility",      "lr",
-                                       "kl_target", "entropy_coef", "reuse_generations",
-                                       "mirrored",  "trust_region", NULL};
+    struct fo_opt_config *oc = &cfg->opt;
+    static const char *const keys[] = {
+        "preset",        "utility",           "lr",
+        "kl_target",     "entropy_coef",      "reuse_generations",
+        "mirrored",      "trust_region",      "restarts",
+        "restart_stall", "restart_stall_tol", NULL};
     enum fo_status st = fo_json_only_keys(o, keys, "optimizer", err);
     json_t *u = json_object_get(o, "utility");
     if (st == FO_OK && u && fo_utility_parse(json_string_value(u), &oc->utility) != 0)
@@ -140,6 +143,17 @@ static enum fo_status parse_optimizer(json_t *o, struct fo_opt_config *oc,
         (st = fo_json_int(o, "reuse_generations", "optimizer.reuse_generations", 0, 50,
                           &v, err)) == FO_OK)
         oc->reuse_generations = (unsigned)v;
+    v = cfg->restarts;
+    if (st == FO_OK && (st = fo_json_int(o, "restarts", "optimizer.restarts", 0, 1000, &v,
+                                         err)) == FO_OK)
+        cfg->restarts = (unsigned)v;
+    v = cfg->restart_stall;
+    if (st == FO_OK && (st = fo_json_int(o, "restart_stall", "optimizer.restart_stall", 0,
+                                         10000, &v, err)) == FO_OK)
+        cfg->restart_stall = (unsigned)v;
+    if (st == FO_OK)
+        st = fo_json_num(o, "restart_stall_tol", "optimizer.restart_stall_tol", 0.0, 1.0,
+                         &cfg->restart_stall_tol, err);
     const char *flags[2] = {"mirrored", "trust_region"};
     int *targets[2] = {&oc->mirrored, &oc->trust_region};
     for (int i = 0; st == FO_OK && i < 2; i++) {
@@ -218,7 +232,7 @@ static enum fo_status parse_create(json_t *root, struct fo_run_config *cfg, doub
     json_t *flow = json_object_get(root, "flow");
     if (flow && (st = parse_flow(flow, &cfg->flow, err)) != FO_OK)
         return st;
-    return opt ? parse_optimizer(opt, &cfg->opt, err) : FO_OK;
+    return opt ? parse_optimizer(opt, cfg, err) : FO_OK;
 }
 
 /* ---- JSON out ------------------------------------------------------------ */

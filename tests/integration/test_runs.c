@@ -190,7 +190,29 @@ int main(void) {
                json_is_object(json_object_get(cfg, "flow")) &&
                json_is_object(json_object_get(cfg, "optimizer")),
            "the run object carries its id and the full configuration");
+    json_t *o = json_object_get(cfg, "optimizer");
+    tap_ok(json_integer_value(json_object_get(o, "restarts")) == 9 &&
+               json_integer_value(json_object_get(o, "restart_stall")) == 100 &&
+               json_real_value(json_object_get(o, "restart_stall_tol")) == 1e-5,
+           "with the default restarts: 9, TolFun or a 100-generation stall");
     json_decref(run);
+    json_t *r0 = call("POST", "/v1/runs",
+                      "{\"dim\": 2, \"direction\": \"minimize\", \"optimizer\":"
+                      " {\"restarts\": 0, \"restart_stall\": 0}}",
+                      &status);
+    o = json_object_get(json_object_get(r0, "config"), "optimizer");
+    tap_ok(status == 201 && json_integer_value(json_object_get(o, "restarts")) == 0 &&
+               json_integer_value(json_object_get(o, "restart_stall")) == 0,
+           "optimizer.restarts and restart_stall can be set at create");
+    char gone[128];
+    snprintf(gone, sizeof gone, "/v1/runs/%s",
+             json_string_value(json_object_get(r0, "id")));
+    json_decref(r0);
+    json_decref(call("DELETE", gone, NULL, &status)); /* the paging checks count runs */
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 2, \"direction\": \"minimize\", \"optimizer\":"
+                   " {\"restart_stall\": -3}}",
+                   422, "optimizer.restart_stall", "a negative stall window");
 
     tap_is_int(ask_tell(id, 6), 6, "ask 6, tell 6");
     tap_is_int(counter(id, "updates"), 1, "the completed generation updated the run");
