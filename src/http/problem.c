@@ -1,5 +1,6 @@
 /* problem.c - RFC 7807 problem+json replies and the fo_status -> HTTP table. */
 #include "http/reply.h"
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,7 +53,8 @@ static void set_fallback(struct fo_http_reply *rep) {
     rep->content_type = "application/problem+json";
 }
 
-void fo_reply_json(struct fo_http_reply *rep, unsigned status, json_t *obj) {
+static void reply_json(struct fo_http_reply *rep, unsigned status, json_t *obj,
+                       int shorten) {
     char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
     free(rep->body);
@@ -63,8 +65,18 @@ void fo_reply_json(struct fo_http_reply *rep, unsigned status, json_t *obj) {
     }
     rep->status = status;
     rep->body = text;
-    rep->body_len = strlen(text);
+    /* Jansson prints every real with 17 digits; the shortest exact form is
+     * what a person reading the answer (or a value they told) expects. */
+    rep->body_len = shorten ? fo_json_shorten_reals(text) : strlen(text);
     rep->content_type = "application/json";
+}
+
+void fo_reply_json(struct fo_http_reply *rep, unsigned status, json_t *obj) {
+    reply_json(rep, status, obj, 1);
+}
+
+void fo_reply_json_raw(struct fo_http_reply *rep, unsigned status, json_t *obj) {
+    reply_json(rep, status, obj, 0);
 }
 
 void fo_reply_problem(struct fo_http_reply *rep, unsigned status, const char *title,

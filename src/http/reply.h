@@ -48,6 +48,10 @@ const char *fo_http_query(const struct fo_http_request *req, const char *key);
 
 /* Serialise obj (stolen, even on failure) as the reply body with status. */
 void fo_reply_json(struct fo_http_reply *rep, unsigned status, json_t *obj);
+/* The same without rewriting reals in their shortest form: for the ask
+ * route, whose random coordinates almost never shorten and which is on
+ * every round trip (fo_reply_json reals: "0.3", not "0.29999999999999999"). */
+void fo_reply_json_raw(struct fo_http_reply *rep, unsigned status, json_t *obj);
 
 /*
  * An RFC 7807 problem: type derived from status, the given title and

@@ -49,7 +49,7 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
                                "log_prob", fo_json_real(s[i].log_prob), "generation",
                                (json_int_t)s[i].generation));
         }
-        fo_reply_json(rep, 200, json_pack("{s:o}", "samples", arr));
+        fo_reply_json_raw(rep, 200, json_pack("{s:o}", "samples", arr));
     } else {
         fo__reply_status(rep, st, &err);
     }

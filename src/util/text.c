@@ -45,3 +45,58 @@ char *fo_format_double(char buf[FO_DOUBLE_CHARS], double v) {
     }
     return buf;
 }
+
+static int is_number_char(char c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' ||
+           c == 'E';
+}
+
+size_t fo_json_shorten_reals(char *s) {
+    size_t r = 0, w = 0;
+    int in_string = 0;
+    while (s[r]) {
+        char c = s[r];
+        if (in_string) {
+            s[w++] = s[r++];
+            if (c == '\\' && s[r])
+                s[w++] = s[r++];
+            else if (c == '"')
+                in_string = 0;
+            continue;
+        }
+        if (c == '"') {
+            in_string = 1;
+            s[w++] = s[r++];
+            continue;
+        }
+        if (!(c == '-' || (c >= '0' && c <= '9'))) {
+            s[w++] = s[r++];
+            continue;
+        }
+        size_t start = r;
+        int real = 0;
+        while (is_number_char(s[r])) {
+            real |= s[r] == '.' || s[r] == 'e' || s[r] == 'E';
+            r++;
+        }
+        char num[FO_DOUBLE_CHARS + 2];
+        size_t len = r - start;
+        if (real && len < 64) {
+            char token[64];
+            memcpy(token, s + start, len);
+            token[len] = '\0';
+            fo_format_double(num, strtod(token, NULL));
+            if (!strpbrk(num, ".eEni"))
+                strcat(num, ".0");
+            if (strlen(num) <= len) {
+                memcpy(s + w, num, strlen(num));
+                w += strlen(num);
+                continue;
+            }
+        }
+        memmove(s + w, s + start, len);
+        w += len;
+    }
+    s[w] = '\0';
+    return w;
+}

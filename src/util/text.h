@@ -29,4 +29,12 @@ void fo_text_printf(struct fo_text *t, const char *fmt, ...)
  */
 char *fo_format_double(char buf[FO_DOUBLE_CHARS], double v);
 
+/*
+ * Rewrite, in place, every real number of the JSON text s (outside strings)
+ * in its shortest exact form, keeping it a real ("0.3", not
+ * "0.29999999999999999"; "2.0" stays "2.0"). Never lengthens s.
+ * Returns the new length.
+ */
+size_t fo_json_shorten_reals(char *s);
+
 #endif

@@ -32,6 +32,39 @@ static void test_format_double(void) {
            longest);
 }
 
+static void test_shorten_json(void) {
+    char json[] = "{\"a\":0.29999999999999999,\"b\":\"0.29999999999999999\","
+                  "\"c\":[2.0,1.0000000000000001e-05,-0.0,12345678901234567890,3],"
+                  "\"d\":\"q\\\"0.10000000000000001\",\"e\":0.10000000000000001}";
+    size_t n = fo_json_shorten_reals(json);
+    tap_is_str(json,
+               "{\"a\":0.3,\"b\":\"0.29999999999999999\",\"c\":[2.0,1e-05,-0.0,"
+               "12345678901234567890,3],\"d\":\"q\\\"0.10000000000000001\",\"e\":0.1}",
+               "JSON reals shortened; strings (with escapes) and integers untouched");
+    tap_ok(n == strlen(json), "and the new length is returned");
+    struct fo_rng rng;
+    fo_rng_seed(&rng, 11);
+    struct fo_text t = {0};
+    double v[5000];
+    fo_text_printf(&t, "[");
+    for (int i = 0; i < 5000; i++) {
+        v[i] = fo_rng_normal(&rng) * pow(10.0, (double)(i % 40) - 20.0);
+        fo_text_printf(&t, "%s%.17g", i ? "," : "", v[i]);
+    }
+    fo_text_printf(&t, "]");
+    size_t before = t.len;
+    fo_json_shorten_reals(t.p);
+    int exact = 1, i = 0;
+    for (char *p = t.p + 1; *p && i < 5000; i++) {
+        char *end;
+        exact &= strtod(p, &end) == v[i];
+        p = end + 1;
+    }
+    tap_ok(exact && i == 5000 && strlen(t.p) <= before,
+           "5,000 random reals read back bit for bit after shortening");
+    free(t.p);
+}
+
 static void test_text(void) {
     struct fo_text t = {0};
     for (int i = 0; i < 10000; i++)
@@ -44,6 +77,7 @@ static void test_text(void) {
 
 int main(void) {
     test_format_double();
+    test_shorten_json();
     test_text();
     return tap_done();
 }
