@@ -93,11 +93,8 @@ static int cmd_create(const char *base, int argc, char **argv) {
             return 2;
         }
     }
-    char *body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
     json_t *run;
-    long st = fo_cli_request_json(base, "POST", "/v1/runs", body, &run);
-    free(body);
+    long st = fo_cli_send_json(base, "POST", "/v1/runs", req, &run);
     if (st == 201)
         puts(json_string_value(json_object_get(run, "id")));
     json_decref(run);
@@ -150,13 +147,11 @@ static int cmd_tell(const char *base, const char *run) {
             return 2;
         }
     }
-    json_t *req = json_pack("{s:o}", "results", results);
-    char *body = json_dumps(req, JSON_COMPACT), path[256];
-    json_decref(req);
+    char path[256];
     snprintf(path, sizeof path, "/v1/runs/%s/tell", run);
     json_t *r;
-    long st = fo_cli_request_json(base, "POST", path, body, &r);
-    free(body);
+    long st =
+        fo_cli_send_json(base, "POST", path, json_pack("{s:o}", "results", results), &r);
     if (st == 200)
         printf("accepted %lld duplicates %lld updates %zu\n",
                (long long)json_integer_value(json_object_get(r, "accepted")),
@@ -292,22 +287,20 @@ static int cmd_set(const char *base, const char *run, int argc, char **argv) {
         }
         json_object_set_new(target, leaf, setting_value(eq + 1));
     }
-    char *body = json_dumps(patch, JSON_COMPACT), path[256];
-    json_decref(patch);
+    char path[256];
     snprintf(path, sizeof path, "/v1/runs/%s", run);
     json_t *r;
-    long st = fo_cli_request_json(base, "PATCH", path, body, &r);
-    free(body);
+    long st = fo_cli_send_json(base, "PATCH", path, patch, &r);
     int rc = st == 200 ? print_json(r) : 1;
     json_decref(r);
     return rc;
 }
 
-/* POST path with body; print the answer's member `field`. */
-static int post_print(const char *base, const char *path, const char *body,
-                      const char *field, long want) {
+/* POST req (taken, may be NULL) to path; print the answer's member `field`. */
+static int post_print(const char *base, const char *path, json_t *req, const char *field,
+                      long want) {
     json_t *r;
-    long st = fo_cli_request_json(base, "POST", path, body, &r);
+    long st = fo_cli_send_json(base, "POST", path, req, &r);
     if (st == want)
         puts(json_string_value(json_object_get(r, field))
                  ? json_string_value(json_object_get(r, field))
@@ -373,12 +366,9 @@ static int cmd_fork(const char *base, const char *run, int argc, char **argv) {
         json_decref(req);
         return 2;
     }
-    char *body = json_dumps(req, JSON_COMPACT), path[256];
-    json_decref(req);
+    char path[256];
     snprintf(path, sizeof path, "/v1/runs/%s/fork", run);
-    int rc = post_print(base, path, body, "id", 201);
-    free(body);
-    return rc;
+    return post_print(base, path, req, "id", 201);
 }
 
 static int dispatch(const char *base, int argc, char **argv) {

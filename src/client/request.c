@@ -82,3 +82,16 @@ long fo_cli_request_json(const char *base, const char *method, const char *path,
     free(b.p);
     return st;
 }
+
+long fo_cli_send_json(const char *base, const char *method, const char *path, json_t *req,
+                      json_t **json) {
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    if (req && !body) {
+        *json = NULL;
+        return -1;
+    }
+    long st = fo_cli_request_json(base, method, path, body, json);
+    free(body);
+    return st;
+}

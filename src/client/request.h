@@ -30,4 +30,8 @@ long fo_cli_request(const char *base, const char *method, const char *path,
 long fo_cli_request_json(const char *base, const char *method, const char *path,
                          const char *body, json_t **json);
 
+/* req (taken, may be NULL for no body) sent as JSON; the answer parsed. */
+long fo_cli_send_json(const char *base, const char *method, const char *path, json_t *req,
+                      json_t **json);
+
 #endif

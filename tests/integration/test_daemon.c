@@ -145,6 +145,19 @@ static void test_drain(void) {
     tap_ok(fd < 0 || connect_local(d.port) < 0, "and no longer accepts connections");
 }
 
+/* One GET /v1/health (a request line for the log), then SIGTERM and reap. */
+static void health_then_stop(struct fo_test_daemon *d) {
+    char url[256];
+    struct fo_test_resp r;
+    snprintf(url, sizeof url, "%s/v1/health", d->base_url);
+    fo_test_http("GET", url, NULL, NULL, &r);
+    fo_test_resp_free(&r);
+    int status;
+    kill(d->pid, SIGTERM);
+    fo_test_daemon_wait(d, 5000, &status);
+    fo_test_daemon_kill(d);
+}
+
 static void test_precedence(void) {
     char db[600], log[600];
     path_in(db, sizeof db, "prec.db");
@@ -156,15 +169,7 @@ static void test_precedence(void) {
     tap_ok(fo_test_daemon_start(&d, db, log, NULL) == 0,
            "flags win over FLOWOPT_LISTEN in the environment");
     unsetenv("FLOWOPT_LISTEN");
-    char url[256];
-    struct fo_test_resp r;
-    snprintf(url, sizeof url, "%s/v1/health", d.base_url);
-    fo_test_http("GET", url, NULL, NULL, &r);
-    fo_test_resp_free(&r);
-    int status;
-    kill(d.pid, SIGTERM);
-    fo_test_daemon_wait(&d, 5000, &status);
-    fo_test_daemon_kill(&d);
+    health_then_stop(&d);
     tap_ok(!file_contains(log, "GET /v1/health"),
            "FLOWOPT_LOG_LEVEL=error silences request lines");
     unsetenv("FLOWOPT_LOG_LEVEL");
@@ -184,25 +189,12 @@ static void test_config_file(void) {
     struct fo_test_daemon d;
     tap_ok(fo_test_daemon_start(&d, db, log, args) == 0,
            "--config: the --listen flag wins over the file's listen");
-    char url[256];
-    struct fo_test_resp r;
-    snprintf(url, sizeof url, "%s/v1/health", d.base_url);
-    fo_test_http("GET", url, NULL, NULL, &r);
-    fo_test_resp_free(&r);
-    int status;
-    kill(d.pid, SIGTERM);
-    fo_test_daemon_wait(&d, 5000, &status);
-    fo_test_daemon_kill(&d);
+    health_then_stop(&d);
     tap_ok(!file_contains(log, "GET /v1/health"), "the file's log-level = error applies");
     setenv("FLOWOPT_LOG_LEVEL", "info", 1);
     tap_ok(fo_test_daemon_start(&d, db, log, args) == 0,
            "again, with FLOWOPT_LOG_LEVEL=info");
-    snprintf(url, sizeof url, "%s/v1/health", d.base_url);
-    fo_test_http("GET", url, NULL, NULL, &r);
-    fo_test_resp_free(&r);
-    kill(d.pid, SIGTERM);
-    fo_test_daemon_wait(&d, 5000, &status);
-    fo_test_daemon_kill(&d);
+    health_then_stop(&d);
     unsetenv("FLOWOPT_LOG_LEVEL");
     tap_ok(file_contains(log, "GET /v1/health"), "the environment wins over the file");
     f = fopen(conf, "w");
