@@ -157,10 +157,12 @@ run: deps
 	@mkdir -p var
 	exec ./$(BUILD)/flowoptd --listen 127.0.0.1:8080 --db var/flowopt.db
 
-bench: all $(BENCH_BIN) $(O)/flowopt-bench
-	./$(O)/bench/bench_flow
-	FLOWOPT_BUILD_DIR=$(abspath $(O)) ./$(O)/bench/bench_service
-	./$(O)/flowopt-bench
+# stdout carries only JSON lines (make bench | jq ...): the build talks on stderr
+bench:
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(O)/flowopt-bench >&2
+	@./$(O)/bench/bench_flow
+	@FLOWOPT_BUILD_DIR=$(abspath $(O)) ./$(O)/bench/bench_service
+	@./$(O)/flowopt-bench
 
 FORMAT_SRC = $(wildcard src/*/*.c src/*/*.h include/flowopt/*.h tests/*.c tests/*.h tests/*/*.c)
 lint: check-layers
