@@ -349,7 +349,9 @@ static int park(struct fo_service *svc, struct fo_run *r) {
     fo_engine_counters(r->engine, &c);
     if (c.pending && fo_engine_config(r->engine)->pending_timeout_s > 0.0)
         return 0;
-    struct fo_run_view *v = malloc(sizeof *v);
+    const struct fo_run_config *cfg = fo_engine_config(r->engine);
+    const size_t D = cfg->flow.dim;
+    struct fo_parked *v = malloc(sizeof *v + 2 * D * sizeof(double));
     if (!v || fo_store_begin(svc->store, NULL) != FO_OK) {
         free(v);
         return 0;
@@ -364,7 +366,13 @@ static int park(struct fo_service *svc, struct fo_run *r) {
         return 0;
     }
     r->updates_unsaved = 0;
-    fill_view(r, v);
+    v->cfg = *cfg;
+    memcpy(v->bounds, cfg->flow.lo, D * sizeof(double));
+    memcpy(v->bounds + D, cfg->flow.hi, D * sizeof(double));
+    v->cfg.flow.lo = v->cfg.flow.hi = NULL;
+    v->counters = c;
+    v->has_best = fo_engine_best(r->engine, NULL, &v->best_value, NULL, NULL) == 0;
+    v->stop = fo_engine_stop_reason(r->engine);
     fo_engine_destroy(r->engine);
     r->engine = NULL;
     free(r->parked);
@@ -393,10 +401,21 @@ size_t fo__park_idle_runs(struct fo_service *svc) {
 /* A parked run's view, or its engine loaded (r locked). */
 static enum fo_status view_of(struct fo_service *svc, struct fo_run *r,
                               struct fo_run_view *v, struct fo_error *err) {
-    if (r->parked) {
-        *v = *r->parked;
+    const struct fo_parked *p = r->parked;
+    if (p) {
+        const size_t D = p->cfg.flow.dim;
+        memcpy(v->id, r->id, sizeof v->id);
+        memcpy(v->name, r->name, sizeof v->name);
+        memcpy(v->state, r->state, sizeof v->state);
+        v->cfg = p->cfg;
+        memcpy(v->lo, p->bounds, D * sizeof(double));
+        memcpy(v->hi, p->bounds + D, D * sizeof(double));
         v->cfg.flow.lo = v->lo;
         v->cfg.flow.hi = v->hi;
+        v->counters = p->counters;
+        v->has_best = p->has_best;
+        v->best_value = p->best_value;
+        v->stop = p->stop;
         return FO_OK;
     }
     enum fo_status st = ensure_loaded(svc, r, err);

@@ -9,6 +9,17 @@
 #include "store/runs_db.h"
 #include "store/store.h"
 
+/* What a parked run keeps to answer reads: its view, without the engine,
+ * and its bounds sized to its dimension. */
+struct fo_parked {
+    struct fo_run_config cfg; /* flow.lo and flow.hi are NULL: see bounds */
+    struct fo_engine_counters counters;
+    int has_best;
+    double best_value;
+    enum fo_stop stop;
+    double bounds[]; /* lo[dim], then hi[dim] */
+};
+
 struct fo_run {
     char id[FO_RUN_ID_LEN + 1];
     char name[FO_RUN_NAME_MAX + 1];
@@ -17,9 +28,9 @@ struct fo_run {
     /* NULL while the run is parked: idle runs give their memory back and
      * are rebuilt from the store (snapshot + ops) by fo__run_acquire */
     struct fo_engine *engine;
-    struct fo_run_view *parked; /* while parked: the run as GET shows it */
-    double last_used;           /* monotonic seconds, at the last acquire */
-    unsigned updates_unsaved;   /* updates since the last snapshot */
+    struct fo_parked *parked; /* while parked: what GET shows of it */
+    double last_used;         /* monotonic seconds, at the last acquire */
+    unsigned updates_unsaved; /* updates since the last snapshot */
     /* One reference for the registry, one per request between finding the
      * run and releasing it: a deleted run is freed by the last of them. */
     atomic_uint refs;

@@ -288,8 +288,11 @@ static void test_parking(void) {
     struct fo_run_view *v = calloc(1, sizeof *v);
     enum fo_status vst = fo_service_run_view(a, ida, v, NULL);
     tap_ok(vst == FO_OK && v->counters.told == 18 && v->counters.pending == 2 &&
-               v->cfg.flow.dim == D && strcmp(v->name, "parked") == 0,
-           "a parked run is still shown whole (told %llu, pending %llu)",
+               v->cfg.flow.dim == D && v->cfg.flow.lo[0] == -2.0 &&
+               v->cfg.flow.hi[D - 1] == 2.0 && v->has_best &&
+               strcmp(v->name, "parked") == 0,
+           "a parked run is still shown whole: config, bounds, best (told %llu, pending "
+           "%llu)",
            (unsigned long long)v->counters.told, (unsigned long long)v->counters.pending);
     tap_is_int((long long)parked_runs(a), 1, "and showing it does not bring it back");
     struct fo_tell_item ia[2] = {{sa[0].id, 0, 0.25, NULL, 0},
