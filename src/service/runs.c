@@ -380,21 +380,46 @@ static int park(struct fo_service *svc, struct fo_run *r) {
     return 1;
 }
 
+/* Is r (locked) loaded and unused since cutoff? */
+static int idle(const struct fo_run *r, double cutoff) {
+    return !r->deleted && r->engine && r->last_used < cutoff;
+}
+
+/*
+ * Candidates are picked under the registry's read lock (each with a
+ * reference); the snapshots are written after it is released, so a pass
+ * that parks many runs never holds up creating or deleting one. A run in
+ * use is skipped (trylock): it is not idle.
+ */
 size_t fo__park_idle_runs(struct fo_service *svc) {
     if (!svc->park_idle_s)
         return 0;
-    size_t parked = 0;
     double cutoff = now_s() - (double)svc->park_idle_s;
     pthread_rwlock_rdlock(&svc->registry_lock);
-    for (size_t i = 0; i < svc->n_runs; i++) {
+    struct fo_run **picked = malloc((svc->n_runs ? svc->n_runs : 1) * sizeof *picked);
+    size_t n = 0;
+    for (size_t i = 0; picked && i < svc->n_runs; i++) {
         struct fo_run *r = svc->runs[i];
         if (pthread_mutex_trylock(&r->lock) != 0)
-            continue; /* in use: not idle */
-        if (r->engine && r->last_used < cutoff)
-            parked += (size_t)park(svc, r);
+            continue;
+        if (idle(r, cutoff)) {
+            atomic_fetch_add(&r->refs, 1);
+            picked[n++] = r;
+        }
         pthread_mutex_unlock(&r->lock);
     }
     pthread_rwlock_unlock(&svc->registry_lock);
+    size_t parked = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct fo_run *r = picked[i];
+        if (pthread_mutex_trylock(&r->lock) == 0) {
+            if (idle(r, cutoff))
+                parked += (size_t)park(svc, r);
+            pthread_mutex_unlock(&r->lock);
+        }
+        run_unref(r);
+    }
+    free(picked);
     return parked;
 }
 
