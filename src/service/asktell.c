@@ -183,6 +183,7 @@ static struct fo_step_row step_row(const struct fo_step_report *p) {
 
 /* What one applied result leaves for the store to record. */
 struct tell_write {
+    const struct fo_tell_item *item;
     const char *status; /* told, failed, expired */
     int report;         /* index into reports, or -1 */
 };
@@ -191,26 +192,22 @@ struct tell_write {
  * in one transaction. The engine has already moved; the caller rebuilds the
  * run from the store if this fails. */
 static enum fo_status record_tells(struct fo_service *svc, struct fo_run *r,
-                                   const struct fo_tell_item *items, size_t n,
-                                   const unsigned char *dup, struct fo_op *ops,
-                                   const struct tell_write *w, size_t n_ops,
-                                   const struct fo_step_report *reports,
+                                   struct fo_op *ops, const struct tell_write *w,
+                                   size_t n_ops, const struct fo_step_report *reports,
                                    const unsigned char *snap, size_t snap_len,
                                    uint64_t *ticket, struct fo_error *err) {
     enum fo_status st = fo_store_begin(svc->store, err);
     if (st != FO_OK)
         return st;
     st = fo_store_ops_append(svc->store, r->id, ops, n_ops, err);
-    for (size_t i = 0, k = 0; st == FO_OK && i < n; i++) {
-        if (dup[i])
-            continue;
-        st = fo_store_sample_resolve(svc->store, r->id, (int64_t)items[i].id, w[k].status,
-                                     items[i].value, items[i].error, err);
+    for (size_t k = 0; st == FO_OK && k < n_ops; k++) {
+        const struct fo_tell_item *it = w[k].item;
+        st = fo_store_sample_resolve(svc->store, r->id, (int64_t)it->id, w[k].status,
+                                     it->value, it->error, err);
         if (st == FO_OK && w[k].report >= 0) {
             struct fo_step_row row = step_row(&reports[w[k].report]);
             st = fo_store_step_insert(svc->store, r->id, &row, err);
         }
-        k++;
     }
     if (st == FO_OK && snap)
         st = fo_store_run_snapshot(svc->store, r->id, snap, snap_len, ops[n_ops - 1].seq,
@@ -257,6 +254,7 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
             break;
         ops[k] = (struct fo_op){0, it->failed ? FO_OP_FAIL : FO_OP_TELL, 0,
                                 (int64_t)it->id, it->value};
+        w[k].item = it;
         w[k].status = it->expired ? "expired" : it->failed ? "failed" : "told";
         w[k].report = -1;
         if (updated) {
@@ -275,8 +273,7 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
     if (st == FO_OK && k && unsaved >= FO_SNAPSHOT_EVERY)
         st = fo__run_snapshot(r->engine, &snap, &len, err);
     if (st == FO_OK && k)
-        st = record_tells(svc, r, items, n, dup, ops, w, k, reports, snap, len, ticket,
-                          err);
+        st = record_tells(svc, r, ops, w, k, reports, snap, len, ticket, err);
     if (st == FO_OK)
         r->updates_unsaved = snap ? 0 : unsaved;
     free(snap);
@@ -360,10 +357,8 @@ static int on_step_row(void *p, const struct fo_step_row *row) {
 enum fo_status fo_service_history(struct fo_service *svc, const char *id, uint64_t after,
                                   uint64_t limit, fo_history_fn fn, void *ctx,
                                   struct fo_error *err) {
-    struct fo_run *r = fo__run_acquire(svc, id, err);
-    if (!r)
+    if (!fo__run_exists(svc, id, err))
         return FO_ENOTFOUND;
-    fo__run_release(r);
     struct history_ctx h = {fn, ctx};
     return fo_store_steps(
         svc->store, id, (int64_t)(after > INT64_MAX ? INT64_MAX : after),
@@ -422,10 +417,8 @@ enum fo_status fo_service_samples(struct fo_service *svc, const char *id,
                                   const char *status, int64_t generation, uint64_t after,
                                   size_t limit, fo_sample_fn fn, void *ctx,
                                   struct fo_error *err) {
-    struct fo_run *r = fo__run_acquire(svc, id, err);
-    if (!r)
+    if (!fo__run_exists(svc, id, err))
         return FO_ENOTFOUND;
-    fo__run_release(r);
     struct samples_ctx c = {fn, ctx};
     return fo_store_samples(svc->store, id, status, generation,
                             (int64_t)(after > INT64_MAX ? INT64_MAX : after),

@@ -41,20 +41,16 @@ enum fo_status fo_service_checkpoint_create(struct fo_service *svc, const char *
 enum fo_status fo_service_checkpoints(struct fo_service *svc, const char *id,
                                       fo_checkpoint_info_fn fn, void *ctx,
                                       struct fo_error *err) {
-    struct fo_run *r = fo__run_acquire(svc, id, err);
-    if (!r)
+    if (!fo__run_exists(svc, id, err))
         return FO_ENOTFOUND;
-    fo__run_release(r);
     return fo_store_checkpoints(svc->store, id, (fo_checkpoint_fn)fn, ctx, err);
 }
 
 enum fo_status fo_service_checkpoint_bytes(struct fo_service *svc, const char *id,
                                            uint64_t cid, unsigned char **bytes,
                                            size_t *len, struct fo_error *err) {
-    struct fo_run *r = fo__run_acquire(svc, id, err);
-    if (!r)
+    if (!fo__run_exists(svc, id, err))
         return FO_ENOTFOUND;
-    fo__run_release(r);
     return fo_store_checkpoint_get(svc->store, id, (int64_t)cid, bytes, len, err);
 }
 

@@ -121,6 +121,13 @@ struct fo_run *fo__run_lock(struct fo_service *svc, const char *id,
     return found;
 }
 
+int fo__run_exists(struct fo_service *svc, const char *id, struct fo_error *err) {
+    struct fo_run *r = fo__run_lock(svc, id, err);
+    if (r)
+        fo__run_release(r);
+    return r != NULL;
+}
+
 void fo__run_release(struct fo_run *r) {
     pthread_mutex_unlock(&r->lock);
     run_unref(r);
@@ -460,16 +467,25 @@ enum fo_status fo_service_run_view(struct fo_service *svc, const char *id,
     return st;
 }
 
+/* Counters of r (locked), parked or loaded; zeros for neither. */
+static void counters_of(const struct fo_run *r, struct fo_engine_counters *c) {
+    memset(c, 0, sizeof *c);
+    if (r->parked)
+        *c = r->parked->counters;
+    else if (r->engine)
+        fo_engine_counters(r->engine, c);
+}
+
 enum fo_status fo_service_run_counters(struct fo_service *svc, const char *id,
                                        struct fo_engine_counters *out,
                                        struct fo_error *err) {
-    struct fo_run_view *v = malloc(sizeof *v);
-    if (!v)
-        return fo_error_set(err, FO_ENOMEM, "run", "out of memory");
-    enum fo_status st = fo_service_run_view(svc, id, v, err);
+    struct fo_run *r = fo__run_lock(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    enum fo_status st = r->parked ? FO_OK : ensure_loaded(svc, r, err);
     if (st == FO_OK)
-        *out = v->counters;
-    free(v);
+        counters_of(r, out);
+    fo__run_release(r);
     return st;
 }
 
@@ -477,11 +493,9 @@ size_t fo_service_run_dim(struct fo_service *svc, const char *id) {
     struct fo_run *r = fo__run_lock(svc, id, NULL);
     if (!r)
         return 0;
-    size_t dim = r->parked   ? r->parked->cfg.flow.dim
-                 : r->engine ? fo_engine_dim(r->engine)
-                             : 0;
-    if (!dim && ensure_loaded(svc, r, NULL) == FO_OK)
-        dim = fo_engine_dim(r->engine);
+    size_t dim = r->parked                              ? r->parked->cfg.flow.dim
+                 : ensure_loaded(svc, r, NULL) == FO_OK ? fo_engine_dim(r->engine)
+                                                        : 0;
     fo__run_release(r);
     return dim;
 }
@@ -610,11 +624,8 @@ void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out) {
     for (size_t i = 0; i < svc->n_runs; i++) {
         struct fo_run *r = svc->runs[i];
         pthread_mutex_lock(&r->lock);
-        struct fo_engine_counters c = {0};
-        if (r->parked)
-            c = r->parked->counters;
-        else if (r->engine)
-            fo_engine_counters(r->engine, &c);
+        struct fo_engine_counters c;
+        counters_of(r, &c);
         out->runs_parked += r->parked != NULL;
         out->runs_active += strcmp(r->state, "active") == 0;
         out->runs_paused += strcmp(r->state, "paused") == 0;

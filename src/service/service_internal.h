@@ -68,6 +68,9 @@ struct fo_run *fo__run_acquire(struct fo_service *svc, const char *id,
                                struct fo_error *err);
 /* The run called id, locked, parked or not; NULL (FO_ENOTFOUND) when unknown. */
 struct fo_run *fo__run_lock(struct fo_service *svc, const char *id, struct fo_error *err);
+/* Is there a run called id? For reads served by the store alone: a parked
+ * run stays parked and its idle time keeps running. */
+int fo__run_exists(struct fo_service *svc, const char *id, struct fo_error *err);
 void fo__run_release(struct fo_run *r);
 /* The engine's bytes. OUT: *buf (malloc'd, caller frees), *len. */
 enum fo_status fo__run_snapshot(const struct fo_engine *e, unsigned char **buf,
