@@ -27,6 +27,13 @@ enum fo_status fo_json_parse_object(const char *body, size_t len, json_t **root,
     return FO_OK;
 }
 
+enum fo_status fo_json_parse_request(const char *body, size_t len,
+                                     const char *const *allowed, const char *where,
+                                     json_t **root, struct fo_error *err) {
+    enum fo_status st = fo_json_parse_object(body, len, root, err);
+    return st == FO_OK ? fo_json_only_keys(*root, allowed, where, err) : st;
+}
+
 enum fo_status fo_json_only_keys(json_t *obj, const char *const *allowed,
                                  const char *where, struct fo_error *err) {
     const char *key;

@@ -18,6 +18,11 @@
 enum fo_status fo_json_parse_object(const char *body, size_t len, json_t **root,
                                     struct fo_error *err);
 
+/* fo_json_parse_object, then fo_json_only_keys(allowed, where) on it. */
+enum fo_status fo_json_parse_request(const char *body, size_t len,
+                                     const char *const *allowed, const char *where,
+                                     json_t **root, struct fo_error *err);
+
 /* Fail on any key of obj not in the NULL-terminated list allowed. */
 enum fo_status fo_json_only_keys(json_t *obj, const char *const *allowed,
                                  const char *where, struct fo_error *err);

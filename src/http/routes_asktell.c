@@ -19,9 +19,8 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
     json_t *root = NULL;
     static const char *const keys[] = {"n", NULL};
     long long n = 1;
-    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
-    if (st == FO_OK)
-        st = fo_json_only_keys(root, keys, "the ask", &err);
+    enum fo_status st =
+        fo_json_parse_request(req->body, req->body_len, keys, "the ask", &root, &err);
     if (st == FO_OK)
         st = fo_json_int(root, "n", "n", 1, MAX_ASK, &n, &err);
     json_decref(root);
@@ -94,9 +93,8 @@ static void tell(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
     json_t *root = NULL;
     static const char *const keys[] = {"results", NULL};
-    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
-    if (st == FO_OK)
-        st = fo_json_only_keys(root, keys, "the tell", &err);
+    enum fo_status st =
+        fo_json_parse_request(req->body, req->body_len, keys, "the tell", &root, &err);
     json_t *results = root ? json_object_get(root, "results") : NULL;
     if (st == FO_OK && (!json_is_array(results) || json_array_size(results) == 0))
         st =
@@ -230,9 +228,8 @@ static void step(const struct fo_http_request *req, struct fo_http_reply *rep) {
     if (req->body_len) {
         json_t *root = NULL;
         static const char *const none[] = {NULL};
-        enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
-        if (st == FO_OK)
-            st = fo_json_only_keys(root, none, "the step", &err);
+        enum fo_status st = fo_json_parse_request(req->body, req->body_len, none,
+                                                  "the step", &root, &err);
         json_decref(root);
         if (st != FO_OK) {
             fo__reply_status(rep, st, &err);
@@ -351,9 +348,8 @@ static void log_prob(const struct fo_http_request *req, struct fo_http_reply *re
     struct fo_error err = {0};
     json_t *root = NULL;
     static const char *const keys[] = {"x", NULL};
-    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
-    if (st == FO_OK)
-        st = fo_json_only_keys(root, keys, "the request", &err);
+    enum fo_status st =
+        fo_json_parse_request(req->body, req->body_len, keys, "the request", &root, &err);
     json_t *xs = root ? json_object_get(root, "x") : NULL;
     size_t D = fo_service_run_dim(req->svc, req->params[0]);
     size_t n = json_is_array(xs) ? json_array_size(xs) : 0;

@@ -117,9 +117,8 @@ static void fork_run(const struct fo_http_request *req, struct fo_http_reply *re
     char id[FO_RUN_ID_LEN + 1];
     enum fo_status st = FO_OK;
     if (req->body_len) {
-        st = fo_json_parse_object(req->body, req->body_len, &root, &err);
-        if (st == FO_OK)
-            st = fo_json_only_keys(root, keys, "the fork", &err);
+        st = fo_json_parse_request(req->body, req->body_len, keys, "the fork", &root,
+                                   &err);
         json_t *c = root ? json_object_get(root, "checkpoint") : NULL;
         if (st == FO_OK && c && parse_cid(json_string_value(c), &cid, &err) != 0)
             st = FO_EINVAL;

@@ -324,9 +324,8 @@ static void patch_run(const struct fo_http_request *req, struct fo_http_reply *r
         "name",      "state", "lr", "budget", "target", "patience", "pending_timeout_s",
         "optimizer", NULL};
     struct fo_tune tune;
-    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
-    if (st == FO_OK)
-        st = fo_json_only_keys(root, keys, "the patch", &err);
+    enum fo_status st =
+        fo_json_parse_request(req->body, req->body_len, keys, "the patch", &root, &err);
     json_t *name = root ? json_object_get(root, "name") : NULL;
     json_t *state = root ? json_object_get(root, "state") : NULL;
     if (st == FO_OK && name && !json_is_string(name))
