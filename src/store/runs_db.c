@@ -515,6 +515,17 @@ enum fo_status fo_store_runs_load(struct fo_store *s, fo_run_row_fn fn,
     return rc;
 }
 
+/* Column col of the current row, copied. OUT: *out (malloc'd), *len. */
+static enum fo_status copy_blob(sqlite3_stmt *st, int col, unsigned char **out,
+                                size_t *len, const char *field, struct fo_error *err) {
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    *out = malloc(*len ? *len : 1);
+    if (!*out)
+        return fo_error_set(err, FO_ENOMEM, field, "out of memory");
+    memcpy(*out, sqlite3_column_blob(st, col), *len);
+    return FO_OK;
+}
+
 struct op_buf {
     struct fo_op *ops;
     size_t n, cap;
@@ -552,13 +563,8 @@ enum fo_status fo_store_run_fetch(struct fo_store *s, const char *id,
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         int step = sqlite3_step(st);
         if (step == SQLITE_ROW) {
-            *len = (size_t)sqlite3_column_bytes(st, 0);
             seq = sqlite3_column_int64(st, 1);
-            *snapshot = malloc(*len ? *len : 1);
-            if (*snapshot)
-                memcpy(*snapshot, sqlite3_column_blob(st, 0), *len);
-            else
-                rc = fo_error_set(err, FO_ENOMEM, "run", "out of memory loading a run");
+            rc = copy_blob(st, 0, snapshot, len, "run", err);
         } else {
             rc = step == SQLITE_DONE
                      ? fo_error_set(err, FO_ENOTFOUND, "id", "no run %.64s", id)
@@ -641,12 +647,7 @@ enum fo_status fo_store_checkpoint_get(struct fo_store *s, const char *run_id,
         sqlite3_bind_int64(st, 2, cid);
         int step = sqlite3_step(st);
         if (step == SQLITE_ROW) {
-            *len = (size_t)sqlite3_column_bytes(st, 0);
-            *snapshot = malloc(*len ? *len : 1);
-            if (*snapshot)
-                memcpy(*snapshot, sqlite3_column_blob(st, 0), *len);
-            else
-                rc = fo_error_set(err, FO_ENOMEM, "checkpoint", "out of memory");
+            rc = copy_blob(st, 0, snapshot, len, "checkpoint", err);
         } else {
             rc = step == SQLITE_DONE ? fo_error_set(err, FO_ENOTFOUND, "cid",
                                                     "no checkpoint %lld", (long long)cid)
