@@ -59,6 +59,14 @@ int fo_test_http_bytes(const char *method, const char *url, const char *body, si
                        const char *const *headers, struct fo_test_resp *out);
 void fo_test_resp_free(struct fo_test_resp *r);
 
+/*
+ * POST body (may be NULL) to d's base URL + path. OUT: *status (0 when no
+ * answer came). Returns the parsed answer (NULL when none or not JSON);
+ * the caller releases it with json_decref.
+ */
+struct json_t *fo_test_post(const struct fo_test_daemon *d, const char *path,
+                            const char *body, long *status);
+
 /* Monotonic milliseconds. */
 double fo_test_now_ms(void);
 

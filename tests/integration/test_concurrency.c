@@ -42,17 +42,7 @@ struct client {
 };
 
 static json_t *post(const char *path, const char *body, long *status) {
-    char url[512];
-    struct fo_test_resp r;
-    snprintf(url, sizeof url, "%s%s", d.base_url, path);
-    json_t *j = NULL;
-    *status = 0;
-    if (fo_test_http("POST", url, body, NULL, &r) == 0) {
-        *status = r.status;
-        j = json_loads(r.body, 0, NULL);
-    }
-    fo_test_resp_free(&r);
-    return j;
+    return fo_test_post(&d, path, body, status);
 }
 
 /* One ask of 4 and its tell; returns 0 when both were acknowledged. */

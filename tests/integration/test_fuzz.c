@@ -169,18 +169,14 @@ static void send_checked(const char *method, const char *path, const char *body,
     free(runs_before);
 }
 
-static char *post_json(const char *path, const char *body, long *status) {
-    char url[512];
-    struct fo_test_resp r;
-    snprintf(url, sizeof url, "%s%s", d.base_url, path);
-    char *out = NULL;
-    *status = 0;
-    if (fo_test_http("POST", url, body, NULL, &r) == 0) {
-        *status = r.status;
-        out = strdup(r.body);
-    }
-    fo_test_resp_free(&r);
-    return out;
+/* A fresh run from the create body; OUT: id. Bails out when refused. */
+static void new_run(const char *create, char *id, size_t cap) {
+    long status;
+    json_t *j = fo_test_post(&d, "/v1/runs", create, &status);
+    snprintf(id, cap, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    if (status != 201)
+        tap_bail("cannot create a run (%ld)", status);
 }
 
 /* Two fresh pending sample ids of run, as a valid tell body. */
@@ -188,8 +184,7 @@ static char *valid_tell(const char *run) {
     char path[128];
     long status;
     snprintf(path, sizeof path, "/v1/runs/%s/ask", run);
-    char *a = post_json(path, "{\"n\": 2}", &status);
-    json_t *j = a ? json_loads(a, 0, NULL) : NULL;
+    json_t *j = fo_test_post(&d, path, "{\"n\": 2}", &status);
     json_t *s = json_object_get(j, "samples");
     char *body = malloc(256);
     snprintf(body, 256,
@@ -198,7 +193,6 @@ static char *valid_tell(const char *run) {
              json_string_value(json_object_get(json_array_get(s, 0), "id")),
              json_string_value(json_object_get(json_array_get(s, 1), "id")));
     json_decref(j);
-    free(a);
     return body;
 }
 
@@ -281,16 +275,10 @@ int main(void) {
         "\"optimizer\": "
         "{\"lr\": 0.5, \"kl_target\": 0.2, \"reuse_generations\": 1}}";
     long status;
-    char *made = post_json("/v1/runs", create, &status);
-    json_t *j = made ? json_loads(made, 0, NULL) : NULL;
     char run[64], path[160];
-    snprintf(run, sizeof run, "%s", json_string_value(json_object_get(j, "id")));
-    json_decref(j);
-    free(made);
-    if (status != 201)
-        tap_bail("cannot create the run (%ld)", status);
+    new_run(create, run, sizeof run);
     snprintf(path, sizeof path, "/v1/runs/%s/checkpoints", run);
-    free(post_json(path, NULL, &status));
+    json_decref(fo_test_post(&d, path, NULL, &status));
 
     fuzz_route("POST /v1/runs", "POST", "/v1/runs", run, create);
     snprintf(path, sizeof path, "/v1/runs/%s/ask", run);
@@ -300,11 +288,7 @@ int main(void) {
     /* PATCH on a run with nothing pending: a mutated pending_timeout_s that is
      * accepted must not expire samples behind the test's back */
     char quiet[64];
-    made = post_json("/v1/runs", create, &status);
-    j = made ? json_loads(made, 0, NULL) : NULL;
-    snprintf(quiet, sizeof quiet, "%s", json_string_value(json_object_get(j, "id")));
-    json_decref(j);
-    free(made);
+    new_run(create, quiet, sizeof quiet);
     snprintf(path, sizeof path, "/v1/runs/%s", quiet);
     fuzz_route("PATCH", "PATCH", path, quiet,
                "{\"name\": \"n\", \"state\": \"active\", \"lr\": 0.3, \"budget\": 100, "

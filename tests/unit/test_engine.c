@@ -261,27 +261,43 @@ static void test_learns(void) {
 }
 
 /* A flat objective converges at once: the run restarts with twice the batch. */
-static void test_restart(void) {
-    struct fo_run_config cfg;
-    config(&cfg, "default", 6);
-    cfg.restarts = 1;
-    struct fo_engine *e = NULL;
-    fo_engine_create(&cfg, &e, NULL);
+/* gens whole generations (the current batch size each) whose values come
+ * from value(ctx); returns the events of their updates, or-ed. */
+static unsigned drive(struct fo_engine *e, int gens, double (*value)(void *), void *ctx) {
     struct fo_sample s[16];
     double x[16 * D];
     unsigned seen = 0;
-    for (int g = 0; g < 40; g++) {
+    for (int g = 0; g < gens; g++) {
         struct fo_engine_counters c;
         fo_engine_counters(e, &c);
         fo_engine_ask(e, c.batch_size, s, x, NULL);
         for (size_t i = 0; i < c.batch_size; i++) {
             struct fo_step_report rep;
             int up = 0;
-            fo_engine_tell(e, s[i].id, 1.0, NULL, &up, &rep, NULL);
+            fo_engine_tell(e, s[i].id, value(ctx), NULL, &up, &rep, NULL);
             if (up)
                 seen |= rep.events;
         }
     }
+    return seen;
+}
+
+static double constant_one(void *ctx) {
+    (void)ctx;
+    return 1.0;
+}
+
+static double uniform_noise(void *ctx) {
+    return fo_rng_uniform(ctx);
+}
+
+static void test_restart(void) {
+    struct fo_run_config cfg;
+    config(&cfg, "default", 6);
+    cfg.restarts = 1;
+    struct fo_engine *e = NULL;
+    fo_engine_create(&cfg, &e, NULL);
+    unsigned seen = drive(e, 40, constant_one, NULL);
     struct fo_engine_counters c;
     fo_engine_counters(e, &c);
     tap_ok((seen & FO_EVENT_RESTART) && c.restarts == 1 && c.batch_size == 12,
@@ -305,20 +321,7 @@ static void test_stall_restart(void) {
         fo_engine_create(&cfg, &e, NULL);
         struct fo_rng noise;
         fo_rng_seed(&noise, 3);
-        struct fo_sample s[16];
-        double x[16 * D];
-        for (int g = 0; g < 30; g++) {
-            struct fo_engine_counters c;
-            fo_engine_counters(e, &c);
-            fo_engine_ask(e, c.batch_size, s, x, NULL);
-            for (size_t i = 0; i < c.batch_size; i++) {
-                struct fo_step_report rep;
-                int up = 0;
-                fo_engine_tell(e, s[i].id, fo_rng_uniform(&noise), NULL, &up, &rep, NULL);
-                if (up)
-                    seen[on] |= rep.events;
-            }
-        }
+        seen[on] = drive(e, 30, uniform_noise, &noise);
         struct fo_engine_counters c;
         fo_engine_counters(e, &c);
         restarts[on] = c.restarts;
