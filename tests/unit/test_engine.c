@@ -383,6 +383,80 @@ static void test_snapshot_v2(void) {
     fo_engine_destroy(e);
 }
 
+/* FNV-1a over bytes, folded into h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static unsigned char *read_fixture(const char *name, size_t *len) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/fixtures/%s", FO_TEST_SOURCE_DIR, name);
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = malloc(65536);
+    *len = f && buf ? fread(buf, 1, 65536, f) : 0;
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/*
+ * Load a fixture snapshot, tell its two pending samples, run three more
+ * generations, and fold every asked coordinate and the snapshot saved at
+ * the end into one digest: equal digests mean the loaded run continues
+ * bit for bit as the release that wrote the fixture continued it.
+ */
+static uint64_t continuation_digest(const char *fixture) {
+    size_t len = 0;
+    unsigned char *buf = read_fixture(fixture, &len);
+    struct fo_engine *e = NULL;
+    uint64_t h = 14695981039346656037ull;
+    if (!buf || fo_engine_load(buf, len, &e, NULL) != FO_OK) {
+        free(buf);
+        return 0;
+    }
+    int ok = fo_engine_tell(e, 13, 0.5, NULL, NULL, NULL, NULL) == FO_OK &&
+             fo_engine_tell(e, 14, 0.25, NULL, NULL, NULL, NULL) == FO_OK;
+    for (int g = 0; ok && g < 3; g++) {
+        struct fo_sample s[4];
+        double x[4 * 2];
+        ok = fo_engine_ask(e, 4, s, x, NULL) == FO_OK;
+        h = fnv(h, x, sizeof x);
+        for (int i = 0; ok && i < 4; i++)
+            ok = fo_engine_tell(e, s[i].id, x[2 * i] * x[2 * i] + fabs(x[2 * i + 1]),
+                                NULL, NULL, NULL, NULL) == FO_OK;
+    }
+    size_t n = 0;
+    fo_engine_save(e, NULL, 0, &n, NULL);
+    unsigned char *out = malloc(n);
+    ok = ok && out && fo_engine_save(e, out, n, &n, NULL) == FO_OK;
+    h = ok ? fnv(h, out, n) : 0;
+    free(out);
+    free(buf);
+    fo_engine_destroy(e);
+    return h;
+}
+
+/* The digests as the release at commit 55867e0 computed them (before the
+ * settings table): a change of any setting's encoding, default or load
+ * rule that alters a continuing run shows here. */
+static void test_snapshot_continuation(void) {
+    static const struct {
+        const char *file;
+        uint64_t digest;
+    } fixtures[] = {
+        {"engine_v2.snap", 0x9033dc1eb5e5cd70ull},
+        {"engine_v3.snap", 0x083bf80869f4e0e2ull},
+    };
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+        uint64_t h = continuation_digest(fixtures[i].file);
+        tap_ok(h == fixtures[i].digest, "%s continues bit for bit (digest %016llx)",
+               fixtures[i].file, (unsigned long long)h);
+    }
+}
+
 static void test_seed_preset(void) {
     struct fo_run_config cfg;
     config(&cfg, "seed", 50);
@@ -407,6 +481,7 @@ int main(void) {
     test_restart();
     test_stall_restart();
     test_snapshot_v2();
+    test_snapshot_continuation();
     test_seed_preset();
     return tap_done();
 }
