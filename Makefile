@@ -174,8 +174,8 @@ lint: check-layers
 format:
 	clang-format -i $(FORMAT_SRC)
 
-check-layers: $(LIBFLOWOPT)
-	sh tools/check_layers.sh $(LIBFLOWOPT)
+check-layers: all
+	sh tools/check_layers.sh $(LIBFLOWOPT) $(O)/obj
 
 # --- installation --------------------------------------------------------
 install: all

@@ -4,9 +4,12 @@
 #  2. third-party headers stay in their modules (SQLite in store, MHD in
 #     http, Jansson in http and client, libcurl in client);
 #  3. libflowopt.a (core, nn, flow, opt) calls no I/O, exit or server library.
-# Usage: check_layers.sh path/to/libflowopt.a
+#  4. each module's objects call only functions of the modules it may use
+#     (nm -u against nm --defined-only): includes can hide nothing.
+# Usage: check_layers.sh path/to/libflowopt.a [object directory]
 set -eu
 lib=${1:-build/libflowopt.a}
+objdir=${2:-build/obj}
 fail=0
 
 allowed() {
@@ -81,5 +84,42 @@ if [ -f "$lib" ]; then
 else
     echo "layering: $lib not found"; fail=1
 fi
+# Calls. Who may call whom (the include table, plus: anyone may call
+# core/status.c, the error vocabulary of flowopt/status.h; the service calls
+# libflowopt's public API only (fo_, not fo__); the CLI reads the settings
+# table (fo_settings, fo_setting_find) to type and list what `set` takes).
+callable() {
+    case $1 in
+    service) echo "service store util lib" ;;
+    *) allowed "$1" ;;
+    esac
+}
+modules="core nn flow opt util store service http daemon client"
+defs=$(mktemp)
+trap 'rm -f "$defs"' EXIT
+for m in $modules; do
+    ls "$objdir/src/$m/"*.o > /dev/null 2>&1 || { echo "layering: no objects in $objdir/src/$m"; fail=1; continue; }
+    nm --defined-only "$objdir/src/$m/"*.o | awk -v m="$m" '$2 ~ /^[TDRB]$/ && $3 ~ /^fo_/ { print $3, m }'
+done | sort -u > "$defs"
+status_syms=$(nm --defined-only "$objdir/src/core/status.o" | awk '$2 == "T" { print $3 }' | tr '\n' ' ')
+for m in $modules; do
+    ls "$objdir/src/$m/"*.o > /dev/null 2>&1 || continue
+    ok=" $(callable "$m") "
+    for pair in $(nm -u "$objdir/src/$m/"*.o | awk '$NF ~ /^fo_/ { print $NF }' | sort -u |
+                  join - "$defs" | tr ' ' ':'); do
+        sym=${pair%%:*}
+        dep=${pair#*:}
+        case " $status_syms " in *" $sym "*) continue ;; esac
+        [ "$m:$sym" = client:fo_settings ] || [ "$m:$sym" = client:fo_setting_find ] && continue
+        case "$dep" in core | nn | flow | opt) lib=1 ;; *) lib=0 ;; esac
+        case $ok in
+        *" $dep "*) continue ;;
+        *" lib "*) [ $lib = 1 ] && case $sym in fo__*) ;; *) continue ;; esac ;;
+        esac
+        echo "layering: $m calls $sym of $dep ($m may call: $(callable "$m"))"
+        fail=1
+    done
+done
+
 [ $fail -eq 0 ] && echo "layers OK"
 exit $fail

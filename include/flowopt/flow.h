@@ -38,6 +38,9 @@ enum fo_layer_kind {
     FO_LAYER_GAUSSIAN_DIAG = 3,   /* elementwise shift and log-scale */
     FO_LAYER_GAUSSIAN_FULL = 4    /* shift and lower-triangular Cholesky factor */
 };
+#define FO_N_LAYER_KINDS 5
+/* The kinds' names, index = kind: the one list of them. */
+extern const char *const fo_layer_kind_names[FO_N_LAYER_KINDS];
 
 enum fo_perm_kind {
     FO_PERM_REVERSE = 0, /* reverse the coordinates between layers */

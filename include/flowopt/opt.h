@@ -31,6 +31,8 @@ enum fo_utility {
     FO_UTILITY_ZSCORE = 2,        /* (f - mean) / sd */
     FO_UTILITY_RAW = 3            /* f - mean (the motivating setup) */
 };
+#define FO_N_UTILITIES 4
+extern const char *const fo_utility_names[FO_N_UTILITIES]; /* index = utility */
 
 enum fo_optimizer {
     FO_OPTIMIZER_ADAM = 0,      /* Adam in the flow's local coordinates */
@@ -90,7 +92,8 @@ struct fo_run_config {
 };
 
 /* Fill cfg from a named preset ("default", "seed", "nes") for a problem of
- * dimension dim. Returns -1 for an unknown name. Bounds stay unset. */
+ * dimension dim: every setting's default (settings.h). Returns -1 for an
+ * unknown name. Bounds stay unset. */
 int fo_run_preset(struct fo_run_config *cfg, const char *name, size_t dim);
 
 /* Names, for configs that arrive as text. Return -1 if unknown. */
@@ -219,37 +222,6 @@ enum fo_stop fo_engine_stop_reason(const struct fo_engine *e);
 double fo_engine_lr(const struct fo_engine *e);
 void fo_engine_set_lr(struct fo_engine *e, double lr);
 
-/* Settings a host may change on a live run; a field applies when its bit
- * is in `set`. */
-enum fo_tune_field {
-    FO_TUNE_LR = 1 << 0,              /* the controller's current rate */
-    FO_TUNE_BUDGET = 1 << 1,          /* 0: unlimited */
-    FO_TUNE_TARGET = 1 << 2,          /* has_target 0 clears it */
-    FO_TUNE_PENDING_TIMEOUT = 1 << 3, /* seconds, 0: never */
-    FO_TUNE_KL_TARGET = 1 << 4,       /* the trust region's KL bound */
-    FO_TUNE_ENTROPY_COEF = 1 << 5,
-    FO_TUNE_PATIENCE = 1 << 6 /* generations without improvement, 0: off */
-};
-struct fo_tune {
-    unsigned set;
-    double lr;
-    uint64_t budget;
-    int has_target;
-    double target;
-    double pending_timeout_s;
-    double kl_target;
-    double entropy_coef;
-    unsigned patience;
-};
-
-/*
- * Apply t, all or nothing: the new settings are checked as a whole run
- * configuration first (FO_ERANGE / FO_EINVAL naming the field, nothing
- * changed). A stop for budget, target or patience is then judged again
- * under the new settings, so a larger budget lets a stopped run go on.
- */
-enum fo_status fo_engine_tune(struct fo_engine *e, const struct fo_tune *t,
-                              struct fo_error *err);
 /* The flow (borrowed): for log_prob queries on the learned density. */
 struct fo_flow *fo_engine_flow(struct fo_engine *e);
 

@@ -14,6 +14,7 @@
  * checkpoint, export, import, fork.
  */
 #include <flowopt/flowopt.h>
+#include <flowopt/settings.h>
 #include "client/request.h"
 #include "util/text.h"
 
@@ -24,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
+static const char options[] =
     "usage: flowopt [--url URL] COMMAND [ARGS]\n"
     "\n"
     "  --url URL      daemon base URL (env FLOWOPT_URL, default http://127.0.0.1:8080)\n"
@@ -32,26 +33,9 @@ static const char usage[] =
     "  --help         this text\n"
     "  --version      print the version and exit\n"
     "\n"
-    "commands:\n"
-    "  health                         the daemon's /v1/health answer\n"
-    "  create --dim D [--bounds LO:HI] [--direction minimize|maximize]\n"
-    "         [--batch N] [--name NAME]  create a run, print its id\n"
-    "  list                           one run a line: id state told best name\n"
-    "  ask RUN [-n N]                 print N samples, one a line: id x1 x2 ...\n"
-    "  tell RUN                       read 'id value' or 'id failed' lines from stdin\n"
-    "  best RUN                       print the best value, then its x\n"
-    "  get RUN                        print the run object (JSON)\n"
-    "  history RUN                    the run's history as CSV\n"
-    "  samples RUN [--status S]       the run's samples as CSV\n"
-    "  set RUN KEY=VALUE...           change a run: name, state, lr, budget, target,\n"
-    "                                 patience, pending_timeout_s, optimizer.kl_target,\n"
-    "                                 optimizer.entropy_coef (VALUE null clears)\n"
-    "  delete RUN                     delete a run and its history\n"
-    "  checkpoint RUN                 take a checkpoint, print its id\n"
-    "  export RUN CID                 write checkpoint CID's portable bytes to stdout\n"
-    "  import [--name NAME]           a new run from exported bytes on stdin, print its "
-    "id\n"
-    "  fork RUN [--checkpoint CID] [--name NAME]  a new run from RUN, print its id\n";
+    "commands:\n";
+
+static void print_usage(FILE *f);
 
 static int print_json(json_t *j) {
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -249,43 +233,83 @@ static int cmd_list(const char *base) {
     }
 }
 
-/* VALUE of a KEY=VALUE: a number, null, true/false, else a string. */
-static json_t *setting_value(const char *v) {
+/* Keys of `set` that are not run settings: the run's name and state, and
+ * the learning-rate controller's current rate. */
+static const char *const patch_extra[] = {"name", "state", "lr"};
+
+/* VALUE of KEY=VALUE as the JSON the key takes: the settings table knows
+ * each live setting's type, so "5" is an integer for budget and a string
+ * for name. NULL (after a message) when VALUE does not fit. */
+static json_t *setting_value(const char *key, const char *v) {
     char *end = NULL;
     double d = strtod(v, &end);
-    if (*v && end && !*end && isfinite(d))
-        return strchr(v, '.') || strchr(v, 'e') || strchr(v, 'E')
-                   ? json_real(d)
-                   : json_integer(strtoll(v, NULL, 10));
-    if (strcmp(v, "null") == 0)
+    int number = *v && end && !*end && isfinite(d);
+    if (strcmp(key, "name") == 0 || strcmp(key, "state") == 0)
+        return json_string(v);
+    const struct fo_setting *s = fo_setting_find(key);
+    enum fo_setting_type t = s ? s->type : FO_SETTING_REAL; /* lr */
+    if (t == FO_SETTING_OPTIONAL_REAL && strcmp(v, "null") == 0)
         return json_null();
-    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
-        return json_boolean(strcmp(v, "true") == 0);
-    return json_string(v);
+    long long i = strtoll(v, &end, 10);
+    if (t == FO_SETTING_UINT && *v && !*end)
+        return json_integer(i); /* the daemon judges the range */
+    if ((t == FO_SETTING_REAL || t == FO_SETTING_OPTIONAL_REAL) && number)
+        return json_real(d);
+    fprintf(stderr, "flowopt: %s takes %s, not '%.80s'\n", key,
+            t == FO_SETTING_UINT   ? "a whole number"
+            : t == FO_SETTING_REAL ? "a number"
+                                   : "a number or null",
+            v);
+    return NULL;
+}
+
+/* Is key something `set` may send? Says why not when it is not. */
+static int settable(const char *key) {
+    for (size_t i = 0; i < sizeof patch_extra / sizeof patch_extra[0]; i++)
+        if (strcmp(key, patch_extra[i]) == 0)
+            return 1;
+    const struct fo_setting *s = fo_setting_find(key);
+    if (s && (s->flags & FO_SETTING_LIVE))
+        return 1;
+    fprintf(stderr, "flowopt: %s %s (flowopt --help lists what set takes)\n", key,
+            s && !(s->flags & FO_SETTING_INTERNAL) ? "cannot change on a live run"
+                                                   : "is not a setting");
+    return 0;
+}
+
+/* json[a][b]... = value along a dotted key, making the objects on the way. */
+static void set_path(json_t *obj, const char *key, json_t *value) {
+    const char *dot;
+    while ((dot = strchr(key, '.')) != NULL) {
+        char part[64];
+        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
+        json_t *sub = json_object_get(obj, part);
+        if (!sub) {
+            sub = json_object();
+            json_object_set_new(obj, part, sub);
+        }
+        obj = sub;
+        key = dot + 1;
+    }
+    json_object_set_new(obj, key, value);
 }
 
 static int cmd_set(const char *base, const char *run, int argc, char **argv) {
     json_t *patch = json_object();
     for (int i = 0; i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
-        if (!eq || eq == argv[i]) {
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - argv[i]) : 0, argv[i]);
+        json_t *v = NULL;
+        if (!eq || eq == argv[i])
             fprintf(stderr, "flowopt: '%s' is not KEY=VALUE\n", argv[i]);
+        else if (settable(key))
+            v = setting_value(key, eq + 1);
+        if (!v) {
             json_decref(patch);
             return 2;
         }
-        char key[64];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - argv[i]), argv[i]);
-        json_t *target = patch;
-        const char *leaf = key;
-        if (strncmp(key, "optimizer.", 10) == 0) {
-            target = json_object_get(patch, "optimizer");
-            if (!target) {
-                target = json_object();
-                json_object_set_new(patch, "optimizer", target);
-            }
-            leaf = key + 10;
-        }
-        json_object_set_new(target, leaf, setting_value(eq + 1));
+        set_path(patch, key, v);
     }
     char path[256];
     snprintf(path, sizeof path, "/v1/runs/%s", run);
@@ -371,71 +395,201 @@ static int cmd_fork(const char *base, const char *run, int argc, char **argv) {
     return post_print(base, path, req, "id", 201);
 }
 
+/* ---- the commands: one table, from which --help is printed ------------- */
+
+static int do_health(const char *base, const char *run, int argc, char **argv) {
+    (void)run, (void)argv;
+    return argc ? 2 : cmd_get(base, "/v1/health", 0);
+}
+
+static int do_create(const char *base, const char *run, int argc, char **argv) {
+    (void)run;
+    return cmd_create(base, argc, argv);
+}
+
+static int do_list(const char *base, const char *run, int argc, char **argv) {
+    (void)run, (void)argv;
+    return argc ? 2 : cmd_list(base);
+}
+
+static int do_import(const char *base, const char *run, int argc, char **argv) {
+    (void)run;
+    return cmd_import(base, argc, argv);
+}
+
+static int do_ask(const char *base, const char *run, int argc, char **argv) {
+    if (argc != 0 && !(argc == 2 && strcmp(argv[0], "-n") == 0))
+        return 2;
+    return cmd_ask(base, run, argc ? atol(argv[1]) : 1);
+}
+
+static int do_tell(const char *base, const char *run, int argc, char **argv) {
+    (void)argv;
+    return argc ? 2 : cmd_tell(base, run);
+}
+
+static int do_best(const char *base, const char *run, int argc, char **argv) {
+    char path[256];
+    (void)argv;
+    snprintf(path, sizeof path, "/v1/runs/%s/best", run);
+    return argc ? 2 : cmd_get(base, path, 1);
+}
+
+static int do_get(const char *base, const char *run, int argc, char **argv) {
+    char path[256];
+    (void)argv;
+    snprintf(path, sizeof path, "/v1/runs/%s", run);
+    return argc ? 2 : cmd_get(base, path, 0);
+}
+
+static int do_history(const char *base, const char *run, int argc, char **argv) {
+    (void)argv;
+    return argc ? 2 : cmd_history(base, run);
+}
+
+static int do_samples(const char *base, const char *run, int argc, char **argv) {
+    const char *status = argc == 2 && strcmp(argv[0], "--status") == 0 ? argv[1] : NULL;
+    if (argc && !status)
+        return 2;
+    char path[256];
+    snprintf(path, sizeof path, "/v1/runs/%s/samples?format=csv&limit=10000%s%.20s", run,
+             status ? "&status=" : "", status ? status : "");
+    return cmd_raw(base, path);
+}
+
+static int do_set(const char *base, const char *run, int argc, char **argv) {
+    return argc ? cmd_set(base, run, argc, argv) : 2;
+}
+
+static int do_delete(const char *base, const char *run, int argc, char **argv) {
+    char path[256];
+    (void)argv;
+    if (argc)
+        return 2;
+    snprintf(path, sizeof path, "/v1/runs/%s", run);
+    struct fo_body b;
+    long st = fo_cli_request(base, "DELETE", path, NULL, 0, NULL, &b);
+    free(b.p);
+    return st == 204 ? 0 : 1;
+}
+
+static int do_checkpoint(const char *base, const char *run, int argc, char **argv) {
+    char path[256];
+    (void)argv;
+    snprintf(path, sizeof path, "/v1/runs/%s/checkpoints", run);
+    return argc ? 2 : post_print(base, path, NULL, "id", 201);
+}
+
+static int do_export(const char *base, const char *run, int argc, char **argv) {
+    char path[256];
+    if (argc != 1)
+        return 2;
+    snprintf(path, sizeof path, "/v1/runs/%s/checkpoints/%.20s/export", run, argv[0]);
+    return cmd_raw(base, path);
+}
+
+static int do_fork(const char *base, const char *run, int argc, char **argv) {
+    return cmd_fork(base, run, argc, argv);
+}
+
+struct command {
+    const char *name;
+    const char *args; /* after the name, for the usage text */
+    const char *help;
+    int needs_run; /* the first argument is a run id, checked before sending */
+    /* argv: the arguments after the name (and the run); 2 means bad arguments */
+    int (*fn)(const char *base, const char *run, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"health", "", "the daemon's /v1/health answer", 0, do_health},
+    {"create",
+     "--dim D [--bounds LO:HI] [--direction minimize|maximize] [--batch N] "
+     "[--name NAME]",
+     "create a run, print its id", 0, do_create},
+    {"list", "", "one run a line: id state told best name", 0, do_list},
+    {"ask", "RUN [-n N]", "print N samples, one a line: id x1 x2 ...", 1, do_ask},
+    {"tell", "RUN", "read 'id value' or 'id failed' lines from stdin", 1, do_tell},
+    {"best", "RUN", "print the best value, then its x", 1, do_best},
+    {"get", "RUN", "print the run object (JSON)", 1, do_get},
+    {"history", "RUN", "the run's history as CSV", 1, do_history},
+    {"samples", "RUN [--status S]", "the run's samples as CSV", 1, do_samples},
+    {"set", "RUN KEY=VALUE...", "change a run (VALUE null clears a target); KEY is", 1,
+     do_set},
+    {"delete", "RUN", "delete a run and its history", 1, do_delete},
+    {"checkpoint", "RUN", "take a checkpoint, print its id", 1, do_checkpoint},
+    {"export", "RUN CID", "write checkpoint CID's portable bytes to stdout", 1,
+     do_export},
+    {"import", "[--name NAME]", "a new run from exported bytes on stdin, print its id", 0,
+     do_import},
+    {"fork", "RUN [--checkpoint CID] [--name NAME]", "a new run from RUN, print its id",
+     1, do_fork},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* The keys `set` takes: its extras, then every live setting of the table. */
+static void print_set_keys(FILE *f) {
+    size_t n, e = sizeof patch_extra / sizeof patch_extra[0], col = 33, first = 1;
+    const struct fo_setting *t = fo_settings(&n);
+    fprintf(f, "%33s", "");
+    for (size_t i = 0; i < e + n; i++) {
+        if (i >= e && !(t[i - e].flags & FO_SETTING_LIVE))
+            continue;
+        const char *key = i < e ? patch_extra[i] : t[i - e].name;
+        if (!first && col + strlen(key) + 2 > 88) {
+            fprintf(f, ",\n%33s", "");
+            col = 33;
+        } else if (!first) {
+            col += (size_t)fprintf(f, ", ");
+        }
+        col += (size_t)fprintf(f, "%s", key);
+        first = 0;
+    }
+    fputc('\n', f);
+}
+
+static void print_usage(FILE *f) {
+    fputs(options, f);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const struct command *c = &commands[i];
+        char left[160];
+        snprintf(left, sizeof left, "%s%s%s", c->name, *c->args ? " " : "", c->args);
+        if (strlen(left) > 30)
+            fprintf(f, "  %s\n%33s%s\n", left, "", c->help);
+        else
+            fprintf(f, "  %-30s %s\n", left, c->help);
+        if (c->fn == do_set)
+            print_set_keys(f);
+    }
+}
+
 static int dispatch(const char *base, int argc, char **argv) {
-    const char *cmd = argv[0];
-    char path[512];
-    if (strcmp(cmd, "health") == 0)
-        return cmd_get(base, "/v1/health", 0);
-    if (strcmp(cmd, "create") == 0)
-        return cmd_create(base, argc - 1, argv + 1);
-    if (strcmp(cmd, "list") == 0)
-        return cmd_list(base);
-    if (strcmp(cmd, "import") == 0)
-        return cmd_import(base, argc - 1, argv + 1);
-    if (argc < 2) {
-        fprintf(stderr, "flowopt: %s needs a run id\n%s", cmd, usage);
+    const struct command *c = NULL;
+    for (size_t i = 0; i < N_COMMANDS && !c; i++)
+        if (strcmp(argv[0], commands[i].name) == 0)
+            c = &commands[i];
+    if (!c) {
+        fprintf(stderr, "flowopt: unknown command '%.80s'\n", argv[0]);
+        print_usage(stderr);
         return 2;
     }
-    const char *run = argv[1];
-    if (strlen(run) > 64 || strspn(run, "0123456789abcdef") != strlen(run)) {
-        fprintf(stderr, "flowopt: '%.80s' is not a run id\n", run);
-        return 2;
-    }
-    if (strcmp(cmd, "ask") == 0) {
-        long n = argc >= 4 && strcmp(argv[2], "-n") == 0 ? atol(argv[3]) : 1;
-        return cmd_ask(base, run, n);
-    }
-    if (strcmp(cmd, "tell") == 0)
-        return cmd_tell(base, run);
-    if (strcmp(cmd, "best") == 0 || strcmp(cmd, "get") == 0) {
-        snprintf(path, sizeof path,
-                 strcmp(cmd, "best") == 0 ? "/v1/runs/%s/best" : "/v1/runs/%s", run);
-        return cmd_get(base, path, strcmp(cmd, "best") == 0);
-    }
-    if (strcmp(cmd, "history") == 0)
-        return cmd_history(base, run);
-    if (strcmp(cmd, "samples") == 0) {
-        const char *status =
-            argc == 4 && strcmp(argv[2], "--status") == 0 ? argv[3] : NULL;
-        if (argc != 2 && !status) {
-            fprintf(stderr, "flowopt: samples takes only --status S\n");
+    const char *run = NULL;
+    if (c->needs_run) {
+        run = argc >= 2 ? argv[1] : NULL;
+        if (!run) {
+            fprintf(stderr, "flowopt: %s needs a run id\n", c->name);
             return 2;
         }
-        snprintf(path, sizeof path, "/v1/runs/%s/samples?format=csv&limit=10000%s%.20s",
-                 run, status ? "&status=" : "", status ? status : "");
-        return cmd_raw(base, path);
+        if (strlen(run) > 64 || strspn(run, "0123456789abcdef") != strlen(run)) {
+            fprintf(stderr, "flowopt: '%.80s' is not a run id\n", run);
+            return 2;
+        }
     }
-    if (strcmp(cmd, "set") == 0)
-        return cmd_set(base, run, argc - 2, argv + 2);
-    if (strcmp(cmd, "delete") == 0) {
-        snprintf(path, sizeof path, "/v1/runs/%s", run);
-        struct fo_body b;
-        long st = fo_cli_request(base, "DELETE", path, NULL, 0, NULL, &b);
-        free(b.p);
-        return st == 204 ? 0 : 1;
-    }
-    if (strcmp(cmd, "checkpoint") == 0) {
-        snprintf(path, sizeof path, "/v1/runs/%s/checkpoints", run);
-        return post_print(base, path, NULL, "id", 201);
-    }
-    if (strcmp(cmd, "export") == 0 && argc == 3) {
-        snprintf(path, sizeof path, "/v1/runs/%s/checkpoints/%.20s/export", run, argv[2]);
-        return cmd_raw(base, path);
-    }
-    if (strcmp(cmd, "fork") == 0)
-        return cmd_fork(base, run, argc - 2, argv + 2);
-    fprintf(stderr, "flowopt: unknown command or arguments '%s'\n%s", cmd, usage);
-    return 2;
+    int skip = c->needs_run ? 2 : 1;
+    int rc = c->fn(base, run, argc - skip, argv + skip);
+    if (rc == 2)
+        fprintf(stderr, "usage: flowopt %s %s\n", c->name, c->args);
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -445,7 +599,7 @@ int main(int argc, char **argv) {
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
+            print_usage(stdout);
             return 0;
         }
         if (strcmp(argv[i], "--version") == 0) {
@@ -460,11 +614,12 @@ int main(int argc, char **argv) {
             token = argv[++i];
             continue;
         }
-        fprintf(stderr, "flowopt: unknown option '%s'\n%s", argv[i], usage);
+        fprintf(stderr, "flowopt: unknown option '%s'\n", argv[i]);
+        print_usage(stderr);
         return 2;
     }
     if (i >= argc) {
-        fputs(usage, stderr);
+        print_usage(stderr);
         return 2;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);

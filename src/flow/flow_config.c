@@ -5,17 +5,17 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const kind_names[] = {"spline-ar", "spline-coupling", "affine-ar",
-                                         "gaussian", "gaussian-full"};
-#define N_KINDS (sizeof kind_names / sizeof kind_names[0])
+const char *const fo_layer_kind_names[FO_N_LAYER_KINDS] = {
+    "spline-ar", "spline-coupling", "affine-ar", "gaussian", "gaussian-full"};
+#define N_KINDS FO_N_LAYER_KINDS
 
 const char *fo_layer_kind_name(enum fo_layer_kind kind) {
-    return (size_t)kind < N_KINDS ? kind_names[kind] : "unknown";
+    return (size_t)kind < N_KINDS ? fo_layer_kind_names[kind] : "unknown";
 }
 
 int fo_layer_kind_parse(const char *name, enum fo_layer_kind *out) {
     for (size_t k = 0; k < N_KINDS; k++) {
-        if (name && strcmp(name, kind_names[k]) == 0) {
+        if (name && strcmp(name, fo_layer_kind_names[k]) == 0) {
             *out = (enum fo_layer_kind)k;
             return 0;
         }

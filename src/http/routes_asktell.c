@@ -5,6 +5,7 @@
 #include "http/jsonio.h"
 #include "http/router.h"
 #include "http/routes_common.h"
+#include "service/names.h"
 #include "service/runs.h"
 #include "service/service.h"
 #include "util/text.h"
@@ -165,7 +166,7 @@ static void csv_real(struct fo_text *t, double v) {
 static int csv_step(void *ctx, const struct fo_step_report *r) {
     struct fo_text *t = ctx;
     char events[200];
-    fo_event_names(r->events, events, sizeof events);
+    fo_service_event_names(r->events, events, sizeof events);
     fo_text_printf(t, "%llu,%llu,%llu,%zu", (unsigned long long)r->step,
                    (unsigned long long)r->generation, (unsigned long long)r->evaluations,
                    r->n);

@@ -2,6 +2,8 @@
 #include "http/jsonio.h"
 #include "http/router.h"
 #include "http/routes_common.h"
+#include "http/settings_json.h"
+#include "service/names.h"
 #include "service/runs.h"
 #include "service/service.h"
 #include "util/text.h"
@@ -19,44 +21,6 @@ void fo__reply_status(struct fo_http_reply *rep, enum fo_status st,
     fo_reply_error(rep, err);
 }
 
-/* ---- configuration in -------------------------------------------------- */
-
-static json_t *config_json(const struct fo_run_view *v) {
-    const struct fo_run_config *c = &v->cfg;
-    const size_t D = c->flow.dim;
-    json_t *layers = json_array(), *hidden = json_array(), *bounds = json_array();
-    for (size_t l = 0; l < c->flow.n_layers; l++)
-        json_array_append_new(layers, json_string(fo_layer_kind_name(c->flow.kinds[l])));
-    for (size_t i = 0; i < c->flow.n_hidden; i++)
-        json_array_append_new(hidden, json_integer((json_int_t)c->flow.hidden[i]));
-    int bounded = 0;
-    for (size_t d = 0; d < D; d++) {
-        bounded |= isfinite(v->lo[d]);
-        json_array_append_new(
-            bounds, json_pack("[oo]", fo_json_real(v->lo[d]), fo_json_real(v->hi[d])));
-    }
-    json_t *flow =
-        json_pack("{s:o, s:o, s:I, s:f, s:s}", "layers", layers, "hidden", hidden, "bins",
-                  (json_int_t)c->flow.bins, "bound", c->flow.bound, "permutation",
-                  c->flow.perm == FO_PERM_RANDOM ? "random" : "reverse");
-    json_t *opt = json_pack(
-        "{s:s, s:f, s:f, s:f, s:I, s:b, s:b, s:I, s:I, s:f}", "utility",
-        fo_utility_name(c->opt.utility), "lr", c->opt.lr, "kl_target", c->opt.kl_target,
-        "entropy_coef", c->opt.entropy_coef, "reuse_generations",
-        (json_int_t)c->opt.reuse_generations, "mirrored", c->opt.mirrored, "trust_region",
-        c->opt.trust_region, "restarts", (json_int_t)c->restarts, "restart_stall",
-        (json_int_t)c->restart_stall, "restart_stall_tol", c->restart_stall_tol);
-    return json_pack("{s:I, s:o, s:s, s:I, s:I, s:I, s:o, s:f, s:I, s:o, s:o}", "dim",
-                     (json_int_t)D, "bounds",
-                     bounded ? bounds : (json_decref(bounds), json_null()), "direction",
-                     c->direction == FO_MAXIMIZE ? "maximize" : "minimize", "batch_size",
-                     (json_int_t)c->batch_size, "seed", (json_int_t)c->seed, "budget",
-                     (json_int_t)c->budget, "target",
-                     c->has_target ? fo_json_real(c->target) : json_null(),
-                     "pending_timeout_s", c->pending_timeout_s, "patience",
-                     (json_int_t)c->patience, "flow", flow, "optimizer", opt);
-}
-
 json_t *fo__run_json(const struct fo_run_view *v) {
     const struct fo_engine_counters *k = &v->counters;
     json_t *counters = json_pack(
@@ -67,10 +31,10 @@ json_t *fo__run_json(const struct fo_run_view *v) {
         (json_int_t)k->restarts, "batch_size", (json_int_t)k->batch_size);
     return json_pack(
         "{s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "name", v->name, "state",
-        v->state, "config", config_json(v), "counters", counters, "best",
+        v->state, "config", fo__settings_json(&v->cfg), "counters", counters, "best",
         v->has_best ? json_pack("{s:o}", "value", fo_json_real(v->best_value))
                     : json_null(),
-        "stop_reason", fo_stop_name(v->stop));
+        "stop_reason", fo_service_stop_name(v->stop));
 }
 
 json_t *fo__step_json(const struct fo_step_report *r) {
@@ -78,7 +42,7 @@ json_t *fo__step_json(const struct fo_step_report *r) {
     for (unsigned b = 0; b < 16; b++)
         if (r->events & (1u << b)) {
             char name[40];
-            fo_event_names(1u << b, name, sizeof name);
+            fo_service_event_names(1u << b, name, sizeof name);
             json_array_append_new(events, json_string(name));
         }
     return json_pack(

@@ -6,6 +6,7 @@
 #include "http/jsonio.h"
 #include "http/router.h"
 #include "http/routes_common.h"
+#include "http/settings_json.h"
 #include "service/runs.h"
 #include "service/service.h"
 #include "util/text.h"
@@ -15,241 +16,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum fo_status parse_bounds(json_t *b, size_t D, double *lo, double *hi,
-                                   struct fo_error *err) {
-    if (json_is_array(b)) {
-        if (json_array_size(b) != D)
-            return fo_error_set(err, FO_EINVAL, "bounds",
-                                "bounds needs %zu [lo, hi] pairs", D);
-        for (size_t d = 0; d < D; d++) {
-            json_t *p = json_array_get(b, d);
-            if (!json_is_array(p) || json_array_size(p) != 2 ||
-                !json_is_number(json_array_get(p, 0)) ||
-                !json_is_number(json_array_get(p, 1)))
-                return fo_error_set(err, FO_EINVAL, "bounds",
-                                    "bounds[%zu] must be [lo, hi] numbers", d);
-            lo[d] = json_number_value(json_array_get(p, 0));
-            hi[d] = json_number_value(json_array_get(p, 1));
-        }
-        return FO_OK;
-    }
-    if (!json_is_object(b))
-        return fo_error_set(err, FO_EINVAL, "bounds",
-                            "bounds must be [[lo, hi], ...] or {\"lo\": .., \"hi\": ..}");
-    static const char *const keys[] = {"lo", "hi", NULL};
-    enum fo_status st = fo_json_only_keys(b, keys, "bounds", err);
-    json_t *l = json_object_get(b, "lo"), *h = json_object_get(b, "hi");
-    for (size_t d = 0; st == FO_OK && d < D; d++) {
-        json_t *ld = json_is_array(l) ? json_array_get(l, d) : l;
-        json_t *hd = json_is_array(h) ? json_array_get(h, d) : h;
-        if ((json_is_array(l) && json_array_size(l) != D) ||
-            (json_is_array(h) && json_array_size(h) != D) || !json_is_number(ld) ||
-            !json_is_number(hd))
-            return fo_error_set(
-                err, FO_EINVAL, "bounds",
-                "bounds.lo and bounds.hi must be numbers or arrays of %zu", D);
-        lo[d] = json_number_value(ld);
-        hi[d] = json_number_value(hd);
-    }
-    return st;
-}
-
-static enum fo_status parse_flow(json_t *f, struct fo_flow_config *fc,
-                                 struct fo_error *err) {
-    static const char *const keys[] = {"layers", "hidden",      "bins",
-                                       "bound",  "permutation", NULL};
-    if (!json_is_object(f))
-        return fo_error_set(err, FO_EINVAL, "flow", "flow must be an object");
-    enum fo_status st = fo_json_only_keys(f, keys, "flow", err);
-    json_t *layers = json_object_get(f, "layers");
-    if (st == FO_OK && layers) {
-        if (!json_is_array(layers) || json_array_size(layers) < 1 ||
-            json_array_size(layers) > FO_FLOW_MAX_LAYERS)
-            return fo_error_set(err, FO_EINVAL, "flow.layers",
-                                "flow.layers must be 1 to %d layer names",
-                                FO_FLOW_MAX_LAYERS);
-        fc->n_layers = json_array_size(layers);
-        for (size_t l = 0; l < fc->n_layers; l++)
-            if (fo_layer_kind_parse(json_string_value(json_array_get(layers, l)),
-                                    &fc->kinds[l]) != 0)
-                return fo_error_set(
-                    err, FO_EINVAL, "flow.layers",
-                    "flow.layers[%zu]: spline-ar, spline-coupling, affine-ar,"
-                    " gaussian or gaussian-full",
-                    l);
-    }
-    json_t *hidden = json_object_get(f, "hidden");
-    if (st == FO_OK && hidden) {
-        if (!json_is_array(hidden) || json_array_size(hidden) > FO_FLOW_MAX_HIDDEN_LAYERS)
-            return fo_error_set(err, FO_EINVAL, "flow.hidden",
-                                "flow.hidden must be up to %d sizes",
-                                FO_FLOW_MAX_HIDDEN_LAYERS);
-        fc->n_hidden = json_array_size(hidden);
-        for (size_t i = 0; i < fc->n_hidden; i++) {
-            json_t *v = json_array_get(hidden, i);
-            if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-                json_integer_value(v) > FO_FLOW_MAX_HIDDEN)
-                return fo_error_set(err, FO_ERANGE, "flow.hidden",
-                                    "flow.hidden sizes must be 1..%d",
-                                    FO_FLOW_MAX_HIDDEN);
-            fc->hidden[i] = (size_t)json_integer_value(v);
-        }
-    }
-    long long bins = (long long)fc->bins;
-    if (st == FO_OK && (st = fo_json_int(f, "bins", "flow.bins", 2, FO_FLOW_MAX_BINS,
-                                         &bins, err)) == FO_OK)
-        fc->bins = (size_t)bins;
-    if (st == FO_OK)
-        st = fo_json_num(f, "bound", "flow.bound", 1e-6, 1e6, &fc->bound, err);
-    json_t *perm = json_object_get(f, "permutation");
-    if (st == FO_OK && perm) {
-        const char *p = json_string_value(perm);
-        if (!p || (strcmp(p, "reverse") && strcmp(p, "random")))
-            return fo_error_set(err, FO_EINVAL, "flow.permutation",
-                                "flow.permutation must be reverse or random");
-        fc->perm = strcmp(p, "random") == 0 ? FO_PERM_RANDOM : FO_PERM_REVERSE;
-    }
-    return st;
-}
-
-static enum fo_status parse_optimizer(json_t *o, struct fo_run_config *cfg,
-                                      struct fo_error *err) {
-    struct fo_opt_config *oc = &cfg->opt;
-    static const char *const keys[] = {
-        "preset",        "utility",           "lr",
-        "kl_target",     "entropy_coef",      "reuse_generations",
-        "mirrored",      "trust_region",      "restarts",
-        "restart_stall", "restart_stall_tol", NULL};
-    enum fo_status st = fo_json_only_keys(o, keys, "optimizer", err);
-    json_t *u = json_object_get(o, "utility");
-    if (st == FO_OK && u && fo_utility_parse(json_string_value(u), &oc->utility) != 0)
-        return fo_error_set(
-            err, FO_EINVAL, "optimizer.utility",
-            "optimizer.utility must be rank, centered-rank, zscore or raw");
-    if (st == FO_OK)
-        st = fo_json_num(o, "lr", "optimizer.lr", 1e-9, 100.0, &oc->lr, err);
-    if (st == FO_OK && oc->lr < oc->lr_min)
-        oc->lr_min = oc->lr;
-    if (st == FO_OK && oc->lr > oc->lr_max)
-        oc->lr_max = oc->lr;
-    if (st == FO_OK)
-        st = fo_json_num(o, "kl_target", "optimizer.kl_target", 1e-6, 100.0,
-                         &oc->kl_target, err);
-    if (st == FO_OK)
-        st = fo_json_num(o, "entropy_coef", "optimizer.entropy_coef", 0.0, 100.0,
-                         &oc->entropy_coef, err);
-    long long v = oc->reuse_generations;
-    if (st == FO_OK &&
-        (st = fo_json_int(o, "reuse_generations", "optimizer.reuse_generations", 0, 50,
-                          &v, err)) == FO_OK)
-        oc->reuse_generations = (unsigned)v;
-    v = cfg->restarts;
-    if (st == FO_OK && (st = fo_json_int(o, "restarts", "optimizer.restarts", 0, 1000, &v,
-                                         err)) == FO_OK)
-        cfg->restarts = (unsigned)v;
-    v = cfg->restart_stall;
-    if (st == FO_OK && (st = fo_json_int(o, "restart_stall", "optimizer.restart_stall", 0,
-                                         10000, &v, err)) == FO_OK)
-        cfg->restart_stall = (unsigned)v;
-    if (st == FO_OK)
-        st = fo_json_num(o, "restart_stall_tol", "optimizer.restart_stall_tol", 0.0, 1.0,
-                         &cfg->restart_stall_tol, err);
-    const char *flags[2] = {"mirrored", "trust_region"};
-    int *targets[2] = {&oc->mirrored, &oc->trust_region};
-    for (int i = 0; st == FO_OK && i < 2; i++) {
-        json_t *b = json_object_get(o, flags[i]);
-        if (b && !json_is_boolean(b))
-            return fo_error_set(err, FO_EINVAL, flags[i],
-                                "optimizer.%s must be true or false", flags[i]);
-        if (b)
-            *targets[i] = json_is_true(b);
-    }
-    return st;
-}
-
-/* The run configuration of a create request, with every default filled in. */
-static enum fo_status parse_create(json_t *root, struct fo_run_config *cfg, double *lo,
-                                   double *hi, const char **name, struct fo_error *err) {
-    static const char *const keys[] = {
-        "name", "dim",       "bounds", "direction",         "batch_size",
-        "seed", "budget",    "target", "pending_timeout_s", "patience",
-        "flow", "optimizer", NULL};
-    enum fo_status st = fo_json_only_keys(root, keys, "the run", err);
-    long long dim = 0;
-    if (st == FO_OK && !json_object_get(root, "dim"))
-        return fo_error_set(err, FO_EINVAL, "dim", "dim is required");
-    if (st == FO_OK)
-        st = fo_json_int(root, "dim", "dim", 1, FO_FLOW_MAX_DIM, &dim, err);
-    json_t *opt = json_object_get(root, "optimizer");
-    if (st == FO_OK && opt && !json_is_object(opt))
-        return fo_error_set(err, FO_EINVAL, "optimizer", "optimizer must be an object");
-    const char *preset = opt && json_object_get(opt, "preset")
-                             ? json_string_value(json_object_get(opt, "preset"))
-                             : "default";
-    if (st != FO_OK)
-        return st;
-    if (!preset || fo_run_preset(cfg, preset, (size_t)dim) != 0)
-        return fo_error_set(err, FO_EINVAL, "optimizer.preset",
-                            "optimizer.preset must be default, seed or nes");
-    const char *dir = json_string_value(json_object_get(root, "direction"));
-    if (!dir || (strcmp(dir, "minimize") && strcmp(dir, "maximize")))
-        return fo_error_set(err, FO_EINVAL, "direction",
-                            "direction is required: minimize or maximize");
-    cfg->direction = strcmp(dir, "maximize") == 0 ? FO_MAXIMIZE : FO_MINIMIZE;
-    json_t *n = json_object_get(root, "name");
-    if (n && !json_is_string(n))
-        return fo_error_set(err, FO_EINVAL, "name", "name must be a string");
-    *name = n ? json_string_value(n) : "";
-    json_t *b = json_object_get(root, "bounds");
-    if (b && !json_is_null(b)) {
-        if ((st = parse_bounds(b, (size_t)dim, lo, hi, err)) != FO_OK)
-            return st;
-        cfg->flow.lo = lo;
-        cfg->flow.hi = hi;
-    }
-    long long batch = (long long)cfg->batch_size, seed = 1, budget = 0;
-    if ((st = fo_json_int(root, "batch_size", "batch_size", 2, 10000, &batch, err)) ||
-        (st = fo_json_int(root, "seed", "seed", 0, INT64_MAX, &seed, err)) ||
-        (st = fo_json_int(root, "budget", "budget", 0, INT64_MAX, &budget, err)))
-        return st;
-    cfg->batch_size = (size_t)batch;
-    cfg->seed = cfg->flow.seed = (uint64_t)seed;
-    cfg->budget = (uint64_t)budget;
-    if (json_object_get(root, "target") &&
-        !json_is_null(json_object_get(root, "target"))) {
-        cfg->has_target = 1;
-        if ((st = fo_json_num(root, "target", "target", -INFINITY, INFINITY, &cfg->target,
-                              err)))
-            return st;
-    }
-    if ((st = fo_json_num(root, "pending_timeout_s", "pending_timeout_s", 0.0, 1e9,
-                          &cfg->pending_timeout_s, err)))
-        return st;
-    long long patience = cfg->patience;
-    if ((st = fo_json_int(root, "patience", "patience", 0, 1000000, &patience, err)))
-        return st;
-    cfg->patience = (unsigned)patience;
-    json_t *flow = json_object_get(root, "flow");
-    if (flow && (st = parse_flow(flow, &cfg->flow, err)) != FO_OK)
-        return st;
-    return opt ? parse_optimizer(opt, cfg, err) : FO_OK;
-}
-
-/* ---- JSON out ------------------------------------------------------------ */
-
+/* Create: every setting the API shows, with the preset's defaults for the
+ * rest; the preset and the name are the only keys beside the settings. */
 static void create_run(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    static const char *const extra[] = {"name", "optimizer.preset", NULL};
     struct fo_error err = {0};
     json_t *root = NULL;
-    struct fo_run_config cfg;
+    size_t n = 0, cap = 0;
+    fo_service_settings(&cap);
+    struct fo_setting_value *values = malloc(cap * sizeof *values);
     double *lo = malloc(2 * FO_FLOW_MAX_DIM * sizeof *lo);
-    const char *name = "";
     char id[FO_RUN_ID_LEN + 1];
-    enum fo_status st =
-        lo ? fo_json_parse_object(req->body, req->body_len, &root, &err) : FO_ENOMEM;
+    enum fo_status st = values && lo
+                            ? fo_json_parse_object(req->body, req->body_len, &root, &err)
+                            : FO_ENOMEM;
     if (st == FO_OK)
-        st = parse_create(root, &cfg, lo, lo + FO_FLOW_MAX_DIM, &name, &err);
+        st = fo__settings_parse(root, FO_SETTINGS_CREATE, extra, values, cap, &n, lo,
+                                lo + FO_FLOW_MAX_DIM, &err);
+    json_t *name = root ? json_object_get(root, "name") : NULL;
+    json_t *opt = root ? json_object_get(root, "optimizer") : NULL;
+    json_t *preset = json_is_object(opt) ? json_object_get(opt, "preset") : NULL;
+    if (st == FO_OK && name && !json_is_string(name))
+        st = fo_error_set(&err, FO_EINVAL, "name", "name must be a string");
+    if (st == FO_OK && preset && !json_is_string(preset))
+        st = fo_error_set(&err, FO_EINVAL, "optimizer.preset",
+                          "optimizer.preset must be default, seed or nes");
     if (st == FO_OK)
-        st = fo_service_run_create(req->svc, &cfg, name, id, &err);
+        st = fo_service_run_create_from(req->svc, json_string_value(preset), values, n,
+                                        name ? json_string_value(name) : "", id, &err);
     if (st == FO_OK) {
         snprintf(rep->location, sizeof rep->location, "/v1/runs/%s", id);
         fo__reply_run(req, rep, id, 201);
@@ -257,6 +51,7 @@ static void create_run(const struct fo_http_request *req, struct fo_http_reply *
         fo__reply_status(rep, st, &err);
     }
     json_decref(root);
+    free(values);
     free(lo);
 }
 
@@ -264,76 +59,33 @@ static void get_run(const struct fo_http_request *req, struct fo_http_reply *rep
     fo__reply_run(req, rep, req->params[0], 200);
 }
 
-/* A number field of a patch into *out, setting bit in t->set when present. */
-static enum fo_status tune_num(json_t *obj, const char *key, const char *field, double lo,
-                               double hi, double *out, unsigned bit, struct fo_tune *t,
-                               struct fo_error *err) {
-    if (!obj || !json_object_get(obj, key))
-        return FO_OK;
-    t->set |= bit;
-    return fo_json_num(obj, key, field, lo, hi, out, err);
-}
-
-/* The live settings of a PATCH body (fo_engine_tune checks them as a whole). */
+/* The patch's settings (live rows only) and the controller's rate. */
 static enum fo_status parse_tune(json_t *root, struct fo_tune *t, struct fo_error *err) {
+    static const char *const extra[] = {"name", "state", "lr", NULL};
     memset(t, 0, sizeof *t);
-    json_t *opt = json_object_get(root, "optimizer");
-    static const char *const opt_keys[] = {"kl_target", "entropy_coef", NULL};
-    if (opt && !json_is_object(opt))
-        return fo_error_set(err, FO_EINVAL, "optimizer", "optimizer must be an object");
-    enum fo_status st = opt ? fo_json_only_keys(opt, opt_keys, "optimizer", err) : FO_OK;
-    if (st == FO_OK)
-        st = tune_num(root, "lr", "lr", 1e-12, 100.0, &t->lr, FO_TUNE_LR, t, err);
-    if (st == FO_OK)
-        st = tune_num(root, "pending_timeout_s", "pending_timeout_s", 0.0, 1e9,
-                      &t->pending_timeout_s, FO_TUNE_PENDING_TIMEOUT, t, err);
-    if (st == FO_OK)
-        st = tune_num(opt, "kl_target", "optimizer.kl_target", 1e-6, 100.0, &t->kl_target,
-                      FO_TUNE_KL_TARGET, t, err);
-    if (st == FO_OK)
-        st = tune_num(opt, "entropy_coef", "optimizer.entropy_coef", 0.0, 100.0,
-                      &t->entropy_coef, FO_TUNE_ENTROPY_COEF, t, err);
-    long long budget = 0, patience = 0;
-    if (st == FO_OK && json_object_get(root, "budget") &&
-        (st = fo_json_int(root, "budget", "budget", 0, INT64_MAX, &budget, err)) ==
-            FO_OK) {
-        t->set |= FO_TUNE_BUDGET;
-        t->budget = (uint64_t)budget;
-    }
-    if (st == FO_OK && json_object_get(root, "patience") &&
-        (st = fo_json_int(root, "patience", "patience", 0, 1000000, &patience, err)) ==
-            FO_OK) {
-        t->set |= FO_TUNE_PATIENCE;
-        t->patience = (unsigned)patience;
-    }
-    json_t *target = json_object_get(root, "target");
-    if (st == FO_OK && target) {
-        t->set |= FO_TUNE_TARGET;
-        t->has_target = !json_is_null(target);
-        if (t->has_target)
-            st = fo_json_num(root, "target", "target", -INFINITY, INFINITY, &t->target,
-                             err);
-    }
+    enum fo_status st = fo__settings_parse(root, FO_SETTINGS_PATCH, extra, t->set,
+                                           FO_SETTING_MAX_LIVE, &t->n, NULL, NULL, err);
+    json_t *lr = json_object_get(root, "lr");
+    if (st == FO_OK && lr && !json_is_number(lr))
+        return fo_error_set(err, FO_EINVAL, "lr", "lr must be a number");
+    t->has_lr = lr != NULL;
+    t->lr = lr ? json_number_value(lr) : 0.0;
     return st;
 }
 
 static void patch_run(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
     json_t *root = NULL;
-    static const char *const keys[] = {
-        "name",      "state", "lr", "budget", "target", "patience", "pending_timeout_s",
-        "optimizer", NULL};
     struct fo_tune tune;
-    enum fo_status st =
-        fo_json_parse_request(req->body, req->body_len, keys, "the patch", &root, &err);
+    enum fo_status st = fo_json_parse_object(req->body, req->body_len, &root, &err);
     json_t *name = root ? json_object_get(root, "name") : NULL;
     json_t *state = root ? json_object_get(root, "state") : NULL;
+    if (st == FO_OK)
+        st = parse_tune(root, &tune, &err);
     if (st == FO_OK && name && !json_is_string(name))
         st = fo_error_set(&err, FO_EINVAL, "name", "name must be a string");
     if (st == FO_OK && state && !json_is_string(state))
         st = fo_error_set(&err, FO_EINVAL, "state", "state must be a string");
-    if (st == FO_OK)
-        st = parse_tune(root, &tune, &err);
     if (st == FO_OK)
         st = fo_service_run_patch(req->svc, req->params[0], json_string_value(name),
                                   json_string_value(state), &tune, &err);

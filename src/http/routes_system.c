@@ -1,6 +1,7 @@
 /* routes_system.c - health and other routes about the daemon itself. */
 #include "http/router.h"
 #include "http/metrics.h"
+#include "http/settings_json.h"
 #include "util/text.h"
 #include "service/runs.h"
 #include "service/service.h"
@@ -15,6 +16,11 @@ static void get_health(const struct fo_http_request *req, struct fo_http_reply *
     fo_reply_json(rep, 200,
                   json_pack("{s:s, s:s, s:i}", "status", "ok", "version", h.version,
                             "schema_version", h.schema_version));
+}
+
+static void get_settings(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    (void)req;
+    fo_reply_json(rep, 200, fo__settings_table_json());
 }
 
 static void get_metrics(const struct fo_http_request *req, struct fo_http_reply *rep) {
@@ -69,5 +75,6 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
 const struct fo_route fo__system_routes[] = {
     {"GET", "/v1/health", 0, get_health, NULL},
     {"GET", "/metrics", 0, get_metrics, NULL},
+    {"GET", "/v1/settings", 0, get_settings, NULL},
 };
 const size_t fo__n_system_routes = sizeof fo__system_routes / sizeof fo__system_routes[0];

@@ -354,30 +354,36 @@ static void reconsider_stop(struct fo_engine *e) {
         e->stop = FO_STOP_STALLED;
 }
 
+/* The controller's rate, in optimizer.lr's range (PATCH calls it "lr"). */
+static enum fo_status check_lr(const struct fo_run_config *c, double lr,
+                               struct fo_error *err) {
+    struct fo_run_config scratch = *c;
+    const struct fo_setting *s = fo_setting_find("optimizer.lr");
+    struct fo_setting_value v = {.setting = s, .real = lr};
+    if (fo_setting_set(&scratch, &v, NULL) == FO_OK)
+        return FO_OK;
+    char range[64];
+    fo_setting_range_text(s, range, sizeof range);
+    return fo_error_set(err, FO_ERANGE, "lr", "lr must be %s, got %.17g", range, lr);
+}
+
 enum fo_status fo_engine_tune(struct fo_engine *e, const struct fo_tune *t,
                               struct fo_error *err) {
-    if ((t->set & FO_TUNE_LR) && !(isfinite(t->lr) && t->lr > 0.0 && t->lr <= 100.0))
-        return fo_error_set(err, FO_ERANGE, "lr", "lr must be in (0, 100]");
     struct fo_run_config c = e->cfg;
-    if (t->set & FO_TUNE_BUDGET)
-        c.budget = t->budget;
-    if (t->set & FO_TUNE_TARGET) {
-        c.has_target = t->has_target;
-        c.target = t->has_target ? t->target : 0.0;
+    enum fo_status st = t->has_lr ? check_lr(&c, t->lr, err) : FO_OK;
+    for (size_t i = 0; st == FO_OK && i < t->n && i < FO_SETTING_MAX_LIVE; i++) {
+        const struct fo_setting *s = t->set[i].setting;
+        if (!(s->flags & FO_SETTING_LIVE))
+            return fo_error_set(err, FO_EINVAL, s->name, "%s cannot change on a live run",
+                                s->name);
+        st = fo_setting_set(&c, &t->set[i], err);
     }
-    if (t->set & FO_TUNE_PENDING_TIMEOUT)
-        c.pending_timeout_s = t->pending_timeout_s;
-    if (t->set & FO_TUNE_KL_TARGET)
-        c.opt.kl_target = t->kl_target;
-    if (t->set & FO_TUNE_ENTROPY_COEF)
-        c.opt.entropy_coef = t->entropy_coef;
-    if (t->set & FO_TUNE_PATIENCE)
-        c.patience = t->patience;
-    enum fo_status st = fo__run_config_check(&c, err);
+    if (st == FO_OK)
+        st = fo__run_config_check(&c, err);
     if (st != FO_OK)
         return st;
     e->cfg = c;
-    if (t->set & FO_TUNE_LR)
+    if (t->has_lr)
         e->lr = t->lr;
     reconsider_stop(e);
     return FO_OK;

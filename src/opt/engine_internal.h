@@ -5,6 +5,7 @@
 #include <flowopt/adam.h>
 #include <flowopt/opt.h>
 #include <flowopt/rng.h>
+#include <flowopt/settings.h>
 
 /* Generations whose values must all agree before a restart. */
 #define FO_RESTART_WINDOW 20
@@ -93,5 +94,24 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
 
 /* Make room for n records. */
 enum fo_status fo__engine_reserve(struct fo_engine *e, size_t n, struct fo_error *err);
+
+/* Typed access to a setting's field (settings.c), for the snapshot. */
+uint64_t fo__setting_int(const struct fo_run_config *c, const struct fo_setting *s);
+void fo__setting_put_int(struct fo_run_config *c, const struct fo_setting *s, uint64_t v);
+double fo__setting_real(const struct fo_run_config *c, const struct fo_setting *s);
+void fo__setting_put_real(struct fo_run_config *c, const struct fo_setting *s, double v);
+int fo__setting_has(const struct fo_run_config *c, const struct fo_setting *s);
+void fo__setting_put_has(struct fo_run_config *c, const struct fo_setting *s, int has);
+size_t fo__setting_count(const struct fo_run_config *c, const struct fo_setting *s);
+void fo__setting_put_count(struct fo_run_config *c, const struct fo_setting *s, size_t n);
+/* KINDS and SIZES: slots of the array, and the size of one */
+size_t fo__setting_cap(const struct fo_setting *s);
+size_t fo__setting_elem_size(const struct fo_setting *s);
+uint64_t fo__setting_elem(const struct fo_run_config *c, const struct fo_setting *s,
+                          size_t i);
+void fo__setting_put_elem(struct fo_run_config *c, const struct fo_setting *s, size_t i,
+                          uint64_t v);
+/* The newest snapshot format a row of the table needs. */
+unsigned fo__settings_format(void);
 
 #endif

@@ -3,6 +3,8 @@
  *   "FOEN" | u32 version | configuration | flow parameters | Adam state |
  *   learning rate | RNG | counters | best | mirror noise | samples in
  *   memory | u32 CRC-32 of everything before it.
+ * The configuration is every row of the settings table in its order (see
+ * settings.h); a row newer than the snapshot takes its `absent` value.
  * Version 3 adds the stall restart (its two settings at the end of the
  * configuration, its window after the restart count); a version-2 snapshot
  * loads with the stall restart off, as the run was created.
@@ -12,13 +14,19 @@
 #include "opt/engine_internal.h"
 #include "core/bytes.h"
 
+#include <flowopt/settings.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SNAP_MAGIC "FOEN"
-#define SNAP_VERSION 3u
+/* The engine state's own format; the settings table may need a newer one. */
+#define SNAP_STATE_VERSION 3u
 #define SNAP_OLDEST 2u
+#define SNAP_VERSION                                                                     \
+    (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
+                                                : SNAP_STATE_VERSION)
 
 struct writer {
     unsigned char *p; /* NULL: only count */
@@ -71,101 +79,99 @@ static void get_f64s(struct reader *r, double *v, size_t n) {
         v[i] = get_f64(r);
 }
 
+/* One setting in its encoding: integers as u64, reals as their bits, an
+ * optional real as its flag then its value, a list as its count then every
+ * slot of its array, the box as lo (D) then hi (D). */
+static void put_setting(struct writer *w, const struct fo_run_config *c,
+                        const struct fo_setting *s) {
+    switch (s->type) {
+    case FO_SETTING_UINT:
+    case FO_SETTING_BOOL:
+    case FO_SETTING_ENUM: put_u64(w, fo__setting_int(c, s)); break;
+    case FO_SETTING_REAL: put_f64(w, fo__setting_real(c, s)); break;
+    case FO_SETTING_OPTIONAL_REAL:
+        put_u64(w, (uint64_t)fo__setting_has(c, s));
+        put_f64(w, fo__setting_real(c, s));
+        break;
+    case FO_SETTING_KINDS:
+    case FO_SETTING_SIZES:
+        put_u64(w, fo__setting_count(c, s));
+        for (size_t i = 0; i < fo__setting_cap(s); i++)
+            put_u64(w, fo__setting_elem(c, s, i));
+        break;
+    case FO_SETTING_BOUNDS:
+        put_f64s(w, c->flow.lo, c->flow.dim);
+        put_f64s(w, c->flow.hi, c->flow.dim);
+        break;
+    }
+}
+
 static void put_config(struct writer *w, const struct fo_run_config *c) {
-    const struct fo_flow_config *f = &c->flow;
-    const struct fo_opt_config *o = &c->opt;
-    put_u64(w, f->dim);
-    put_u64(w, f->n_layers);
-    for (size_t l = 0; l < FO_FLOW_MAX_LAYERS; l++)
-        put_u64(w, (uint64_t)f->kinds[l]);
-    put_u64(w, f->n_hidden);
-    for (size_t l = 0; l < FO_FLOW_MAX_HIDDEN_LAYERS; l++)
-        put_u64(w, f->hidden[l]);
-    put_u64(w, f->bins);
-    put_f64(w, f->bound);
-    put_u64(w, (uint64_t)f->perm);
-    put_u64(w, f->seed);
-    put_f64s(w, f->lo, f->dim);
-    put_f64s(w, f->hi, f->dim);
-    const uint64_t ints[] = {
-        o->utility,      o->optimizer,         (uint64_t)o->trust_region,
-        o->max_halvings, o->reuse_generations, (uint64_t)o->mirrored};
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-        put_u64(w, ints[i]);
-    const double reals[] = {
-        o->entropy_coef, o->lr,        o->lr_min,       o->lr_max,    o->shape_lr_scale,
-        o->net_lr_scale, o->clip_norm, o->sgd_clamp,    o->kl_target, o->lr_grow,
-        o->lr_shrink,    o->ppo_eps,   o->entropy_floor};
-    put_f64s(w, reals, sizeof reals / sizeof reals[0]);
-    put_u64(w, (uint64_t)c->direction);
-    put_u64(w, c->batch_size);
-    put_u64(w, c->seed);
-    put_u64(w, c->budget);
-    put_u64(w, (uint64_t)c->has_target);
-    put_f64(w, c->target);
-    put_u64(w, c->patience);
-    put_f64(w, c->min_scale);
-    put_u64(w, c->restarts);
-    put_f64(w, c->restart_tolfun);
-    put_f64(w, c->pending_timeout_s);
-    put_u64(w, c->restart_stall);
-    put_f64(w, c->restart_stall_tol);
+    size_t n;
+    const struct fo_setting *table = fo_settings(&n);
+    for (size_t i = 0; i < n; i++)
+        put_setting(w, c, &table[i]);
+}
+
+/* An integer for a field of size bytes: one that does not fit is corrupt. */
+static uint64_t get_int(struct reader *r, size_t size) {
+    uint64_t v = get_u64(r);
+    if (size < 8 && v > UINT32_MAX)
+        r->bad = 1;
+    return v;
+}
+
+static void get_setting(struct reader *r, struct fo_run_config *c,
+                        const struct fo_setting *s, double *lo, double *hi) {
+    if (s->since > r->version) { /* written before the setting existed */
+        if (s->type == FO_SETTING_REAL)
+            fo__setting_put_real(c, s, s->absent);
+        else
+            fo__setting_put_int(c, s, (uint64_t)s->absent);
+        return;
+    }
+    switch (s->type) {
+    case FO_SETTING_UINT:
+    case FO_SETTING_BOOL:
+    case FO_SETTING_ENUM: fo__setting_put_int(c, s, get_int(r, s->size)); break;
+    case FO_SETTING_REAL: fo__setting_put_real(c, s, get_f64(r)); break;
+    case FO_SETTING_OPTIONAL_REAL: {
+        uint64_t has = get_u64(r);
+        r->bad |= has > 1;
+        fo__setting_put_has(c, s, has == 1);
+        fo__setting_put_real(c, s, get_f64(r));
+        break;
+    }
+    case FO_SETTING_KINDS:
+    case FO_SETTING_SIZES: {
+        uint64_t n = get_u64(r);
+        r->bad |= n > fo__setting_cap(s);
+        fo__setting_put_count(c, s, n > fo__setting_cap(s) ? 0 : (size_t)n);
+        for (size_t i = 0; i < fo__setting_cap(s); i++)
+            fo__setting_put_elem(c, s, i, get_int(r, fo__setting_elem_size(s)));
+        break;
+    }
+    case FO_SETTING_BOUNDS:
+        if (c->flow.dim < 1 || c->flow.dim > FO_FLOW_MAX_DIM) {
+            r->bad = 1;
+            return;
+        }
+        get_f64s(r, lo, c->flow.dim);
+        get_f64s(r, hi, c->flow.dim);
+        c->flow.lo = lo;
+        c->flow.hi = hi;
+        break;
+    }
 }
 
 /* Reads a configuration; lo and hi (FO_FLOW_MAX_DIM each) receive the bounds. */
 static void get_config(struct reader *r, struct fo_run_config *c, double *lo,
                        double *hi) {
-    struct fo_flow_config *f = &c->flow;
-    struct fo_opt_config *o = &c->opt;
+    size_t n;
+    const struct fo_setting *table = fo_settings(&n);
     memset(c, 0, sizeof *c);
-    f->dim = get_u64(r);
-    f->n_layers = get_u64(r);
-    for (size_t l = 0; l < FO_FLOW_MAX_LAYERS; l++)
-        f->kinds[l] = (enum fo_layer_kind)get_u64(r);
-    f->n_hidden = get_u64(r);
-    for (size_t l = 0; l < FO_FLOW_MAX_HIDDEN_LAYERS; l++)
-        f->hidden[l] = get_u64(r);
-    f->bins = get_u64(r);
-    f->bound = get_f64(r);
-    f->perm = (enum fo_perm_kind)get_u64(r);
-    f->seed = get_u64(r);
-    if (f->dim < 1 || f->dim > FO_FLOW_MAX_DIM) {
-        r->bad = 1;
-        return;
-    }
-    get_f64s(r, lo, f->dim);
-    get_f64s(r, hi, f->dim);
-    f->lo = lo;
-    f->hi = hi;
-    o->utility = (enum fo_utility)get_u64(r);
-    o->optimizer = (enum fo_optimizer)get_u64(r);
-    o->trust_region = (int)get_u64(r);
-    o->max_halvings = (unsigned)get_u64(r);
-    o->reuse_generations = (unsigned)get_u64(r);
-    o->mirrored = (int)get_u64(r);
-    double *reals[] = {&o->entropy_coef,   &o->lr,           &o->lr_min,    &o->lr_max,
-                       &o->shape_lr_scale, &o->net_lr_scale, &o->clip_norm, &o->sgd_clamp,
-                       &o->kl_target,      &o->lr_grow,      &o->lr_shrink, &o->ppo_eps,
-                       &o->entropy_floor};
-    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
-        *reals[i] = get_f64(r);
-    c->direction = (enum fo_direction)get_u64(r);
-    c->batch_size = get_u64(r);
-    c->seed = get_u64(r);
-    c->budget = get_u64(r);
-    c->has_target = (int)get_u64(r);
-    c->target = get_f64(r);
-    c->patience = (unsigned)get_u64(r);
-    c->min_scale = get_f64(r);
-    c->restarts = (unsigned)get_u64(r);
-    c->restart_tolfun = get_f64(r);
-    c->pending_timeout_s = get_f64(r);
-    if (r->version >= 3) {
-        uint64_t stall = get_u64(r);
-        c->restart_stall = stall <= FO_RESTART_STALL_MAX ? (unsigned)stall : 0;
-        r->bad |= stall > FO_RESTART_STALL_MAX;
-        c->restart_stall_tol = get_f64(r);
-    }
+    for (size_t i = 0; i < n && !r->bad; i++)
+        get_setting(r, c, &table[i], lo, hi);
 }
 
 static void put_state(struct writer *w, const struct fo_engine *e) {

@@ -4,15 +4,16 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const names[] = {"rank", "centered-rank", "zscore", "raw"};
+const char *const fo_utility_names[FO_N_UTILITIES] = {"rank", "centered-rank", "zscore",
+                                                      "raw"};
 
 const char *fo_utility_name(enum fo_utility u) {
-    return (unsigned)u < 4 ? names[u] : "unknown";
+    return (unsigned)u < FO_N_UTILITIES ? fo_utility_names[u] : "unknown";
 }
 
 int fo_utility_parse(const char *name, enum fo_utility *out) {
-    for (int i = 0; i < 4; i++)
-        if (name && strcmp(name, names[i]) == 0) {
+    for (int i = 0; i < FO_N_UTILITIES; i++)
+        if (name && strcmp(name, fo_utility_names[i]) == 0) {
             *out = (enum fo_utility)i;
             return 0;
         }

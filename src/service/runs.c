@@ -526,7 +526,7 @@ enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
     if (!r)
         return FO_ENOTFOUND;
     /* Settings live in the engine's snapshot: tune, then rewrite it. */
-    int tuned = tune && tune->set;
+    int tuned = tune && (tune->n || tune->has_lr);
     enum fo_status st = tuned ? fo_engine_tune(r->engine, tune, err) : FO_OK;
     if (st != FO_OK) {
         fo__run_release(r);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <flowopt/opt.h>
+#include <flowopt/settings.h>
 #include <flowopt/status.h>
 
 #define FO_RUN_ID_LEN 16

@@ -52,6 +52,17 @@ ok $? "flowopt set KEY=VALUE... changes the run"
 "$cli" set "$run" budget=-1 > /dev/null 2>&1
 [ $? -eq 1 ]
 ok $? "a refused setting makes set exit 1"
+"$cli" set "$run" flow.bins=3 2> "$tmp/set.err"
+[ $? -eq 2 ] && grep -q "flow.bins cannot change on a live run" "$tmp/set.err"
+ok $? "a setting that is not live is refused before sending (exit 2)"
+"$cli" set "$run" budget=1.5 2> /dev/null
+[ $? -eq 2 ]
+ok $? "a value of the wrong type is refused before sending (exit 2)"
+"$cli" --help > "$tmp/help"
+missing=$(curl -s "$FLOWOPT_URL/v1/settings" | jq -r '.settings[] | select(.live) | .name' |
+    while read -r k; do grep -q "[ ,]$k\(,\|$\)" "$tmp/help" || echo "$k"; done)
+[ -z "$missing" ] && [ "$(curl -s "$FLOWOPT_URL/v1/settings" | jq '[.settings[] | select(.live)] | length')" -gt 0 ]
+ok $? "--help lists every live setting of the daemon's table (missing: ${missing:-none})"
 cid=$("$cli" checkpoint "$run")
 "$cli" export "$run" "$cid" > "$tmp/run.bin" && [ -s "$tmp/run.bin" ]
 ok $? "flowopt checkpoint ($cid) and export ($(wc -c < "$tmp/run.bin") bytes)"

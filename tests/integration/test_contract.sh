@@ -2,7 +2,8 @@
 # test_contract.sh - every response of the daemon and run-route scenarios
 # (test_daemon, test_runs, test_fuzz, test_auth)
 # checked against openapi.yaml by a JSON Schema 2020-12 validator (ajv,
-# pinned in tools/package.json, run by node). TAP on stdout.
+# pinned in tools/package.json, run by node), and the daemon's table of run
+# settings against the schemas of the create and PATCH bodies. TAP on stdout.
 set -u
 build=${FLOWOPT_BUILD_DIR:-build/asan}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,4 +22,11 @@ for t in test_daemon test_runs test_fuzz test_auth; do
         exit 1
     }
 done
-node "$src/tools/check_responses.mjs" "$src/openapi.yaml" "$tmp/responses.jsonl"
+node "$src/tools/check_responses.mjs" "$src/openapi.yaml" "$tmp/responses.jsonl" > "$tmp/a.tap"
+rc=$?
+# the daemon's settings table (GET /v1/settings, recorded by test_daemon)
+node "$src/tools/check_settings.mjs" "$src/openapi.yaml" "$tmp/responses.jsonl" > "$tmp/b.tap"
+rc2=$?
+cat "$tmp/a.tap" "$tmp/b.tap" | grep -v '^1\.\.' |
+    awk '/^(not )?ok [0-9]+/ { n++; sub(/ok [0-9]+/, "ok " n) } { print } END { print "1.." n }'
+[ $rc -eq 0 ] && [ $rc2 -eq 0 ]

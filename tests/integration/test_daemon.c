@@ -89,6 +89,35 @@ static void test_routes(const struct fo_test_daemon *d) {
     fo_test_resp_free(&r);
 }
 
+/* GET /v1/settings: the table that parses bodies, live settings marked
+ * (tools/check_settings.mjs holds it against openapi.yaml). */
+static void test_settings_route(const struct fo_test_daemon *d) {
+    char url[256];
+    struct fo_test_resp r;
+    snprintf(url, sizeof url, "%s/v1/settings", d->base_url);
+    tap_ok(fo_test_http("GET", url, NULL, NULL, &r) == 0 && r.status == 200,
+           "GET /v1/settings is 200");
+    json_t *j = json_loads(r.body, 0, NULL), *rows = json_object_get(j, "settings");
+    size_t i, live = 0, internal = 0;
+    json_t *row, *kl = NULL;
+    json_array_foreach(rows, i, row) {
+        const char *name = json_string_value(json_object_get(row, "name"));
+        live += json_is_true(json_object_get(row, "live"));
+        internal += name && strcmp(name, "optimizer.lr_min") == 0;
+        if (name && strcmp(name, "optimizer.kl_target") == 0)
+            kl = row;
+    }
+    tap_ok(json_array_size(rows) > 20 && live == 6 && internal == 0,
+           "%zu settings, %zu live, none of the preset's own", json_array_size(rows),
+           live);
+    tap_ok(kl && json_is_true(json_object_get(kl, "live")) &&
+               json_number_value(json_object_get(kl, "exclusive_minimum")) == 0.0 &&
+               json_number_value(json_object_get(kl, "maximum")) == 1000.0,
+           "optimizer.kl_target: live, in (0, 1000]");
+    json_decref(j);
+    fo_test_resp_free(&r);
+}
+
 static void test_sigterm(struct fo_test_daemon *d) {
     int status = -1;
     double t0 = fo_test_now_ms();
@@ -271,6 +300,7 @@ int main(void) {
     tap_ok(d.port > 0, "the daemon reports its port (%d) on its first stderr line",
            d.port);
     test_routes(&d);
+    test_settings_route(&d);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "%s --url %s health | grep -q '\"status\":\"ok\"'",
              fo_test_bin("flowopt"), d.base_url);

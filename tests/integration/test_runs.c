@@ -158,7 +158,7 @@ static void test_patch_settings(char *id, size_t cap) {
     json_decref(p);
     expect_problem("PATCH", path, "{\"budget\": 5, \"optimizer\": {\"kl_target\": 0}}",
                    422, "optimizer.kl_target", "a bad setting");
-    expect_problem("PATCH", path, "{\"optimizer\": {\"lr\": 1}}", 400, "lr",
+    expect_problem("PATCH", path, "{\"optimizer\": {\"lr\": 1}}", 400, "optimizer.lr",
                    "an optimizer setting that is not live");
     expect_problem("PATCH", path, "{\"patience\": -1}", 422, "patience",
                    "a negative patience");
