@@ -41,6 +41,12 @@ enum fo_optimizer {
                                    Glasmachers et al. 2010), Adam for networks */
 };
 
+/* What a failed evaluation teaches the update. */
+enum fo_failed_rank {
+    FO_FAILED_IGNORE = 0, /* left out, as if never asked */
+    FO_FAILED_WORST = 1   /* ranked below every value of its generation */
+};
+
 struct fo_opt_config {
     enum fo_utility utility;
     double entropy_coef; /* beta; 0 disables the bonus */
@@ -63,6 +69,7 @@ struct fo_opt_config {
     double ppo_eps;             /* importance-ratio clip */
     int mirrored;               /* draw base noise in pairs z, -z */
     double entropy_floor;       /* per-dimension entropy floor (nats) */
+    enum fo_failed_rank failed_rank;
 };
 
 struct fo_run_config {

@@ -31,6 +31,7 @@ const char *const fo_preset_names[FO_N_PRESETS] = {"default", "seed", "nes"};
 static const char *const direction_names[] = {"minimize", "maximize"};
 static const char *const perm_names[] = {"reverse", "random"};
 static const char *const optimizer_names[] = {"adam", "sgd-clamp", "natural"};
+static const char *const failed_rank_names[] = {"ignore", "worst"};
 
 static const unsigned char kinds_default[] = {FO_LAYER_SPLINE_AR, FO_LAYER_GAUSSIAN_FULL};
 static const unsigned char kinds_seed[] = {FO_LAYER_SPLINE_AR};
@@ -368,6 +369,15 @@ static const struct fo_setting table[] = {
      .since = 3,
      PRESETS(VAL(1e-5), VAL(0), VAL(1e-5)),
      .doc = "the stall test's relative improvement"},
+    {.name = "optimizer.failed_rank",
+     .type = FO_SETTING_ENUM,
+     AT(opt.failed_rank),
+     NAMES(failed_rank_names),
+     .since = 4,
+     .absent = FO_FAILED_IGNORE,
+     ALL(FO_FAILED_IGNORE),
+     .doc = "failed evaluations: ignored, or ranked below every value of their "
+            "generation so the flow leaves a region that fails"},
 };
 #define N_SETTINGS (sizeof table / sizeof table[0])
 

@@ -66,6 +66,36 @@ static size_t gather(struct fo_engine *e, size_t *n_cur) {
     return n;
 }
 
+/*
+ * With failed_rank worst: append the failed samples of the same window
+ * after the n told ones, with a fitness one spread below the worst told
+ * value, so every utility ranks them last and the score-function step moves
+ * mass away from where they were drawn. Returns how many were appended
+ * (none when nothing was told: there is no value to rank them below).
+ */
+static size_t gather_failed(struct fo_engine *e, size_t n) {
+    const uint64_t g = e->generation, G = e->cfg.opt.reuse_generations;
+    if (e->cfg.opt.failed_rank != FO_FAILED_WORST || n == 0)
+        return 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        lo = fmin(lo, e->u_fit[i]);
+        hi = fmax(hi, e->u_fit[i]);
+    }
+    size_t k = n;
+    for (size_t i = 0; i < e->n_recs; i++) {
+        const struct fo_rec *r = &e->recs[i];
+        if (r->status != FO_SAMPLE_FAILED || r->generation > g || r->generation + G < g)
+            continue;
+        memcpy(e->u_x + k * e->D, e->xs + i * e->D, e->D * sizeof(double));
+        e->u_fit[k] = lo - (hi - lo) - 1.0;
+        e->u_lb[k] = r->lb;
+        e->u_cur[k] = r->generation == g;
+        k++;
+    }
+    return k - n;
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -478,9 +508,12 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
         rep->events |= FO_EVENT_FORCED;
     size_t n_cur, n = gather(e, &n_cur);
     value_stats(e, n, rep);
-    rep->n_used = n;
-    if (n_cur >= 1 && n >= 2)
-        optimise(e, n, rep);
+    /* failed samples join the step only: the value statistics and the
+     * convergence tests below see the first n, the told values */
+    size_t n_step = n + gather_failed(e, n);
+    rep->n_used = n_step;
+    if (n_cur >= 1 && n_step >= 2)
+        optimise(e, n_step, rep);
     else
         rep->events |= FO_EVENT_EMPTY;
     int collapsed = scale_collapsed(e, n);

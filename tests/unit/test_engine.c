@@ -357,6 +357,8 @@ static void test_snapshot_v2(void) {
            (unsigned long long)c.pending, (unsigned long long)c.updates);
     tap_ok(fo_engine_config(e)->restart_stall == 0,
            "and the stall restart off, as the run was created");
+    tap_ok(fo_engine_config(e)->opt.failed_rank == FO_FAILED_IGNORE,
+           "and failed evaluations ignored, as runs before failed_rank were");
     int ok = fo_engine_tell(e, 13, 0.5, NULL, NULL, NULL, NULL) == FO_OK &&
              fo_engine_tell(e, 14, 0.25, NULL, NULL, NULL, NULL) == FO_OK;
     for (int g = 0; ok && g < 3; g++) {
@@ -376,8 +378,8 @@ static void test_snapshot_v2(void) {
     unsigned char *b3 = malloc(len3);
     fo_engine_save(e, b3, len3, &len3, NULL);
     struct fo_engine *e3 = NULL;
-    tap_ok(fo_engine_load(b3, len3, &e3, NULL) == FO_OK && b3[4] == 3,
-           "saved again, it is a format-3 snapshot that loads");
+    tap_ok(fo_engine_load(b3, len3, &e3, NULL) == FO_OK && b3[4] == 4,
+           "saved again, it is a format-4 snapshot that loads");
     free(b3);
     fo_engine_destroy(e3);
     fo_engine_destroy(e);
@@ -465,6 +467,60 @@ static void test_snapshot_continuation(void) {
     }
 }
 
+/* Share of the samples of one generation of n with x0 > 0. */
+static double right_share(struct fo_engine *e, size_t n) {
+    struct fo_sample s[16];
+    double x[16 * 2];
+    size_t right = 0;
+    fo_engine_ask(e, n, s, x, NULL);
+    for (size_t i = 0; i < n; i++)
+        right += x[2 * i] > 0.0;
+    for (size_t i = 0; i < n; i++)
+        fo_engine_tell_failed(e, s[i].id, NULL, NULL, NULL, NULL);
+    return (double)right / (double)n;
+}
+
+/*
+ * optimizer.failed_rank: on a box whose left half fails and whose right
+ * half is flat (no value prefers one point to another), only ranking the
+ * failures last gives the update a direction; with it the mass leaves the
+ * failing half, ignoring them leaves it where it was.
+ */
+static void test_failed_rank(void) {
+    double share[2] = {0, 0};
+    for (int worst = 0; worst < 2; worst++) {
+        static double blo[2] = {-5, -5}, bhi[2] = {5, 5};
+        struct fo_run_config cfg;
+        fo_run_preset(&cfg, "default", 2);
+        cfg.flow.lo = blo;
+        cfg.flow.hi = bhi;
+        cfg.seed = cfg.flow.seed = 7;
+        cfg.opt.failed_rank = worst ? FO_FAILED_WORST : FO_FAILED_IGNORE;
+        struct fo_engine *e = NULL;
+        fo_engine_create(&cfg, &e, NULL);
+        const size_t B = cfg.batch_size;
+        for (int g = 0; g < 40; g++) {
+            struct fo_sample s[16];
+            double x[16 * 2];
+            fo_engine_ask(e, B, s, x, NULL);
+            for (size_t i = 0; i < B; i++) {
+                if (x[2 * i] > 0.0)
+                    fo_engine_tell(e, s[i].id, 1.0, NULL, NULL, NULL, NULL);
+                else
+                    fo_engine_tell_failed(e, s[i].id, NULL, NULL, NULL, NULL);
+            }
+        }
+        for (int k = 0; k < 4; k++)
+            share[worst] += right_share(e, 16) / 4.0;
+        fo_engine_destroy(e);
+    }
+    tap_ok(share[1] >= 0.9,
+           "failed_rank worst: %.0f %% of the mass leaves the failing half",
+           100.0 * share[1]);
+    tap_ok(share[0] < 0.75, "failed_rank ignore: it stays spread (%.0f %% right)",
+           100.0 * share[0]);
+}
+
 static void test_seed_preset(void) {
     struct fo_run_config cfg;
     config(&cfg, "seed", 50);
@@ -490,6 +546,7 @@ int main(void) {
     test_stall_restart();
     test_snapshot_v2();
     test_snapshot_continuation();
+    test_failed_rank();
     test_seed_preset();
     return tap_done();
 }
