@@ -25,6 +25,12 @@
 
 enum fo_direction { FO_MINIMIZE = 0, FO_MAXIMIZE = 1 };
 
+/* The most samples one ask draws and one generation holds at creation (a
+ * restart's doubled batch is asked in several calls); the one limit the
+ * engine, the settings table and the HTTP routes share. */
+#define FO_ENGINE_MAX_ASK 10000
+_Static_assert(FO_ENGINE_MAX_ASK <= FO_FLOW_MAX_BATCH, "an ask must fit one flow batch");
+
 enum fo_utility {
     FO_UTILITY_RANK = 0,          /* NES log-rank utilities, zero-sum */
     FO_UTILITY_CENTERED_RANK = 1, /* rank / (n - 1) - 0.5 */

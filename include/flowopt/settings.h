@@ -65,6 +65,8 @@ struct fo_setting_default {
 
 #define FO_SETTING_NO_AUX ((size_t)-1)
 #define FO_SETTING_MAX_LIST FO_FLOW_MAX_LAYERS
+/* The max of an integer setting with no upper limit (INT64_MAX as a double). */
+#define FO_SETTING_INT_MAX 9223372036854775807.0
 /* PATCH may set this many settings at once (a test checks the live rows fit). */
 #define FO_SETTING_MAX_LIVE 16
 

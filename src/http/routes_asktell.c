@@ -23,7 +23,7 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
     enum fo_status st =
         fo_json_parse_request(req->body, req->body_len, keys, "the ask", &root, &err);
     if (st == FO_OK)
-        st = fo_json_int(root, "n", "n", 1, MAX_ASK, &n, &err);
+        st = fo_json_int(root, "n", "n", 1, FO_ENGINE_MAX_ASK, &n, &err);
     json_decref(root);
     size_t D = fo_service_run_dim(req->svc, req->params[0]);
     if (st == FO_OK && D == 0)
@@ -356,8 +356,9 @@ static void log_prob(const struct fo_http_request *req, struct fo_http_reply *re
     size_t n = json_is_array(xs) ? json_array_size(xs) : 0;
     if (st == FO_OK && D == 0)
         st = fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0]);
-    if (st == FO_OK && (n == 0 || n > MAX_ASK))
-        st = fo_error_set(&err, FO_EINVAL, "x", "x must be 1..%d points", MAX_ASK);
+    if (st == FO_OK && (n == 0 || n > FO_ENGINE_MAX_ASK))
+        st = fo_error_set(&err, FO_EINVAL, "x", "x must be 1..%d points",
+                          FO_ENGINE_MAX_ASK);
     double *x = st == FO_OK ? malloc(n * D * sizeof *x) : NULL, *lp = NULL;
     if (st == FO_OK && (!x || !(lp = malloc(n * sizeof *lp))))
         st = fo_error_set(&err, FO_ENOMEM, "x", "out of memory");

@@ -12,7 +12,6 @@
 #define MAX_CREATE_BODY (64 * 1024)
 #define MAX_TELL_BODY (4 * 1024 * 1024)
 #define MAX_ASK_BODY 1024
-#define MAX_ASK 10000
 
 /* problem+json for a failed call; err's text when it has one. */
 void fo__reply_status(struct fo_http_reply *rep, enum fo_status st, struct fo_error *err);

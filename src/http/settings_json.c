@@ -7,7 +7,6 @@
 #include <string.h>
 
 #define PATH_MAX_LEN 96
-#define INT64_TOP 9223372036854775807.0
 
 /* The row an API path names (internal rows are not the API's), or NULL. */
 static const struct fo_setting *api_row(const char *path) {
@@ -295,7 +294,7 @@ static json_t *row_json(const struct fo_setting *s) {
             r, (s->flags & FO_SETTING_MIN_OPEN) ? "exclusive_minimum" : "minimum",
             s->type == FO_SETTING_REAL ? json_real(s->min)
                                        : json_integer((json_int_t)s->min));
-    if (ranged && isfinite(s->max) && s->max < INT64_TOP)
+    if (ranged && isfinite(s->max) && s->max < FO_SETTING_INT_MAX)
         json_object_set_new(
             r, (s->flags & FO_SETTING_MAX_OPEN) ? "exclusive_maximum" : "maximum",
             s->type == FO_SETTING_REAL ? json_real(s->max)

@@ -138,9 +138,9 @@ static void draw_noise(struct fo_engine *e, size_t n, double *z) {
 
 enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *samples,
                              double *x, struct fo_error *err) {
-    if (n < 1 || n > FO_FLOW_MAX_BATCH)
-        return fo_error_set(err, FO_ERANGE, "n", "n must be 1..%d, got %zu",
-                            FO_FLOW_MAX_BATCH, n);
+    if (n < 1 || n > FO_ENGINE_MAX_ASK)
+        return fo_error_set(err, FO_ERANGE, "n", "n must be in [1, %d], got %zu",
+                            FO_ENGINE_MAX_ASK, n);
     enum fo_status st = fo__engine_reserve(e, e->n_recs + n, err);
     if (st != FO_OK)
         return st;

@@ -95,6 +95,10 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
 /* Make room for n records. */
 enum fo_status fo__engine_reserve(struct fo_engine *e, size_t n, struct fo_error *err);
 
+/* The rows (settings_table.c), in snapshot order. */
+extern const struct fo_setting fo__settings_table[];
+extern const size_t fo__n_settings;
+
 /* Typed access to a setting's field (settings.c), for the snapshot. */
 uint64_t fo__setting_int(const struct fo_run_config *c, const struct fo_setting *s);
 void fo__setting_put_int(struct fo_run_config *c, const struct fo_setting *s, uint64_t v);

@@ -1,21 +1,7 @@
 /*
- * settings.c - the table of run settings (see settings.h) and what it
- * drives here: presets, per-field validation and building a configuration
- * from a request's values.
- *
- * The presets, row by row:
- *   default  what the benchmark suite shows works best (docs/optimizer.md):
- *            a full-covariance Gaussian innermost with natural-gradient
- *            steps and an autoregressive spline outside it stepped by Adam
- *            within its own share of the trust region; batch 4 + 3 ln D (as
- *            CMA-ES and xNES), no reuse of older generations (reuse and
- *            larger batches only slowed convergence on the suite)
- *   seed     the forum thread's loop: one spline-ar layer, hidden [10D, 10D],
- *            K = 8, B = 10, raw utilities, SGD with each gradient element
- *            clamped to 0.1, lr 0.2, batch 50, no trust region, no guard
- *            but the NaN checks
- *   nes      the default with the Gaussian alone: natural evolution
- *            strategies inside the same machinery
+ * settings.c - what the table of run settings (settings_table.c) drives in
+ * the library: presets, per-field validation, typed access for snapshots,
+ * and building a configuration from a request's values.
  */
 #include "opt/engine_internal.h"
 #include "opt/utility.h"
@@ -26,377 +12,22 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const fo_preset_names[FO_N_PRESETS] = {"default", "seed", "nes"};
-
-static const char *const direction_names[] = {"minimize", "maximize"};
-static const char *const perm_names[] = {"reverse", "random"};
-static const char *const optimizer_names[] = {"adam", "sgd-clamp", "natural"};
-static const char *const failed_rank_names[] = {"ignore", "worst"};
-
-static const unsigned char kinds_default[] = {FO_LAYER_SPLINE_AR, FO_LAYER_GAUSSIAN_FULL};
-static const unsigned char kinds_seed[] = {FO_LAYER_SPLINE_AR};
-static const unsigned char kinds_nes[] = {FO_LAYER_GAUSSIAN_FULL};
-
-#define AT(f)                                                                            \
-    .offset = offsetof(struct fo_run_config, f),                                         \
-    .size = sizeof(((struct fo_run_config *)0)->f)
-#define AUX(f) .aux = offsetof(struct fo_run_config, f)
-#define NAMES(a) .names = (a), .n_names = sizeof(a) / sizeof((a)[0])
-#define ALL(x) .def = {{.v = (x)}, {.v = (x)}, {.v = (x)}}
-#define PRESETS(...) .def = {__VA_ARGS__}
-#define VAL(x)                                                                           \
-    { .v = (x) }
-#define PER_DIM(a, l, h)                                                                 \
-    { .rule = FO_DEFAULT_PER_DIM, .v = (a), .lo = (l), .hi = (h) }
-#define KINDS(a)                                                                         \
-    { .n = sizeof(a), .kinds = (a) }
-#define INT64_TOP 9223372036854775807.0
-
-/* The order is the snapshot's (formats 2 and 3 wrote exactly these rows in
- * this order); new rows go at the end. */
-static const struct fo_setting table[] = {
-    {.name = "dim",
-     .type = FO_SETTING_UINT,
-     .flags = FO_SETTING_REQUIRED,
-     AT(flow.dim),
-     .min = 1,
-     .max = FO_FLOW_MAX_DIM,
-     .def = {{.rule = FO_DEFAULT_DIM},
-             {.rule = FO_DEFAULT_DIM},
-             {.rule = FO_DEFAULT_DIM}},
-     .doc = "dimension of x"},
-    {.name = "flow.layers",
-     .type = FO_SETTING_KINDS,
-     AT(flow.kinds),
-     AUX(flow.n_layers),
-     NAMES(fo_layer_kind_names),
-     PRESETS(KINDS(kinds_default), KINDS(kinds_seed), KINDS(kinds_nes)),
-     .doc = "layer kinds, from x inwards"},
-    {.name = "flow.hidden",
-     .type = FO_SETTING_SIZES,
-     AT(flow.hidden),
-     AUX(flow.n_hidden),
-     .min = 1,
-     .max = FO_FLOW_MAX_HIDDEN,
-     PRESETS({.rule = FO_DEFAULT_PER_DIM, .v = 4, .lo = 16, .hi = 64, .n = 2},
-             {.rule = FO_DEFAULT_PER_DIM, .v = 10, .n = 2},
-             {.rule = FO_DEFAULT_PER_DIM, .v = 4, .lo = 16, .hi = 64, .n = 2}),
-     .doc = "hidden layer sizes of the conditioner networks"},
-    {.name = "flow.bins",
-     .type = FO_SETTING_UINT,
-     AT(flow.bins),
-     .min = 2,
-     .max = FO_FLOW_MAX_BINS,
-     ALL(8),
-     .doc = "spline bins K"},
-    {.name = "flow.bound",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_MIN_OPEN,
-     AT(flow.bound),
-     .min = 0,
-     .max = 1e6,
-     PRESETS(VAL(4), VAL(10), VAL(4)),
-     .doc = "splines act on [-B, B], identity outside"},
-    {.name = "flow.permutation",
-     .type = FO_SETTING_ENUM,
-     AT(flow.perm),
-     NAMES(perm_names),
-     ALL(FO_PERM_REVERSE),
-     .doc = "coordinate order between layers"},
-    {.name = "flow.seed",
-     .type = FO_SETTING_UINT,
-     .flags = FO_SETTING_INTERNAL,
-     AT(flow.seed),
-     .min = 0,
-     .max = INT64_TOP,
-     ALL(1),
-     .doc = "initial weights and permutations (follows seed)"},
-    {.name = "bounds",
-     .type = FO_SETTING_BOUNDS,
-     .def = {{.rule = FO_DEFAULT_UNSET},
-             {.rule = FO_DEFAULT_UNSET},
-             {.rule = FO_DEFAULT_UNSET}},
-     .doc = "the box [lo, hi] per coordinate; none: unbounded"},
-    {.name = "optimizer.utility",
-     .type = FO_SETTING_ENUM,
-     AT(opt.utility),
-     NAMES(fo_utility_names),
-     PRESETS(VAL(FO_UTILITY_RANK), VAL(FO_UTILITY_RAW), VAL(FO_UTILITY_RANK)),
-     .doc = "fitness shaping of the told values"},
-    {.name = "optimizer.kind",
-     .type = FO_SETTING_ENUM,
-     .flags = FO_SETTING_INTERNAL,
-     AT(opt.optimizer),
-     NAMES(optimizer_names),
-     PRESETS(VAL(FO_OPTIMIZER_NATURAL), VAL(FO_OPTIMIZER_SGD_CLAMP),
-             VAL(FO_OPTIMIZER_NATURAL)),
-     .doc = "the step rule"},
-    {.name = "optimizer.trust_region",
-     .type = FO_SETTING_BOOL,
-     AT(opt.trust_region),
-     PRESETS(VAL(1), VAL(0), VAL(1)),
-     .doc = "hold KL(p_old || p_new) to kl_target"},
-    {.name = "optimizer.max_halvings",
-     .type = FO_SETTING_UINT,
-     .flags = FO_SETTING_INTERNAL,
-     AT(opt.max_halvings),
-     .min = 0,
-     .max = 60,
-     .when = "optimizer.trust_region",
-     ALL(10),
-     .doc = "step halvings before the trust region gives up"},
-    {.name = "optimizer.reuse_generations",
-     .type = FO_SETTING_UINT,
-     AT(opt.reuse_generations),
-     .min = 0,
-     .max = 50,
-     ALL(0),
-     .doc = "earlier generations reused with clipped importance weights"},
-    {.name = "optimizer.mirrored",
-     .type = FO_SETTING_BOOL,
-     AT(opt.mirrored),
-     PRESETS(VAL(1), VAL(0), VAL(1)),
-     .doc = "draw base noise in pairs z, -z"},
-    {.name = "optimizer.entropy_coef",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_LIVE,
-     AT(opt.entropy_coef),
-     .min = 0,
-     .max = 100,
-     ALL(0),
-     .doc = "entropy bonus beta"},
-    {.name = "optimizer.lr",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_MIN_OPEN,
-     AT(opt.lr),
-     .min = 0,
-     .max = 100,
-     PRESETS(VAL(0.5), VAL(0.2), VAL(0.5)),
-     .doc = "initial learning rate"},
-    {.name = "optimizer.lr_min",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL | FO_SETTING_MIN_OPEN,
-     AT(opt.lr_min),
-     .min = 0,
-     .max = 100,
-     PRESETS(VAL(1e-6), VAL(0.2), VAL(1e-6)),
-     .doc = "the controller's lowest rate"},
-    {.name = "optimizer.lr_max",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL | FO_SETTING_MIN_OPEN,
-     AT(opt.lr_max),
-     .min = 0,
-     .max = 100,
-     PRESETS(VAL(8), VAL(0.2), VAL(8)),
-     .doc = "the controller's highest rate"},
-    {.name = "optimizer.shape_lr_scale",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL,
-     AT(opt.shape_lr_scale),
-     .min = 0,
-     .max = 100,
-     PRESETS(VAL(0.3), VAL(0), VAL(0.3)),
-     .doc = "step multiplier of Gaussian scale and shape (0: 1)"},
-    {.name = "optimizer.net_lr_scale",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL,
-     AT(opt.net_lr_scale),
-     .min = 0,
-     .max = 100,
-     PRESETS(VAL(0.1), VAL(0), VAL(0.1)),
-     .doc = "step multiplier of the conditioner networks (0: 1)"},
-    {.name = "optimizer.clip_norm",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL,
-     AT(opt.clip_norm),
-     .min = 0,
-     .max = INFINITY,
-     ALL(0),
-     .doc = "global gradient norm cap (0: none)"},
-    {.name = "optimizer.sgd_clamp",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL | FO_SETTING_MIN_OPEN,
-     AT(opt.sgd_clamp),
-     .min = 0,
-     .max = INFINITY,
-     ALL(0.1),
-     .doc = "per-element gradient clamp of sgd-clamp"},
-    {.name = "optimizer.kl_target",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_LIVE | FO_SETTING_MIN_OPEN,
-     AT(opt.kl_target),
-     .min = 0,
-     .max = 1000,
-     .when = "optimizer.trust_region",
-     PRESETS(PER_DIM(0.1, 0, 0), VAL(0), PER_DIM(0.1, 0, 0)),
-     .doc = "the trust region's KL bound (nats)"},
-    {.name = "optimizer.lr_grow",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL,
-     AT(opt.lr_grow),
-     .min = 1,
-     .max = 10,
-     .when = "optimizer.trust_region",
-     ALL(1.5),
-     .doc = "the controller's factor after an easy step"},
-    {.name = "optimizer.lr_shrink",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL | FO_SETTING_MIN_OPEN,
-     AT(opt.lr_shrink),
-     .min = 0,
-     .max = 1,
-     .when = "optimizer.trust_region",
-     ALL(0.5),
-     .doc = "the controller's factor after a halved step"},
-    {.name = "optimizer.ppo_eps",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL | FO_SETTING_MIN_OPEN | FO_SETTING_MAX_OPEN,
-     AT(opt.ppo_eps),
-     .min = 0,
-     .max = 1,
-     ALL(0.2),
-     .doc = "importance-ratio clip"},
-    /* -30 nats per coordinate: a spread of about 1e-13 of the unit box, far
-     * below any precision a measurement has, far above where doubles run out */
-    {.name = "optimizer.entropy_floor",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL | FO_SETTING_INF,
-     AT(opt.entropy_floor),
-     .min = -INFINITY,
-     .max = INFINITY,
-     PRESETS(VAL(-30), VAL(-INFINITY), VAL(-30)),
-     .doc = "per-dimension entropy floor (nats)"},
-    {.name = "direction",
-     .type = FO_SETTING_ENUM,
-     .flags = FO_SETTING_REQUIRED,
-     AT(direction),
-     NAMES(direction_names),
-     ALL(FO_MINIMIZE),
-     .doc = "minimize or maximize the told values"},
-    {.name = "batch_size",
-     .type = FO_SETTING_UINT,
-     AT(batch_size),
-     .min = 2,
-     .max = 10000,
-     PRESETS({.rule = FO_DEFAULT_POPULATION, .lo = 6}, VAL(50),
-             {.rule = FO_DEFAULT_POPULATION, .lo = 6}),
-     .doc = "samples per generation"},
-    {.name = "seed",
-     .type = FO_SETTING_UINT,
-     AT(seed),
-     AUX(flow.seed),
-     .min = 0,
-     .max = INT64_TOP,
-     ALL(1),
-     .doc = "random seed of the run"},
-    {.name = "budget",
-     .type = FO_SETTING_UINT,
-     .flags = FO_SETTING_LIVE,
-     AT(budget),
-     .min = 0,
-     .max = INT64_TOP,
-     ALL(0),
-     .doc = "evaluations; 0 is unlimited"},
-    {.name = "target",
-     .type = FO_SETTING_OPTIONAL_REAL,
-     .flags = FO_SETTING_LIVE,
-     AT(target),
-     AUX(has_target),
-     .min = -INFINITY,
-     .max = INFINITY,
-     .def = {{.rule = FO_DEFAULT_UNSET},
-             {.rule = FO_DEFAULT_UNSET},
-             {.rule = FO_DEFAULT_UNSET}},
-     .doc = "stop once the best value reaches it; null clears it"},
-    {.name = "patience",
-     .type = FO_SETTING_UINT,
-     .flags = FO_SETTING_LIVE,
-     AT(patience),
-     .min = 0,
-     .max = 1000000,
-     ALL(0),
-     .doc = "stop after this many generations without improvement (0 never)"},
-    {.name = "min_scale",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL | FO_SETTING_MAX_OPEN,
-     AT(min_scale),
-     .min = 0,
-     .max = 1,
-     ALL(0),
-     .doc = "stop when every spread falls below this (0 off)"},
-    {.name = "optimizer.restarts",
-     .type = FO_SETTING_UINT,
-     AT(restarts),
-     .min = 0,
-     .max = 1000,
-     PRESETS(VAL(9), VAL(0), VAL(9)),
-     .doc = "IPOP restarts allowed (each doubles the batch); 0 never restarts"},
-    {.name = "optimizer.restart_tolfun",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_INTERNAL,
-     AT(restart_tolfun),
-     .min = 0,
-     .max = INFINITY,
-     .when = "optimizer.restarts",
-     PRESETS(VAL(1e-6), VAL(0), VAL(1e-6)),
-     .doc = "converged: recent values span less than tolfun (1 + |best|)"},
-    {.name = "pending_timeout_s",
-     .type = FO_SETTING_REAL,
-     .flags = FO_SETTING_LIVE,
-     AT(pending_timeout_s),
-     .min = 0,
-     .max = 1e9,
-     ALL(0),
-     .doc = "samples not told within this many seconds expire (0 never)"},
-    /* 100 generations for 1e-5 relative: measured on the suite (20 seeds) as
-     * seed_trig 95 -> 100 % and tfim_vqe 25 -> 50 % success with sphere,
-     * rosenbrock, ackley and styblinski_tang unchanged (docs/optimizer.md) */
-    {.name = "optimizer.restart_stall",
-     .type = FO_SETTING_UINT,
-     AT(restart_stall),
-     .min = 0,
-     .max = FO_RESTART_STALL_MAX,
-     .since = 3,
-     PRESETS(VAL(100), VAL(0), VAL(100)),
-     .doc = "restart when the best improved by less than restart_stall_tol"
-            " (1 + |best|) over this many generations; 0 off"},
-    {.name = "optimizer.restart_stall_tol",
-     .type = FO_SETTING_REAL,
-     AT(restart_stall_tol),
-     .min = 0,
-     .max = 1,
-     .when = "optimizer.restart_stall",
-     .since = 3,
-     PRESETS(VAL(1e-5), VAL(0), VAL(1e-5)),
-     .doc = "the stall test's relative improvement"},
-    {.name = "optimizer.failed_rank",
-     .type = FO_SETTING_ENUM,
-     AT(opt.failed_rank),
-     NAMES(failed_rank_names),
-     .since = 4,
-     .absent = FO_FAILED_IGNORE,
-     ALL(FO_FAILED_IGNORE),
-     .doc = "failed evaluations: ignored, or ranked below every value of their "
-            "generation so the flow leaves a region that fails"},
-};
-#define N_SETTINGS (sizeof table / sizeof table[0])
-
 const struct fo_setting *fo_settings(size_t *n) {
-    *n = N_SETTINGS;
-    return table;
+    *n = fo__n_settings;
+    return fo__settings_table;
 }
 
 const struct fo_setting *fo_setting_find(const char *name) {
-    for (size_t i = 0; name && i < N_SETTINGS; i++)
-        if (strcmp(table[i].name, name) == 0)
-            return &table[i];
+    for (size_t i = 0; name && i < fo__n_settings; i++)
+        if (strcmp(fo__settings_table[i].name, name) == 0)
+            return &fo__settings_table[i];
     return NULL;
 }
 
 unsigned fo__settings_format(void) {
     unsigned v = 0;
-    for (size_t i = 0; i < N_SETTINGS; i++)
-        v = table[i].since > v ? table[i].since : v;
+    for (size_t i = 0; i < fo__n_settings; i++)
+        v = fo__settings_table[i].since > v ? fo__settings_table[i].since : v;
     return v;
 }
 
@@ -522,7 +153,7 @@ void fo_setting_range_text(const struct fo_setting *s, char *buf, size_t cap) {
         snprintf(buf, cap, "any number but NaN");
     } else if (isinf(s->min) && isinf(s->max)) {
         snprintf(buf, cap, "a finite number");
-    } else if (isinf(s->max) || s->max >= INT64_TOP) {
+    } else if (isinf(s->max) || s->max >= FO_SETTING_INT_MAX) {
         snprintf(buf, cap, "%s%s %.17g", what,
                  s->flags & FO_SETTING_MIN_OPEN ? ">" : ">=", s->min);
     } else {
@@ -709,8 +340,8 @@ static int enabled(const struct fo_run_config *c, const struct fo_setting *s) {
 }
 
 enum fo_status fo_settings_check(const struct fo_run_config *c, struct fo_error *err) {
-    for (size_t i = 0; i < N_SETTINGS; i++) {
-        const struct fo_setting *s = &table[i];
+    for (size_t i = 0; i < fo__n_settings; i++) {
+        const struct fo_setting *s = &fo__settings_table[i];
         if (!enabled(c, s))
             continue;
         int list = s->type == FO_SETTING_KINDS || s->type == FO_SETTING_SIZES;
@@ -760,8 +391,8 @@ static double default_value(const struct fo_setting_default *d, size_t dim) {
 /* Every row's default under preset p (an index) for dimension dim. */
 static void apply_preset(struct fo_run_config *c, size_t p, size_t dim) {
     memset(c, 0, sizeof *c);
-    for (size_t i = 0; i < N_SETTINGS; i++) {
-        const struct fo_setting *s = &table[i];
+    for (size_t i = 0; i < fo__n_settings; i++) {
+        const struct fo_setting *s = &fo__settings_table[i];
         const struct fo_setting_default *d = &s->def[p];
         double v = default_value(d, dim);
         switch (s->type) {
@@ -805,10 +436,11 @@ static const struct fo_setting_value *find_value(const struct fo_setting_value *
 enum fo_status fo_run_config_build(struct fo_run_config *cfg, const char *preset,
                                    const struct fo_setting_value *values, size_t n,
                                    struct fo_error *err) {
-    for (size_t i = 0; i < N_SETTINGS; i++)
-        if ((table[i].flags & FO_SETTING_REQUIRED) && !find_value(values, n, &table[i]))
-            return fo_error_set(err, FO_EINVAL, table[i].name, "%s is required",
-                                table[i].name);
+    for (size_t i = 0; i < fo__n_settings; i++)
+        if ((fo__settings_table[i].flags & FO_SETTING_REQUIRED) &&
+            !find_value(values, n, &fo__settings_table[i]))
+            return fo_error_set(err, FO_EINVAL, fo__settings_table[i].name,
+                                "%s is required", fo__settings_table[i].name);
     const struct fo_setting_value *dim = find_value(values, n, fo_setting_find("dim"));
     struct fo_run_config scratch;
     enum fo_status st = fo_setting_set(&scratch, dim, err);
