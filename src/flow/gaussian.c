@@ -17,8 +17,6 @@
 #include <math.h>
 #include <string.h>
 
-#define FO_GAUSSIAN_LOG_SCALE_MAX 40.0
-
 static void diag_forward(const struct fo_layer *l, const double *params, size_t n,
                          const double *u, double *v, double *ld, double *cache,
                          double *work) {

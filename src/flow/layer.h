@@ -69,6 +69,9 @@ extern const struct fo_layer_ops fo__affine_ar_ops;
 extern const struct fo_layer_ops fo__gaussian_diag_ops;
 extern const struct fo_layer_ops fo__gaussian_full_ops;
 
+/* The Gaussian layers' log-scales are soft-clipped to +-this (gaussian.c). */
+#define FO_GAUSSIAN_LOG_SCALE_MAX 40.0
+
 /* Soft clip c tanh(a / c): smooth, exactly 0 at 0, bounded by c. */
 static inline double fo__softclip(double a, double c, double *t) {
     double th = tanh(a / c);

@@ -78,21 +78,19 @@ static void test_gradients(struct fo_rng *rng) {
     static const double lo[3] = {-2.0, 0.0, -10.0}, hi[3] = {3.0, 1.0, 5.0};
     static const double lo_mixed[3] = {-2.0, -INFINITY, 1.0},
                         hi_mixed[3] = {3.0, INFINITY, 4.0};
-    enum fo_layer_kind kinds[] = {FO_LAYER_SPLINE_AR, FO_LAYER_SPLINE_COUPLING,
-                                  FO_LAYER_AFFINE_AR, FO_LAYER_GAUSSIAN_DIAG,
-                                  FO_LAYER_GAUSSIAN_FULL};
-    for (size_t k = 0; k < 5; k++) {
+    for (size_t k = 0; k < FO_N_LAYER_KINDS; k++) { /* every kind there is */
+        const enum fo_layer_kind kind = (enum fo_layer_kind)k;
         struct fo_flow_config cfg;
         char name[96];
-        fo_flow_config_default(&cfg, 3, kinds[k], 2);
+        fo_flow_config_default(&cfg, 3, kind, 2);
         cfg.hidden[0] = cfg.hidden[1] = 8;
         cfg.bins = 5;
         cfg.bound = 3.0;
-        snprintf(name, sizeof name, "2 x %s, unbounded", fo_layer_kind_name(kinds[k]));
+        snprintf(name, sizeof name, "2 x %s, unbounded", fo_layer_kind_name(kind));
         check_grad(name, &cfg, rng);
         cfg.lo = lo;
         cfg.hi = hi;
-        snprintf(name, sizeof name, "2 x %s, bounded", fo_layer_kind_name(kinds[k]));
+        snprintf(name, sizeof name, "2 x %s, bounded", fo_layer_kind_name(kind));
         check_grad(name, &cfg, rng);
     }
     struct fo_flow_config cfg;
