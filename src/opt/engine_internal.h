@@ -3,6 +3,7 @@
 #define FLOWOPT_OPT_ENGINE_INTERNAL_H
 
 #include <flowopt/adam.h>
+#include <math.h>
 #include <flowopt/opt.h>
 #include <flowopt/rng.h>
 #include <flowopt/settings.h>
@@ -79,6 +80,14 @@ struct fo_engine {
 
 /* Draws used to measure KL(p_old || p_new) on every update. */
 #define FO_KL_SAMPLES 64
+
+/* 1 when every one of v (n) is finite. */
+static inline int fo__all_finite(const double *v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
 
 /* Run one update on what the engine holds; fills report. */
 enum fo_status fo__engine_update(struct fo_engine *e, int forced,
