@@ -6,6 +6,9 @@
  */
 #include "service/service_internal.h"
 #include "store/runs_db.h"
+#include "store/samples_db.h"
+#include "store/steps_db.h"
+#include "store/txn.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -15,27 +18,33 @@
 #include <time.h>
 #include <unistd.h>
 
+struct ask_write {
+    const char *run_id, *key;
+    size_t n, D;
+    const struct fo_sample *s;
+    const double *x;
+};
+
+static enum fo_status write_ask(struct fo_store *store, void *ctx, struct fo_error *err) {
+    const struct ask_write *w = ctx;
+    struct fo_op op = {0, FO_OP_ASK, (int64_t)w->n, 0, 0.0};
+    enum fo_status st = fo_store_ops_append(store, w->run_id, &op, 1, err);
+    if (st == FO_OK && w->key)
+        st = fo_store_ask_key_insert(store, w->run_id, w->key, (int64_t)w->s[0].id,
+                                     (int64_t)w->n, err);
+    for (size_t i = 0; st == FO_OK && i < w->n; i++)
+        st = fo_store_sample_insert(store, w->run_id, (int64_t)w->s[i].id,
+                                    (int64_t)w->s[i].generation, w->x + i * w->D, w->D,
+                                    w->s[i].log_prob, err);
+    return st;
+}
+
+/* The ask's op, key and samples in one transaction (OUT: the commit's ticket). */
 static enum fo_status log_ask(struct fo_service *svc, struct fo_run *r, size_t n,
                               const char *key, const struct fo_sample *s, const double *x,
                               uint64_t *ticket, struct fo_error *err) {
-    const size_t D = fo_engine_dim(r->engine);
-    struct fo_op op = {0, FO_OP_ASK, (int64_t)n, 0, 0.0};
-    enum fo_status st = fo_store_begin(svc->store, err);
-    if (st != FO_OK)
-        return st;
-    st = fo_store_ops_append(svc->store, r->id, &op, 1, err);
-    if (st == FO_OK && key)
-        st = fo_store_ask_key_insert(svc->store, r->id, key, (int64_t)s[0].id, (int64_t)n,
-                                     err);
-    for (size_t i = 0; st == FO_OK && i < n; i++)
-        st = fo_store_sample_insert(svc->store, r->id, (int64_t)s[i].id,
-                                    (int64_t)s[i].generation, x + i * D, D, s[i].log_prob,
-                                    err);
-    if (st != FO_OK) {
-        fo_store_rollback(svc->store);
-        return st;
-    }
-    return fo_store_commit_async(svc->store, ticket, err);
+    struct ask_write w = {r->id, key, n, fo_engine_dim(r->engine), s, x};
+    return fo_store_transact(svc->store, write_ask, &w, ticket, err);
 }
 
 struct replay_ctx {
@@ -191,32 +200,42 @@ struct tell_write {
 /* Record the applied results (ops, sample states, history, maybe a snapshot)
  * in one transaction. The engine has already moved; the caller rebuilds the
  * run from the store if this fails. */
+struct tells_write {
+    const char *run_id;
+    struct fo_op *ops;
+    const struct tell_write *w;
+    size_t n_ops;
+    const struct fo_step_report *reports;
+    const unsigned char *snap;
+    size_t snap_len;
+};
+
+static enum fo_status write_tells(struct fo_store *store, void *ctx,
+                                  struct fo_error *err) {
+    const struct tells_write *t = ctx;
+    enum fo_status st = fo_store_ops_append(store, t->run_id, t->ops, t->n_ops, err);
+    for (size_t k = 0; st == FO_OK && k < t->n_ops; k++) {
+        const struct fo_tell_item *it = t->w[k].item;
+        st = fo_store_sample_resolve(store, t->run_id, (int64_t)it->id, t->w[k].status,
+                                     it->value, it->error, err);
+        if (st == FO_OK && t->w[k].report >= 0) {
+            struct fo_step_row row = step_row(&t->reports[t->w[k].report]);
+            st = fo_store_step_insert(store, t->run_id, &row, err);
+        }
+    }
+    if (st == FO_OK && t->snap)
+        st = fo_store_run_snapshot(store, t->run_id, t->snap, t->snap_len,
+                                   t->ops[t->n_ops - 1].seq, err);
+    return st;
+}
+
 static enum fo_status record_tells(struct fo_service *svc, struct fo_run *r,
                                    struct fo_op *ops, const struct tell_write *w,
                                    size_t n_ops, const struct fo_step_report *reports,
                                    const unsigned char *snap, size_t snap_len,
                                    uint64_t *ticket, struct fo_error *err) {
-    enum fo_status st = fo_store_begin(svc->store, err);
-    if (st != FO_OK)
-        return st;
-    st = fo_store_ops_append(svc->store, r->id, ops, n_ops, err);
-    for (size_t k = 0; st == FO_OK && k < n_ops; k++) {
-        const struct fo_tell_item *it = w[k].item;
-        st = fo_store_sample_resolve(svc->store, r->id, (int64_t)it->id, w[k].status,
-                                     it->value, it->error, err);
-        if (st == FO_OK && w[k].report >= 0) {
-            struct fo_step_row row = step_row(&reports[w[k].report]);
-            st = fo_store_step_insert(svc->store, r->id, &row, err);
-        }
-    }
-    if (st == FO_OK && snap)
-        st = fo_store_run_snapshot(svc->store, r->id, snap, snap_len, ops[n_ops - 1].seq,
-                                   err);
-    if (st != FO_OK) {
-        fo_store_rollback(svc->store);
-        return st;
-    }
-    return fo_store_commit_async(svc->store, ticket, err);
+    struct tells_write t = {r->id, ops, w, n_ops, reports, snap, snap_len};
+    return fo_store_transact(svc->store, write_tells, &t, ticket, err);
 }
 
 /*
@@ -365,6 +384,24 @@ enum fo_status fo_service_history(struct fo_service *svc, const char *id, uint64
         (int64_t)(limit > INT64_MAX ? INT64_MAX : limit), on_step_row, &h, err);
 }
 
+struct step_write {
+    struct fo_service *svc;
+    struct fo_run *r;
+    const struct fo_step_report *report;
+};
+
+/* A forced update: its op, its history row and the snapshot after it. */
+static enum fo_status write_step(struct fo_store *store, void *ctx,
+                                 struct fo_error *err) {
+    const struct step_write *w = ctx;
+    struct fo_op op = {0, FO_OP_STEP, 0, 0, 0.0};
+    struct fo_step_row row = step_row(w->report);
+    enum fo_status st = fo_store_ops_append(store, w->r->id, &op, 1, err);
+    if (st == FO_OK)
+        st = fo_store_step_insert(store, w->r->id, &row, err);
+    return st == FO_OK ? fo__run_save_snapshot(w->svc, w->r, err) : st;
+}
+
 enum fo_status fo_service_step(struct fo_service *svc, const char *id,
                                struct fo_step_report *report, struct fo_error *err) {
     struct fo_run *r = fo__run_acquire(svc, id, err);
@@ -372,19 +409,9 @@ enum fo_status fo_service_step(struct fo_service *svc, const char *id,
         return FO_ENOTFOUND;
     /* The update runs before the transaction, under the run's lock only. */
     enum fo_status st = fo_engine_step(r->engine, report, err);
-    if (st == FO_OK && (st = fo_store_begin(svc->store, err)) == FO_OK) {
-        struct fo_op op = {0, FO_OP_STEP, 0, 0, 0.0};
-        st = fo_store_ops_append(svc->store, r->id, &op, 1, err);
-        struct fo_step_row row = step_row(report);
-        if (st == FO_OK)
-            st = fo_store_step_insert(svc->store, r->id, &row, err);
-        if (st == FO_OK)
-            st = fo__run_save_snapshot(svc, r, err);
-        if (st == FO_OK)
-            st = fo_store_commit(svc->store, err);
-        else
-            fo_store_rollback(svc->store);
-    }
+    struct step_write w = {svc, r, report};
+    if (st == FO_OK)
+        st = fo_store_transact(svc->store, write_step, &w, NULL, err);
     if (st != FO_OK)
         fo__run_rebuild(svc, r);
     else

@@ -3,7 +3,10 @@
  * bytes for export, restore, fork, and import of untrusted bytes.
  */
 #include "service/service_internal.h"
-#include "store/runs_db.h"
+#include "store/checkpoints_db.h"
+#include "store/samples_db.h"
+#include "store/steps_db.h"
+#include "store/txn.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -13,6 +16,25 @@
 #include <time.h>
 #include <unistd.h>
 
+struct checkpoint_write {
+    const char *run_id;
+    const unsigned char *snap;
+    size_t len;
+    int64_t keep; /* 0: every checkpoint */
+    int64_t cid;  /* OUT */
+};
+
+/* A new checkpoint, and the oldest beyond the retention dropped. */
+static enum fo_status write_checkpoint(struct fo_store *store, void *ctx,
+                                       struct fo_error *err) {
+    struct checkpoint_write *w = ctx;
+    enum fo_status st =
+        fo_store_checkpoint_insert(store, w->run_id, w->snap, w->len, &w->cid, err);
+    return st == FO_OK && w->keep
+               ? fo_store_checkpoints_trim(store, w->run_id, w->keep, err)
+               : st;
+}
+
 enum fo_status fo_service_checkpoint_create(struct fo_service *svc, const char *id,
                                             uint64_t *cid, struct fo_error *err) {
     struct fo_run *r = fo__run_acquire(svc, id, err);
@@ -20,21 +42,13 @@ enum fo_status fo_service_checkpoint_create(struct fo_service *svc, const char *
         return FO_ENOTFOUND;
     unsigned char *snap = NULL;
     size_t len = 0;
-    int64_t c = 0;
     enum fo_status st = fo__run_snapshot(r->engine, &snap, &len, err);
-    if (st == FO_OK && (st = fo_store_begin(svc->store, err)) == FO_OK) {
-        st = fo_store_checkpoint_insert(svc->store, r->id, snap, len, &c, err);
-        if (st == FO_OK && svc->checkpoint_retention)
-            st = fo_store_checkpoints_trim(svc->store, r->id,
-                                           (int64_t)svc->checkpoint_retention, err);
-        if (st == FO_OK)
-            st = fo_store_commit(svc->store, err);
-        else
-            fo_store_rollback(svc->store);
-    }
+    struct checkpoint_write w = {r->id, snap, len, (int64_t)svc->checkpoint_retention, 0};
+    if (st == FO_OK)
+        st = fo_store_transact(svc->store, write_checkpoint, &w, NULL, err);
     free(snap);
     fo__run_release(r);
-    *cid = (uint64_t)c;
+    *cid = (uint64_t)w.cid;
     return st;
 }
 
@@ -52,6 +66,27 @@ enum fo_status fo_service_checkpoint_bytes(struct fo_service *svc, const char *i
     if (!fo__run_exists(svc, id, err))
         return FO_ENOTFOUND;
     return fo_store_checkpoint_get(svc->store, id, (int64_t)cid, bytes, len, err);
+}
+
+struct restore_write {
+    struct fo_service *svc;
+    struct fo_run *r; /* holding the restored engine */
+    uint64_t first_unknown;
+};
+
+/* The restored snapshot; samples it never asked expire, later history goes. */
+static enum fo_status write_restore(struct fo_store *store, void *ctx,
+                                    struct fo_error *err) {
+    const struct restore_write *w = ctx;
+    struct fo_engine_counters c;
+    fo_engine_counters(w->r->engine, &c);
+    enum fo_status st = fo__run_save_snapshot(w->svc, w->r, err);
+    if (st == FO_OK)
+        st = fo_store_samples_expire_from(
+            store, w->r->id, (int64_t)w->first_unknown,
+            "asked after the checkpoint a restore went back to", err);
+    return st == FO_OK ? fo_store_steps_truncate(store, w->r->id, (int64_t)c.updates, err)
+                       : st;
 }
 
 enum fo_status fo_service_checkpoint_restore(struct fo_service *svc, const char *id,
@@ -75,21 +110,8 @@ enum fo_status fo_service_checkpoint_restore(struct fo_service *svc, const char 
     fo_engine_skip_ids(engine, fo_engine_next_id(r->engine));
     struct fo_engine *old = r->engine;
     r->engine = engine;
-    if ((st = fo_store_begin(svc->store, err)) == FO_OK) {
-        struct fo_engine_counters c;
-        fo_engine_counters(engine, &c);
-        st = fo__run_save_snapshot(svc, r, err);
-        if (st == FO_OK)
-            st = fo_store_samples_expire_from(
-                svc->store, r->id, (int64_t)first_unknown,
-                "asked after the checkpoint a restore went back to", err);
-        if (st == FO_OK)
-            st = fo_store_steps_truncate(svc->store, r->id, (int64_t)c.updates, err);
-        if (st == FO_OK)
-            st = fo_store_commit(svc->store, err);
-        else
-            fo_store_rollback(svc->store);
-    }
+    struct restore_write w = {svc, r, first_unknown};
+    st = fo_store_transact(svc->store, write_restore, &w, NULL, err);
     if (st == FO_OK) {
         fo_engine_destroy(old);
     } else {

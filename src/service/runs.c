@@ -13,6 +13,7 @@
  */
 #include "service/service_internal.h"
 #include "store/runs_db.h"
+#include "store/txn.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -159,6 +160,36 @@ enum fo_status fo__run_snapshot(const struct fo_engine *e, unsigned char **buf,
     return fo_engine_save(e, *buf, *len, len, err);
 }
 
+struct insert_write {
+    const char *id, *name;
+    int64_t dim;
+    const unsigned char *snap;
+    size_t len;
+};
+
+static enum fo_status write_insert(struct fo_store *store, void *ctx,
+                                   struct fo_error *err) {
+    const struct insert_write *w = ctx;
+    return fo_store_run_insert(store, w->id, w->name, w->dim, w->snap, w->len, err);
+}
+
+/* A run's row (name and state, when update_row) and/or its snapshot. */
+struct run_write {
+    struct fo_service *svc;
+    struct fo_run *r;
+    int update_row;
+    const char *name, *state; /* NULL: unchanged */
+    int snapshot;
+};
+
+static enum fo_status write_run(struct fo_store *store, void *ctx, struct fo_error *err) {
+    const struct run_write *w = ctx;
+    enum fo_status st = w->update_row
+                            ? fo_store_run_update(store, w->r->id, w->name, w->state, err)
+                            : FO_OK;
+    return st == FO_OK && w->snapshot ? fo__run_save_snapshot(w->svc, w->r, err) : st;
+}
+
 /*
  * Register a new run around engine (taken over, freed on failure too):
  * a fresh id, the row with its first fo__run_snapshot, then the registry.
@@ -182,14 +213,9 @@ enum fo_status fo__run_adopt(struct fo_service *svc, struct fo_engine *engine,
     size_t len = 0;
     if (st == FO_OK)
         st = fo__run_snapshot(r->engine, &snap, &len, err);
-    if (st == FO_OK && (st = fo_store_begin(svc->store, err)) == FO_OK) {
-        st = fo_store_run_insert(svc->store, r->id, name, (int64_t)fo_engine_dim(engine),
-                                 snap, len, err);
-        if (st == FO_OK)
-            st = fo_store_commit(svc->store, err);
-        else
-            fo_store_rollback(svc->store);
-    }
+    struct insert_write w = {r->id, name, (int64_t)fo_engine_dim(engine), snap, len};
+    if (st == FO_OK)
+        st = fo_store_transact(svc->store, write_insert, &w, NULL, err);
     free(snap);
     if (st == FO_OK) {
         pthread_rwlock_wrlock(&svc->registry_lock);
@@ -359,16 +385,8 @@ static int park(struct fo_service *svc, struct fo_run *r) {
     const struct fo_run_config *cfg = fo_engine_config(r->engine);
     const size_t D = cfg->flow.dim;
     struct fo_parked *v = malloc(sizeof *v + 2 * D * sizeof(double));
-    if (!v || fo_store_begin(svc->store, NULL) != FO_OK) {
-        free(v);
-        return 0;
-    }
-    if (fo__run_save_snapshot(svc, r, NULL) != FO_OK) {
-        fo_store_rollback(svc->store);
-        free(v);
-        return 0;
-    }
-    if (fo_store_commit(svc->store, NULL) != FO_OK) { /* it rolled back */
+    struct run_write w = {svc, r, 0, NULL, NULL, 1};
+    if (!v || fo_store_transact(svc->store, write_run, &w, NULL, NULL) != FO_OK) {
         free(v);
         return 0;
     }
@@ -532,15 +550,8 @@ enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
         fo__run_release(r);
         return st; /* refused as a whole: nothing changed */
     }
-    if ((st = fo_store_begin(svc->store, err)) == FO_OK) {
-        st = fo_store_run_update(svc->store, r->id, name, state, err);
-        if (st == FO_OK && tuned)
-            st = fo__run_save_snapshot(svc, r, err);
-        if (st == FO_OK)
-            st = fo_store_commit(svc->store, err);
-        else
-            fo_store_rollback(svc->store);
-    }
+    struct run_write w = {svc, r, 1, name, state, tuned};
+    st = fo_store_transact(svc->store, write_run, &w, NULL, err);
     if (st == FO_OK) {
         if (name)
             snprintf(r->name, sizeof r->name, "%s", name);
@@ -555,6 +566,11 @@ enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
     return st;
 }
 
+static enum fo_status write_delete(struct fo_store *store, void *ctx,
+                                   struct fo_error *err) {
+    return fo_store_run_delete(store, ctx, err);
+}
+
 enum fo_status fo_service_run_delete(struct fo_service *svc, const char *id,
                                      struct fo_error *err) {
     pthread_rwlock_wrlock(&svc->registry_lock);
@@ -566,14 +582,7 @@ enum fo_status fo_service_run_delete(struct fo_service *svc, const char *id,
         return fo_error_set(err, FO_ENOTFOUND, "id", "no run %.64s", id ? id : "");
     }
     struct fo_run *r = svc->runs[i];
-    enum fo_status st = fo_store_begin(svc->store, err);
-    if (st == FO_OK) {
-        st = fo_store_run_delete(svc->store, r->id, err);
-        if (st == FO_OK)
-            st = fo_store_commit(svc->store, err);
-        else
-            fo_store_rollback(svc->store);
-    }
+    enum fo_status st = fo_store_transact(svc->store, write_delete, r->id, NULL, err);
     if (st == FO_OK) {
         svc->runs[i] = svc->runs[--svc->n_runs];
         /* requests that found it see `deleted`; the last reference frees it */

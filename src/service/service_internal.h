@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 #include <flowopt/opt.h>
 #include "service/runs.h"
-#include "store/runs_db.h"
+#include "store/txn.h"
 #include "store/store.h"
 
 /* What a parked run keeps to answer reads: its view, without the engine,

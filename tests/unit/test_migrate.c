@@ -1,6 +1,7 @@
 /* test_migrate.c - the migration runner, the store's PRAGMAs and its WAL. */
 #include "store/migrate.h"
 #include "store/runs_db.h"
+#include "store/txn.h"
 #include "store/store.h"
 #include "store/wal.h"
 #include "tap.h"

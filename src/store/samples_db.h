@@ -1,0 +1,72 @@
+/*
+ * samples_db.h - the samples of runs (x, behaviour log-density, status, value,
+ * timestamps) and the asks' idempotency keys. Writers run inside a
+ * transaction (txn.h); readers take the lock themselves.
+ */
+#ifndef FLOWOPT_STORE_SAMPLES_DB_H
+#define FLOWOPT_STORE_SAMPLES_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <flowopt/status.h>
+#include "store/store.h"
+#include "store/txn.h"
+
+/* Largest dimension a sample row decodes. */
+#define FO_STORE_MAX_DIM 1024
+
+typedef int (*fo_id64_fn)(void *ctx, int64_t id);
+
+enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, int64_t id,
+                                      int64_t generation, const double *x, size_t dim,
+                                      double log_prob, struct fo_error *err);
+
+/* status is "told" (with value) or "failed" (with error text, may be NULL). */
+enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, int64_t id,
+                                       const char *status, double value,
+                                       const char *error, struct fo_error *err);
+
+/*
+ * A sample's recorded status ("pending", "told", "failed", "expired") and
+ * value. FO_ENOTFOUND when there is no such sample. Takes the lock itself.
+ */
+enum fo_status fo_store_sample_state(struct fo_store *s, const char *run_id, int64_t id,
+                                     char *status, size_t cap, double *value,
+                                     struct fo_error *err);
+
+struct fo_sample_row {
+    int64_t id, generation;
+    const double *x; /* (dim), valid during the callback */
+    size_t dim;
+    double log_prob, value;                          /* value NaN when none */
+    const char *status, *asked_at, *told_at, *error; /* told_at, error may be NULL */
+};
+typedef int (*fo_sample_row_fn)(void *ctx, const struct fo_sample_row *row);
+/* Samples with id > after, filtered by status (NULL: any) and generation
+ * (< 0: any), at most limit; takes the lock itself. */
+enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
+                                const char *status, int64_t generation, int64_t after,
+                                int64_t limit, fo_sample_row_fn fn, void *ctx,
+                                struct fo_error *err);
+
+/* An ask's Idempotency-Key: remember it, or look it up (FO_ENOTFOUND). */
+enum fo_status fo_store_ask_key_insert(struct fo_store *s, const char *run_id,
+                                       const char *key, int64_t first_id, int64_t n,
+                                       struct fo_error *err);
+enum fo_status fo_store_ask_key_get(struct fo_store *s, const char *run_id,
+                                    const char *key, int64_t *first_id, int64_t *n,
+                                    struct fo_error *err);
+
+/* Ids of samples pending for more than `seconds`, oldest first (at most
+ * limit); takes the lock itself. */
+enum fo_status fo_store_pending_older(struct fo_store *s, const char *run_id,
+                                      double seconds, int64_t limit, fo_id64_fn fn,
+                                      void *ctx, struct fo_error *err);
+
+/* Samples with id >= first_id still pending become 'expired' with error text
+ * (a restore leaves them outside the run). */
+enum fo_status fo_store_samples_expire_from(struct fo_store *s, const char *run_id,
+                                            int64_t first_id, const char *error,
+                                            struct fo_error *err);
+
+#endif
