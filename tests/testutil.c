@@ -26,6 +26,22 @@ double fo_test_now_ms(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+double fo_test_timeout_scale(void) {
+    const char *v = getenv("FLOWOPT_TEST_TIMEOUT_MULTIPLIER");
+    double m = v ? strtod(v, NULL) : 1.0;
+    return m >= 1.0 && m <= 1000.0 ? m : 1.0;
+}
+
+int fo_test_wait_for(int (*done)(void *ctx), void *ctx, double timeout_ms) {
+    double deadline = fo_test_now_ms() + timeout_ms * fo_test_timeout_scale();
+    int r;
+    while (!(r = done(ctx)) && fo_test_now_ms() < deadline) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return r;
+}
+
 static void sleep_ms(int ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);

@@ -70,4 +70,18 @@ struct json_t *fo_test_post(const struct fo_test_daemon *d, const char *path,
 /* Monotonic milliseconds. */
 double fo_test_now_ms(void);
 
+/*
+ * What every test deadline is multiplied by: FLOWOPT_TEST_TIMEOUT_MULTIPLIER
+ * (default 1), for slow machines and sanitizers, as libuv's
+ * UV_TEST_TIMEOUT_MULTIPLIER.
+ */
+double fo_test_timeout_scale(void);
+
+/*
+ * Poll done(ctx) every 5 ms until it returns non-zero or timeout_ms (times
+ * fo_test_timeout_scale) passes. Returns done's last answer: a test waits
+ * on its condition, never on a fixed sleep.
+ */
+int fo_test_wait_for(int (*done)(void *ctx), void *ctx, double timeout_ms);
+
 #endif
