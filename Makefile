@@ -14,6 +14,8 @@
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+# Keep the objects of test programs: a rebuild relinks, it does not recompile.
+.SECONDARY:
 
 BUILD   ?= build
 O       ?= $(BUILD)
@@ -137,12 +139,22 @@ deps:
 	@sh tools/deps.sh
 
 JOBS ?= 2
+# The integration programs record every response into RECORDS; the contract
+# test then checks those recordings instead of running the programs again,
+# so it runs after the others.
+RECORDS  := $(BUILD)/asan/records
+CONTRACT := tests/integration/test_contract.sh
 test: deps
 	$(MAKE) --no-print-directory -j$(JOBS) O=$(BUILD)/asan SAN=1 tests
+	rm -rf $(RECORDS) && mkdir -p $(RECORDS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	FLOWOPT_BUILD_DIR=$(BUILD)/asan prove -j$(JOBS) --exec '' \
-	    $(sort $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))) $(TEST_SH)
+	FLOWOPT_BUILD_DIR=$(BUILD)/asan FLOWOPT_RECORD_DIR=$(abspath $(RECORDS)) \
+	prove -j$(JOBS) --exec '' \
+	    $(sort $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))) \
+	    $(filter-out $(CONTRACT),$(TEST_SH))
+	FLOWOPT_BUILD_DIR=$(BUILD)/asan FLOWOPT_RECORD_DIR=$(abspath $(RECORDS)) \
+	prove --exec '' $(CONTRACT)
 
 # ThreadSanitizer (cannot share a build with ASan): the threaded tests, with
 # ASLR off (setarch -R): TSan's shadow map does not fit 28-bit mmap entropy.

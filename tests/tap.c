@@ -101,6 +101,22 @@ int tap_failures(void) {
     return n_failed;
 }
 
+void tap_run(const char *name, void (*fn)(void)) {
+    const char *only = getenv("FLOWOPT_TEST");
+    if (only && *only) {
+        size_t n = strlen(name);
+        const char *p = only;
+        int chosen = 0;
+        while (!chosen && (p = strstr(p, name)) != NULL) {
+            chosen = (p == only || p[-1] == ',') && (p[n] == '\0' || p[n] == ',');
+            p += n;
+        }
+        if (!chosen)
+            return;
+    }
+    fn();
+}
+
 int tap_done(void) {
     printf("1..%d\n", n_run);
     if (n_failed)

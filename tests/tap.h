@@ -27,6 +27,14 @@ void tap_diag(const char *fmt, ...) TAP_FMT(1, 2);
 void tap_skip(const char *why);
 /* Stop at once: prints "Bail out!" and exits 255. For broken set-up only. */
 void tap_bail(const char *fmt, ...) TAP_FMT(1, 2);
+/*
+ * Run the test function fn named name, unless FLOWOPT_TEST names others:
+ * FLOWOPT_TEST=test_parking,test_expiry runs just those (TAP_RUN(f) passes
+ * the function's own name).
+ */
+void tap_run(const char *name, void (*fn)(void));
+#define TAP_RUN(f) tap_run(#f, f)
+
 /* Prints the plan; returns 0 when every check passed and at least one ran. */
 int tap_done(void);
 /* Number of failed checks so far. */

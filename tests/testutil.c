@@ -42,6 +42,31 @@ int fo_test_wait_for(int (*done)(void *ctx), void *ctx, double timeout_ms) {
     return r;
 }
 
+int fo_test_file_contains(const char *path, const char *needle) {
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
+    if (f)
+        fclose(f);
+    return found;
+}
+
+struct file_wait {
+    const char *path, *needle;
+};
+
+static int file_has(void *ctx) {
+    const struct file_wait *w = ctx;
+    return fo_test_file_contains(w->path, w->needle);
+}
+
+int fo_test_wait_file(const char *path, const char *needle, double timeout_ms) {
+    struct file_wait w = {path, needle};
+    return fo_test_wait_for(file_has, &w, timeout_ms);
+}
+
 static void sleep_ms(int ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -120,7 +145,7 @@ int fo_test_daemon_start(struct fo_test_daemon *d, const char *db_path,
         _exit(127);
     }
     d->pid = pid;
-    double deadline = fo_test_now_ms() + 10000;
+    double deadline = fo_test_now_ms() + 10000 * fo_test_timeout_scale();
     while (fo_test_now_ms() < deadline) {
         int rc = read_listen_line(log_path, &d->port);
         if (rc == 0) {
@@ -141,7 +166,7 @@ int fo_test_daemon_start(struct fo_test_daemon *d, const char *db_path,
 }
 
 int fo_test_daemon_wait(struct fo_test_daemon *d, int timeout_ms, int *status) {
-    double deadline = fo_test_now_ms() + timeout_ms;
+    double deadline = fo_test_now_ms() + timeout_ms * fo_test_timeout_scale();
     while (d->pid > 0) {
         pid_t r = waitpid(d->pid, status, WNOHANG);
         if (r == d->pid) {
@@ -216,6 +241,17 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user) {
 static void record(const char *method, const char *url, const struct fo_test_resp *r,
                    const char *body, size_t len) {
     const char *file = getenv("FLOWOPT_RECORD");
+    char in_dir[1024];
+    const char *rec_dir = getenv("FLOWOPT_RECORD_DIR");
+    if ((!file || !*file) && rec_dir && *rec_dir) {
+        /* one file per program: its own name, from /proc/self/exe */
+        char exe[512];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        const char *base = strrchr(exe, '/');
+        snprintf(in_dir, sizeof in_dir, "%s/%s.jsonl", rec_dir, base ? base + 1 : "test");
+        file = in_dir;
+    }
     if (!file || !*file)
         return;
     int text = strstr(r->content_type, "json") || strstr(r->content_type, "text");
@@ -255,7 +291,7 @@ int fo_test_http_bytes(const char *method, const char *url, const char *body, si
         list = curl_slist_append(list, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(30000 * fo_test_timeout_scale()));
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);

@@ -84,4 +84,10 @@ double fo_test_timeout_scale(void);
  */
 int fo_test_wait_for(int (*done)(void *ctx), void *ctx, double timeout_ms);
 
+/* 1 when a line of the file at path contains needle. */
+int fo_test_file_contains(const char *path, const char *needle);
+
+/* Wait (timeout_ms, scaled) until the file at path has a line with needle. */
+int fo_test_wait_file(const char *path, const char *needle, double timeout_ms);
+
 #endif

@@ -39,17 +39,6 @@ static long call(const char *method, const char *path, const char *body,
     return st;
 }
 
-static int file_contains(const char *path, const char *needle) {
-    FILE *f = fopen(path, "r");
-    char line[4096];
-    int found = 0;
-    while (f && !found && fgets(line, sizeof line, f))
-        found = strstr(line, needle) != NULL;
-    if (f)
-        fclose(f);
-    return found;
-}
-
 int main(void) {
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         tap_bail("cannot make a temporary directory");
@@ -101,21 +90,18 @@ int main(void) {
 
     write_file(tokens, other);
     kill(d.pid, SIGHUP);
-    int swapped = 0;
-    for (int i = 0; i < 200 && !swapped; i++) {
-        swapped = call("GET", "/v1/runs", NULL, other, NULL) == 200;
-        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
-    }
-    tap_ok(swapped, "SIGHUP loads the new tokens file");
+    tap_ok(fo_test_wait_file(log, "1 API tokens loaded", 10000) &&
+               call("GET", "/v1/runs", NULL, other, NULL) == 200,
+           "SIGHUP loads the new tokens file");
     tap_is_int(call("GET", "/v1/runs", NULL, good, NULL), 401,
                "and the old token is out");
     write_file(tokens, "");
     kill(d.pid, SIGHUP);
-    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    tap_ok(fo_test_wait_file(log, "the previous tokens stay", 10000),
+           "a tokens file that does not load says so in the log");
     tap_is_int(call("GET", "/v1/runs", NULL, other, NULL), 200,
-               "a tokens file that does not load keeps the previous tokens");
-    tap_ok(file_contains(log, "the previous tokens stay"), "and says so in the log");
-    tap_ok(!file_contains(log, good) && !file_contains(log, other),
+               "and keeps the previous tokens");
+    tap_ok(!fo_test_file_contains(log, good) && !fo_test_file_contains(log, other),
            "no token ever appears in the log");
 
     kill(d.pid, SIGTERM);

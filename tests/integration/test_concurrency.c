@@ -24,12 +24,20 @@ static struct fo_test_daemon d;
 static atomic_int stop_flag;
 static atomic_long progress; /* acknowledged round trips / asks, any client */
 
-/* Wait (at most 20 s) until `at_least` more round trips were acknowledged:
- * under a loaded machine a fixed pause may come before the first one. */
+static long progress_mark, progress_want;
+
+static int progressed(void *ctx) {
+    (void)ctx;
+    return atomic_load(&progress) - progress_mark >= progress_want;
+}
+
+/* Wait (at most 20 s, scaled) until `at_least` more round trips were
+ * acknowledged: under a loaded machine a fixed pause may come before the
+ * first one. */
 static void wait_progress(long at_least) {
-    long start = atomic_load(&progress);
-    for (int i = 0; i < 2000 && atomic_load(&progress) - start < at_least; i++)
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    progress_mark = atomic_load(&progress);
+    progress_want = at_least;
+    fo_test_wait_for(progressed, NULL, 20000);
 }
 
 struct client {
@@ -339,9 +347,9 @@ int main(void) {
     snprintf(log_path, sizeof log_path, "%s/daemon.log", dir);
     if (fo_test_daemon_start(&d, db, log_path, NULL) != 0)
         tap_bail("flowoptd did not start; see %s", log_path);
-    test_one_run();
-    test_many_runs();
-    test_delete_under_load();
+    TAP_RUN(test_one_run);
+    TAP_RUN(test_many_runs);
+    TAP_RUN(test_delete_under_load);
     test_kill9(NULL);
     kill(d.pid, SIGTERM);
     int st;
@@ -352,7 +360,7 @@ int main(void) {
         tap_bail("flowoptd --durability full did not start; see %s", log_path);
     tap_is_int(metric("flowopt_store_syncs_total"), 0,
                "a fresh daemon has synced nothing");
-    test_full_durability();
+    TAP_RUN(test_full_durability);
     test_kill9(full);
     kill(d.pid, SIGTERM);
     fo_test_daemon_wait(&d, 10000, &st);

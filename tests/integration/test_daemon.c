@@ -26,18 +26,6 @@ static void path_in(char *out, size_t cap, const char *name) {
     snprintf(out, cap, "%s/%s", dir, name);
 }
 
-static int file_contains(const char *path, const char *needle) {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char line[2048];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, f))
-        found = strstr(line, needle) != NULL;
-    fclose(f);
-    return found;
-}
-
 static void check_problem(const struct fo_test_resp *r, long status, const char *what) {
     tap_is_str(r->content_type, "application/problem+json", "%s: problem+json", what);
     json_error_t jerr;
@@ -127,9 +115,10 @@ static void test_sigterm(struct fo_test_daemon *d) {
     tap_ok(exited && WIFEXITED(status) && WEXITSTATUS(status) == 0, "with exit status 0");
     if (!exited)
         fo_test_daemon_kill(d);
-    tap_ok(file_contains(d->log_path, "GET /v1/health 200"),
+    tap_ok(fo_test_file_contains(d->log_path, "GET /v1/health 200"),
            "a request line (method, path, status) is logged");
-    tap_ok(file_contains(d->log_path, "POST /v1/health 405"), "errors are logged too");
+    tap_ok(fo_test_file_contains(d->log_path, "POST /v1/health 405"),
+           "errors are logged too");
 }
 
 static int connect_local(int port) {
@@ -141,6 +130,29 @@ static int connect_local(int port) {
         return -1;
     }
     return fd;
+}
+
+struct read_wait {
+    int server_port, client_port;
+};
+
+/* The daemon's end of our connection has no unread bytes (the kernel's
+ * receive queue in /proc/net/tcp is empty): it has read what we sent. */
+static int read_by_daemon(void *ctx) {
+    const struct read_wait *w = ctx;
+    FILE *f = fopen("/proc/net/tcp", "r");
+    char line[512];
+    int drained = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned lport, rport, tx, rx;
+        if (sscanf(line, " %*d: %*8x:%x %*8x:%x %*x %x:%x", &lport, &rport, &tx, &rx) ==
+                4 &&
+            (int)lport == w->server_port && (int)rport == w->client_port)
+            drained = rx == 0;
+    }
+    if (f)
+        fclose(f);
+    return drained;
 }
 
 /* A request whose body is still arriving when SIGTERM comes is answered. */
@@ -156,10 +168,13 @@ static void test_drain(void) {
                         "Content-Type: application/json\r\n\r\n{\"a\":";
     tap_ok(fd >= 0 && write(fd, head, sizeof head - 1) == (ssize_t)(sizeof head - 1),
            "a request is half sent");
-    struct timespec pause = {0, 100 * 1000 * 1000};
-    nanosleep(&pause, NULL);
+    struct sockaddr_in me;
+    socklen_t len = sizeof me;
+    getsockname(fd, (struct sockaddr *)&me, &len);
+    struct read_wait rw = {d.port, ntohs(me.sin_port)};
+    tap_ok(fo_test_wait_for(read_by_daemon, &rw, 10000), "the daemon has read its head");
     kill(d.pid, SIGTERM);
-    nanosleep(&pause, NULL);
+    tap_ok(fo_test_wait_file(log, "stopping", 10000), "SIGTERM: the daemon is stopping");
     ssize_t w = write(fd, "12}  ", 5);
     char buf[512] = {0};
     ssize_t n = w == 5 ? read(fd, buf, sizeof buf - 1) : -1;
@@ -199,7 +214,7 @@ static void test_precedence(void) {
            "flags win over FLOWOPT_LISTEN in the environment");
     unsetenv("FLOWOPT_LISTEN");
     health_then_stop(&d);
-    tap_ok(!file_contains(log, "GET /v1/health"),
+    tap_ok(!fo_test_file_contains(log, "GET /v1/health"),
            "FLOWOPT_LOG_LEVEL=error silences request lines");
     unsetenv("FLOWOPT_LOG_LEVEL");
 }
@@ -219,13 +234,15 @@ static void test_config_file(void) {
     tap_ok(fo_test_daemon_start(&d, db, log, args) == 0,
            "--config: the --listen flag wins over the file's listen");
     health_then_stop(&d);
-    tap_ok(!file_contains(log, "GET /v1/health"), "the file's log-level = error applies");
+    tap_ok(!fo_test_file_contains(log, "GET /v1/health"),
+           "the file's log-level = error applies");
     setenv("FLOWOPT_LOG_LEVEL", "info", 1);
     tap_ok(fo_test_daemon_start(&d, db, log, args) == 0,
            "again, with FLOWOPT_LOG_LEVEL=info");
     health_then_stop(&d);
     unsetenv("FLOWOPT_LOG_LEVEL");
-    tap_ok(file_contains(log, "GET /v1/health"), "the environment wins over the file");
+    tap_ok(fo_test_file_contains(log, "GET /v1/health"),
+           "the environment wins over the file");
     f = fopen(conf, "w");
     fprintf(f, "db = x.db\nthreads = many\n");
     fclose(f);
@@ -261,7 +278,8 @@ static void test_newer_schema(void) {
     struct fo_test_daemon d;
     tap_ok(fo_test_daemon_start(&d, db, log, NULL) != 0,
            "a newer schema: the daemon does not serve");
-    tap_ok(file_contains(log, "newer than this binary"), "and says why on stderr");
+    tap_ok(fo_test_file_contains(log, "newer than this binary"),
+           "and says why on stderr");
 }
 
 static void test_cli(void) {
@@ -306,11 +324,11 @@ int main(void) {
              fo_test_bin("flowopt"), d.base_url);
     tap_is_int(system(cmd), 0, "flowopt health talks to the daemon");
     test_sigterm(&d);
-    test_drain();
-    test_precedence();
-    test_config_file();
-    test_newer_schema();
-    test_cli();
+    TAP_RUN(test_drain);
+    TAP_RUN(test_precedence);
+    TAP_RUN(test_config_file);
+    TAP_RUN(test_newer_schema);
+    TAP_RUN(test_cli);
     fo_test_rmdir(dir);
     return tap_done();
 }

@@ -537,16 +537,16 @@ static void test_seed_preset(void) {
 }
 
 int main(void) {
-    test_bookkeeping();
-    test_trust_region();
-    test_guard();
-    test_snapshot();
-    test_learns();
-    test_restart();
-    test_stall_restart();
-    test_snapshot_v2();
-    test_snapshot_continuation();
-    test_failed_rank();
-    test_seed_preset();
+    TAP_RUN(test_bookkeeping);
+    TAP_RUN(test_trust_region);
+    TAP_RUN(test_guard);
+    TAP_RUN(test_snapshot);
+    TAP_RUN(test_learns);
+    TAP_RUN(test_restart);
+    TAP_RUN(test_stall_restart);
+    TAP_RUN(test_snapshot_v2);
+    TAP_RUN(test_snapshot_continuation);
+    TAP_RUN(test_failed_rank);
+    TAP_RUN(test_seed_preset);
     return tap_done();
 }

@@ -384,7 +384,7 @@ int main(void) {
     test_normalisation(&rng);
     test_ks(&rng);
     test_determinism_and_io(&rng);
-    test_errors();
+    TAP_RUN(test_errors);
     test_backward_after_pass(&rng);
     return tap_done();
 }

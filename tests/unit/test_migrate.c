@@ -231,6 +231,12 @@ static int on_op_ignore(void *ctx, const char *id, const struct fo_op *op) {
 
 /* Checkpoints run in the background once the WAL passes its threshold, and
  * the WAL file is not left to grow with every write. */
+static int checkpointed(void *ctx) {
+    struct fo_store_stats st = {0};
+    fo_store_stats(ctx, &st);
+    return st.checkpoints > 0;
+}
+
 static void test_wal_checkpoints(void) {
     char path[600], wal[620];
     db_path(path, sizeof path, "wal.db");
@@ -255,13 +261,8 @@ static void test_wal_checkpoints(void) {
     }
     tap_ok(ok, "%d commits of a 1 MB snapshot (%s)", WRITES, ok ? "ok" : err.msg);
     struct fo_store_stats st = {0};
-    for (int ms = 0; ms < 10000; ms += 10) {
-        fo_store_stats(s, &st);
-        if (st.checkpoints > 0)
-            break;
-        struct timespec pause = {0, 10 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
+    fo_test_wait_for(checkpointed, s, 10000);
+    fo_store_stats(s, &st);
     tap_is_int((long long)st.commits, WRITES + 1, "the store counts its commits");
     tap_ok(st.checkpoints > 0, "the checkpointer ran (%llu times)", st.checkpoints);
     tap_ok(st.syncs >= 1 && st.syncs <= st.commits,
@@ -285,12 +286,12 @@ static void test_wal_checkpoints(void) {
 int main(void) {
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         tap_bail("cannot make a temporary directory");
-    test_fresh_and_again();
-    test_lists();
-    test_newer_schema();
-    test_snapshots_move();
-    test_wal_checkpoints();
-    test_bad_path();
+    TAP_RUN(test_fresh_and_again);
+    TAP_RUN(test_lists);
+    TAP_RUN(test_newer_schema);
+    TAP_RUN(test_snapshots_move);
+    TAP_RUN(test_wal_checkpoints);
+    TAP_RUN(test_bad_path);
     fo_test_rmdir(dir);
     return tap_done();
 }

@@ -104,8 +104,8 @@ static double entropy_change(double beta) {
 }
 
 int main(void) {
-    test_clip();
-    test_entropy_bonus();
+    TAP_RUN(test_clip);
+    TAP_RUN(test_entropy_bonus);
     double with = entropy_change(0.5), without = entropy_change(0.0);
     tap_ok(with > 0.05,
            "an entropy bonus on a flat landscape raises the entropy (%+.3f nats)", with);

@@ -171,10 +171,10 @@ static void test_fast_exp(void) {
 int main(void) {
     struct fo_rng rng;
     fo_rng_seed(&rng, 2019);
-    test_identity();
+    TAP_RUN(test_identity);
     test_round_trip(&rng);
     test_gradients(&rng);
     test_extremes(&rng);
-    test_fast_exp();
+    TAP_RUN(test_fast_exp);
     return tap_done();
 }

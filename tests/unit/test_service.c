@@ -175,6 +175,18 @@ static int on_row(void *ctx, const struct fo_step_report *row) {
     return 0;
 }
 
+struct counters_wait {
+    struct fo_service *svc;
+    const char *id;
+};
+
+static int expired_and_updated(void *ctx) {
+    const struct counters_wait *w = ctx;
+    struct fo_engine_counters c;
+    fo_service_run_counters(w->svc, w->id, &c, NULL);
+    return c.pending == 0 && c.updates == 1;
+}
+
 /* Samples pending past the run's timeout expire and complete the generation. */
 static void test_expiry(void) {
     struct fo_service_config scfg = {.expiry_interval_ms = 50};
@@ -196,8 +208,8 @@ static void test_expiry(void) {
     struct fo_engine_counters c;
     fo_service_run_counters(svc, id, &c, NULL);
     tap_ok(c.pending == 3 && c.updates == 0, "three samples pending, no update yet");
-    struct timespec pause = {0, 700 * 1000 * 1000};
-    nanosleep(&pause, NULL);
+    struct counters_wait cw = {svc, id};
+    fo_test_wait_for(expired_and_updated, &cw, 10000);
     fo_service_run_counters(svc, id, &c, NULL);
     tap_ok(c.pending == 0 && c.failed == 3 && c.updates == 1,
            "after the timeout they expired and the generation updated (failed %llu)",
@@ -254,12 +266,20 @@ static size_t parked_runs(struct fo_service *svc) {
     return st.runs_parked;
 }
 
-/* Poll (up to 5 s) until `want` runs are parked. */
+struct parked_wait {
+    struct fo_service *svc;
+    size_t want;
+};
+
+static int parked_as_wanted(void *ctx) {
+    const struct parked_wait *w = ctx;
+    return parked_runs(w->svc) == w->want;
+}
+
+/* Wait (up to 10 s, scaled) until `want` runs are parked. */
 static size_t wait_parked(struct fo_service *svc, size_t want) {
-    for (int i = 0; i < 250 && parked_runs(svc) != want; i++) {
-        struct timespec pause = {0, 20 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
+    struct parked_wait w = {svc, want};
+    fo_test_wait_for(parked_as_wanted, &w, 10000);
     return parked_runs(svc);
 }
 
@@ -334,11 +354,11 @@ static void test_parking(void) {
 int main(void) {
     if (fo_test_tmpdir(dir, sizeof dir) != 0)
         tap_bail("cannot make a temporary directory");
-    test_basics();
-    test_restart();
-    test_expiry();
-    test_retention();
-    test_parking();
+    TAP_RUN(test_basics);
+    TAP_RUN(test_restart);
+    TAP_RUN(test_expiry);
+    TAP_RUN(test_retention);
+    TAP_RUN(test_parking);
     fo_test_rmdir(dir);
     return tap_done();
 }

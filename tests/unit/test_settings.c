@@ -319,11 +319,11 @@ static void test_tune(void) {
 
 int main(void) {
     table = fo_settings(&n_rows);
-    test_rows();
-    test_presets();
-    test_ranges();
-    test_snapshot_round_trip();
-    test_build();
-    test_tune();
+    TAP_RUN(test_rows);
+    TAP_RUN(test_presets);
+    TAP_RUN(test_ranges);
+    TAP_RUN(test_snapshot_round_trip);
+    TAP_RUN(test_build);
+    TAP_RUN(test_tune);
     return tap_done();
 }

@@ -77,8 +77,8 @@ static void test_text(void) {
 }
 
 int main(void) {
-    test_format_double();
-    test_shorten_json();
-    test_text();
+    TAP_RUN(test_format_double);
+    TAP_RUN(test_shorten_json);
+    TAP_RUN(test_text);
     return tap_done();
 }

@@ -69,7 +69,7 @@ static void test_control(void) {
 }
 
 int main(void) {
-    test_kl();
-    test_control();
+    TAP_RUN(test_kl);
+    TAP_RUN(test_control);
     return tap_done();
 }
