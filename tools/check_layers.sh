@@ -86,8 +86,9 @@ else
 fi
 # Calls. Who may call whom (the include table, plus: anyone may call
 # core/status.c, the error vocabulary of flowopt/status.h; the service calls
-# libflowopt's public API only (fo_, not fo__); the CLI reads the settings
-# table (fo_settings, fo_setting_find) to type and list what `set` takes).
+# the engine's public API (opt and core, fo_ not fo__), never through it
+# into the flow; the CLI reads the settings table (fo_settings,
+# fo_setting_find) to type and list what `set` takes).
 callable() {
     case $1 in
     service) echo "service store util lib" ;;
@@ -111,7 +112,7 @@ for m in $modules; do
         dep=${pair#*:}
         case " $status_syms " in *" $sym "*) continue ;; esac
         [ "$m:$sym" = client:fo_settings ] || [ "$m:$sym" = client:fo_setting_find ] && continue
-        case "$dep" in core | nn | flow | opt) lib=1 ;; *) lib=0 ;; esac
+        case "$dep" in core | opt) lib=1 ;; *) lib=0 ;; esac
         case $ok in
         *" $dep "*) continue ;;
         *" lib "*) [ $lib = 1 ] && case $sym in fo__*) ;; *) continue ;; esac ;;

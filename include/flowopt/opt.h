@@ -235,6 +235,10 @@ enum fo_stop fo_engine_stop_reason(const struct fo_engine *e);
 double fo_engine_lr(const struct fo_engine *e);
 void fo_engine_set_lr(struct fo_engine *e, double lr);
 
+/* log p of the current distribution at x (n, D). OUT: log_p (n). */
+enum fo_status fo_engine_log_prob(struct fo_engine *e, size_t n, const double *x,
+                                  double *log_p, struct fo_error *err);
+
 /* The flow (borrowed): for log_prob queries on the learned density. */
 struct fo_flow *fo_engine_flow(struct fo_engine *e);
 

@@ -389,6 +389,13 @@ enum fo_status fo_engine_tune(struct fo_engine *e, const struct fo_tune *t,
     return FO_OK;
 }
 
+enum fo_status fo_engine_log_prob(struct fo_engine *e, size_t n, const double *x,
+                                  double *log_p, struct fo_error *err) {
+    if (n > FO_ENGINE_MAX_ASK)
+        return fo_error_set(err, FO_ERANGE, "x", "at most %d points", FO_ENGINE_MAX_ASK);
+    return fo_flow_log_prob(e->flow, n, x, log_p, err);
+}
+
 struct fo_flow *fo_engine_flow(struct fo_engine *e) {
     return e->flow;
 }

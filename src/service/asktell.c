@@ -1,8 +1,8 @@
 /*
  * asktell.c - the durable ask/tell path of a run: asks (with idempotency
  * keys), tells checked whole before anything is applied, forced steps,
- * expiry of pending samples, and the read side (best, history, samples,
- * log p). See runs.c for how a run is kept durable.
+ * expiry of pending samples. durability.c says how a run is kept durable;
+ * reads.c serves what was asked and told.
  */
 #include "service/service_internal.h"
 #include "store/runs_db.h"
@@ -336,54 +336,6 @@ enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
     return st == FO_OK ? fo_store_wait(svc->store, ticket, err) : st;
 }
 
-enum fo_status fo_service_best(struct fo_service *svc, const char *id, double *x,
-                               double *value, uint64_t *sample_id, uint64_t *generation,
-                               struct fo_error *err) {
-    struct fo_run *r = fo__run_acquire(svc, id, err);
-    if (!r)
-        return FO_ENOTFOUND;
-    int rc = fo_engine_best(r->engine, x, value, sample_id, generation);
-    fo__run_release(r);
-    return rc == 0 ? FO_OK : fo_error_set(err, FO_ENOTFOUND, "best", "nothing told yet");
-}
-
-struct history_ctx {
-    fo_history_fn fn;
-    void *ctx;
-};
-
-static int on_step_row(void *p, const struct fo_step_row *row) {
-    struct history_ctx *h = p;
-    struct fo_step_report rep;
-    memset(&rep, 0, sizeof rep);
-    rep.step = (uint64_t)row->step;
-    rep.generation = (uint64_t)row->generation;
-    rep.evaluations = (uint64_t)row->evaluations;
-    rep.n = (size_t)row->n;
-    rep.mean = row->mean;
-    rep.median = row->median;
-    rep.best = row->best;
-    rep.best_ever = row->best_ever;
-    rep.entropy = row->entropy;
-    rep.grad_norm = row->grad_norm;
-    rep.kl = row->kl;
-    rep.lr = row->lr;
-    rep.ess = row->ess;
-    rep.events = (unsigned)row->events;
-    return h->fn(h->ctx, &rep);
-}
-
-enum fo_status fo_service_history(struct fo_service *svc, const char *id, uint64_t after,
-                                  uint64_t limit, fo_history_fn fn, void *ctx,
-                                  struct fo_error *err) {
-    if (!fo__run_exists(svc, id, err))
-        return FO_ENOTFOUND;
-    struct history_ctx h = {fn, ctx};
-    return fo_store_steps(
-        svc->store, id, (int64_t)(after > INT64_MAX ? INT64_MAX : after),
-        (int64_t)(limit > INT64_MAX ? INT64_MAX : limit), on_step_row, &h, err);
-}
-
 struct step_write {
     struct fo_service *svc;
     struct fo_run *r;
@@ -416,48 +368,6 @@ enum fo_status fo_service_step(struct fo_service *svc, const char *id,
         fo__run_rebuild(svc, r);
     else
         r->updates_unsaved = 0;
-    fo__run_release(r);
-    return st;
-}
-
-struct samples_ctx {
-    fo_sample_fn fn;
-    void *ctx;
-};
-
-static int on_sample_row(void *p, const struct fo_sample_row *row) {
-    struct samples_ctx *c = p;
-    struct fo_sample_record rec = {(uint64_t)row->id,
-                                   (uint64_t)row->generation,
-                                   row->x,
-                                   row->dim,
-                                   row->log_prob,
-                                   row->value,
-                                   row->status,
-                                   row->asked_at,
-                                   row->told_at,
-                                   row->error};
-    return c->fn(c->ctx, &rec);
-}
-
-enum fo_status fo_service_samples(struct fo_service *svc, const char *id,
-                                  const char *status, int64_t generation, uint64_t after,
-                                  size_t limit, fo_sample_fn fn, void *ctx,
-                                  struct fo_error *err) {
-    if (!fo__run_exists(svc, id, err))
-        return FO_ENOTFOUND;
-    struct samples_ctx c = {fn, ctx};
-    return fo_store_samples(svc->store, id, status, generation,
-                            (int64_t)(after > INT64_MAX ? INT64_MAX : after),
-                            (int64_t)limit, on_sample_row, &c, err);
-}
-
-enum fo_status fo_service_log_prob(struct fo_service *svc, const char *id, size_t n,
-                                   const double *x, double *log_p, struct fo_error *err) {
-    struct fo_run *r = fo__run_acquire(svc, id, err);
-    if (!r)
-        return FO_ENOTFOUND;
-    enum fo_status st = fo_flow_log_prob(fo_engine_flow(r->engine), n, x, log_p, err);
     fo__run_release(r);
     return st;
 }

@@ -62,6 +62,22 @@ struct fo_service {
     uint64_t timed_updates;
 };
 
+/* registry.c: a run around engine (taken over) holding the registry's
+ * reference; freeing one; dropping a reference (the last of a deleted run
+ * frees it); adding one to the registry (write lock held). */
+struct fo_run *fo__run_new(struct fo_engine *engine, const char *name, const char *state);
+void fo__run_free(struct fo_run *r);
+void fo__run_unref(struct fo_run *r);
+enum fo_status fo__registry_add(struct fo_service *svc, struct fo_run *r,
+                                struct fo_error *err);
+/* Monotonic seconds. */
+double fo__now_s(void);
+/* durability.c: the engine of a parked run back in memory (r locked). */
+enum fo_status fo__run_ensure_loaded(struct fo_service *svc, struct fo_run *r,
+                                     struct fo_error *err);
+/* runs.c: counters of r (locked), parked or loaded; zeros for neither. */
+void fo__run_counters_of(const struct fo_run *r, struct fo_engine_counters *c);
+
 /* The run called id, locked, its engine in memory (a parked run is
  * rebuilt from the store); NULL with err set when unknown or unloadable. */
 struct fo_run *fo__run_acquire(struct fo_service *svc, const char *id,
