@@ -73,7 +73,8 @@ static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
                             where);
     const char *status = json_string_value(json_object_get(r, "status"));
     json_t *value = json_object_get(r, "value");
-    if (json_object_get(r, "status") && (!status || strcmp(status, "failed") != 0))
+    if (json_object_get(r, "status") &&
+        (!status || strcmp(status, fo_service_record_status_name(FO_RECORD_FAILED)) != 0))
         return fo_error_set(err, FO_EINVAL, "status", "%s.status may only be \"failed\"",
                             where);
     it->failed = status != NULL;
@@ -296,8 +297,8 @@ static void samples(const struct fo_http_request *req, struct fo_http_reply *rep
     else if (fo_http_query(req, "generation") && gen < 0)
         st = fo_error_set(&err, FO_EINVAL, "generation",
                           "generation must be an integer >= 0");
-    else if (status && strcmp(status, "pending") && strcmp(status, "told") &&
-             strcmp(status, "failed") && strcmp(status, "expired"))
+    else if (status &&
+             fo_service_record_status_parse(status, &(enum fo_record_status){0}))
         st = fo_error_set(&err, FO_EINVAL, "status",
                           "status must be pending, told, failed or expired");
     else if (cursor && fo_json_parse_id(cursor, &after) != 0)

@@ -29,12 +29,13 @@ json_t *fo__run_json(const struct fo_run_view *v) {
         (json_int_t)k->pending, "updates", (json_int_t)k->updates, "generation",
         (json_int_t)k->generation, "rollbacks", (json_int_t)k->rollbacks, "restarts",
         (json_int_t)k->restarts, "batch_size", (json_int_t)k->batch_size);
-    return json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "name", v->name, "state",
-        v->state, "config", fo__settings_json(&v->cfg), "counters", counters, "best",
-        v->has_best ? json_pack("{s:o}", "value", fo_json_real(v->best_value))
-                    : json_null(),
-        "stop_reason", fo_service_stop_name(v->stop));
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "name", v->name,
+                     "state", fo_service_run_state_name(v->state), "config",
+                     fo__settings_json(&v->cfg), "counters", counters, "best",
+                     v->has_best
+                         ? json_pack("{s:o}", "value", fo_json_real(v->best_value))
+                         : json_null(),
+                     "stop_reason", fo_service_stop_name(v->stop));
 }
 
 json_t *fo__step_json(const struct fo_step_report *r) {

@@ -100,11 +100,11 @@ enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
         }
         fo_error_clear(err);
     }
-    enum fo_status st =
-        strcmp(r->state, "active") == 0
-            ? fo_engine_ask(r->engine, n, samples, x, err)
-            : fo_error_set(err, FO_ESTATE, "state",
-                           "run %s is %s: it hands out no samples", r->id, r->state);
+    enum fo_status st = r->state == FO_RUN_ACTIVE
+                            ? fo_engine_ask(r->engine, n, samples, x, err)
+                            : fo_error_set(err, FO_ESTATE, "state",
+                                           "run %s is %s: it hands out no samples", r->id,
+                                           fo_service_run_state_name(r->state));
     uint64_t ticket = 0;
     if (st == FO_OK && (st = log_ask(svc, r, n, key, samples, x, &ticket, err)) != FO_OK)
         fo__run_rebuild(svc, r);
@@ -132,10 +132,14 @@ static enum fo_status recorded(struct fo_service *svc, const struct fo_run *r,
     char text[16];
     st = fo_store_sample_state(svc->store, r->id, (int64_t)id, text, sizeof text, value,
                                err);
+    enum fo_record_status rs = FO_RECORD_FAILED;
+    if (st == FO_OK && fo_service_record_status_parse(text, &rs) != 0)
+        st = fo_error_set(err, FO_ECORRUPT, "id", "sample %llu has status '%.16s'",
+                          (unsigned long long)id, text);
     if (st == FO_OK)
-        *status = strcmp(text, "told") == 0      ? FO_SAMPLE_TOLD
-                  : strcmp(text, "pending") == 0 ? FO_SAMPLE_PENDING
-                                                 : FO_SAMPLE_FAILED;
+        *status = rs == FO_RECORD_TOLD      ? FO_SAMPLE_TOLD
+                  : rs == FO_RECORD_PENDING ? FO_SAMPLE_PENDING
+                                            : FO_SAMPLE_FAILED; /* failed, expired */
     if (st == FO_OK && *status == FO_SAMPLE_PENDING)
         st = fo_error_set(err, FO_ECORRUPT, "id",
                           "sample %llu is pending in the store only",
@@ -193,8 +197,8 @@ static struct fo_step_row step_row(const struct fo_step_report *p) {
 /* What one applied result leaves for the store to record. */
 struct tell_write {
     const struct fo_tell_item *item;
-    const char *status; /* told, failed, expired */
-    int report;         /* index into reports, or -1 */
+    enum fo_record_status status; /* told, failed, expired */
+    int report;                   /* index into reports, or -1 */
 };
 
 /* Record the applied results (ops, sample states, history, maybe a snapshot)
@@ -216,8 +220,10 @@ static enum fo_status write_tells(struct fo_store *store, void *ctx,
     enum fo_status st = fo_store_ops_append(store, t->run_id, t->ops, t->n_ops, err);
     for (size_t k = 0; st == FO_OK && k < t->n_ops; k++) {
         const struct fo_tell_item *it = t->w[k].item;
-        st = fo_store_sample_resolve(store, t->run_id, (int64_t)it->id, t->w[k].status,
-                                     it->value, it->error, err);
+        enum fo_record_status rs = t->w[k].status;
+        st = fo_store_sample_resolve(
+            store, t->run_id, (int64_t)it->id, fo_service_record_status_name(rs),
+            rs == FO_RECORD_TOLD ? it->value : NAN, it->error, err);
         if (st == FO_OK && t->w[k].report >= 0) {
             struct fo_step_row row = step_row(&t->reports[t->w[k].report]);
             st = fo_store_step_insert(store, t->run_id, &row, err);
@@ -274,7 +280,9 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
         ops[k] = (struct fo_op){0, it->failed ? FO_OP_FAIL : FO_OP_TELL, 0,
                                 (int64_t)it->id, it->value};
         w[k].item = it;
-        w[k].status = it->expired ? "expired" : it->failed ? "failed" : "told";
+        w[k].status = it->expired  ? FO_RECORD_EXPIRED
+                      : it->failed ? FO_RECORD_FAILED
+                                   : FO_RECORD_TOLD;
         w[k].report = -1;
         if (updated) {
             if (it->expired)

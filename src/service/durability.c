@@ -63,8 +63,11 @@ static int on_run(void *p, const char *id, const char *name, const char *state,
     c->engine = NULL;
     if (fo_engine_load(snap, len, &c->engine, c->err) != FO_OK)
         return -1;
+    enum fo_run_state rs;
     struct fo_run *r =
-        strlen(id) <= FO_RUN_ID_LEN ? fo__run_new(c->engine, name, state) : NULL;
+        strlen(id) <= FO_RUN_ID_LEN && fo_service_run_state_parse(state, &rs) == 0
+            ? fo__run_new(c->engine, name, rs)
+            : NULL;
     if (!r) {
         fo_engine_destroy(c->engine);
         return -1;

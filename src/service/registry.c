@@ -27,14 +27,14 @@ double fo__now_s(void) {
 
 /* A run around engine (taken over), holding the registry's reference. */
 struct fo_run *fo__run_new(struct fo_engine *engine, const char *name,
-                           const char *state) {
+                           enum fo_run_state state) {
     struct fo_run *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     pthread_mutex_init(&r->lock, NULL);
     atomic_init(&r->refs, 1);
     snprintf(r->name, sizeof r->name, "%s", name ? name : "");
-    snprintf(r->state, sizeof r->state, "%s", state ? state : "active");
+    r->state = state;
     r->engine = engine;
     r->last_used = fo__now_s();
     return r;

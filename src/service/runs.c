@@ -67,7 +67,7 @@ enum fo_status fo__run_adopt(struct fo_service *svc, struct fo_engine *engine,
         return fo_error_set(err, FO_ERANGE, "name", "name longer than %d bytes",
                             FO_RUN_NAME_MAX);
     }
-    struct fo_run *r = fo__run_new(engine, name, "active");
+    struct fo_run *r = fo__run_new(engine, name, FO_RUN_ACTIVE);
     if (!r) {
         fo_engine_destroy(engine);
         return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating a run");
@@ -108,7 +108,7 @@ enum fo_status fo_service_run_create(struct fo_service *svc,
 static void fill_view(const struct fo_run *r, struct fo_run_view *v) {
     memcpy(v->id, r->id, sizeof v->id);
     memcpy(v->name, r->name, sizeof v->name);
-    memcpy(v->state, r->state, sizeof v->state);
+    v->state = r->state;
     v->cfg = *fo_engine_config(r->engine);
     size_t D = fo_engine_dim(r->engine);
     memcpy(v->lo, v->cfg.flow.lo, D * sizeof(double));
@@ -128,7 +128,7 @@ static enum fo_status view_of(struct fo_service *svc, struct fo_run *r,
         const size_t D = p->cfg.flow.dim;
         memcpy(v->id, r->id, sizeof v->id);
         memcpy(v->name, r->name, sizeof v->name);
-        memcpy(v->state, r->state, sizeof v->state);
+        v->state = r->state;
         v->cfg = p->cfg;
         memcpy(v->lo, p->bounds, D * sizeof(double));
         memcpy(v->hi, p->bounds + D, D * sizeof(double));
@@ -196,8 +196,8 @@ enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
     if (name && strlen(name) > FO_RUN_NAME_MAX)
         return fo_error_set(err, FO_ERANGE, "name", "name longer than %d bytes",
                             FO_RUN_NAME_MAX);
-    if (state && strcmp(state, "active") && strcmp(state, "paused") &&
-        strcmp(state, "finished"))
+    enum fo_run_state next = FO_RUN_ACTIVE;
+    if (state && fo_service_run_state_parse(state, &next) != 0)
         return fo_error_set(err, FO_EINVAL, "state",
                             "state must be active, paused or finished");
     struct fo_run *r = fo__run_acquire(svc, id, err);
@@ -216,7 +216,7 @@ enum fo_status fo_service_run_patch(struct fo_service *svc, const char *id,
         if (name)
             snprintf(r->name, sizeof r->name, "%s", name);
         if (state)
-            snprintf(r->state, sizeof r->state, "%s", state);
+            r->state = next;
         if (tuned)
             r->updates_unsaved = 0;
     } else if (tuned) {
@@ -296,9 +296,9 @@ void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out) {
         struct fo_engine_counters c;
         fo__run_counters_of(r, &c);
         out->runs_parked += r->parked != NULL;
-        out->runs_active += strcmp(r->state, "active") == 0;
-        out->runs_paused += strcmp(r->state, "paused") == 0;
-        out->runs_finished += strcmp(r->state, "finished") == 0;
+        out->runs_active += r->state == FO_RUN_ACTIVE;
+        out->runs_paused += r->state == FO_RUN_PAUSED;
+        out->runs_finished += r->state == FO_RUN_FINISHED;
         pthread_mutex_unlock(&r->lock);
         out->pending += c.pending;
         out->updates += c.updates;

@@ -13,6 +13,7 @@
 #include <flowopt/opt.h>
 #include <flowopt/settings.h>
 #include <flowopt/status.h>
+#include "service/names.h"
 
 #define FO_RUN_ID_LEN 16
 #define FO_RUN_NAME_MAX 200
@@ -46,7 +47,7 @@ enum fo_status fo_service_run_create(struct fo_service *svc,
 struct fo_run_view {
     char id[FO_RUN_ID_LEN + 1];
     char name[FO_RUN_NAME_MAX + 1];
-    char state[16];
+    enum fo_run_state state;
     struct fo_run_config cfg; /* cfg.flow.lo/hi point at lo/hi below */
     double lo[FO_FLOW_MAX_DIM], hi[FO_FLOW_MAX_DIM];
     struct fo_engine_counters counters;

@@ -23,7 +23,7 @@ struct fo_parked {
 struct fo_run {
     char id[FO_RUN_ID_LEN + 1];
     char name[FO_RUN_NAME_MAX + 1];
-    char state[16];
+    enum fo_run_state state;
     pthread_mutex_t lock; /* held for every use of engine */
     /* NULL while the run is parked: idle runs give their memory back and
      * are rebuilt from the store (snapshot + ops) by fo__run_acquire */
@@ -65,7 +65,8 @@ struct fo_service {
 /* registry.c: a run around engine (taken over) holding the registry's
  * reference; freeing one; dropping a reference (the last of a deleted run
  * frees it); adding one to the registry (write lock held). */
-struct fo_run *fo__run_new(struct fo_engine *engine, const char *name, const char *state);
+struct fo_run *fo__run_new(struct fo_engine *engine, const char *name,
+                           enum fo_run_state state);
 void fo__run_free(struct fo_run *r);
 void fo__run_unref(struct fo_run *r);
 enum fo_status fo__registry_add(struct fo_service *svc, struct fo_run *r,

@@ -119,10 +119,7 @@ enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, i
     if (rc != FO_OK)
         return rc;
     sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-    if (strcmp(status, "told") == 0)
-        sqlite3_bind_double(st, 2, value);
-    else
-        sqlite3_bind_null(st, 2);
+    fo__bind_real(st, 2, value);
     if (error)
         sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
     else

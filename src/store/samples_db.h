@@ -21,7 +21,8 @@ enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, in
                                       int64_t generation, const double *x, size_t dim,
                                       double log_prob, struct fo_error *err);
 
-/* status is "told" (with value) or "failed" (with error text, may be NULL). */
+/* A result: status (the service's name for it), value (NaN: none, stored
+ * as NULL) and error text (may be NULL). */
 enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, int64_t id,
                                        const char *status, double value,
                                        const char *error, struct fo_error *err);
