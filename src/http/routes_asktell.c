@@ -6,6 +6,8 @@
 #include "http/router.h"
 #include "http/routes_common.h"
 #include "service/names.h"
+#include "service/asktell.h"
+#include "service/reads.h"
 #include "service/runs.h"
 #include "service/service.h"
 #include "util/text.h"

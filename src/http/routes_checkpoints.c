@@ -5,6 +5,7 @@
 #include "http/jsonio.h"
 #include "http/router.h"
 #include "http/routes_common.h"
+#include "service/checkpoints.h"
 #include "service/runs.h"
 #include "service/service.h"
 #include "util/text.h"

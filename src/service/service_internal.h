@@ -5,6 +5,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <flowopt/opt.h>
+#include "service/asktell.h"
+#include "service/checkpoints.h"
+#include "service/reads.h"
 #include "service/runs.h"
 #include "store/txn.h"
 #include "store/store.h"

@@ -8,6 +8,8 @@
  * service must serve the next call; reopened from its file, the run
  * continues as the twin does.
  */
+#include "service/asktell.h"
+#include "service/checkpoints.h"
 #include "service/runs.h"
 #include "service/service.h"
 #include "functions.h"

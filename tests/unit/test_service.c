@@ -3,6 +3,9 @@
  * bookkeeping through the store, all-or-nothing tells, and restarts that
  * continue exactly where the acknowledged history left off.
  */
+#include "service/asktell.h"
+#include "service/checkpoints.h"
+#include "service/reads.h"
 #include "service/runs.h"
 #include "service/service.h"
 #include "functions.h"

@@ -1,0 +1,62 @@
+/*
+ * asktell.h - the ask/tell loop of a run: asks (retried by key), tells checked
+ * whole and committed before they are acknowledged, forced steps, the
+ * expiry of pending samples.
+ */
+#ifndef FLOWOPT_SERVICE_ASKTELL_H
+#define FLOWOPT_SERVICE_ASKTELL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <flowopt/opt.h>
+#include <flowopt/status.h>
+#include "service/runs.h"
+
+/* One result in a tell request. */
+struct fo_tell_item {
+    uint64_t id;
+    int failed; /* 1: the evaluation failed (value ignored) */
+    double value;
+    const char *error; /* optional text for a failure */
+    int expired;       /* set by the service for a pending timeout */
+};
+
+struct fo_tell_outcome {
+    size_t accepted;   /* newly recorded */
+    size_t duplicates; /* repeats of what was already recorded */
+    size_t n_reports;  /* updates the tell produced (reports filled) */
+};
+
+/*
+ * Draw n samples (OUT: samples (n), x (n, dim)); committed before return.
+ * With a key (NULL for none), a retry with the same key returns the same
+ * samples; the same key with another n is FO_ECONFLICT.
+ */
+enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
+                              const char *key, struct fo_sample *samples, double *x,
+                              struct fo_error *err);
+
+/*
+ * Record results. The whole request is checked first: an unknown id, a
+ * non-finite value or a result that contradicts a recorded one fails it
+ * with nothing applied. OUT: outcome, and reports (capacity n) for the
+ * updates the results triggered. Committed before return.
+ */
+enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
+                               const struct fo_tell_item *items, size_t n,
+                               struct fo_step_report *reports,
+                               struct fo_tell_outcome *outcome, struct fo_error *err);
+
+/* Force an update with what has been told. OUT: report. Durable on return. */
+enum fo_status fo_service_step(struct fo_service *svc, const char *id,
+                               struct fo_step_report *report, struct fo_error *err);
+
+/*
+ * Expire the run's samples pending for longer than its pending_timeout_s:
+ * each counts as failed (status "expired"), so a generation can complete.
+ * OUT: *expired. The service's janitor thread calls this every interval.
+ */
+enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t *expired,
+                                 struct fo_error *err);
+
+#endif
