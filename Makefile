@@ -127,7 +127,7 @@ $(O)/tests/%: $(O)/obj/tests/%.o $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
 
 $(O)/bench/%: $(O)/obj/tests/bench/%.o $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT) $(PKG_LIBS) -lpthread -lm
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT) $(PKG_LIBS) -lpthread -lm -ldl
 
 $(O)/flowopt-bench: $(O)/bench/flowopt_bench
 	cp $< $@.tmp && mv -f $@.tmp $@
@@ -173,6 +173,7 @@ run: deps
 bench:
 	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(O)/flowopt-bench >&2
 	@./$(O)/bench/bench_flow
+	@./$(O)/bench/bench_allocs
 	@FLOWOPT_BUILD_DIR=$(abspath $(O)) ./$(O)/bench/bench_service
 	@./$(O)/flowopt-bench
 

@@ -74,6 +74,10 @@ void fo_flow_config_default(struct fo_flow_config *cfg, size_t dim,
 const char *fo_layer_kind_name(enum fo_layer_kind kind);
 int fo_layer_kind_parse(const char *name, enum fo_layer_kind *out);
 
+/* Size the workspaces for batches of up to n samples now, so no pass up to
+ * that size allocates (a larger batch still grows them once). */
+enum fo_status fo_flow_reserve(struct fo_flow *flow, size_t n, struct fo_error *err);
+
 /* Re-initialise every parameter as a new flow with this seed would have. */
 void fo_flow_reset_params(struct fo_flow *flow, uint64_t seed);
 

@@ -16,7 +16,6 @@
 
 #include <flowopt/flowopt.h>
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,11 +112,6 @@ int main(int argc, char **argv) {
         return 0;
     }
     fo_log_set_level(cfg.log_level);
-    /* Updates allocate and free buffers of a few hundred kilobytes on every
-     * worker thread; glibc's defaults would mmap, fault in and trim them each
-     * time (measured: a third of the daemon's time under load). */
-    mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
-    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);

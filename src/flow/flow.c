@@ -54,6 +54,10 @@ static enum fo_status ensure_capacity(struct fo_flow *f, size_t n, struct fo_err
     return FO_OK;
 }
 
+enum fo_status fo_flow_reserve(struct fo_flow *f, size_t n, struct fo_error *err) {
+    return ensure_capacity(f, n, err);
+}
+
 static void make_permutations(struct fo_flow *f) {
     struct fo_rng rng;
     fo_rng_seed(&rng, f->cfg.seed ^ 0x5045524d55544531ULL); /* "PERMUTE1" */

@@ -18,7 +18,8 @@ void fo_engine_destroy(struct fo_engine *e) {
                     e->mirror, e->u_x,    e->u_fit,      e->u_lb,        e->u_lp,
                     e->u_w,    e->u_util, e->u_q,        e->u_order,     e->u_cur,
                     e->grad,   e->dir,    e->old_params, e->good_params, e->roles,
-                    e->kl_z,   e->kl_x,   e->kl_lp,      e->kl_lpn,      e->stall_best};
+                    e->kl_z,   e->kl_x,   e->kl_lp,      e->kl_lpn,      e->stall_best,
+                    e->ask_z,  e->ask_lp};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -78,6 +79,10 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         e->has_dist_params |= e->roles[i] != FO_ROLE_NETWORK;
     }
     memcpy(e->good_params, fo_flow_params(e->flow), P * sizeof(double));
+    if ((st = fo__engine_prepare(e, err)) != FO_OK) {
+        fo_engine_destroy(e);
+        return st;
+    }
     fo_rng_seed(&e->rng, cfg->seed);
     e->lr = cfg->opt.lr;
     e->lr_net = cfg->opt.lr;
@@ -106,6 +111,30 @@ enum fo_status fo__engine_reserve(struct fo_engine *e, size_t n, struct fo_error
     e->xs = xs;
     e->cap_recs = cap;
     return FO_OK;
+}
+
+static enum fo_status reserve_ask(struct fo_engine *e, size_t n, struct fo_error *err) {
+    if (n <= e->cap_ask)
+        return FO_OK;
+    double *z = realloc(e->ask_z, n * e->D * sizeof *z);
+    if (z)
+        e->ask_z = z;
+    double *lp = z ? realloc(e->ask_lp, n * sizeof *lp) : NULL;
+    if (!z || !lp)
+        return fo_error_set(err, FO_ENOMEM, "n", "out of memory for %zu samples", n);
+    e->ask_lp = lp;
+    e->cap_ask = n;
+    return FO_OK;
+}
+
+enum fo_status fo__engine_prepare(struct fo_engine *e, struct fo_error *err) {
+    const size_t B = e->cfg.batch_size, held = (e->cfg.opt.reuse_generations + 2) * B;
+    enum fo_status st = fo__engine_reserve(e, held, err);
+    if (st == FO_OK)
+        st = fo__engine_scratch(e, held, err);
+    if (st == FO_OK)
+        st = fo_flow_reserve(e->flow, held > FO_KL_SAMPLES ? held : FO_KL_SAMPLES, err);
+    return st == FO_OK ? reserve_ask(e, B, err) : st;
 }
 
 const struct fo_run_config *fo_engine_config(const struct fo_engine *e) {
@@ -144,21 +173,16 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
     enum fo_status st = fo__engine_reserve(e, e->n_recs + n, err);
     if (st != FO_OK)
         return st;
-    double *z = malloc(n * e->D * sizeof *z), *lp = malloc(n * sizeof *lp);
-    if (!z || !lp) {
-        free(z);
-        free(lp);
-        return fo_error_set(err, FO_ENOMEM, "n", "out of memory for %zu samples", n);
-    }
+    if ((st = reserve_ask(e, n, err)) != FO_OK)
+        return st;
+    double *z = e->ask_z, *lp = e->ask_lp;
     struct fo_rng saved = e->rng;
     int had_mirror = e->has_mirror;
     draw_noise(e, n, z);
     st = fo_flow_sample_from(e->flow, n, z, x, lp, err);
-    free(z);
     if (st != FO_OK) { /* leave the run as it was */
         e->rng = saved;
         e->has_mirror = had_mirror;
-        free(lp);
         return st;
     }
     for (size_t i = 0; i < n; i++) {
@@ -175,7 +199,6 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
         samples[i].log_prob = lp[i];
     }
     e->asked += n;
-    free(lp);
     return FO_OK;
 }
 

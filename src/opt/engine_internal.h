@@ -65,6 +65,9 @@ struct fo_engine {
     /* update scratch, sized by ensure_scratch */
     size_t cap_used;
     double *u_x, *u_fit, *u_lb, *u_lp, *u_w, *u_util, *u_q;
+    /* the ask's base noise (cap_ask, D) and log-densities (cap_ask) */
+    double *ask_z, *ask_lp;
+    size_t cap_ask;
     size_t *u_order;
     unsigned char *u_cur;
     double *grad, *dir, *old_params; /* (n_params) */
@@ -100,6 +103,18 @@ enum fo_status fo__run_config_check(const struct fo_run_config *cfg,
 /* Allocate everything but the records for cfg (whose bounds are copied). */
 enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engine **out,
                                 struct fo_error *err);
+
+/* Update scratch for n samples (grows only). */
+enum fo_status fo__engine_scratch(struct fo_engine *e, size_t n, struct fo_error *err);
+
+/*
+ * Allocate for the generation size in force, so ask, tell and the update
+ * do not allocate in the loop: records, update scratch and flow workspaces
+ * for the (reuse + 2) generations memory can hold, the ask's noise for one
+ * generation. Called at create and after a restart grows the batch; an ask
+ * of more than a generation still grows its buffers once.
+ */
+enum fo_status fo__engine_prepare(struct fo_engine *e, struct fo_error *err);
 
 /* Make room for n records. */
 enum fo_status fo__engine_reserve(struct fo_engine *e, size_t n, struct fo_error *err);

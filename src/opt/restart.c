@@ -96,5 +96,8 @@ void fo__restart(struct fo_engine *e, struct fo_step_report *rep) {
     e->has_mirror = 0;
     if (e->cfg.batch_size <= 5000)
         e->cfg.batch_size *= 2;
+    /* the larger generation's buffers now, not in its asks (a failure here
+     * only means they grow when first needed) */
+    fo__engine_prepare(e, NULL);
     rep->events |= FO_EVENT_RESTART;
 }

@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum fo_status ensure_scratch(struct fo_engine *e, size_t n,
-                                     struct fo_error *err) {
+enum fo_status fo__engine_scratch(struct fo_engine *e, size_t n, struct fo_error *err) {
     if (n <= e->cap_used)
         return FO_OK;
     const size_t D = e->D;
@@ -226,7 +225,7 @@ static void compact(struct fo_engine *e) {
 
 enum fo_status fo__engine_update(struct fo_engine *e, int forced,
                                  struct fo_step_report *rep, struct fo_error *err) {
-    enum fo_status st = ensure_scratch(e, e->n_recs ? e->n_recs : 1, err);
+    enum fo_status st = fo__engine_scratch(e, e->n_recs ? e->n_recs : 1, err);
     if (st != FO_OK)
         return st;
     memset(rep, 0, sizeof *rep);
