@@ -1,4 +1,10 @@
-/* test_functions.c - the benchmark functions at points whose values are known. */
+/*
+ * test_functions.c - the benchmark functions at points whose values are
+ * known. The pinned values of seed_trig and tfim_vqe come from an
+ * independent computation (tests/reference/functions_ref.py, dense
+ * matrices and FUNCTIONS.md's own table), which test_functions_ref.sh
+ * holds them to.
+ */
 #include "functions.h"
 #include "tap.h"
 
