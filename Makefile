@@ -125,6 +125,10 @@ $(O)/tests/%: $(O)/obj/tests/%.o $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT) $(PKG_LIBS) -lpthread -lm
 
+# test_oom fails the k-th allocation of the library's calls: they reach it
+# through the linker's --wrap.
+$(O)/tests/unit/test_oom: LDFLAGS_ALL += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 $(O)/bench/%: $(O)/obj/tests/bench/%.o $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT) $(PKG_LIBS) -lpthread -lm -ldl
