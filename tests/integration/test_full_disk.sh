@@ -16,13 +16,14 @@ fi
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; umount "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 start_on() {
-    "$build/flowoptd" --listen 127.0.0.1:0 --db "$mnt/full.db" --log-level error \
-        2> "$tmp/daemon.log" &
+    starts=$((${starts:-0} + 1))
+    "$build/flowoptd" --listen 127.0.0.1:0 --db "$mnt/full.db" --log-level info \
+        2> "$tmp/daemon$starts.log" &
     pid=$!
     port=""
     i=0
     while [ -z "$port" ] && [ $i -lt 400 ]; do
-        port=$(sed -n '1s/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/daemon.log")
+        port=$(sed -n '1s/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/daemon$starts.log")
         [ -n "$port" ] || sleep 0.05
         i=$((i + 1))
     done
@@ -90,4 +91,11 @@ ok $? "after kill -9: exactly the acknowledged samples and values ($counters, $a
 kill "$pid"
 wait "$pid"
 ok $? "the daemon stops cleanly"
+if [ "$failed" -gt 0 ]; then # what the daemons said, for the failure's reader
+    for f in "$tmp"/daemon*.log; do
+        echo "# $f:"
+        tail -n 15 "$f" | sed 's/^/#   /'
+    done
+    df -k "$mnt" | sed 's/^/# /'
+fi
 finish
