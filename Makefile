@@ -82,7 +82,7 @@ LIBSVC     := $(O)/libflowoptd.a
 ALL_OBJ    := $(LIB_OBJ) $(SVC_OBJ) $(DAEMON_OBJ) $(CLIENT_OBJ) $(HELP_OBJ) \
               $(call obj,$(TEST_SRC) $(BENCH_SRC))
 
-.PHONY: all deps test tests tsan run bench lint format check-layers install uninstall clean
+.PHONY: all deps test tests tsan run bench bench-compare lint format check-layers install uninstall clean
 
 all: $(O)/flowoptd $(O)/flowopt $(LIBFLOWOPT)
 
@@ -180,6 +180,22 @@ bench:
 	@./$(O)/bench/bench_allocs
 	@FLOWOPT_BUILD_DIR=$(abspath $(O)) ./$(O)/bench/bench_service
 	@./$(O)/flowopt-bench
+	@$(MAKE) --no-print-directory bench-compare
+
+# The benchmark functions as a shared library, for the CMA-ES reference.
+$(O)/libfobench.so: tests/functions.c tests/functions.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 -fPIC -shared -Itests -o $@ tests/functions.c -lm
+
+# flowopt against IPOP-CMA-ES (Debian's python3-cmaes) on the same problems,
+# seeds and budgets: JSON lines on stdout, the table on stderr.
+# BENCH_FUNCTIONS=sphere_40,ellipsoid_100 picks others; BENCH_SEEDS, the seeds.
+BENCH_SEEDS ?= 20
+bench-compare:
+	@sh tools/deps.sh bench >&2
+	@$(MAKE) --no-print-directory all $(O)/flowopt-bench $(O)/libfobench.so >&2
+	@/usr/bin/python3 tools/bench_compare.py $(O) --seeds $(BENCH_SEEDS) \
+	    $(if $(BENCH_FUNCTIONS),--functions $(BENCH_FUNCTIONS))
 
 FORMAT_SRC = $(wildcard src/*/*.c src/*/*.h include/flowopt/*.h tests/*.c tests/*.h tests/*/*.c)
 lint: check-layers

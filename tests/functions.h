@@ -8,6 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How a seed poses a function (FUNCTIONS.md, "How the suite is run"). */
+enum fo_bench_transform {
+    FO_BENCH_SHIFT = 1 << 0,  /* f(x - s), s uniform in the inner 80 % of the box */
+    FO_BENCH_ROTATE = 1 << 1, /* f(R (x - s)), R a random rotation */
+    FO_BENCH_EXTRA = 1 << 2   /* run only when named (large D: slow) */
+};
+
 struct fo_bench_fn {
     const char *name;
     size_t dim;
@@ -16,7 +23,33 @@ struct fo_bench_fn {
     double success;  /* best value that counts as success */
     uint64_t budget; /* evaluations per run */
     double (*f)(const double *x, size_t dim);
+    unsigned transform; /* enum fo_bench_transform */
 };
+
+/*
+ * One function as one seed poses it: its shift and rotation are drawn from
+ * the seed by a generator of this file's own (splitmix64), so every
+ * optimizer, in C or through libfobench.so, meets the same problem.
+ */
+struct fo_bench_problem {
+    const struct fo_bench_fn *fn;
+    double *shift; /* (D), or NULL */
+    double *rot;   /* (D, D) row-major, or NULL */
+    double *work;  /* (2 D) */
+};
+/* Returns 0, or -1 when out of memory. */
+int fo_bench_problem_init(struct fo_bench_problem *p, const struct fo_bench_fn *fn,
+                          uint64_t seed);
+double fo_bench_problem_eval(struct fo_bench_problem *p, const double *x);
+void fo_bench_problem_free(struct fo_bench_problem *p);
+
+/* The same for ctypes (tools/bench_compare.py): a handle, NULL when the
+ * name is unknown. fo_bench_info returns -1 for an unknown name. */
+void *fo_bench_open(const char *name, uint64_t seed);
+double fo_bench_value(void *problem, const double *x);
+void fo_bench_close(void *problem);
+int fo_bench_info(const char *name, size_t *dim, double *lo, double *hi, int *maximize,
+                  double *success, uint64_t *budget);
 
 extern const struct fo_bench_fn fo_bench_suite[];
 extern const size_t fo_bench_suite_len;
@@ -34,5 +67,7 @@ double fo_fn_styblinski_tang(const double *x, size_t d);
 double fo_fn_himmelblau(const double *x, size_t d);
 double fo_fn_seed_trig(const double *x, size_t d);
 double fo_fn_tfim_vqe(const double *x, size_t d);
+/* sum_i 10^(6 i / (D - 1)) x_i^2: condition 1e6 (rotated by the problem) */
+double fo_fn_ellipsoid(const double *x, size_t d);
 
 #endif

@@ -5,6 +5,8 @@
 set -eu
 pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libcurl4-openssl-dev perl curl python3 jq"
+# make bench-compare: the CMA-ES reference
+[ "${1:-}" = bench ] && pkgs="$pkgs python3-cmaes python3-numpy"
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -13,7 +15,7 @@ for p in $pkgs; do
 done
 # The contract test runs node; Debian's Node.js only where none is installed
 # (a machine image may ship its own, whose npm conflicts with Debian's).
-command -v node > /dev/null 2>&1 || missing="$missing nodejs npm"
+[ "${1:-}" = bench ] || command -v node > /dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 echo "installing:$missing"
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

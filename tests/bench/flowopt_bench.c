@@ -151,7 +151,7 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
             fprintf(stderr, "flowopt-bench: bad --set %s\n", sets[i]);
             return -1;
         }
-    double lo[64], hi[64];
+    double lo[128], hi[128];
     for (size_t d = 0; d < fn->dim; d++) {
         lo[d] = fn->lo;
         hi[d] = fn->hi;
@@ -164,8 +164,12 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     cfg.budget = budget;
     struct fo_engine *e = NULL;
     struct fo_error err;
+    struct fo_bench_problem prob;
+    if (fo_bench_problem_init(&prob, fn, seed) != 0)
+        return -1;
     if (fo_engine_create(&cfg, &e, &err) != FO_OK) {
         fprintf(stderr, "flowopt-bench: %s\n", err.msg);
+        fo_bench_problem_free(&prob);
         return -1;
     }
     const size_t B = MAX_BATCH, D = fn->dim;
@@ -183,7 +187,7 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
         if (fo_engine_ask(e, n, s, x, &err) != FO_OK)
             break;
         for (size_t i = 0; i < n; i++) {
-            double v = fn->f(x + i * D, D);
+            double v = fo_bench_problem_eval(&prob, x + i * D);
             struct fo_step_report rep;
             int updated = 0;
             fo_engine_tell(e, s[i].id, v, NULL, &updated, &rep, NULL);
@@ -223,6 +227,7 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     free(s);
     free(x);
     fo_engine_destroy(e);
+    fo_bench_problem_free(&prob);
     return 0;
 }
 
@@ -348,7 +353,8 @@ int main(int argc, char **argv) {
         return cell(preset, fn, seeds, budget ? budget : fn->budget);
     }
     for (size_t i = 0; i < fo_bench_suite_len; i++)
-        if (cell(preset, &fo_bench_suite[i], seeds,
+        if (!(fo_bench_suite[i].transform & FO_BENCH_EXTRA) &&
+            cell(preset, &fo_bench_suite[i], seeds,
                  budget ? budget : fo_bench_suite[i].budget))
             return 1;
     if (!single || strcmp(preset, "default") == 0) {

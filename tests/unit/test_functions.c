@@ -42,5 +42,35 @@ int main(void) {
                 "tfim_vqe(0) = -3: |0000>, ZZ = 1");
     tap_is_near(fo_fn_tfim_vqe(th, 16), -2.313727674479956, 1e-13,
                 "tfim_vqe at theta_i = 0.1 (i + 1) - 0.7");
+    /* problems: the seed's shift stays in the inner 80 % of the box, the
+     * rotation is orthonormal, the shifted optimum is where the value is 0 */
+    const struct fo_bench_fn *ell = fo_bench_find("ellipsoid");
+    struct fo_bench_problem p, q;
+    tap_ok(ell && fo_bench_problem_init(&p, ell, 7) == 0 &&
+               fo_bench_problem_init(&q, ell, 8) == 0,
+           "the ellipsoid posed by seeds 7 and 8");
+    int inside = 1, differ = 0;
+    double worst = 0.0;
+    for (size_t i = 0; i < 10; i++) {
+        inside &= p.shift[i] >= 0.8 * ell->lo && p.shift[i] <= 0.8 * ell->hi;
+        differ |= p.shift[i] != q.shift[i];
+        for (size_t j = 0; j < 10; j++) {
+            double dot = 0.0;
+            for (size_t k = 0; k < 10; k++)
+                dot += p.rot[i * 10 + k] * p.rot[j * 10 + k];
+            worst = fmax(worst, fabs(dot - (i == j)));
+        }
+    }
+    tap_ok(inside && differ,
+           "each seed its own shift, inside the inner 80 %% of the box");
+    tap_is_below(worst, 1e-12, "R R^T = I (%.1e)", worst);
+    tap_is_near(fo_bench_problem_eval(&p, p.shift), 0.0, 0.0,
+                "f(s) = 0: the optimum moved");
+    double off[10];
+    for (int i = 0; i < 10; i++)
+        off[i] = p.shift[i] + (i == 9 ? 1e-3 : 0.0);
+    tap_ok(fo_bench_problem_eval(&p, off) > 0.0, "and only there");
+    fo_bench_problem_free(&p);
+    fo_bench_problem_free(&q);
     return tap_done();
 }
