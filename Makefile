@@ -189,12 +189,14 @@ $(O)/libfobench.so: tests/functions.c tests/functions.h
 
 # flowopt against IPOP-CMA-ES (Debian's python3-cmaes) on the same problems,
 # seeds and budgets: JSON lines on stdout, the table on stderr.
-# BENCH_FUNCTIONS=sphere_40,ellipsoid_100 picks others; BENCH_SEEDS, the seeds.
+# BENCH_FUNCTIONS=sphere_40,ellipsoid_100 picks others; BENCH_SEEDS, the seeds;
+# BENCH_PRESET, flowopt's preset.
 BENCH_SEEDS ?= 20
+BENCH_PRESET ?= default
 bench-compare:
 	@sh tools/deps.sh bench >&2
 	@$(MAKE) --no-print-directory all $(O)/flowopt-bench $(O)/libfobench.so >&2
-	@/usr/bin/python3 tools/bench_compare.py $(O) --seeds $(BENCH_SEEDS) \
+	@/usr/bin/python3 tools/bench_compare.py $(O) --seeds $(BENCH_SEEDS) --preset $(BENCH_PRESET) \
 	    $(if $(BENCH_FUNCTIONS),--functions $(BENCH_FUNCTIONS))
 
 FORMAT_SRC = $(wildcard src/*/*.c src/*/*.h include/flowopt/*.h tests/*.c tests/*.h tests/*/*.c)

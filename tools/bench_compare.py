@@ -1,11 +1,12 @@
 """bench_compare.py - flowopt and IPOP-CMA-ES side by side on the same problems.
 
-    /usr/bin/python3 tools/bench_compare.py BUILD_DIR [--seeds N] [--functions a,b,...]
+    /usr/bin/python3 tools/bench_compare.py BUILD_DIR [--seeds N] [--preset P]
+                                            [--functions a,b,...]
 
 For each function both optimizers get the same problems (the same C code,
 libfobench.so through ctypes: each seed's shift and rotation are drawn in C),
 the same budgets, targets and seeds. flowopt runs as BUILD_DIR/flowopt-bench
-(default preset); CMA-ES is Debian's python3-cmaes (an independent
+(default preset unless --preset); CMA-ES is Debian's python3-cmaes (an independent
 implementation), started from a mean uniform in the box with
 sigma = (hi - lo) / 4, restarted with a doubled population whenever it stops
 (IPOP, Auger and Hansen 2005), counting every evaluation. Prints one JSON line
@@ -79,8 +80,8 @@ def ipop_cmaes(problems, name, seed):
     return None
 
 
-def flowopt(build, name, seeds):
-    out = subprocess.run([build + "/flowopt-bench", "opt", "--preset", "default",
+def flowopt(build, name, seeds, preset):
+    out = subprocess.run([build + "/flowopt-bench", "opt", "--preset", preset,
                           "--function", name, "--seeds", str(seeds)],
                          check=True, capture_output=True, text=True).stdout
     row = json.loads(out.strip().splitlines()[-1])
@@ -91,11 +92,13 @@ def main():
     args = sys.argv[1:]
     if not args:
         raise SystemExit(__doc__)
-    build, seeds, names = args[0], 20, DEFAULT
+    build, seeds, names, preset = args[0], 20, DEFAULT, "default"
     i = 1
     while i < len(args):
         if args[i] == "--seeds":
             seeds, i = int(args[i + 1]), i + 2
+        elif args[i] == "--preset":
+            preset, i = args[i + 1], i + 2
         elif args[i] == "--functions":
             names, i = args[i + 1].split(","), i + 2
         else:
@@ -103,13 +106,13 @@ def main():
     problems = Problems(build + "/libfobench.so")
     rows = []
     for name in names:
-        f_rate, f_median = flowopt(build, name, seeds)
+        f_rate, f_median = flowopt(build, name, seeds, preset)
         runs = [ipop_cmaes(problems, name, s) for s in range(1, seeds + 1)]
         hits = [r for r in runs if r is not None]
         c_rate = len(hits) / seeds
         c_median = statistics.median(hits) if hits else None
         ratio = f_median / c_median if f_median and c_median else None
-        row = {"bench": "compare", "function": name, "seeds": seeds,
+        row = {"bench": "compare", "function": name, "seeds": seeds, "preset": preset,
                "flowopt": {"success_rate": f_rate, "median_evals": f_median},
                "ipop_cmaes": {"success_rate": c_rate, "median_evals": c_median},
                "ratio": round(ratio, 3) if ratio else None}

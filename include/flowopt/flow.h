@@ -124,6 +124,24 @@ void fo_flow_layer_params(const struct fo_flow *flow, size_t l, enum fo_layer_ki
                           size_t *offset, size_t *count);
 size_t fo_flow_n_layers(const struct fo_flow *flow);
 
+/*
+ * A gaussian-full layer l as the distribution it maps: u = mu + L v, with
+ * mu (D) and L (D, D) row-major, lower triangular, positive diagonal. set
+ * refuses a diagonal entry outside (e^-40, e^40) (FO_ERANGE, flow unchanged)
+ * and ignores L's upper triangle.
+ */
+enum fo_status fo_flow_gaussian_get(const struct fo_flow *flow, size_t l, double *mu,
+                                    double *L, struct fo_error *err);
+enum fo_status fo_flow_gaussian_set(struct fo_flow *flow, size_t l, const double *mu,
+                                    const double *L, struct fo_error *err);
+
+/*
+ * After fo_flow_log_prob on n points (and no other pass since): the values
+ * entering layer l of each point, (n, D), borrowed until the next pass; l =
+ * n_layers gives the base points z. NULL when no density pass is held.
+ */
+const double *fo_flow_pass_values(const struct fo_flow *flow, size_t l);
+
 /* Bytes the flow holds now: parameters, masks and workspaces. */
 size_t fo_flow_memory(const struct fo_flow *flow);
 /* A 64-bit fingerprint of the configuration and parameter layout. */

@@ -43,8 +43,10 @@ extern const char *const fo_utility_names[FO_N_UTILITIES]; /* index = utility */
 enum fo_optimizer {
     FO_OPTIMIZER_ADAM = 0,      /* Adam in the flow's local coordinates */
     FO_OPTIMIZER_SGD_CLAMP = 1, /* SGD with each gradient element clamped */
-    FO_OPTIMIZER_NATURAL = 2    /* natural gradient for Gaussian layers (xNES steps,
+    FO_OPTIMIZER_NATURAL = 2,   /* natural gradient for Gaussian layers (xNES steps,
                                    Glasmachers et al. 2010), Adam for networks */
+    FO_OPTIMIZER_CMA = 3        /* the innermost full Gaussian adapted as CMA-ES
+                                   adapts its Gaussian; Adam for networks */
 };
 
 /* What a failed evaluation teaches the update. */

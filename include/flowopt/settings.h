@@ -43,8 +43,13 @@ enum fo_setting_flag {
     FO_SETTING_INF = 1 << 5       /* REAL: +-infinity allowed (never NaN) */
 };
 
-enum fo_preset { FO_PRESET_DEFAULT = 0, FO_PRESET_SEED = 1, FO_PRESET_NES = 2 };
-#define FO_N_PRESETS 3
+enum fo_preset {
+    FO_PRESET_DEFAULT = 0,
+    FO_PRESET_SEED = 1,
+    FO_PRESET_NES = 2,
+    FO_PRESET_CMA = 3
+};
+#define FO_N_PRESETS 4
 extern const char *const fo_preset_names[FO_N_PRESETS];
 
 /* How a preset's default follows the dimension D. */

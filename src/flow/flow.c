@@ -233,6 +233,37 @@ size_t fo_flow_n_layers(const struct fo_flow *f) {
     return f->L;
 }
 
+static enum fo_status gaussian_layer(const struct fo_flow *f, size_t l,
+                                     struct fo_error *err) {
+    return l < f->L && f->layers[l].kind == FO_LAYER_GAUSSIAN_FULL
+               ? FO_OK
+               : fo_error_set(err, FO_EINVAL, "flow.layers",
+                              "layer %zu is not gaussian-full", l);
+}
+
+enum fo_status fo_flow_gaussian_get(const struct fo_flow *f, size_t l, double *mu,
+                                    double *L, struct fo_error *err) {
+    enum fo_status st = gaussian_layer(f, l, err);
+    if (st == FO_OK)
+        fo__gaussian_full_get(f->params + f->layers[l].param_off, f->D, mu, L);
+    return st;
+}
+
+enum fo_status fo_flow_gaussian_set(struct fo_flow *f, size_t l, const double *mu,
+                                    const double *L, struct fo_error *err) {
+    enum fo_status st = gaussian_layer(f, l, err);
+    if (st == FO_OK &&
+        fo__gaussian_full_set(f->params + f->layers[l].param_off, f->D, mu, L) != 0)
+        st = fo_error_set(err, FO_ERANGE, "flow", "a scale outside (e^-40, e^40)");
+    if (st == FO_OK)
+        f->pass_n = 0; /* the held pass was of other parameters */
+    return st;
+}
+
+const double *fo_flow_pass_values(const struct fo_flow *f, size_t l) {
+    return f->pass_n && l <= f->L ? f->h + l * f->pass_n * f->D : NULL;
+}
+
 size_t fo_flow_memory(const struct fo_flow *f) {
     size_t doubles =
         f->n_params + 2 * f->D +

@@ -229,3 +229,27 @@ static void full_precondition(const struct fo_layer *l, const double *params, do
 
 const struct fo_layer_ops fo__gaussian_full_ops = {
     full_forward, full_inverse, full_backward, zero_params, full_precondition};
+
+void fo__gaussian_full_get(const double *params, size_t D, double *mu, double *L) {
+    memcpy(mu, params, D * sizeof(double));
+    for (size_t r = 0; r < D; r++)
+        for (size_t c = 0; c < D; c++)
+            L[r * D + c] = c > r    ? 0.0
+                           : c == r ? diag_entry(params, D, r, NULL)
+                                    : params[tri(D, r, c)];
+}
+
+int fo__gaussian_full_set(double *params, size_t D, const double *mu, const double *L) {
+    const double c = FO_GAUSSIAN_LOG_SCALE_MAX;
+    for (size_t r = 0; r < D; r++) {
+        double ld = log(L[r * D + r]);
+        if (!(fabs(ld) < c * 0.999999))
+            return -1;
+    }
+    memcpy(params, mu, D * sizeof(double));
+    for (size_t r = 0; r < D; r++)
+        for (size_t k = 0; k <= r; k++)
+            params[tri(D, r, k)] =
+                k == r ? c * atanh(log(L[r * D + r]) / c) : L[r * D + k];
+    return 0;
+}

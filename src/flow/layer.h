@@ -72,6 +72,12 @@ extern const struct fo_layer_ops fo__gaussian_full_ops;
 /* The Gaussian layers' log-scales are soft-clipped to +-this (gaussian.c). */
 #define FO_GAUSSIAN_LOG_SCALE_MAX 40.0
 
+/* A gaussian-full layer's parameters to (mu (D), L (D, D) row-major lower)
+ * and back; set returns -1 (params unchanged) for a diagonal entry whose
+ * log is not inside (-40, 40). */
+void fo__gaussian_full_get(const double *params, size_t D, double *mu, double *L);
+int fo__gaussian_full_set(double *params, size_t D, const double *mu, const double *L);
+
 /* Soft clip c tanh(a / c): smooth, exactly 0 at 0, bounded by c. */
 static inline double fo__softclip(double a, double c, double *t) {
     double th = tanh(a / c);

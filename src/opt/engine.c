@@ -14,12 +14,13 @@ void fo_engine_destroy(struct fo_engine *e) {
         return;
     fo_flow_destroy(e->flow);
     fo_adam_destroy(e->adam);
-    void *bufs[] = {e->lo,     e->hi,     e->recs,       e->xs,          e->best_x,
-                    e->mirror, e->u_x,    e->u_fit,      e->u_lb,        e->u_lp,
-                    e->u_w,    e->u_util, e->u_q,        e->u_order,     e->u_cur,
-                    e->grad,   e->dir,    e->old_params, e->good_params, e->roles,
-                    e->kl_z,   e->kl_x,   e->kl_lp,      e->kl_lpn,      e->stall_best,
-                    e->ask_z,  e->ask_lp};
+    void *bufs[] = {e->lo,      e->hi,     e->recs,       e->xs,          e->best_x,
+                    e->mirror,  e->u_x,    e->u_fit,      e->u_lb,        e->u_lp,
+                    e->u_w,     e->u_util, e->u_q,        e->u_order,     e->u_cur,
+                    e->grad,    e->dir,    e->old_params, e->good_params, e->roles,
+                    e->kl_z,    e->kl_x,   e->kl_lp,      e->kl_lpn,      e->stall_best,
+                    e->ask_z,   e->ask_lp, e->cma_ps,     e->cma_pc,      e->cma_z,
+                    e->cma_work};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -65,8 +66,12 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         e->kl_lp = malloc(FO_KL_SAMPLES * sizeof(double));
         e->kl_lpn = malloc(FO_KL_SAMPLES * sizeof(double));
         e->stall_best = calloc(cfg->restart_stall + 1, sizeof(double));
+        e->cma_ps = calloc(e->D, sizeof(double));
+        e->cma_pc = calloc(e->D, sizeof(double));
+        e->cma_work = malloc((3 * e->D * e->D + 6 * e->D) * sizeof(double));
         if (!e->grad || !e->dir || !e->old_params || !e->good_params || !e->roles ||
-            !e->kl_z || !e->kl_x || !e->kl_lp || !e->kl_lpn || !e->stall_best)
+            !e->kl_z || !e->kl_x || !e->kl_lp || !e->kl_lpn || !e->stall_best ||
+            !e->cma_ps || !e->cma_pc || !e->cma_work)
             st = fo_error_set(err, FO_ENOMEM, "run", "out of memory creating the run");
     }
     if (st != FO_OK) {
@@ -83,6 +88,7 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         fo_engine_destroy(e);
         return st;
     }
+    e->cma_sigma = 1.0;
     fo_rng_seed(&e->rng, cfg->seed);
     e->lr = cfg->opt.lr;
     e->lr_net = cfg->opt.lr;

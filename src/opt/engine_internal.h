@@ -65,6 +65,12 @@ struct fo_engine {
     /* update scratch, sized by ensure_scratch */
     size_t cap_used;
     double *u_x, *u_fit, *u_lb, *u_lp, *u_w, *u_util, *u_q;
+    /* optimizer kind cma: the paths (D each), the step size and the
+     * generations since the last (re)start; base points of the update's
+     * samples (cap_used, D); scratch for the update (3 D^2 + 6 D) */
+    double *cma_ps, *cma_pc, cma_sigma;
+    uint64_t cma_gen;
+    double *cma_z, *cma_work;
     /* the ask's base noise (cap_ask, D) and log-densities (cap_ask) */
     double *ask_z, *ask_lp;
     size_t cap_ask;

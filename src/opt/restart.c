@@ -1,4 +1,5 @@
 /* restart.c - convergence tests and IPOP restarts; see restart.h. */
+#include "opt/cma.h"
 #include "opt/engine_internal.h"
 #include "opt/restart.h"
 
@@ -93,6 +94,7 @@ void fo__restart(struct fo_engine *e, struct fo_step_report *rep) {
     e->lr = e->lr_net = e->cfg.opt.lr;
     e->conv_n = 0;
     e->stall_n = 0;
+    fo__cma_reset(e);
     e->has_mirror = 0;
     if (e->cfg.batch_size <= 5000)
         e->cfg.batch_size *= 2;

@@ -366,6 +366,12 @@ enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_err
     if (c->opt.lr_min > c->opt.lr_max)
         return fo_error_set(err, FO_ERANGE, "optimizer.lr",
                             "the controller needs lr_min <= lr_max");
+    if (c->opt.optimizer == FO_OPTIMIZER_CMA &&
+        (c->flow.n_layers < 1 || c->flow.n_layers > FO_FLOW_MAX_LAYERS ||
+         c->flow.kinds[c->flow.n_layers - 1] != FO_LAYER_GAUSSIAN_FULL))
+        return fo_error_set(
+            err, FO_EINVAL, "flow.layers",
+            "optimizer kind cma needs gaussian-full as the innermost layer");
     return fo_flow_config_check(&c->flow, err);
 }
 
@@ -448,7 +454,7 @@ enum fo_status fo_run_config_build(struct fo_run_config *cfg, const char *preset
         return st;
     if (fo_run_preset(cfg, preset ? preset : "default", (size_t)dim->integer) != 0)
         return fo_error_set(err, FO_EINVAL, "optimizer.preset",
-                            "optimizer.preset must be default, seed or nes");
+                            "optimizer.preset must be default, seed, nes or cma");
     for (size_t i = 0; i < n && st == FO_OK; i++)
         st = fo_setting_set(cfg, &values[i], err);
     if (st != FO_OK)

@@ -22,11 +22,11 @@
 #include <math.h>
 #include <stddef.h>
 
-const char *const fo_preset_names[FO_N_PRESETS] = {"default", "seed", "nes"};
+const char *const fo_preset_names[FO_N_PRESETS] = {"default", "seed", "nes", "cma"};
 
 static const char *const direction_names[] = {"minimize", "maximize"};
 static const char *const perm_names[] = {"reverse", "random"};
-static const char *const optimizer_names[] = {"adam", "sgd-clamp", "natural"};
+static const char *const optimizer_names[] = {"adam", "sgd-clamp", "natural", "cma"};
 static const char *const failed_rank_names[] = {"ignore", "worst"};
 
 static const unsigned char kinds_default[] = {FO_LAYER_SPLINE_AR, FO_LAYER_GAUSSIAN_FULL};
@@ -38,7 +38,7 @@ static const unsigned char kinds_nes[] = {FO_LAYER_GAUSSIAN_FULL};
     .size = sizeof(((struct fo_run_config *)0)->f)
 #define AUX(f) .aux = offsetof(struct fo_run_config, f)
 #define NAMES(a) .names = (a), .n_names = sizeof(a) / sizeof((a)[0])
-#define ALL(x) .def = {{.v = (x)}, {.v = (x)}, {.v = (x)}}
+#define ALL(x) .def = {{.v = (x)}, {.v = (x)}, {.v = (x)}, {.v = (x)}}
 #define PRESETS(...) .def = {__VA_ARGS__}
 #define VAL(x)                                                                           \
     { .v = (x) }
@@ -58,6 +58,7 @@ const struct fo_setting fo__settings_table[] = {
      .max = FO_FLOW_MAX_DIM,
      .def = {{.rule = FO_DEFAULT_DIM},
              {.rule = FO_DEFAULT_DIM},
+             {.rule = FO_DEFAULT_DIM},
              {.rule = FO_DEFAULT_DIM}},
      .doc = "dimension of x"},
     {.name = "flow.layers",
@@ -65,7 +66,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(flow.kinds),
      AUX(flow.n_layers),
      NAMES(fo_layer_kind_names),
-     PRESETS(KINDS(kinds_default), KINDS(kinds_seed), KINDS(kinds_nes)),
+     PRESETS(KINDS(kinds_default), KINDS(kinds_seed), KINDS(kinds_nes), KINDS(kinds_nes)),
      .doc = "layer kinds, from x inwards"},
     {.name = "flow.hidden",
      .type = FO_SETTING_SIZES,
@@ -75,6 +76,7 @@ const struct fo_setting fo__settings_table[] = {
      .max = FO_FLOW_MAX_HIDDEN,
      PRESETS({.rule = FO_DEFAULT_PER_DIM, .v = 4, .lo = 16, .hi = 64, .n = 2},
              {.rule = FO_DEFAULT_PER_DIM, .v = 10, .n = 2},
+             {.rule = FO_DEFAULT_PER_DIM, .v = 4, .lo = 16, .hi = 64, .n = 2},
              {.rule = FO_DEFAULT_PER_DIM, .v = 4, .lo = 16, .hi = 64, .n = 2}),
      .doc = "hidden layer sizes of the conditioner networks"},
     {.name = "flow.bins",
@@ -90,7 +92,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(flow.bound),
      .min = 0,
      .max = 1e6,
-     PRESETS(VAL(4), VAL(10), VAL(4)),
+     PRESETS(VAL(4), VAL(10), VAL(4), VAL(4)),
      .doc = "splines act on [-B, B], identity outside"},
     {.name = "flow.permutation",
      .type = FO_SETTING_ENUM,
@@ -110,13 +112,15 @@ const struct fo_setting fo__settings_table[] = {
      .type = FO_SETTING_BOUNDS,
      .def = {{.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET}},
      .doc = "the box [lo, hi] per coordinate; none: unbounded"},
     {.name = "optimizer.utility",
      .type = FO_SETTING_ENUM,
      AT(opt.utility),
      NAMES(fo_utility_names),
-     PRESETS(VAL(FO_UTILITY_RANK), VAL(FO_UTILITY_RAW), VAL(FO_UTILITY_RANK)),
+     PRESETS(VAL(FO_UTILITY_RANK), VAL(FO_UTILITY_RAW), VAL(FO_UTILITY_RANK),
+             VAL(FO_UTILITY_RANK)),
      .doc = "fitness shaping of the told values"},
     {.name = "optimizer.kind",
      .type = FO_SETTING_ENUM,
@@ -124,12 +128,12 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.optimizer),
      NAMES(optimizer_names),
      PRESETS(VAL(FO_OPTIMIZER_NATURAL), VAL(FO_OPTIMIZER_SGD_CLAMP),
-             VAL(FO_OPTIMIZER_NATURAL)),
+             VAL(FO_OPTIMIZER_NATURAL), VAL(FO_OPTIMIZER_CMA)),
      .doc = "the step rule"},
     {.name = "optimizer.trust_region",
      .type = FO_SETTING_BOOL,
      AT(opt.trust_region),
-     PRESETS(VAL(1), VAL(0), VAL(1)),
+     PRESETS(VAL(1), VAL(0), VAL(1), VAL(1)),
      .doc = "hold KL(p_old || p_new) to kl_target"},
     {.name = "optimizer.max_halvings",
      .type = FO_SETTING_UINT,
@@ -150,7 +154,7 @@ const struct fo_setting fo__settings_table[] = {
     {.name = "optimizer.mirrored",
      .type = FO_SETTING_BOOL,
      AT(opt.mirrored),
-     PRESETS(VAL(1), VAL(0), VAL(1)),
+     PRESETS(VAL(1), VAL(0), VAL(1), VAL(1)),
      .doc = "draw base noise in pairs z, -z"},
     {.name = "optimizer.entropy_coef",
      .type = FO_SETTING_REAL,
@@ -166,7 +170,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.lr),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(0.5), VAL(0.2), VAL(0.5)),
+     PRESETS(VAL(0.5), VAL(0.2), VAL(0.5), VAL(0.5)),
      .doc = "initial learning rate"},
     {.name = "optimizer.lr_min",
      .type = FO_SETTING_REAL,
@@ -174,7 +178,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.lr_min),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(1e-6), VAL(0.2), VAL(1e-6)),
+     PRESETS(VAL(1e-6), VAL(0.2), VAL(1e-6), VAL(1e-6)),
      .doc = "the controller's lowest rate"},
     {.name = "optimizer.lr_max",
      .type = FO_SETTING_REAL,
@@ -182,7 +186,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.lr_max),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(8), VAL(0.2), VAL(8)),
+     PRESETS(VAL(8), VAL(0.2), VAL(8), VAL(8)),
      .doc = "the controller's highest rate"},
     {.name = "optimizer.shape_lr_scale",
      .type = FO_SETTING_REAL,
@@ -190,7 +194,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.shape_lr_scale),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(0.3), VAL(0), VAL(0.3)),
+     PRESETS(VAL(0.3), VAL(0), VAL(0.3), VAL(0.3)),
      .doc = "step multiplier of Gaussian scale and shape (0: 1)"},
     {.name = "optimizer.net_lr_scale",
      .type = FO_SETTING_REAL,
@@ -198,7 +202,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.net_lr_scale),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(0.1), VAL(0), VAL(0.1)),
+     PRESETS(VAL(0.1), VAL(0), VAL(0.1), VAL(0.1)),
      .doc = "step multiplier of the conditioner networks (0: 1)"},
     {.name = "optimizer.clip_norm",
      .type = FO_SETTING_REAL,
@@ -223,7 +227,7 @@ const struct fo_setting fo__settings_table[] = {
      .min = 0,
      .max = 1000,
      .when = "optimizer.trust_region",
-     PRESETS(PER_DIM(0.1, 0, 0), VAL(0), PER_DIM(0.1, 0, 0)),
+     PRESETS(PER_DIM(0.1, 0, 0), VAL(0), PER_DIM(0.1, 0, 0), PER_DIM(0.1, 0, 0)),
      .doc = "the trust region's KL bound (nats)"},
     {.name = "optimizer.lr_grow",
      .type = FO_SETTING_REAL,
@@ -259,7 +263,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.entropy_floor),
      .min = -INFINITY,
      .max = INFINITY,
-     PRESETS(VAL(-30), VAL(-INFINITY), VAL(-30)),
+     PRESETS(VAL(-30), VAL(-INFINITY), VAL(-30), VAL(-30)),
      .doc = "per-dimension entropy floor (nats)"},
     {.name = "direction",
      .type = FO_SETTING_ENUM,
@@ -274,6 +278,7 @@ const struct fo_setting fo__settings_table[] = {
      .min = 2,
      .max = FO_ENGINE_MAX_ASK,
      PRESETS({.rule = FO_DEFAULT_POPULATION, .lo = 6}, VAL(50),
+             {.rule = FO_DEFAULT_POPULATION, .lo = 6},
              {.rule = FO_DEFAULT_POPULATION, .lo = 6}),
      .doc = "samples per generation"},
     {.name = "seed",
@@ -301,6 +306,7 @@ const struct fo_setting fo__settings_table[] = {
      .max = INFINITY,
      .def = {{.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET}},
      .doc = "stop once the best value reaches it; null clears it"},
     {.name = "patience",
@@ -324,7 +330,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(restarts),
      .min = 0,
      .max = 1000,
-     PRESETS(VAL(9), VAL(0), VAL(9)),
+     PRESETS(VAL(9), VAL(0), VAL(9), VAL(9)),
      .doc = "IPOP restarts allowed (each doubles the batch); 0 never restarts"},
     {.name = "optimizer.restart_tolfun",
      .type = FO_SETTING_REAL,
@@ -333,7 +339,7 @@ const struct fo_setting fo__settings_table[] = {
      .min = 0,
      .max = INFINITY,
      .when = "optimizer.restarts",
-     PRESETS(VAL(1e-6), VAL(0), VAL(1e-6)),
+     PRESETS(VAL(1e-6), VAL(0), VAL(1e-6), VAL(1e-6)),
      .doc = "converged: recent values span less than tolfun (1 + |best|)"},
     {.name = "pending_timeout_s",
      .type = FO_SETTING_REAL,
@@ -352,7 +358,7 @@ const struct fo_setting fo__settings_table[] = {
      .min = 0,
      .max = FO_RESTART_STALL_MAX,
      .since = 3,
-     PRESETS(VAL(100), VAL(0), VAL(100)),
+     PRESETS(VAL(100), VAL(0), VAL(100), VAL(100)),
      .doc = "restart when the best improved by less than restart_stall_tol"
             " (1 + |best|) over this many generations; 0 off"},
     {.name = "optimizer.restart_stall_tol",
@@ -362,7 +368,7 @@ const struct fo_setting fo__settings_table[] = {
      .max = 1,
      .when = "optimizer.restart_stall",
      .since = 3,
-     PRESETS(VAL(1e-5), VAL(0), VAL(1e-5)),
+     PRESETS(VAL(1e-5), VAL(0), VAL(1e-5), VAL(1e-5)),
      .doc = "the stall test's relative improvement"},
     {.name = "optimizer.failed_rank",
      .type = FO_SETTING_ENUM,

@@ -7,7 +7,9 @@
  * settings.h); a row newer than the snapshot takes its `absent` value.
  * Version 3 adds the stall restart (its two settings at the end of the
  * configuration, its window after the restart count); a version-2 snapshot
- * loads with the stall restart off, as the run was created.
+ * loads with the stall restart off, as the run was created. Version 4 adds
+ * optimizer.failed_rank (a settings row); version 5 the CMA state (sigma,
+ * generations, the two paths) after the stall window.
  * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
  * are the same on every host and a loaded run continues bit for bit.
  */
@@ -22,7 +24,7 @@
 
 #define SNAP_MAGIC "FOEN"
 /* The engine state's own format; the settings table may need a newer one. */
-#define SNAP_STATE_VERSION 3u
+#define SNAP_STATE_VERSION 5u
 #define SNAP_OLDEST 2u
 #define SNAP_VERSION                                                                     \
     (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
@@ -213,6 +215,10 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
     put_u64(w, e->restarts_done);
     put_u64(w, e->stall_n);
     put_f64s(w, e->stall_best, e->cfg.restart_stall + 1);
+    put_f64(w, e->cma_sigma);
+    put_u64(w, e->cma_gen);
+    put_f64s(w, e->cma_ps, D);
+    put_f64s(w, e->cma_pc, D);
     put_u64(w, e->n_recs);
     for (size_t i = 0; i < e->n_recs; i++) {
         const struct fo_rec *rec = &e->recs[i];
@@ -310,6 +316,13 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
     if (r->version >= 3) {
         e->stall_n = get_u64(r);
         get_f64s(r, e->stall_best, e->cfg.restart_stall + 1);
+    }
+    if (r->version >= 5) { /* the CMA state; older runs had none (sigma 1) */
+        e->cma_sigma = get_f64(r);
+        e->cma_gen = get_u64(r);
+        get_f64s(r, e->cma_ps, D);
+        get_f64s(r, e->cma_pc, D);
+        r->bad |= !(isfinite(e->cma_sigma) && e->cma_sigma > 0.0);
     }
     if (r->bad || !isfinite(e->lr) || e->lr <= 0.0 || !isfinite(e->lr_net) ||
         e->lr_net <= 0.0 || e->stop > FO_STOP_STALLED)

@@ -5,6 +5,7 @@
  * back, and test for a restart (restart.c). N = samples used (this
  * generation and the reuse window), P = parameters.
  */
+#include "opt/cma.h"
 #include "opt/engine_internal.h"
 #include "opt/reinforce.h"
 #include "opt/restart.h"
@@ -29,6 +30,9 @@ enum fo_status fo__engine_scratch(struct fo_engine *e, size_t n, struct fo_error
     }
     free(e->u_order);
     free(e->u_cur);
+    free(e->cma_z);
+    e->cma_z = malloc(n * D * sizeof(double));
+    ok &= e->cma_z != NULL;
     e->u_order = malloc(n * sizeof(size_t));
     e->u_cur = malloc(n);
     ok &= e->u_order && e->u_cur;
@@ -150,9 +154,11 @@ static void step_direction(struct fo_engine *e) {
     fo_flow_precondition(e->flow, e->grad, 1);
     fo_adam_direction(e->adam, e->grad, e->dir);
     for (size_t i = 0; i < P; i++) {
-        int natural =
-            o->optimizer == FO_OPTIMIZER_NATURAL && e->roles[i] != FO_ROLE_NETWORK;
+        int gaussian = e->roles[i] != FO_ROLE_NETWORK;
+        int natural = o->optimizer == FO_OPTIMIZER_NATURAL && gaussian;
         e->dir[i] = (natural ? e->grad[i] : e->dir[i]) * mult[e->roles[i]];
+        if (o->optimizer == FO_OPTIMIZER_CMA && gaussian)
+            e->dir[i] = 0.0; /* fo__cma_step moves the Gaussian */
     }
     fo_flow_precondition(e->flow, e->dir, 0);
 }
@@ -181,6 +187,10 @@ static void optimise(struct fo_engine *e, size_t n, struct fo_step_report *rep) 
         rollback(e, rep);
         return;
     }
+    const int cma = o->optimizer == FO_OPTIMIZER_CMA;
+    if (cma) /* the base points, before any step moves the layers */
+        memcpy(e->cma_z, fo_flow_pass_values(e->flow, fo_flow_n_layers(e->flow)),
+               n * e->D * sizeof(double));
     rep->ess = fo__reinforce_weights(o, n, e->u_fit, e->u_lp, e->u_lb, e->u_util, e->u_q,
                                      e->u_w, e->u_order);
     rep->grad_norm = fo__reinforce_gradient(e->flow, n, e->u_x, e->u_w, o->clip_norm,
@@ -192,6 +202,13 @@ static void optimise(struct fo_engine *e, size_t n, struct fo_step_report *rep) 
     }
     step_direction(e);
     if (!fo__trust_region_step(e, rep)) {
+        rollback(e, rep);
+        return;
+    }
+    /* the Gaussian's own step, outside the trust region (its mean steps
+     * carry about a nat at D = 10, its covariance steps a few hundredths) */
+    if (cma && fo__cma_step(e, n) != 0) {
+        rep->events |= FO_EVENT_NONFINITE;
         rollback(e, rep);
         return;
     }

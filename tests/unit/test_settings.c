@@ -201,7 +201,7 @@ static void moved_config(struct fo_run_config *c, double *lo, double *hi) {
             size_t k = 0;
             while (strcmp(s->names[k], v.text) != 0)
                 k++;
-            v.text = s->names[(k + 1) % s->n_names];
+            v.text = s->names[(k + s->n_names - 1) % s->n_names]; /* the previous one */
             break;
         }
         case FO_SETTING_OPTIONAL_REAL:

@@ -1,0 +1,153 @@
+/* cma.c - CMA adaptation of the innermost Gaussian; see cma.h. D = dim. */
+#include "opt/cma.h"
+#include "opt/engine_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void fo__cma_rates(size_t D, size_t lambda, struct fo_cma_rates *r) {
+    const double n = (double)D;
+    r->mu = lambda / 2 ? lambda / 2 : 1;
+    double sum = 0.0, sq = 0.0;
+    for (size_t i = 1; i <= r->mu; i++) {
+        double w = log((double)(lambda + 1) / 2.0) - log((double)i);
+        sum += w;
+        sq += w * w;
+    }
+    r->mu_eff = sum * sum / sq;
+    const double me = r->mu_eff;
+    r->c_s = (me + 2.0) / (n + me + 5.0);
+    r->d_s = 1.0 + 2.0 * fmax(0.0, sqrt((me - 1.0) / (n + 1.0)) - 1.0) + r->c_s;
+    r->c_c = (4.0 + me / n) / (n + 4.0 + 2.0 * me / n);
+    r->c_1 = 2.0 / ((n + 1.3) * (n + 1.3) + me);
+    r->c_mu =
+        fmin(1.0 - r->c_1, 2.0 * (me - 2.0 + 1.0 / me) / ((n + 2.0) * (n + 2.0) + me));
+    r->chi_d = sqrt(n) * (1.0 - 1.0 / (4.0 * n) + 1.0 / (21.0 * n * n));
+}
+
+void fo__cma_reset(struct fo_engine *e) {
+    memset(e->cma_ps, 0, e->D * sizeof(double));
+    memset(e->cma_pc, 0, e->D * sizeof(double));
+    e->cma_sigma = 1.0;
+    e->cma_gen = 0;
+}
+
+/* In-place lower Cholesky factor of the symmetric positive M (D, D).
+ * Returns -1 when M is not positive definite. */
+static int cholesky(double *M, size_t D) {
+    for (size_t j = 0; j < D; j++) {
+        double d = M[j * D + j];
+        for (size_t k = 0; k < j; k++)
+            d -= M[j * D + k] * M[j * D + k];
+        if (!(d > 0.0))
+            return -1;
+        M[j * D + j] = sqrt(d);
+        for (size_t i = j + 1; i < D; i++) {
+            double s = M[i * D + j];
+            for (size_t k = 0; k < j; k++)
+                s -= M[i * D + k] * M[j * D + k];
+            M[i * D + j] = s / M[j * D + j];
+        }
+        for (size_t k = j + 1; k < D; k++)
+            M[j * D + k] = 0.0;
+    }
+    return 0;
+}
+
+/* Indices of the current generation's samples, best first (insertion sort:
+ * a generation is small). OUT: order; returns lambda. */
+static size_t ranked(const struct fo_engine *e, size_t n, size_t *order) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(e->u_cur[i] & 1))
+            continue;
+        size_t j = m++;
+        while (j > 0 && e->u_fit[order[j - 1]] < e->u_fit[i]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    return m;
+}
+
+int fo__cma_step(struct fo_engine *e, size_t n) {
+    const size_t D = e->D, G = fo_flow_n_layers(e->flow) - 1;
+    size_t lambda = ranked(e, n, e->u_order);
+    if (lambda < 2)
+        return 0;
+    struct fo_cma_rates r;
+    fo__cma_rates(D, lambda, &r);
+    double *mu = e->cma_work, *L = mu + D, *M = L + D * D, *y = M + D * D, *Ay = y + D,
+           *q = Ay + D;
+    if (fo_flow_gaussian_get(e->flow, G, mu, L, NULL) != FO_OK)
+        return -1;
+    /* y = sum w z over the best mu; rank-mu sum into M */
+    double wsum = 0.0;
+    for (size_t i = 1; i <= r.mu; i++)
+        wsum += log((double)(lambda + 1) / 2.0) - log((double)i);
+    memset(y, 0, D * sizeof(double));
+    memset(M, 0, D * D * sizeof(double));
+    for (size_t k = 0; k < r.mu && k < lambda; k++) {
+        double w = (log((double)(lambda + 1) / 2.0) - log((double)(k + 1))) / wsum;
+        const double *z = e->cma_z + e->u_order[k] * D;
+        for (size_t a = 0; a < D; a++) {
+            y[a] += w * z[a];
+            for (size_t b = 0; b < D; b++)
+                M[a * D + b] += r.c_mu * w * z[a] * z[b];
+        }
+    }
+    const double sigma = e->cma_sigma;
+    /* A = L / sigma; Ay and the mean step L y */
+    for (size_t a = 0; a < D; a++) {
+        double acc = 0.0;
+        for (size_t b = 0; b <= a; b++)
+            acc += L[a * D + b] * y[b];
+        Ay[a] = acc / sigma;
+        mu[a] += acc;
+    }
+    double ps2 = 0.0;
+    const double cs_norm = sqrt(r.c_s * (2.0 - r.c_s) * r.mu_eff);
+    for (size_t a = 0; a < D; a++) {
+        e->cma_ps[a] = (1.0 - r.c_s) * e->cma_ps[a] + cs_norm * y[a];
+        ps2 += e->cma_ps[a] * e->cma_ps[a];
+    }
+    e->cma_gen++;
+    const double ps_len = sqrt(ps2);
+    const double corr = sqrt(1.0 - pow(1.0 - r.c_s, 2.0 * (double)e->cma_gen));
+    const int h_s = ps_len / corr < (1.4 + 2.0 / ((double)D + 1.0)) * r.chi_d;
+    const double cc_norm = sqrt(r.c_c * (2.0 - r.c_c) * r.mu_eff);
+    for (size_t a = 0; a < D; a++)
+        e->cma_pc[a] = (1.0 - r.c_c) * e->cma_pc[a] + (h_s ? cc_norm * Ay[a] : 0.0);
+    /* q = A^-1 p_c by forward substitution */
+    for (size_t a = 0; a < D; a++) {
+        double s = e->cma_pc[a];
+        for (size_t b = 0; b < a; b++)
+            s -= L[a * D + b] / sigma * q[b];
+        q[a] = s / (L[a * D + a] / sigma);
+    }
+    const double keep =
+        1.0 - r.c_1 - r.c_mu + (h_s ? 0.0 : r.c_1 * r.c_c * (2.0 - r.c_c));
+    for (size_t a = 0; a < D; a++)
+        for (size_t b = 0; b < D; b++)
+            M[a * D + b] += (a == b ? keep : 0.0) + r.c_1 * q[a] * q[b];
+    if (cholesky(M, D) != 0)
+        return -1;
+    const double grow = exp(fmin(1.0, (r.c_s / r.d_s) * (ps_len / r.chi_d - 1.0)));
+    const double sigma_new = sigma * grow;
+    /* L' = sigma' A chol(M) = grow L chol(M), both lower triangular; into y row by row */
+    double *Lnew = e->cma_work + D + 2 * D * D + 3 * D;
+    for (size_t a = 0; a < D; a++)
+        for (size_t b = 0; b < D; b++) {
+            double acc = 0.0;
+            for (size_t k = b; k <= a; k++)
+                acc += L[a * D + k] * M[k * D + b];
+            Lnew[a * D + b] = b <= a ? grow * acc : 0.0;
+        }
+    if (!fo__all_finite(mu, D) || !fo__all_finite(Lnew, D * D) ||
+        fo_flow_gaussian_set(e->flow, G, mu, Lnew, NULL) != FO_OK)
+        return -1;
+    e->cma_sigma = sigma_new;
+    return 0;
+}

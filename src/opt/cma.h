@@ -1,0 +1,44 @@
+/*
+ * cma.h - the innermost gaussian-full layer adapted as CMA-ES adapts its
+ * Gaussian (optimizer kind "cma"; Hansen, "The CMA Evolution Strategy: A
+ * Tutorial", arXiv:1604.00772, with the Cholesky factor of Krause, Arbonès
+ * and Igel 2016 in place of an eigendecomposition). The layer maps base
+ * noise z to u = mu + L z with L = sigma A; one generation of lambda told
+ * samples, best first, with z_i their base points:
+ *   weights     w_i = ln((lambda + 1) / 2) - ln i for the best mu = lambda / 2,
+ *               normalised; mu_eff = 1 / sum w_i^2
+ *   mean        mu' = mu + L y,  y = sum w_i z_i           (c_m = 1)
+ *   CSA         p_s' = (1 - c_s) p_s + sqrt(c_s (2 - c_s) mu_eff) y
+ *               sigma' = sigma exp(min(1, (c_s / d_s) (|p_s'| / E|N(0, I)| - 1)))
+ *   rank one    p_c' = (1 - c_c) p_c + h_s sqrt(c_c (2 - c_c) mu_eff) A y,  q = A^-1 p_c'
+ *   rank mu     M = (1 - c_1 - c_mu + c_1 (1 - h_s) c_c (2 - c_c)) I
+ *                   + c_1 q q^T + c_mu sum w_i z_i z_i^T,  A' = A chol(M)
+ * with the learning rates of the tutorial's table 1 as functions of D and
+ * lambda. The spline layers outside keep their REINFORCE step.
+ */
+#ifndef FLOWOPT_OPT_CMA_H
+#define FLOWOPT_OPT_CMA_H
+
+#include <stddef.h>
+
+struct fo_engine;
+
+/* The learning rates for dimension D and lambda samples. */
+struct fo_cma_rates {
+    double mu_eff, c_s, d_s, c_c, c_1, c_mu, chi_d;
+    size_t mu;
+};
+void fo__cma_rates(size_t D, size_t lambda, struct fo_cma_rates *out);
+
+/*
+ * One CMA update of the engine's innermost Gaussian from the n gathered
+ * samples: those of the current generation (u_cur), ranked by u_fit, with
+ * their base points in e->cma_z. Returns 0, or -1 when the result is not
+ * finite (the layer is then unchanged).
+ */
+int fo__cma_step(struct fo_engine *e, size_t n);
+
+/* A fresh state: sigma 1, both paths zero (create and restarts). */
+void fo__cma_reset(struct fo_engine *e);
+
+#endif
