@@ -57,6 +57,8 @@ static int apply_set(struct fo_run_config *c, const char *kv) {
         c->opt.lr_max = d;
     else if (!strcmp(key, "shape"))
         c->opt.shape_lr_scale = d;
+    else if (!strcmp(key, "kind"))
+        c->opt.optimizer = (enum fo_optimizer)(int)d;
     else if (!strcmp(key, "net"))
         c->opt.net_lr_scale = d;
     else if (!strcmp(key, "reuse"))
