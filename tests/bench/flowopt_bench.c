@@ -5,6 +5,7 @@
  *   flowopt-bench                       default preset on every function,
  *                                       seed preset on seed_trig and tfim_vqe
  *   flowopt-bench opt --preset P --function F --seeds N [--budget B] [--verbose]
+ *                     [--unbounded]   (no box map: the flow lives on R^D)
  *
  * A run asks a generation, evaluates it, tells it, and stops at success
  * (except himmelblau, which uses its whole budget to find every minimum),
@@ -30,6 +31,7 @@ struct run_result {
 };
 
 static int verbose;
+static int unbounded; /* --unbounded: the flow on R^D, the box only for the problem */
 
 #define MAX_BATCH 10240
 
@@ -158,8 +160,8 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
         lo[d] = fn->lo;
         hi[d] = fn->hi;
     }
-    cfg.flow.lo = lo;
-    cfg.flow.hi = hi;
+    cfg.flow.lo = unbounded ? NULL : lo;
+    cfg.flow.hi = unbounded ? NULL : hi;
     cfg.direction = fn->maximize ? FO_MAXIMIZE : FO_MINIMIZE;
     cfg.seed = seed;
     cfg.flow.seed = seed;
@@ -336,11 +338,14 @@ int main(int argc, char **argv) {
             budget = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--verbose") == 0)
             verbose = 1;
+        else if (strcmp(argv[i], "--unbounded") == 0)
+            unbounded = 1;
         else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && n_sets < MAX_SETS)
             sets[n_sets++] = argv[++i];
         else {
-            fprintf(stderr, "usage: flowopt-bench [opt --preset P --function F --seeds N "
-                            "[--budget B] [--set KEY=VALUE]... [--verbose]]\n");
+            fprintf(stderr,
+                    "usage: flowopt-bench [opt --preset P --function F --seeds N "
+                    "[--budget B] [--set KEY=VALUE]... [--unbounded] [--verbose]]\n");
             return 2;
         }
     }
