@@ -68,7 +68,6 @@ struct fo_setting_default {
     const unsigned char *kinds; /* KINDS: the layer kinds, n of them */
 };
 
-#define FO_SETTING_NO_AUX ((size_t)-1)
 #define FO_SETTING_MAX_LIST FO_FLOW_MAX_LAYERS
 /* The max of an integer setting with no upper limit (INT64_MAX as a double). */
 #define FO_SETTING_INT_MAX 9223372036854775807.0
@@ -81,7 +80,8 @@ struct fo_setting {
     unsigned flags;           /* enum fo_setting_flag */
     size_t offset;            /* the field in struct fo_run_config */
     size_t size;              /* its size in bytes (integers: 4 or 8) */
-    size_t aux;               /* see the type; UINT: a second field that mirrors it */
+    size_t aux;               /* see the type; UINT: a second field that mirrors it;
+                                 0 when unused (offset 0 is flow.dim, never an aux) */
     double min, max;          /* the range (SIZES: of each entry) */
     const char *const *names; /* ENUM, KINDS: the spellings, index = value */
     size_t n_names;
