@@ -7,16 +7,12 @@
  *   done | flowopt tell "$run"
  *   flowopt best "$run"
  *
- * ask prints one sample a line: id, then the coordinates (in the fewest
- * digits that read back exactly). tell reads lines "id value" (or
- * "id failed") from stdin and sends them in one request. The other commands
- * cover the rest of the API: list, history and samples (CSV), set, delete,
- * checkpoint, export, import, fork.
+ * main.c holds the options and the table of commands, from which --help is
+ * printed; commands.c the commands themselves.
  */
 #include <flowopt/flowopt.h>
-#include <flowopt/settings.h>
+#include "client/commands.h"
 #include "client/request.h"
-#include "util/text.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -35,518 +31,41 @@ static const char options[] =
     "\n"
     "commands:\n";
 
-static void print_usage(FILE *f);
-
-static int print_json(json_t *j) {
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    if (s)
-        puts(s);
-    free(s);
-    return s ? 0 : 1;
-}
-
-static int cmd_create(const char *base, int argc, char **argv) {
-    json_t *req = json_object();
-    json_object_set_new(req, "direction", json_string("minimize"));
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) {
-            fprintf(stderr, "flowopt: %s needs a value\n", a);
-            json_decref(req);
-            return 2;
-        }
-        i++;
-        if (strcmp(a, "--dim") == 0) {
-            json_object_set_new(req, "dim", json_integer(atoll(v)));
-        } else if (strcmp(a, "--batch") == 0) {
-            json_object_set_new(req, "batch_size", json_integer(atoll(v)));
-        } else if (strcmp(a, "--direction") == 0 || strcmp(a, "--name") == 0) {
-            json_object_set_new(req, a + 2, json_string(v));
-        } else if (strcmp(a, "--bounds") == 0) {
-            double lo, hi;
-            if (sscanf(v, "%lf:%lf", &lo, &hi) != 2) {
-                fprintf(stderr, "flowopt: --bounds takes LO:HI\n");
-                json_decref(req);
-                return 2;
-            }
-            json_object_set_new(req, "bounds",
-                                json_pack("{s:f, s:f}", "lo", lo, "hi", hi));
-        } else {
-            fprintf(stderr, "flowopt: unknown option '%s'\n", a);
-            json_decref(req);
-            return 2;
-        }
-    }
-    json_t *run;
-    long st = fo_cli_send_json(base, "POST", "/v1/runs", req, &run);
-    if (st == 201)
-        puts(json_string_value(json_object_get(run, "id")));
-    json_decref(run);
-    return st == 201 ? 0 : 1;
-}
-
-static int cmd_ask(const char *base, const char *run, long n) {
-    char path[256], body[64];
-    snprintf(path, sizeof path, "/v1/runs/%s/ask", run);
-    snprintf(body, sizeof body, "{\"n\": %ld}", n);
-    json_t *r;
-    long st = fo_cli_request_json(base, "POST", path, body, &r);
-    json_t *samples = json_object_get(r, "samples");
-    for (size_t i = 0; st == 200 && i < json_array_size(samples); i++) {
-        json_t *s = json_array_get(samples, i), *x = json_object_get(s, "x");
-        printf("%s", json_string_value(json_object_get(s, "id")));
-        char num[FO_DOUBLE_CHARS];
-        for (size_t d = 0; d < json_array_size(x); d++)
-            printf(" %s", fo_format_double(num, json_number_value(json_array_get(x, d))));
-        putchar('\n');
-    }
-    json_decref(r);
-    return st == 200 ? 0 : 1;
-}
-
-static int cmd_tell(const char *base, const char *run) {
-    json_t *results = json_array();
-    char line[512], id[64], value[128];
-    int lineno = 0;
-    while (fgets(line, sizeof line, stdin)) {
-        lineno++;
-        if (sscanf(line, "%63s %127s", id, value) != 2) {
-            if (strspn(line, " \t\r\n") == strlen(line))
-                continue;
-            fprintf(stderr, "flowopt: line %d: expected 'id value'\n", lineno);
-            json_decref(results);
-            return 2;
-        }
-        char *end = NULL;
-        double v = strtod(value, &end);
-        if (strcmp(value, "failed") == 0)
-            json_array_append_new(results,
-                                  json_pack("{s:s, s:s}", "id", id, "status", "failed"));
-        else if (end && !*end && isfinite(v))
-            json_array_append_new(results, json_pack("{s:s, s:f}", "id", id, "value", v));
-        else {
-            fprintf(stderr, "flowopt: line %d: '%s' is not a finite number\n", lineno,
-                    value);
-            json_decref(results);
-            return 2;
-        }
-    }
-    char path[256];
-    snprintf(path, sizeof path, "/v1/runs/%s/tell", run);
-    json_t *r;
-    long st =
-        fo_cli_send_json(base, "POST", path, json_pack("{s:o}", "results", results), &r);
-    if (st == 200)
-        printf("accepted %lld duplicates %lld updates %zu\n",
-               (long long)json_integer_value(json_object_get(r, "accepted")),
-               (long long)json_integer_value(json_object_get(r, "duplicates")),
-               json_array_size(json_object_get(r, "updates")));
-    json_decref(r);
-    return st == 200 ? 0 : 1;
-}
-
-static int cmd_get(const char *base, const char *path, int best) {
-    json_t *r;
-    long st = fo_cli_request_json(base, "GET", path, NULL, &r);
-    int rc = st == 200 ? 0 : 1;
-    if (st == 200 && best) {
-        char num[FO_DOUBLE_CHARS];
-        printf("%s",
-               fo_format_double(num, json_number_value(json_object_get(r, "value"))));
-        json_t *x = json_object_get(r, "x");
-        for (size_t d = 0; d < json_array_size(x); d++)
-            printf(" %s", fo_format_double(num, json_number_value(json_array_get(x, d))));
-        putchar('\n');
-    } else if (st == 200) {
-        rc = print_json(r);
-    }
-    json_decref(r);
-    return rc;
-}
-
-/* A raw answer (CSV, exported bytes) to stdout. */
-static int cmd_raw(const char *base, const char *path) {
-    struct fo_body b;
-    long st = fo_cli_request(base, "GET", path, NULL, 0, NULL, &b);
-    if (st == 200 && b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
-        st = -1;
-    free(b.p);
-    return st == 200 ? 0 : 1;
-}
-
-/* The history as CSV, 10,000 rows a request; the header once. */
-static int cmd_history(const char *base, const char *run) {
-    unsigned long long after = 0;
-    for (int page = 0;; page++) {
-        char path[256];
-        snprintf(path, sizeof path,
-                 "/v1/runs/%s/history?format=csv&limit=10000&after=%llu", run, after);
-        struct fo_body b;
-        if (fo_cli_request(base, "GET", path, NULL, 0, NULL, &b) != 200) {
-            free(b.p);
-            return 1;
-        }
-        const char *rows = b.p ? strchr(b.p, '\n') : NULL;
-        rows = rows ? rows + 1 : "";
-        fputs(page == 0 && b.p ? b.p : rows, stdout);
-        size_t n = 0;
-        for (const char *q = rows; (q = strchr(q, '\n')) != NULL; q++)
-            n++;
-        const char *last = n ? rows : NULL;
-        for (size_t k = 1; last && k < n; k++)
-            last = strchr(last, '\n') + 1;
-        if (last)
-            after = strtoull(last, NULL, 10);
-        free(b.p);
-        if (n < 10000)
-            return 0;
-    }
-}
-
-static int cmd_list(const char *base) {
-    char path[256] = "/v1/runs?limit=1000";
-    for (;;) {
-        json_t *r;
-        if (fo_cli_request_json(base, "GET", path, NULL, &r) != 200) {
-            json_decref(r);
-            return 1;
-        }
-        json_t *runs = json_object_get(r, "runs");
-        for (size_t i = 0; i < json_array_size(runs); i++) {
-            json_t *run = json_array_get(runs, i);
-            json_t *best = json_object_get(json_object_get(run, "best"), "value");
-            char num[FO_DOUBLE_CHARS];
-            printf("%s %s %lld %s %s\n", json_string_value(json_object_get(run, "id")),
-                   json_string_value(json_object_get(run, "state")),
-                   (long long)json_integer_value(
-                       json_object_get(json_object_get(run, "counters"), "told")),
-                   fo_format_double(
-                       num, best && json_is_number(best) ? json_number_value(best) : NAN),
-                   json_string_value(json_object_get(run, "name")));
-        }
-        const char *next = json_string_value(json_object_get(r, "next_cursor"));
-        if (next)
-            snprintf(path, sizeof path, "/v1/runs?limit=1000&cursor=%.64s", next);
-        json_decref(r);
-        if (!next)
-            return 0;
-    }
-}
-
-/* Keys of `set` that are not run settings: the run's name and state, and
- * the learning-rate controller's current rate. */
-static const char *const patch_extra[] = {"name", "state", "lr"};
-
-/* VALUE of KEY=VALUE as the JSON the key takes: the settings table knows
- * each live setting's type, so "5" is an integer for budget and a string
- * for name. NULL (after a message) when VALUE does not fit. */
-static json_t *setting_value(const char *key, const char *v) {
-    char *end = NULL;
-    double d = strtod(v, &end);
-    int number = *v && end && !*end && isfinite(d);
-    if (strcmp(key, "name") == 0 || strcmp(key, "state") == 0)
-        return json_string(v);
-    const struct fo_setting *s = fo_setting_find(key);
-    enum fo_setting_type t = s ? s->type : FO_SETTING_REAL; /* lr */
-    if (t == FO_SETTING_OPTIONAL_REAL && strcmp(v, "null") == 0)
-        return json_null();
-    long long i = strtoll(v, &end, 10);
-    if (t == FO_SETTING_UINT && *v && !*end)
-        return json_integer(i); /* the daemon judges the range */
-    if ((t == FO_SETTING_REAL || t == FO_SETTING_OPTIONAL_REAL) && number)
-        return json_real(d);
-    fprintf(stderr, "flowopt: %s takes %s, not '%.80s'\n", key,
-            t == FO_SETTING_UINT   ? "a whole number"
-            : t == FO_SETTING_REAL ? "a number"
-                                   : "a number or null",
-            v);
-    return NULL;
-}
-
-/* Is key something `set` may send? Says why not when it is not. */
-static int settable(const char *key) {
-    for (size_t i = 0; i < sizeof patch_extra / sizeof patch_extra[0]; i++)
-        if (strcmp(key, patch_extra[i]) == 0)
-            return 1;
-    const struct fo_setting *s = fo_setting_find(key);
-    if (s && (s->flags & FO_SETTING_LIVE))
-        return 1;
-    fprintf(stderr, "flowopt: %s %s (flowopt --help lists what set takes)\n", key,
-            s && !(s->flags & FO_SETTING_INTERNAL) ? "cannot change on a live run"
-                                                   : "is not a setting");
-    return 0;
-}
-
-/* json[a][b]... = value along a dotted key, making the objects on the way. */
-static void set_path(json_t *obj, const char *key, json_t *value) {
-    const char *dot;
-    while ((dot = strchr(key, '.')) != NULL) {
-        char part[64];
-        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
-        json_t *sub = json_object_get(obj, part);
-        if (!sub) {
-            sub = json_object();
-            json_object_set_new(obj, part, sub);
-        }
-        obj = sub;
-        key = dot + 1;
-    }
-    json_object_set_new(obj, key, value);
-}
-
-static int cmd_set(const char *base, const char *run, int argc, char **argv) {
-    json_t *patch = json_object();
-    for (int i = 0; i < argc; i++) {
-        const char *eq = strchr(argv[i], '=');
-        char key[64];
-        snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - argv[i]) : 0, argv[i]);
-        json_t *v = NULL;
-        if (!eq || eq == argv[i])
-            fprintf(stderr, "flowopt: '%s' is not KEY=VALUE\n", argv[i]);
-        else if (settable(key))
-            v = setting_value(key, eq + 1);
-        if (!v) {
-            json_decref(patch);
-            return 2;
-        }
-        set_path(patch, key, v);
-    }
-    char path[256];
-    snprintf(path, sizeof path, "/v1/runs/%s", run);
-    json_t *r;
-    long st = fo_cli_send_json(base, "PATCH", path, patch, &r);
-    int rc = st == 200 ? print_json(r) : 1;
-    json_decref(r);
-    return rc;
-}
-
-/* POST req (taken, may be NULL) to path; print the answer's member `field`. */
-static int post_print(const char *base, const char *path, json_t *req, const char *field,
-                      long want) {
-    json_t *r;
-    long st = fo_cli_send_json(base, "POST", path, req, &r);
-    if (st == want)
-        puts(json_string_value(json_object_get(r, field))
-                 ? json_string_value(json_object_get(r, field))
-                 : "");
-    json_decref(r);
-    return st == want ? 0 : 1;
-}
-
-/* Everything on stdin (exported checkpoint bytes). OUT: *len. */
-static char *read_stdin(size_t *len) {
-    size_t cap = 1 << 16;
-    char *p = malloc(cap);
-    *len = 0;
-    size_t got;
-    while (p && (got = fread(p + *len, 1, cap - *len, stdin)) > 0) {
-        *len += got;
-        if (*len == cap) {
-            char *g = realloc(p, cap *= 2);
-            if (!g) {
-                free(p);
-                return NULL;
-            }
-            p = g;
-        }
-    }
-    return p;
-}
-
-static int cmd_import(const char *base, int argc, char **argv) {
-    char path[512] = "/v1/runs/import";
-    if (argc == 2 && strcmp(argv[0], "--name") == 0) {
-        char *q = curl_easy_escape(NULL, argv[1], 0);
-        snprintf(path, sizeof path, "/v1/runs/import?name=%.400s", q ? q : "");
-        curl_free(q);
-    } else if (argc) {
-        fprintf(stderr, "flowopt: import takes only --name NAME\n");
-        return 2;
-    }
-    size_t len = 0;
-    char *bytes = read_stdin(&len);
-    if (!bytes)
-        return 1;
-    struct fo_body b;
-    long st =
-        fo_cli_request(base, "POST", path, bytes, len, "application/octet-stream", &b);
-    free(bytes);
-    json_t *r = st == 201 && b.p ? json_loads(b.p, 0, NULL) : NULL;
-    if (r)
-        puts(json_string_value(json_object_get(r, "id")));
-    json_decref(r);
-    free(b.p);
-    return r ? 0 : 1;
-}
-
-static int cmd_fork(const char *base, const char *run, int argc, char **argv) {
-    json_t *req = json_object();
-    for (int i = 0; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--checkpoint") == 0 || strcmp(argv[i], "--name") == 0)
-            json_object_set_new(req, argv[i] + 2, json_string(argv[i + 1]));
-    }
-    if (argc % 2 || json_object_size(req) * 2 != (size_t)argc) {
-        fprintf(stderr, "flowopt: fork takes --checkpoint CID and --name NAME\n");
-        json_decref(req);
-        return 2;
-    }
-    char path[256];
-    snprintf(path, sizeof path, "/v1/runs/%s/fork", run);
-    return post_print(base, path, req, "id", 201);
-}
-
 /* ---- the commands: one table, from which --help is printed ------------- */
-
-static int do_health(const char *base, const char *run, int argc, char **argv) {
-    (void)run, (void)argv;
-    return argc ? 2 : cmd_get(base, "/v1/health", 0);
-}
-
-static int do_create(const char *base, const char *run, int argc, char **argv) {
-    (void)run;
-    return cmd_create(base, argc, argv);
-}
-
-static int do_list(const char *base, const char *run, int argc, char **argv) {
-    (void)run, (void)argv;
-    return argc ? 2 : cmd_list(base);
-}
-
-static int do_import(const char *base, const char *run, int argc, char **argv) {
-    (void)run;
-    return cmd_import(base, argc, argv);
-}
-
-static int do_ask(const char *base, const char *run, int argc, char **argv) {
-    if (argc != 0 && !(argc == 2 && strcmp(argv[0], "-n") == 0))
-        return 2;
-    return cmd_ask(base, run, argc ? atol(argv[1]) : 1);
-}
-
-static int do_tell(const char *base, const char *run, int argc, char **argv) {
-    (void)argv;
-    return argc ? 2 : cmd_tell(base, run);
-}
-
-static int do_best(const char *base, const char *run, int argc, char **argv) {
-    char path[256];
-    (void)argv;
-    snprintf(path, sizeof path, "/v1/runs/%s/best", run);
-    return argc ? 2 : cmd_get(base, path, 1);
-}
-
-static int do_get(const char *base, const char *run, int argc, char **argv) {
-    char path[256];
-    (void)argv;
-    snprintf(path, sizeof path, "/v1/runs/%s", run);
-    return argc ? 2 : cmd_get(base, path, 0);
-}
-
-static int do_history(const char *base, const char *run, int argc, char **argv) {
-    (void)argv;
-    return argc ? 2 : cmd_history(base, run);
-}
-
-static int do_samples(const char *base, const char *run, int argc, char **argv) {
-    const char *status = argc == 2 && strcmp(argv[0], "--status") == 0 ? argv[1] : NULL;
-    if (argc && !status)
-        return 2;
-    char path[256];
-    snprintf(path, sizeof path, "/v1/runs/%s/samples?format=csv&limit=10000%s%.20s", run,
-             status ? "&status=" : "", status ? status : "");
-    return cmd_raw(base, path);
-}
-
-static int do_set(const char *base, const char *run, int argc, char **argv) {
-    return argc ? cmd_set(base, run, argc, argv) : 2;
-}
-
-static int do_delete(const char *base, const char *run, int argc, char **argv) {
-    char path[256];
-    (void)argv;
-    if (argc)
-        return 2;
-    snprintf(path, sizeof path, "/v1/runs/%s", run);
-    struct fo_body b;
-    long st = fo_cli_request(base, "DELETE", path, NULL, 0, NULL, &b);
-    free(b.p);
-    return st == 204 ? 0 : 1;
-}
-
-static int do_checkpoint(const char *base, const char *run, int argc, char **argv) {
-    char path[256];
-    (void)argv;
-    snprintf(path, sizeof path, "/v1/runs/%s/checkpoints", run);
-    return argc ? 2 : post_print(base, path, NULL, "id", 201);
-}
-
-static int do_export(const char *base, const char *run, int argc, char **argv) {
-    char path[256];
-    if (argc != 1)
-        return 2;
-    snprintf(path, sizeof path, "/v1/runs/%s/checkpoints/%.20s/export", run, argv[0]);
-    return cmd_raw(base, path);
-}
-
-static int do_fork(const char *base, const char *run, int argc, char **argv) {
-    return cmd_fork(base, run, argc, argv);
-}
 
 struct command {
     const char *name;
     const char *args; /* after the name, for the usage text */
     const char *help;
     int needs_run; /* the first argument is a run id, checked before sending */
-    /* argv: the arguments after the name (and the run); 2 means bad arguments */
-    int (*fn)(const char *base, const char *run, int argc, char **argv);
+    fo_cmd_fn fn;  /* 2 means bad arguments */
 };
 
 static const struct command commands[] = {
-    {"health", "", "the daemon's /v1/health answer", 0, do_health},
+    {"health", "", "the daemon's /v1/health answer", 0, fo_cmd_health},
     {"create",
      "--dim D [--bounds LO:HI] [--direction minimize|maximize] [--batch N] "
      "[--name NAME]",
-     "create a run, print its id", 0, do_create},
-    {"list", "", "one run a line: id state told best name", 0, do_list},
-    {"ask", "RUN [-n N]", "print N samples, one a line: id x1 x2 ...", 1, do_ask},
-    {"tell", "RUN", "read 'id value' or 'id failed' lines from stdin", 1, do_tell},
-    {"best", "RUN", "print the best value, then its x", 1, do_best},
-    {"get", "RUN", "print the run object (JSON)", 1, do_get},
-    {"history", "RUN", "the run's history as CSV", 1, do_history},
-    {"samples", "RUN [--status S]", "the run's samples as CSV", 1, do_samples},
+     "create a run, print its id", 0, fo_cmd_create},
+    {"list", "", "one run a line: id state told best name", 0, fo_cmd_list},
+    {"ask", "RUN [-n N]", "print N samples, one a line: id x1 x2 ...", 1, fo_cmd_ask},
+    {"tell", "RUN", "read 'id value' or 'id failed' lines from stdin", 1, fo_cmd_tell},
+    {"best", "RUN", "print the best value, then its x", 1, fo_cmd_best},
+    {"get", "RUN", "print the run object (JSON)", 1, fo_cmd_get},
+    {"history", "RUN", "the run's history as CSV", 1, fo_cmd_history},
+    {"samples", "RUN [--status S]", "the run's samples as CSV", 1, fo_cmd_samples},
     {"set", "RUN KEY=VALUE...", "change a run (VALUE null clears a target); KEY is", 1,
-     do_set},
-    {"delete", "RUN", "delete a run and its history", 1, do_delete},
-    {"checkpoint", "RUN", "take a checkpoint, print its id", 1, do_checkpoint},
+     fo_cmd_set},
+    {"delete", "RUN", "delete a run and its history", 1, fo_cmd_delete},
+    {"checkpoint", "RUN", "take a checkpoint, print its id", 1, fo_cmd_checkpoint},
     {"export", "RUN CID", "write checkpoint CID's portable bytes to stdout", 1,
-     do_export},
+     fo_cmd_export},
     {"import", "[--name NAME]", "a new run from exported bytes on stdin, print its id", 0,
-     do_import},
+     fo_cmd_import},
     {"fork", "RUN [--checkpoint CID] [--name NAME]", "a new run from RUN, print its id",
-     1, do_fork},
+     1, fo_cmd_fork},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
-
-/* The keys `set` takes: its extras, then every live setting of the table. */
-static void print_set_keys(FILE *f) {
-    size_t n, e = sizeof patch_extra / sizeof patch_extra[0], col = 33, first = 1;
-    const struct fo_setting *t = fo_settings(&n);
-    fprintf(f, "%33s", "");
-    for (size_t i = 0; i < e + n; i++) {
-        if (i >= e && !(t[i - e].flags & FO_SETTING_LIVE))
-            continue;
-        const char *key = i < e ? patch_extra[i] : t[i - e].name;
-        if (!first && col + strlen(key) + 2 > 88) {
-            fprintf(f, ",\n%33s", "");
-            col = 33;
-        } else if (!first) {
-            col += (size_t)fprintf(f, ", ");
-        }
-        col += (size_t)fprintf(f, "%s", key);
-        first = 0;
-    }
-    fputc('\n', f);
-}
 
 static void print_usage(FILE *f) {
     fputs(options, f);
@@ -558,8 +77,8 @@ static void print_usage(FILE *f) {
             fprintf(f, "  %s\n%33s%s\n", left, "", c->help);
         else
             fprintf(f, "  %-30s %s\n", left, c->help);
-        if (c->fn == do_set)
-            print_set_keys(f);
+        if (c->fn == fo_cmd_set)
+            fo_cmd_set_keys(f);
     }
 }
 
