@@ -9,12 +9,14 @@
 void fo__cma_rates(size_t D, size_t lambda, struct fo_cma_rates *r) {
     const double n = (double)D;
     r->mu = lambda / 2 ? lambda / 2 : 1;
+    r->w_top = log((double)(lambda + 1) / 2.0);
     double sum = 0.0, sq = 0.0;
     for (size_t i = 1; i <= r->mu; i++) {
-        double w = log((double)(lambda + 1) / 2.0) - log((double)i);
+        double w = r->w_top - log((double)i);
         sum += w;
         sq += w * w;
     }
+    r->w_sum = sum;
     r->mu_eff = sum * sum / sq;
     const double me = r->mu_eff;
     r->c_s = (me + 2.0) / (n + me + 5.0);
@@ -84,13 +86,10 @@ int fo__cma_step(struct fo_engine *e, size_t n) {
     if (fo_flow_gaussian_get(e->flow, G, mu, L, NULL) != FO_OK)
         return -1;
     /* y = sum w z over the best mu; rank-mu sum into M */
-    double wsum = 0.0;
-    for (size_t i = 1; i <= r.mu; i++)
-        wsum += log((double)(lambda + 1) / 2.0) - log((double)i);
     memset(y, 0, D * sizeof(double));
     memset(M, 0, D * D * sizeof(double));
     for (size_t k = 0; k < r.mu && k < lambda; k++) {
-        double w = (log((double)(lambda + 1) / 2.0) - log((double)(k + 1))) / wsum;
+        double w = (r.w_top - log((double)(k + 1))) / r.w_sum;
         const double *z = e->cma_z + e->u_order[k] * D;
         for (size_t a = 0; a < D; a++) {
             y[a] += w * z[a];

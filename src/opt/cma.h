@@ -23,9 +23,11 @@
 
 struct fo_engine;
 
-/* The learning rates for dimension D and lambda samples. */
+/* The learning rates for dimension D and lambda samples; the i-th best
+ * (from 0) has recombination weight (ln((lambda + 1) / 2) - ln(i + 1)) / w_sum. */
 struct fo_cma_rates {
     double mu_eff, c_s, d_s, c_c, c_1, c_mu, chi_d;
+    double w_top, w_sum; /* ln((lambda + 1) / 2), and the normaliser */
     size_t mu;
 };
 void fo__cma_rates(size_t D, size_t lambda, struct fo_cma_rates *out);
