@@ -87,7 +87,8 @@ struct fo_setting {
     size_t n_names;
     const char *when; /* checked only when this (BOOL or UINT) setting is not 0 */
     unsigned since;   /* the first snapshot format that carries it */
-    double absent;    /* its value in snapshots written before `since` */
+    double absent;    /* its value in snapshots written before `since` (rows newer
+                         than format 2 are numbers: UINT, BOOL, ENUM or REAL) */
     struct fo_setting_default def[FO_N_PRESETS];
     const char *doc; /* one line: what it does */
 };
