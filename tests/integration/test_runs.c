@@ -255,6 +255,8 @@ int main(void) {
     tap_is_int(counter(id, "told"), told, "and none of them changed the run");
     snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
     expect_problem("POST", path, "{\"n\": 0}", 422, "n", "n = 0");
+    expect_problem("POST", path, "{\"n\": 10001}", 422, "n",
+                   "n = 10001, one over the ask limit");
     expect_problem("POST", path, "{\"n\": 1.5}", 400, "n", "n = 1.5");
     expect_problem("POST", "/v1/runs/0000000000000000/ask", "{\"n\": 1}", 404, "id",
                    "an unknown run");
