@@ -81,7 +81,8 @@ function describe(s) {
                               ["maximum", "maximum"], ["exclusiveMaximum", "exclusive_maximum"]])
       if (x[from] !== undefined) d[to] = x[from];
   };
-  if (s.oneOf) d.type = "bounds";
+  // a set of coordinates is true/false or a list of indices; a box anything else
+  if (s.oneOf) d.type = s.oneOf.some((o) => resolve(o).type === "boolean") ? "coordinates" : "bounds";
   else if (Array.isArray(s.type) && same([...s.type].sort(), ["null", "number"])) {
     d.type = "number-or-null";
     range(s);
@@ -103,7 +104,7 @@ function fromTable(row) {
   for (const k of ["minimum", "exclusive_minimum", "maximum", "exclusive_maximum"])
     if (row[k] !== undefined) d[k] = row[k];
   if (row.enum) d.enum = row.enum;
-  if (row.type === "bounds") return { type: "bounds" };
+  if (row.type === "bounds" || row.type === "coordinates") return { type: row.type };
   return d;
 }
 
@@ -113,8 +114,11 @@ for (const row of settings) {
   const inCreate = describe(at(createBody, row.name));
   ok(same(inCreate, want), `${row.name}: create body ${JSON.stringify(inCreate)} = table ${JSON.stringify(want)}`);
   const inConfig = describe(at(runConfig, row.name));
-  // the config shows the box as [[lo, hi], ...] or null whatever form it came in
-  ok(inConfig && (inConfig.type === want.type || want.type === "bounds"),
+  // the config shows the box as [[lo, hi], ...] or null, and a set of
+  // coordinates as its indices, whatever form they came in
+  const shown = { bounds: "bounds", coordinates: "integer-list" };
+  ok(inConfig && (inConfig.type === want.type || (shown[want.type] &&
+                  (want.type === "bounds" || inConfig.type === shown[want.type]))),
      `${row.name}: in a run's config as ${want.type}`);
   const inPatch = describe(at(patchBody, row.name));
   if (row.live) ok(same(inPatch, want), `${row.name}: live, PATCH body ${JSON.stringify(inPatch)} = table`);

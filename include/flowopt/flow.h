@@ -59,6 +59,11 @@ struct fo_flow_config {
     uint64_t seed;    /* initial weights and random permutations */
     const double *lo; /* NULL, or (dim) lower bounds; copied at create */
     const double *hi; /* NULL, or (dim) upper bounds; copied at create */
+    /* NULL, or (dim) 1 where the coordinate is periodic on [lo, hi) (a
+     * circle; needs finite bounds): the flow lives on the whole line there,
+     * samples come out unwrapped and fo_flow_wrap maps them onto [lo, hi).
+     * Copied at create. */
+    const unsigned char *periodic;
 };
 
 struct fo_flow;
@@ -159,7 +164,15 @@ enum fo_status fo_flow_sample(struct fo_flow *flow, struct fo_rng *rng, size_t n
 enum fo_status fo_flow_sample_from(struct fo_flow *flow, size_t n, const double *z,
                                    double *x, double *log_p, struct fo_error *err);
 
-/* log_p (n) at x (n, D); -inf outside the bounds. x must not be NaN. */
+/* out (n, D) = x with its periodic coordinates wrapped into [lo, hi), the
+ * others as they are; out may be x. */
+void fo_flow_wrap(const struct fo_flow *flow, size_t n, const double *x, double *out);
+/* 1 when some coordinate is periodic. */
+int fo_flow_has_periodic(const struct fo_flow *flow);
+
+/* log_p (n) at x (n, D); -inf outside the bounds (a periodic coordinate
+ * takes any real: the density on the line, of the unwrapped point). x must
+ * not be NaN. */
 enum fo_status fo_flow_log_prob(struct fo_flow *flow, size_t n, const double *x,
                                 double *log_p, struct fo_error *err);
 

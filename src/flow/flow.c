@@ -79,10 +79,24 @@ static void copy_bounds(struct fo_flow *f, const struct fo_flow_config *cfg) {
     for (size_t d = 0; d < f->D; d++) {
         f->lo[d] = cfg->lo ? cfg->lo[d] : -INFINITY;
         f->hi[d] = cfg->hi ? cfg->hi[d] : INFINITY;
-        f->bounded[d] = isfinite(f->lo[d]);
+        int circle = f->periodic && cfg->periodic[d];
+        if (f->periodic)
+            f->periodic[d] = (unsigned char)circle;
+        f->bounded[d] = circle               ? FO_MAP_PERIODIC
+                        : isfinite(f->lo[d]) ? FO_MAP_BOX
+                                             : FO_MAP_NONE;
     }
     f->cfg.lo = f->lo;
     f->cfg.hi = f->hi;
+    f->cfg.periodic = f->periodic;
+}
+
+int fo_flow_has_periodic(const struct fo_flow *f) {
+    return f->periodic != NULL;
+}
+
+void fo_flow_wrap(const struct fo_flow *f, size_t n, const double *x, double *out) {
+    fo_bounds_wrap(f->lo, f->hi, f->bounded, f->D, n, x, out);
 }
 
 static uint64_t compute_layout_hash(const struct fo_flow *f) {
@@ -103,7 +117,9 @@ static uint64_t compute_layout_hash(const struct fo_flow *f) {
         h = fo__fnv1a(h, &v, sizeof v);
     }
     h = fo__fnv1a(h, f->lo, f->D * sizeof(double));
-    return fo__fnv1a(h, f->hi, f->D * sizeof(double));
+    h = fo__fnv1a(h, f->hi, f->D * sizeof(double));
+    /* only flows with a circle hash the map, so older layouts keep theirs */
+    return f->periodic ? fo__fnv1a(h, f->bounded, f->D) : h;
 }
 
 /* Allocate layers, permutations, bounds and parameters; f is zeroed. */
@@ -131,8 +147,13 @@ static enum fo_status build(struct fo_flow *f, const struct fo_flow_config *cfg,
     f->lo = malloc(f->D * sizeof *f->lo);
     f->hi = malloc(f->D * sizeof *f->hi);
     f->bounded = malloc(f->D);
+    int any_periodic = 0;
+    for (size_t d = 0; cfg->periodic && d < f->D; d++)
+        any_periodic |= cfg->periodic[d] != 0;
+    f->periodic = any_periodic ? malloc(f->D) : NULL;
     f->params = calloc(off ? off : 1, sizeof *f->params);
-    if (!f->perm || !f->lo || !f->hi || !f->bounded || !f->params)
+    if (!f->perm || !f->lo || !f->hi || !f->bounded || !f->params ||
+        (any_periodic && !f->periodic))
         return fo_error_set(err, FO_ENOMEM, "flow", "out of memory creating the flow");
     copy_bounds(f, cfg);
     make_permutations(f);
@@ -173,6 +194,7 @@ void fo_flow_destroy(struct fo_flow *f) {
     free(f->lo);
     free(f->hi);
     free(f->bounded);
+    free(f->periodic);
     free(f->params);
     free(f);
 }

@@ -67,6 +67,21 @@ static enum fo_status check_bounds(const struct fo_flow_config *cfg,
     return FO_OK;
 }
 
+/* A periodic coordinate is a circle of finite length: it needs its box. */
+static enum fo_status check_periodic(const struct fo_flow_config *cfg,
+                                     struct fo_error *err) {
+    for (size_t d = 0; cfg->periodic && d < cfg->dim; d++) {
+        if (cfg->periodic[d] > 1)
+            return fo_error_set(err, FO_EINVAL, "periodic",
+                                "periodic[%zu] must be 0 or 1", d);
+        if (cfg->periodic[d] && (!cfg->lo || !isfinite(cfg->lo[d])))
+            return fo_error_set(err, FO_ERANGE, "periodic",
+                                "periodic coordinate %zu needs finite bounds [lo, hi)",
+                                d);
+    }
+    return FO_OK;
+}
+
 static enum fo_status check_layers(const struct fo_flow_config *cfg,
                                    struct fo_error *err) {
     int any_cond = 0, any_spline = 0;
@@ -114,5 +129,7 @@ enum fo_status fo_flow_config_check(const struct fo_flow_config *cfg,
         return fo_error_set(err, FO_EINVAL, "flow.permutation",
                             "unknown permutation kind");
     enum fo_status st = check_layers(cfg, err);
-    return st != FO_OK ? st : check_bounds(cfg, err);
+    if (st == FO_OK)
+        st = check_bounds(cfg, err);
+    return st != FO_OK ? st : check_periodic(cfg, err);
 }

@@ -9,10 +9,11 @@ struct fo_flow {
     size_t D, L;
     struct fo_flow_config cfg; /* lo/hi point at the copies below */
     struct fo_layer layers[FO_FLOW_MAX_LAYERS];
-    size_t *perm;           /* ((L-1), D): h_{l+1}[i] = v_l[perm[l D + i]] */
-    double *lo, *hi;        /* (D) */
-    unsigned char *bounded; /* (D) */
-    double *params;         /* (n_params) */
+    size_t *perm;            /* ((L-1), D): h_{l+1}[i] = v_l[perm[l D + i]] */
+    double *lo, *hi;         /* (D) */
+    unsigned char *bounded;  /* (D) enum fo_map_kind */
+    unsigned char *periodic; /* (D), or NULL when none is */
+    double *params;          /* (n_params) */
     size_t n_params;
     uint64_t layout_hash;
 

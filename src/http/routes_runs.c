@@ -25,14 +25,14 @@ static void create_run(const struct fo_http_request *req, struct fo_http_reply *
     size_t n = 0, cap = 0;
     fo_service_settings(&cap);
     struct fo_setting_value *values = malloc(cap * sizeof *values);
-    double *lo = malloc(2 * FO_FLOW_MAX_DIM * sizeof *lo);
+    struct fo_setting_arrays *arrays = malloc(sizeof *arrays);
     char id[FO_RUN_ID_LEN + 1];
-    enum fo_status st = values && lo
+    enum fo_status st = values && arrays
                             ? fo_json_parse_object(req->body, req->body_len, &root, &err)
                             : FO_ENOMEM;
     if (st == FO_OK)
-        st = fo__settings_parse(root, FO_SETTINGS_CREATE, extra, values, cap, &n, lo,
-                                lo + FO_FLOW_MAX_DIM, &err);
+        st = fo__settings_parse(root, FO_SETTINGS_CREATE, extra, values, cap, &n, arrays,
+                                &err);
     json_t *name = root ? json_object_get(root, "name") : NULL;
     json_t *opt = root ? json_object_get(root, "optimizer") : NULL;
     json_t *preset = json_is_object(opt) ? json_object_get(opt, "preset") : NULL;
@@ -52,7 +52,7 @@ static void create_run(const struct fo_http_request *req, struct fo_http_reply *
     }
     json_decref(root);
     free(values);
-    free(lo);
+    free(arrays);
 }
 
 static void get_run(const struct fo_http_request *req, struct fo_http_reply *rep) {
@@ -64,7 +64,7 @@ static enum fo_status parse_tune(json_t *root, struct fo_tune *t, struct fo_erro
     static const char *const extra[] = {"name", "state", "lr", NULL};
     memset(t, 0, sizeof *t);
     enum fo_status st = fo__settings_parse(root, FO_SETTINGS_PATCH, extra, t->set,
-                                           FO_SETTING_MAX_LIVE, &t->n, NULL, NULL, err);
+                                           FO_SETTING_MAX_LIVE, &t->n, NULL, err);
     json_t *lr = json_object_get(root, "lr");
     if (st == FO_OK && lr && !json_is_number(lr))
         return fo_error_set(err, FO_EINVAL, "lr", "lr must be a number");

@@ -42,7 +42,7 @@ struct parse_ctx {
     const char *const *extra;
     struct fo_setting_value *values;
     size_t cap, n;
-    double *lo, *hi;
+    struct fo_setting_arrays *arrays;
 };
 
 static enum fo_status parse_bounds(json_t *b, size_t D, double *lo, double *hi,
@@ -84,24 +84,61 @@ static enum fo_status parse_bounds(json_t *b, size_t D, double *lo, double *hi,
     return st;
 }
 
-/* The box of a create body, sized by its dim; with no usable dim there is
- * nothing to size it by and the dim's own error is reported later. */
-static enum fo_status box_value(struct parse_ctx *c, json_t *j,
-                                struct fo_setting_value *v, int *skip,
-                                struct fo_error *err) {
-    json_t *dim = json_object_get(c->root, "dim");
-    json_int_t D = json_is_integer(dim) ? json_integer_value(dim) : 0;
-    *skip = json_is_null(j) || D < 1 || D > FO_FLOW_MAX_DIM;
-    if (*skip)
-        return FO_OK;
-    v->lo = c->lo;
-    v->hi = c->hi;
-    return parse_bounds(j, (size_t)D, c->lo, c->hi, err);
-}
-
 static enum fo_status type_error(const struct fo_setting *s, const char *what,
                                  struct fo_error *err) {
     return fo_error_set(err, FO_EINVAL, s->name, "%s must be %s", s->name, what);
+}
+
+/* The body's dim, or 0 when it has no usable one: a per-coordinate value
+ * then has nothing to be sized by, and the dim's own error comes later. */
+static size_t body_dim(const struct parse_ctx *c) {
+    json_t *dim = json_object_get(c->root, "dim");
+    json_int_t D = json_is_integer(dim) ? json_integer_value(dim) : 0;
+    return c->arrays && D >= 1 && D <= FO_FLOW_MAX_DIM ? (size_t)D : 0;
+}
+
+static enum fo_status box_value(struct parse_ctx *c, json_t *j,
+                                struct fo_setting_value *v, int *skip,
+                                struct fo_error *err) {
+    size_t D = body_dim(c);
+    *skip = json_is_null(j) || D == 0;
+    if (*skip)
+        return FO_OK;
+    v->lo = c->arrays->lo;
+    v->hi = c->arrays->hi;
+    return parse_bounds(j, D, c->arrays->lo, c->arrays->hi, err);
+}
+
+/* A set of coordinates: true (all), false or null (none), or a list of
+ * distinct indices below dim. */
+static enum fo_status coords_value(struct parse_ctx *c, const struct fo_setting *s,
+                                   json_t *j, struct fo_setting_value *v, int *skip,
+                                   struct fo_error *err) {
+    size_t D = body_dim(c);
+    *skip = D == 0 || json_is_null(j) || json_is_false(j);
+    if (*skip)
+        return FO_OK;
+    unsigned char *mask = c->arrays->periodic;
+    memset(mask, json_is_true(j), D);
+    v->mask = mask;
+    if (json_is_true(j))
+        return FO_OK;
+    if (!json_is_array(j))
+        return type_error(s, "true, false or an array of coordinate indices", err);
+    size_t i;
+    json_t *e;
+    json_array_foreach(j, i, e) {
+        json_int_t k = json_is_integer(e) ? json_integer_value(e) : -1;
+        if (k < 0 || (size_t)k >= D)
+            return fo_error_set(err, FO_ERANGE, s->name,
+                                "%s[%zu] must be a coordinate index in [0, %zu)", s->name,
+                                i, D);
+        if (mask[k])
+            return fo_error_set(err, FO_EINVAL, s->name, "%s lists coordinate %lld twice",
+                                s->name, (long long)k);
+        mask[k] = 1;
+    }
+    return FO_OK;
 }
 
 /* JSON j as a value of s: the JSON type is checked here, the range by the
@@ -151,6 +188,7 @@ static enum fo_status to_value(struct parse_ctx *c, const struct fo_setting *s, 
         }
         return FO_OK;
     case FO_SETTING_BOUNDS: return box_value(c, j, v, skip, err);
+    case FO_SETTING_COORDS: return coords_value(c, s, j, v, skip, err);
     }
     return type_error(s, "known", err);
 }
@@ -192,8 +230,9 @@ static enum fo_status walk(struct parse_ctx *c, json_t *obj, const char *prefix,
 enum fo_status fo__settings_parse(json_t *root, enum fo_settings_mode mode,
                                   const char *const *extra,
                                   struct fo_setting_value *values, size_t cap, size_t *n,
-                                  double *lo, double *hi, struct fo_error *err) {
-    struct parse_ctx c = {root, mode, extra, values, cap, 0, lo, hi};
+                                  struct fo_setting_arrays *arrays,
+                                  struct fo_error *err) {
+    struct parse_ctx c = {root, mode, extra, values, cap, 0, arrays};
     enum fo_status st = walk(&c, root, "", err);
     *n = c.n;
     return st;
@@ -214,6 +253,15 @@ static json_t *bounds_json(const struct fo_setting_value *v, size_t D) {
     return pairs;
 }
 
+/* The indices of the set, [] for none. */
+static json_t *coords_json(const struct fo_setting_value *v, size_t D) {
+    json_t *a = json_array();
+    for (size_t d = 0; v->mask && d < D; d++)
+        if (v->mask[d])
+            json_array_append_new(a, json_integer((json_int_t)d));
+    return a;
+}
+
 static json_t *value_json(const struct fo_setting_value *v, size_t D) {
     json_t *a;
     switch (v->setting->type) {
@@ -231,6 +279,7 @@ static json_t *value_json(const struct fo_setting_value *v, size_t D) {
                                          : json_integer((json_int_t)v->integers[i]));
         return a;
     case FO_SETTING_BOUNDS: return bounds_json(v, D);
+    case FO_SETTING_COORDS: return coords_json(v, D);
     }
     return json_null();
 }
@@ -276,6 +325,7 @@ static const char *type_name(enum fo_setting_type t) {
     case FO_SETTING_KINDS: return "string-list";
     case FO_SETTING_SIZES: return "integer-list";
     case FO_SETTING_BOUNDS: return "bounds";
+    case FO_SETTING_COORDS: return "coordinates";
     }
     return "unknown";
 }

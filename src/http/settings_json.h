@@ -22,15 +22,16 @@ struct fo_settings_extra {
 };
 
 /*
- * The settings in body root. OUT: values (cap) and *n; the box, if given,
- * is parsed into lo and hi (FO_FLOW_MAX_DIM each) for the body's dim. An
+ * The settings in body root. OUT: values (cap) and *n; per-coordinate
+ * values (the box, the periodic set) are parsed into arrays for the body's
+ * dim (arrays may be NULL when the mode takes none). An
  * unknown key, a key of the wrong JSON type or a setting the mode does not
  * take fails with the key's dotted path in err.
  */
 enum fo_status fo__settings_parse(json_t *root, enum fo_settings_mode mode,
                                   const char *const *extra,
                                   struct fo_setting_value *values, size_t cap, size_t *n,
-                                  double *lo, double *hi, struct fo_error *err);
+                                  struct fo_setting_arrays *arrays, struct fo_error *err);
 
 /* The run's "config" object: every setting the API shows (new reference). */
 json_t *fo__settings_json(const struct fo_run_config *cfg);

@@ -3,6 +3,7 @@
  * pending/told/failed samples, duplicates and conflicts, best-ever, the
  * update trigger and the stopping rules. See opt.h.
  */
+#include "opt/circle.h"
 #include "opt/engine_internal.h"
 
 #include <math.h>
@@ -14,13 +15,13 @@ void fo_engine_destroy(struct fo_engine *e) {
         return;
     fo_flow_destroy(e->flow);
     fo_adam_destroy(e->adam);
-    void *bufs[] = {e->lo,      e->hi,     e->recs,       e->xs,          e->best_x,
-                    e->mirror,  e->u_x,    e->u_fit,      e->u_lb,        e->u_lp,
-                    e->u_w,     e->u_util, e->u_q,        e->u_order,     e->u_cur,
-                    e->grad,    e->dir,    e->old_params, e->good_params, e->roles,
-                    e->kl_z,    e->kl_x,   e->kl_lp,      e->kl_lpn,      e->stall_best,
-                    e->ask_z,   e->ask_lp, e->cma_ps,     e->cma_pc,      e->cma_z,
-                    e->cma_work};
+    void *bufs[] = {e->lo,       e->hi,      e->recs,       e->xs,          e->best_x,
+                    e->mirror,   e->u_x,     e->u_fit,      e->u_lb,        e->u_lp,
+                    e->u_w,      e->u_util,  e->u_q,        e->u_order,     e->u_cur,
+                    e->grad,     e->dir,     e->old_params, e->good_params, e->roles,
+                    e->kl_z,     e->kl_x,    e->kl_lp,      e->kl_lpn,      e->stall_best,
+                    e->ask_z,    e->ask_lp,  e->cma_ps,     e->cma_pc,      e->cma_z,
+                    e->cma_work, e->periodic};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -51,6 +52,18 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
     }
     e->cfg.flow.lo = e->lo;
     e->cfg.flow.hi = e->hi;
+    int circles = 0;
+    for (size_t d = 0; cfg->flow.periodic && d < e->D; d++)
+        circles |= cfg->flow.periodic[d] != 0;
+    e->cfg.flow.periodic = NULL; /* none is stored as none */
+    if (circles && !(e->periodic = malloc(e->D))) {
+        fo_engine_destroy(e);
+        return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating the run");
+    }
+    if (circles) {
+        memcpy(e->periodic, cfg->flow.periodic, e->D);
+        e->cfg.flow.periodic = e->periodic;
+    }
     st = fo_flow_create(&e->cfg.flow, &e->flow, err);
     size_t P = st == FO_OK ? fo_flow_n_params(e->flow) : 0;
     if (st == FO_OK)
@@ -198,12 +211,14 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
         r->value = 0.0;
         r->lb = lp[i];
         r->status = FO_SAMPLE_PENDING;
+        /* the engine keeps the unwrapped point: its density is the flow's */
         memcpy(e->xs + e->n_recs * e->D, x + i * e->D, e->D * sizeof(double));
         e->n_recs++;
         samples[i].id = r->id;
         samples[i].generation = r->generation;
         samples[i].log_prob = lp[i];
     }
+    fo_flow_wrap(e->flow, n, x, x);
     e->asked += n;
     return FO_OK;
 }
@@ -248,7 +263,7 @@ static void note_best(struct fo_engine *e, size_t i) {
     e->best_value = r->value;
     e->best_id = r->id;
     e->best_gen = r->generation;
-    memcpy(e->best_x, e->xs + i * e->D, e->D * sizeof(double));
+    fo_flow_wrap(e->flow, 1, e->xs + i * e->D, e->best_x);
     e->last_improve_gen = e->generation;
     if (e->cfg.has_target && !better(e, e->cfg.target, r->value) &&
         e->stop == FO_STOP_NONE)
@@ -422,6 +437,8 @@ enum fo_status fo_engine_log_prob(struct fo_engine *e, size_t n, const double *x
                                   double *log_p, struct fo_error *err) {
     if (n > FO_ENGINE_MAX_ASK)
         return fo_error_set(err, FO_ERANGE, "x", "at most %d points", FO_ENGINE_MAX_ASK);
+    if (e->periodic)
+        return fo__circle_log_prob(e, n, x, log_p, err);
     return fo_flow_log_prob(e->flow, n, x, log_p, err);
 }
 

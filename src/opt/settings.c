@@ -149,6 +149,8 @@ void fo_setting_range_text(const struct fo_setting *s, char *buf, size_t cap) {
                                      s->names[i]);
     } else if (s->type == FO_SETTING_BOUNDS) {
         snprintf(buf, cap, "finite lo < hi per coordinate");
+    } else if (s->type == FO_SETTING_COORDS) {
+        snprintf(buf, cap, "true, false or a list of coordinate indices");
     } else if (s->flags & FO_SETTING_INF && isinf(s->min) && isinf(s->max)) {
         snprintf(buf, cap, "any number but NaN");
     } else if (isinf(s->min) && isinf(s->max)) {
@@ -231,6 +233,7 @@ static enum fo_status check_value(const struct fo_setting *s,
         return !v->lo == !v->hi ? FO_OK
                                 : fo_error_set(err, FO_EINVAL, s->name,
                                                "give both lo and hi, or neither");
+    case FO_SETTING_COORDS: return FO_OK; /* the flow checks each flag against its box */
     }
     return fo_error_set(err, FO_EINVAL, s->name, "unknown setting type");
 }
@@ -268,6 +271,7 @@ enum fo_status fo_setting_set(struct fo_run_config *c, const struct fo_setting_v
         c->flow.lo = v->lo;
         c->flow.hi = v->hi;
         break;
+    case FO_SETTING_COORDS: c->flow.periodic = v->mask; break;
     }
     return FO_OK;
 }
@@ -305,7 +309,12 @@ void fo_setting_get(const struct fo_run_config *c, const struct fo_setting *s,
         out->lo = c->flow.lo;
         out->hi = c->flow.hi;
         break;
+    case FO_SETTING_COORDS: out->mask = c->flow.periodic; break;
     }
+}
+
+static int coord_flag(const unsigned char *mask, size_t d) {
+    return mask && mask[d];
 }
 
 int fo_setting_equal(const struct fo_run_config *a, const struct fo_run_config *b,
@@ -316,6 +325,14 @@ int fo_setting_equal(const struct fo_run_config *a, const struct fo_run_config *
             return 0;
         return !a->flow.lo || (memcmp(a->flow.lo, b->flow.lo, D * sizeof(double)) == 0 &&
                                memcmp(a->flow.hi, b->flow.hi, D * sizeof(double)) == 0);
+    }
+    if (s->type == FO_SETTING_COORDS) {
+        if (a->flow.dim != b->flow.dim)
+            return 0;
+        for (size_t d = 0; d < a->flow.dim; d++)
+            if (coord_flag(a->flow.periodic, d) != coord_flag(b->flow.periodic, d))
+                return 0;
+        return 1;
     }
     if (s->type == FO_SETTING_KINDS || s->type == FO_SETTING_SIZES) {
         size_t n = fo__setting_count(a, s);
@@ -418,6 +435,7 @@ static void apply_preset(struct fo_run_config *c, size_t p, size_t dim) {
                     c, s, k, s->type == FO_SETTING_KINDS ? d->kinds[k] : (uint64_t)v);
             break;
         case FO_SETTING_BOUNDS: break; /* unbounded */
+        case FO_SETTING_COORDS: break; /* none */
         }
     }
 }
@@ -429,6 +447,22 @@ int fo_run_preset(struct fo_run_config *cfg, const char *name, size_t dim) {
             return 0;
         }
     return -1;
+}
+
+void fo_run_config_copy(struct fo_run_config *dst, const struct fo_run_config *src,
+                        double *arrays) {
+    const size_t D = src->flow.dim;
+    *dst = *src;
+    double *lo = arrays, *hi = arrays + D;
+    unsigned char *periodic = (unsigned char *)(arrays + 2 * D);
+    for (size_t d = 0; d < D; d++) {
+        lo[d] = src->flow.lo ? src->flow.lo[d] : -INFINITY;
+        hi[d] = src->flow.hi ? src->flow.hi[d] : INFINITY;
+        periodic[d] = (unsigned char)coord_flag(src->flow.periodic, d);
+    }
+    dst->flow.lo = src->flow.lo ? lo : NULL;
+    dst->flow.hi = src->flow.hi ? hi : NULL;
+    dst->flow.periodic = src->flow.periodic ? periodic : NULL;
 }
 
 static const struct fo_setting_value *find_value(const struct fo_setting_value *values,

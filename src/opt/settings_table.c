@@ -379,5 +379,14 @@ const struct fo_setting fo__settings_table[] = {
      ALL(FO_FAILED_IGNORE),
      .doc = "failed evaluations: ignored, or ranked below every value of their "
             "generation so the flow leaves a region that fails"},
+    {.name = "periodic",
+     .type = FO_SETTING_COORDS,
+     .since = 6,
+     .def = {{.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET}},
+     .doc = "coordinates that are angles: [lo, hi) is a circle, the driver gets x "
+            "wrapped into it (true: all; or a list of indices)"},
 };
 const size_t fo__n_settings = sizeof fo__settings_table / sizeof fo__settings_table[0];

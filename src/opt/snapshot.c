@@ -9,7 +9,8 @@
  * configuration, its window after the restart count); a version-2 snapshot
  * loads with the stall restart off, as the run was created. Version 4 adds
  * optimizer.failed_rank (a settings row); version 5 the CMA state (sigma,
- * generations, the two paths) after the stall window.
+ * generations, the two paths) after the stall window; version 6 the
+ * periodic coordinates (a settings row: a flag, then D flags).
  * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
  * are the same on every host and a loaded run continues bit for bit.
  */
@@ -105,6 +106,11 @@ static void put_setting(struct writer *w, const struct fo_run_config *c,
         put_f64s(w, c->flow.lo, c->flow.dim);
         put_f64s(w, c->flow.hi, c->flow.dim);
         break;
+    case FO_SETTING_COORDS:
+        put_u64(w, c->flow.periodic != NULL);
+        for (size_t d = 0; c->flow.periodic && d < c->flow.dim; d++)
+            put_u64(w, c->flow.periodic[d]);
+        break;
     }
 }
 
@@ -124,9 +130,11 @@ static uint64_t get_int(struct reader *r, size_t size) {
 }
 
 static void get_setting(struct reader *r, struct fo_run_config *c,
-                        const struct fo_setting *s, double *lo, double *hi) {
+                        const struct fo_setting *s, struct fo_setting_arrays *a) {
     if (s->since > r->version) { /* written before the setting existed */
-        if (s->type == FO_SETTING_REAL)
+        if (s->type == FO_SETTING_COORDS)
+            c->flow.periodic = NULL;
+        else if (s->type == FO_SETTING_REAL)
             fo__setting_put_real(c, s, s->absent);
         else
             fo__setting_put_int(c, s, (uint64_t)s->absent);
@@ -158,22 +166,33 @@ static void get_setting(struct reader *r, struct fo_run_config *c,
             r->bad = 1;
             return;
         }
-        get_f64s(r, lo, c->flow.dim);
-        get_f64s(r, hi, c->flow.dim);
-        c->flow.lo = lo;
-        c->flow.hi = hi;
+        get_f64s(r, a->lo, c->flow.dim);
+        get_f64s(r, a->hi, c->flow.dim);
+        c->flow.lo = a->lo;
+        c->flow.hi = a->hi;
         break;
+    case FO_SETTING_COORDS: {
+        uint64_t has = get_u64(r);
+        r->bad |= has > 1 || c->flow.dim < 1 || c->flow.dim > FO_FLOW_MAX_DIM;
+        for (size_t d = 0; has == 1 && !r->bad && d < c->flow.dim; d++) {
+            uint64_t f = get_u64(r);
+            r->bad |= f > 1;
+            a->periodic[d] = (unsigned char)f;
+        }
+        c->flow.periodic = has == 1 ? a->periodic : NULL;
+        break;
+    }
     }
 }
 
-/* Reads a configuration; lo and hi (FO_FLOW_MAX_DIM each) receive the bounds. */
-static void get_config(struct reader *r, struct fo_run_config *c, double *lo,
-                       double *hi) {
+/* Reads a configuration; its per-coordinate arrays go into a. */
+static void get_config(struct reader *r, struct fo_run_config *c,
+                       struct fo_setting_arrays *a) {
     size_t n;
     const struct fo_setting *table = fo_settings(&n);
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < n && !r->bad; i++)
-        get_setting(r, c, &table[i], lo, hi);
+        get_setting(r, c, &table[i], a);
 }
 
 static void put_state(struct writer *w, const struct fo_engine *e) {
@@ -346,14 +365,10 @@ enum fo_status fo_engine_load(const unsigned char *buf, size_t len,
         return fo_error_set(err, FO_ECORRUPT, "snapshot", "checksum mismatch");
     struct reader r = {buf, len - 4, 8, 0, version};
     struct fo_run_config cfg;
-    double *lo = malloc(FO_FLOW_MAX_DIM * sizeof *lo),
-           *hi = malloc(FO_FLOW_MAX_DIM * sizeof *hi);
-    if (!lo || !hi) {
-        free(lo);
-        free(hi);
+    struct fo_setting_arrays *a = malloc(sizeof *a);
+    if (!a)
         return fo_error_set(err, FO_ENOMEM, "snapshot", "out of memory");
-    }
-    get_config(&r, &cfg, lo, hi);
+    get_config(&r, &cfg, a);
     enum fo_status st;
     if (r.bad) {
         st = fo_error_set(err, FO_ECORRUPT, "snapshot", "truncated configuration");
@@ -366,8 +381,7 @@ enum fo_status fo_engine_load(const unsigned char *buf, size_t len,
         else if (st != FO_OK && err)
             *err = inner;
     }
-    free(lo);
-    free(hi);
+    free(a);
     if (st != FO_OK)
         return st;
     st = get_state(&r, *out, err);

@@ -35,17 +35,14 @@ static int park(struct fo_service *svc, struct fo_run *r) {
         return 0;
     const struct fo_run_config *cfg = fo_engine_config(r->engine);
     const size_t D = cfg->flow.dim;
-    struct fo_parked *v = malloc(sizeof *v + 2 * D * sizeof(double));
+    struct fo_parked *v = malloc(sizeof *v + FO_RUN_CONFIG_ARRAYS(D) * sizeof(double));
     struct snapshot_write w = {svc, r};
     if (!v || fo_store_transact(svc->store, write_snapshot, &w, NULL, NULL) != FO_OK) {
         free(v);
         return 0;
     }
     r->updates_unsaved = 0;
-    v->cfg = *cfg;
-    memcpy(v->bounds, cfg->flow.lo, D * sizeof(double));
-    memcpy(v->bounds + D, cfg->flow.hi, D * sizeof(double));
-    v->cfg.flow.lo = v->cfg.flow.hi = NULL;
+    fo_run_config_copy(&v->cfg, cfg, v->arrays);
     v->counters = c;
     v->has_best = fo_engine_best(r->engine, NULL, &v->best_value, NULL, NULL) == 0;
     v->stop = fo_engine_stop_reason(r->engine);

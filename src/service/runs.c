@@ -109,12 +109,7 @@ static void fill_view(const struct fo_run *r, struct fo_run_view *v) {
     memcpy(v->id, r->id, sizeof v->id);
     memcpy(v->name, r->name, sizeof v->name);
     v->state = r->state;
-    v->cfg = *fo_engine_config(r->engine);
-    size_t D = fo_engine_dim(r->engine);
-    memcpy(v->lo, v->cfg.flow.lo, D * sizeof(double));
-    memcpy(v->hi, v->cfg.flow.hi, D * sizeof(double));
-    v->cfg.flow.lo = v->lo;
-    v->cfg.flow.hi = v->hi;
+    fo_run_config_copy(&v->cfg, fo_engine_config(r->engine), v->arrays);
     fo_engine_counters(r->engine, &v->counters);
     v->has_best = fo_engine_best(r->engine, NULL, &v->best_value, NULL, NULL) == 0;
     v->stop = fo_engine_stop_reason(r->engine);
@@ -125,15 +120,10 @@ static enum fo_status view_of(struct fo_service *svc, struct fo_run *r,
                               struct fo_run_view *v, struct fo_error *err) {
     const struct fo_parked *p = r->parked;
     if (p) {
-        const size_t D = p->cfg.flow.dim;
         memcpy(v->id, r->id, sizeof v->id);
         memcpy(v->name, r->name, sizeof v->name);
         v->state = r->state;
-        v->cfg = p->cfg;
-        memcpy(v->lo, p->bounds, D * sizeof(double));
-        memcpy(v->hi, p->bounds + D, D * sizeof(double));
-        v->cfg.flow.lo = v->lo;
-        v->cfg.flow.hi = v->hi;
+        fo_run_config_copy(&v->cfg, &p->cfg, v->arrays);
         v->counters = p->counters;
         v->has_best = p->has_best;
         v->best_value = p->best_value;

@@ -29,13 +29,13 @@ enum fo_status fo_service_run_create(struct fo_service *svc,
                                      const struct fo_run_config *cfg, const char *name,
                                      char *id, struct fo_error *err);
 
-/* What the HTTP layer shows of a run. lo and hi point into the caller's arrays. */
+/* What the HTTP layer shows of a run; its config borrows only from itself. */
 struct fo_run_view {
     char id[FO_RUN_ID_LEN + 1];
     char name[FO_RUN_NAME_MAX + 1];
     enum fo_run_state state;
-    struct fo_run_config cfg; /* cfg.flow.lo/hi point at lo/hi below */
-    double lo[FO_FLOW_MAX_DIM], hi[FO_FLOW_MAX_DIM];
+    struct fo_run_config cfg; /* its per-coordinate arrays point into arrays */
+    double arrays[FO_RUN_CONFIG_ARRAYS(FO_FLOW_MAX_DIM)];
     struct fo_engine_counters counters;
     int has_best;
     double best_value;

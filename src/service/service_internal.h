@@ -13,14 +13,14 @@
 #include "store/store.h"
 
 /* What a parked run keeps to answer reads: its view, without the engine,
- * and its bounds sized to its dimension. */
+ * and its per-coordinate settings sized to its dimension. */
 struct fo_parked {
-    struct fo_run_config cfg; /* flow.lo and flow.hi are NULL: see bounds */
+    struct fo_run_config cfg; /* its arrays point into arrays below */
     struct fo_engine_counters counters;
     int has_best;
     double best_value;
     enum fo_stop stop;
-    double bounds[]; /* lo[dim], then hi[dim] */
+    double arrays[]; /* FO_RUN_CONFIG_ARRAYS(dim) */
 };
 
 struct fo_run {

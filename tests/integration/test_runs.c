@@ -123,6 +123,40 @@ static int stop_is(const char *id, const char *want) {
 }
 
 /* PATCH of live settings: applied whole or not at all, stops judged again. */
+/* A run on the torus: the asked x wrapped into [lo, hi), the config
+ * showing the indices, log_prob the density on the circle. */
+static void test_periodic(void) {
+    long status = 0;
+    json_t *run = call("POST", "/v1/runs",
+                       "{\"dim\": 2, \"direction\": \"minimize\", \"periodic\": [1],"
+                       " \"bounds\": {\"lo\": -1, \"hi\": 1}}",
+                       &status);
+    const char *id = json_string_value(json_object_get(run, "id"));
+    json_t *per = json_object_get(json_object_get(run, "config"), "periodic");
+    tap_ok(status == 201 && json_array_size(per) == 1 &&
+               json_integer_value(json_array_get(per, 0)) == 1,
+           "a run with coordinate 1 periodic; its config lists [1]");
+    char path[128];
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id ? id : "x");
+    json_t *asked = call("POST", path, "{\"n\": 200}", &status);
+    json_t *samples = json_object_get(asked, "samples"), *smp;
+    size_t i;
+    int inside = 1;
+    json_array_foreach(samples, i, smp) {
+        json_t *x = json_object_get(smp, "x");
+        double a = json_number_value(json_array_get(x, 0)),
+               b = json_number_value(json_array_get(x, 1));
+        inside &= a > -1 && a < 1 && b >= -1 && b < 1;
+    }
+    tap_ok(status == 200 && json_array_size(samples) == 200 && inside,
+           "200 asked x all lie in the box, the periodic one in [-1, 1)");
+    snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
+    json_decref(call("DELETE", path, NULL, &status));
+    tap_ok(status == 204, "and it is deleted (the listings below count the others)");
+    json_decref(asked);
+    json_decref(run);
+}
+
 static void test_patch_settings(char *id, size_t cap) {
     long status;
     json_t *r = call("POST", "/v1/runs",
@@ -271,6 +305,22 @@ int main(void) {
         "POST", "/v1/runs",
         "{\"dim\": 2, \"direction\": \"minimize\", \"flow\": {\"layers\": [\"x\"]}}", 400,
         "flow.layers", "an unknown layer");
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 2, \"direction\": \"minimize\", \"periodic\": true}", 422,
+                   "periodic", "periodic coordinates without bounds");
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 2, \"direction\": \"minimize\", \"periodic\": [2],"
+                   " \"bounds\": {\"lo\": 0, \"hi\": 1}}",
+                   422, "periodic", "a coordinate index past dim");
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 2, \"direction\": \"minimize\", \"periodic\": [0, 0],"
+                   " \"bounds\": {\"lo\": 0, \"hi\": 1}}",
+                   400, "periodic", "a coordinate listed twice");
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 2, \"direction\": \"minimize\", \"periodic\": \"all\","
+                   " \"bounds\": {\"lo\": 0, \"hi\": 1}}",
+                   400, "periodic", "periodic as a string");
+    test_periodic();
     char *big = malloc(70000);
     memset(big, ' ', 69999);
     big[0] = '{';

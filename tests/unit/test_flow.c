@@ -105,6 +105,90 @@ static void test_gradients(struct fo_rng *rng) {
     cfg.lo = lo_mixed;
     cfg.hi = hi_mixed;
     check_grad("mixed stack, random permutations, partly bounded", &cfg, rng);
+    static const unsigned char periodic[3] = {1, 0, 1};
+    cfg.lo = lo;
+    cfg.hi = hi;
+    cfg.periodic = periodic;
+    check_grad("mixed stack, coordinates 0 and 2 periodic", &cfg, rng);
+}
+
+/* A periodic coordinate: the affine map's round trip and log-determinant
+ * (against a central difference of the map), x beyond the period taken as
+ * it is, and the wrap onto [lo, hi). */
+static void test_periodic(struct fo_rng *rng) {
+    static const double lo[2] = {-3.14159, 0.0}, hi[2] = {3.14159, 1.0};
+    static const unsigned char map[2] = {FO_MAP_PERIODIC, FO_MAP_BOX};
+    enum { N = 200 };
+    double y[2 * N], x[2 * N], y2[2 * N], ld[N] = {0};
+    for (size_t i = 0; i < 2 * N; i++)
+        y[i] = 4.0 * fo_rng_normal(rng);
+    fo_bounds_to_x(lo, hi, map, 2, N, y, x);
+    fo_bounds_to_y(lo, hi, map, 2, N, x, y2, ld);
+    double err_rt = 0.0;
+    int outside = 0;
+    for (size_t i = 0; i < N; i++) {
+        err_rt = fmax(err_rt, fabs(y2[2 * i] - y[2 * i]) / (1.0 + fabs(y[2 * i])));
+        outside |= x[2 * i] < lo[0] || x[2 * i] >= hi[0];
+    }
+    tap_is_below(err_rt, 1e-12, "periodic map: y -> x -> y round trip (max rel %.1e)",
+                 err_rt);
+    tap_ok(outside, "samples of a periodic coordinate are unwrapped (some lie beyond the "
+                    "period)");
+    /* ld: -log((hi - lo) / 4) for the circle, the box's own term at x = 0.5 */
+    double want_ld =
+        -log((hi[0] - lo[0]) / 4.0) + log(1.0) - log(FO_BOUNDS_SLOPE) - 2.0 * log(0.5);
+    double ld_half[1] = {0}, half[2] = {10.0, 0.5}, yh[2];
+    fo_bounds_to_y(lo, hi, map, 2, 1, half, yh, ld_half);
+    tap_is_near(ld_half[0], want_ld, 1e-12,
+                "periodic map: log-det is -log((hi - lo) / 4) at any x (%.6f)",
+                ld_half[0]);
+    double h = 1e-5, a[2] = {1.0 - h, 0.5}, b[2] = {1.0 + h, 0.5}, ya[2], yb[2],
+           l2[2] = {0, 0};
+    fo_bounds_to_y(lo, hi, map, 2, 1, a, ya, l2);
+    fo_bounds_to_y(lo, hi, map, 2, 1, b, yb, l2 + 1);
+    tap_is_near(log((yb[0] - ya[0]) / (2 * h)), -log((hi[0] - lo[0]) / 4.0), 1e-8,
+                "and it is log dy/dx by a central difference");
+    /* wrap */
+    double w = hi[0] - lo[0];
+    double in[10] = {lo[0],          0.5, hi[0],    0.5, lo[0] + 3 * w + 0.25, 0.5,
+                     lo[0] - 1e-300, 0.5, -7.5 * w, 0.5};
+    double out[10];
+    fo_bounds_wrap(lo, hi, map, 2, 5, in, out);
+    int inside = 1, kept = 1;
+    for (size_t i = 0; i < 5; i++) {
+        inside &= out[2 * i] >= lo[0] && out[2 * i] < hi[0];
+        kept &= out[2 * i + 1] == 0.5;
+    }
+    tap_ok(inside, "wrap: every point lands in [lo, hi), hi itself at lo");
+    tap_ok(out[0] == lo[0] && out[2] == lo[0], "wrap: lo stays lo and hi becomes lo");
+    tap_is_near(out[4], lo[0] + 0.25, 1e-12, "wrap: lo + 3 periods + 0.25 -> lo + 0.25");
+    tap_ok(kept, "wrap: a box coordinate is left as it is");
+    struct fo_flow_config cfg;
+    fo_flow_config_default(&cfg, 2, FO_LAYER_SPLINE_AR, 2);
+    cfg.kinds[1] = FO_LAYER_GAUSSIAN_FULL;
+    static const unsigned char periodic[2] = {1, 0};
+    cfg.lo = lo;
+    cfg.hi = hi;
+    cfg.periodic = periodic;
+    struct fo_flow *f = NULL;
+    fo_flow_create(&cfg, &f, NULL);
+    perturb_params(f, rng, 0.3);
+    double xs[2 * N], lp[N], lp2[N];
+    fo_flow_sample(f, rng, N, xs, lp, NULL, NULL);
+    fo_flow_log_prob(f, N, xs, lp2, NULL);
+    tap_ok(memcmp(lp, lp2, sizeof lp) == 0,
+           "periodic flow: log p of its unwrapped samples is the sampler's, bit for bit");
+    tap_ok(fo_flow_has_periodic(f), "the flow knows it has a circle");
+    fo_flow_destroy(f);
+    struct fo_error err;
+    static const unsigned char bad[2] = {0, 1};
+    static const double lo_u[2] = {0.0, -INFINITY}, hi_u[2] = {1.0, INFINITY};
+    cfg.lo = lo_u;
+    cfg.hi = hi_u;
+    cfg.periodic = bad;
+    tap_is_int(fo_flow_create(&cfg, &f, &err), FO_ERANGE,
+               "a periodic coordinate without bounds is refused: %s", err.msg);
+    tap_is_str(err.field, "periodic", "and the field is named");
 }
 
 /* A new flow is the base pushed through the bounds map, exactly. */
@@ -381,6 +465,7 @@ int main(void) {
     fo_rng_seed(&rng, 314);
     test_gradients(&rng);
     test_identity(&rng);
+    test_periodic(&rng);
     test_normalisation(&rng);
     test_ks(&rng);
     test_determinism_and_io(&rng);

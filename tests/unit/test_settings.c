@@ -34,13 +34,14 @@ static void test_rows(void) {
          * `absent` value, which only a number can be */
         since &= s->since <= 2 || s->type == FO_SETTING_UINT ||
                  s->type == FO_SETTING_BOOL || s->type == FO_SETTING_ENUM ||
-                 s->type == FO_SETTING_REAL;
+                 s->type == FO_SETTING_REAL || s->type == FO_SETTING_COORDS;
         found &= fo_setting_find(s->name) == s;
         named &= (s->type != FO_SETTING_ENUM && s->type != FO_SETTING_KINDS) ||
                  (s->names && s->n_names > 0);
         live += (s->flags & FO_SETTING_LIVE) != 0;
-        if (s->type != FO_SETTING_BOUNDS && s->type != FO_SETTING_KINDS &&
-            s->type != FO_SETTING_SIZES && s->type != FO_SETTING_OPTIONAL_REAL)
+        if (s->type != FO_SETTING_BOUNDS && s->type != FO_SETTING_COORDS &&
+            s->type != FO_SETTING_KINDS && s->type != FO_SETTING_SIZES &&
+            s->type != FO_SETTING_OPTIONAL_REAL)
             aux &= s->size == 4 || s->size == 8;
     }
     tap_ok(unique, "%zu settings, every name once", n_rows);
@@ -48,7 +49,7 @@ static void test_rows(void) {
     tap_ok(aux, "lists, optional reals and integers have the fields they need");
     tap_ok(since,
            "no row needs a snapshot format newer than %u, and every newer row's "
-           "absent value is a number",
+           "absent value is a number (or none, for a set of coordinates)",
            fo__settings_format());
     tap_ok(named, "every enum and list of kinds has its names");
     tap_ok(live <= FO_SETTING_MAX_LIVE, "%zu live settings fit one PATCH", live);
@@ -138,7 +139,8 @@ static int value_at(const struct fo_setting *s, double t, struct fo_setting_valu
         v->n = 1;
         v->texts[0] = v->text;
         return 1;
-    case FO_SETTING_BOUNDS: return 0;
+    case FO_SETTING_BOUNDS:
+    case FO_SETTING_COORDS: return 0;
     }
     return 0;
 }
@@ -230,6 +232,11 @@ static void moved_config(struct fo_run_config *c, double *lo, double *hi) {
             v.lo = lo;
             v.hi = hi;
             break;
+        case FO_SETTING_COORDS: {
+            static const unsigned char middle[3] = {0, 1, 0};
+            v.mask = middle;
+            break;
+        }
         }
         if (strcmp(s->name, "dim") == 0)
             continue; /* the box is sized by it */
