@@ -138,6 +138,7 @@ double fo_fn_ellipsoid(const double *x, size_t d) {
 #define SHIFT FO_BENCH_SHIFT
 #define ROTATE (FO_BENCH_SHIFT | FO_BENCH_ROTATE)
 #define EXTRA FO_BENCH_EXTRA
+#define PERIODIC FO_BENCH_PERIODIC
 
 /* The optimum of sphere, rastrigin, ackley and the ellipsoid is the centre
  * of the box, where flowopt's first distribution is centred: each seed
@@ -153,6 +154,11 @@ const struct fo_bench_fn fo_bench_suite[] = {
     {"himmelblau", 2, -5.0, 5.0, 0, 1e-3, 2000, fo_fn_himmelblau, 0},
     {"seed_trig", 10, -M_PI, M_PI, 1, 1.0 - 1e-3, 20000, fo_fn_seed_trig, 0},
     {"tfim_vqe", 16, -M_PI, M_PI, 0, -4.75, 20000, fo_fn_tfim_vqe, 0},
+    /* the mission's angles as a driver should declare them (period 2 pi
+     * = hi - lo; seed_trig's is even pi) */
+    {"seed_trig_periodic", 10, -M_PI, M_PI, 1, 1.0 - 1e-3, 20000, fo_fn_seed_trig,
+     PERIODIC},
+    {"tfim_vqe_periodic", 16, -M_PI, M_PI, 0, -4.75, 20000, fo_fn_tfim_vqe, PERIODIC},
     {"sphere_40", 40, -5.0, 5.0, 0, 1e-6, 80000, fo_fn_sphere, SHIFT | EXTRA},
     {"ellipsoid_40", 40, -5.0, 5.0, 0, 1e-6, 80000, fo_fn_ellipsoid, ROTATE | EXTRA},
     {"sphere_100", 100, -5.0, 5.0, 0, 1e-6, 200000, fo_fn_sphere, SHIFT | EXTRA},
@@ -293,4 +299,9 @@ int fo_bench_info(const char *name, size_t *dim, double *lo, double *hi, int *ma
     *success = fn->success;
     *budget = fn->budget;
     return 0;
+}
+
+int fo_bench_periodic(const char *name) {
+    const struct fo_bench_fn *fn = fo_bench_find(name);
+    return fn && (fn->transform & FO_BENCH_PERIODIC) ? 1 : 0;
 }

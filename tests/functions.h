@@ -10,9 +10,10 @@
 
 /* How a seed poses a function (FUNCTIONS.md, "How the suite is run"). */
 enum fo_bench_transform {
-    FO_BENCH_SHIFT = 1 << 0,  /* f(x - s), s uniform in the inner 80 % of the box */
-    FO_BENCH_ROTATE = 1 << 1, /* f(R (x - s)), R a random rotation */
-    FO_BENCH_EXTRA = 1 << 2   /* run only when named (large D: slow) */
+    FO_BENCH_SHIFT = 1 << 0,   /* f(x - s), s uniform in the inner 80 % of the box */
+    FO_BENCH_ROTATE = 1 << 1,  /* f(R (x - s)), R a random rotation */
+    FO_BENCH_EXTRA = 1 << 2,   /* run only when named (large D: slow) */
+    FO_BENCH_PERIODIC = 1 << 3 /* every coordinate declared periodic on [lo, hi) */
 };
 
 struct fo_bench_fn {
@@ -50,6 +51,8 @@ double fo_bench_value(void *problem, const double *x);
 void fo_bench_close(void *problem);
 int fo_bench_info(const char *name, size_t *dim, double *lo, double *hi, int *maximize,
                   double *success, uint64_t *budget);
+/* 1 when the suite declares name's coordinates periodic on [lo, hi). */
+int fo_bench_periodic(const char *name);
 
 extern const struct fo_bench_fn fo_bench_suite[];
 extern const size_t fo_bench_suite_len;

@@ -24,7 +24,7 @@ import numpy as np
 from cmaes import CMA
 
 DEFAULT = ["sphere", "ellipsoid", "rosenbrock", "rastrigin", "ackley", "styblinski_tang",
-           "seed_trig", "tfim_vqe"]
+           "seed_trig", "tfim_vqe", "seed_trig_periodic", "tfim_vqe_periodic"]
 
 
 class Problems:
@@ -53,7 +53,10 @@ def ipop_cmaes(problems, name, seed):
     handle = problems.lib.fo_bench_open(name.encode(), seed)
     sign = -1.0 if maximize else 1.0
     rng = np.random.default_rng(seed)
-    bounds = np.array([[lo, hi]] * dim)
+    # a periodic function needs no box: CMA-ES searches the line, as its
+    # users would run it on angles
+    periodic = problems.lib.fo_bench_periodic(name.encode()) == 1
+    bounds = None if periodic else np.array([[lo, hi]] * dim)
     popsize = 4 + int(3 * math.log(dim))
     evals, restart = 0, 0
     try:

@@ -82,7 +82,9 @@ function describe(s) {
       if (x[from] !== undefined) d[to] = x[from];
   };
   // a set of coordinates is true/false or a list of indices; a box anything else
-  if (s.oneOf) d.type = s.oneOf.some((o) => resolve(o).type === "boolean") ? "coordinates" : "bounds";
+  const isArray = s.type === "array" || (Array.isArray(s.type) && s.type.includes("array"));
+  if (isArray && (resolve(s.items) || {}).type === "number") d.type = "point";
+  else if (s.oneOf) d.type = s.oneOf.some((o) => resolve(o).type === "boolean") ? "coordinates" : "bounds";
   else if (Array.isArray(s.type) && same([...s.type].sort(), ["null", "number"])) {
     d.type = "number-or-null";
     range(s);

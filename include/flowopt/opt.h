@@ -104,6 +104,18 @@ struct fo_run_config {
     double pending_timeout_s; /* a sample not told within this many seconds
                                  expires (counted as failed); 0 = never. The
                                  engine has no clock: its host applies this */
+    const double *start;      /* NULL (the box's centre), or (dim) the first
+                                 distribution's centre: yesterday's optimum */
+    int has_start_scale;
+    double start_scale; /* the first distribution's spread in x's units
+                           (none: the preset's, about (hi - lo) / 4) */
+    int restart_mean;   /* enum fo_restart_mean */
+};
+
+/* Where an IPOP restart centres its fresh distribution. */
+enum fo_restart_mean {
+    FO_RESTART_AT_START = 0, /* where the run first started */
+    FO_RESTART_RANDOM = 1    /* uniform in the box (IPOP-CMA-ES's rule) */
 };
 
 /* Fill cfg from a named preset ("default", "seed", "nes") for a problem of

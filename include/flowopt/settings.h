@@ -31,8 +31,10 @@ enum fo_setting_type {
     FO_SETTING_SIZES,         /* up to FO_FLOW_MAX_HIDDEN_LAYERS integers in [min, max];
                                  size_t count at aux */
     FO_SETTING_BOUNDS,        /* the box: flow.lo and flow.hi, (dim) each */
-    FO_SETTING_COORDS         /* a set of coordinates: flow.periodic, (dim) flags or
+    FO_SETTING_COORDS,        /* a set of coordinates: flow.periodic, (dim) flags or
                                  none; `absent` is none */
+    FO_SETTING_POINT          /* a point: start, (dim) numbers or none; `absent` is
+                                 none */
 };
 
 enum fo_setting_flag {
@@ -111,12 +113,13 @@ struct fo_setting_value {
     int64_t integers[FO_SETTING_MAX_LIST];  /* SIZES */
     const double *lo, *hi;                  /* BOUNDS: (dim) each */
     const unsigned char *mask;              /* COORDS: (dim) 0 or 1, NULL = none */
+    const double *point;                    /* POINT: (dim), NULL = none */
 };
 
 /* Room for the per-coordinate values a request or a snapshot brings while a
  * configuration is built from them (about 17 KB: allocate it). */
 struct fo_setting_arrays {
-    double lo[FO_FLOW_MAX_DIM], hi[FO_FLOW_MAX_DIM];
+    double lo[FO_FLOW_MAX_DIM], hi[FO_FLOW_MAX_DIM], start[FO_FLOW_MAX_DIM];
     unsigned char periodic[FO_FLOW_MAX_DIM];
 };
 
@@ -159,10 +162,10 @@ enum fo_status fo_run_config_build(struct fo_run_config *cfg, const char *preset
                                    struct fo_error *err);
 
 /*
- * Room for a configuration's per-coordinate arrays (bounds, periodic), so
+ * Room for a configuration's per-coordinate arrays (bounds, start, periodic), so
  * a copy of it borrows nothing: FO_RUN_CONFIG_ARRAYS(dim) doubles.
  */
-#define FO_RUN_CONFIG_ARRAYS(dim) (2 * (dim) + ((dim) + 7) / 8)
+#define FO_RUN_CONFIG_ARRAYS(dim) (3 * (dim) + ((dim) + 7) / 8)
 
 /* *dst = *src, its arrays copied into arrays (FO_RUN_CONFIG_ARRAYS(dim)). */
 void fo_run_config_copy(struct fo_run_config *dst, const struct fo_run_config *src,

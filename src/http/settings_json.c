@@ -109,6 +109,28 @@ static enum fo_status box_value(struct parse_ctx *c, json_t *j,
     return parse_bounds(j, D, c->arrays->lo, c->arrays->hi, err);
 }
 
+/* A point: dim numbers, or null for none. */
+static enum fo_status point_value(struct parse_ctx *c, const struct fo_setting *s,
+                                  json_t *j, struct fo_setting_value *v, int *skip,
+                                  struct fo_error *err) {
+    size_t D = body_dim(c);
+    *skip = D == 0 || json_is_null(j);
+    if (*skip)
+        return FO_OK;
+    if (!json_is_array(j) || json_array_size(j) != D)
+        return fo_error_set(err, FO_EINVAL, s->name, "%s must be an array of %zu numbers",
+                            s->name, D);
+    for (size_t d = 0; d < D; d++) {
+        json_t *e = json_array_get(j, d);
+        if (!json_is_number(e))
+            return fo_error_set(err, FO_EINVAL, s->name, "%s[%zu] must be a number",
+                                s->name, d);
+        c->arrays->start[d] = json_number_value(e);
+    }
+    v->point = c->arrays->start;
+    return FO_OK;
+}
+
 /* A set of coordinates: true (all), false or null (none), or a list of
  * distinct indices below dim. */
 static enum fo_status coords_value(struct parse_ctx *c, const struct fo_setting *s,
@@ -189,6 +211,7 @@ static enum fo_status to_value(struct parse_ctx *c, const struct fo_setting *s, 
         return FO_OK;
     case FO_SETTING_BOUNDS: return box_value(c, j, v, skip, err);
     case FO_SETTING_COORDS: return coords_value(c, s, j, v, skip, err);
+    case FO_SETTING_POINT: return point_value(c, s, j, v, skip, err);
     }
     return type_error(s, "known", err);
 }
@@ -280,6 +303,13 @@ static json_t *value_json(const struct fo_setting_value *v, size_t D) {
         return a;
     case FO_SETTING_BOUNDS: return bounds_json(v, D);
     case FO_SETTING_COORDS: return coords_json(v, D);
+    case FO_SETTING_POINT:
+        if (!v->point)
+            return json_null();
+        a = json_array();
+        for (size_t d = 0; d < D; d++)
+            json_array_append_new(a, fo_json_real(v->point[d]));
+        return a;
     }
     return json_null();
 }
@@ -326,6 +356,7 @@ static const char *type_name(enum fo_setting_type t) {
     case FO_SETTING_SIZES: return "integer-list";
     case FO_SETTING_BOUNDS: return "bounds";
     case FO_SETTING_COORDS: return "coordinates";
+    case FO_SETTING_POINT: return "point";
     }
     return "unknown";
 }

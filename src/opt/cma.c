@@ -35,9 +35,7 @@ void fo__cma_reset(struct fo_engine *e) {
     e->cma_gen = 0;
 }
 
-/* In-place lower Cholesky factor of the symmetric positive M (D, D).
- * Returns -1 when M is not positive definite. */
-static int cholesky(double *M, size_t D) {
+int fo__cholesky(double *M, size_t D) {
     for (size_t j = 0; j < D; j++) {
         double d = M[j * D + j];
         for (size_t k = 0; k < j; k++)
@@ -131,7 +129,7 @@ int fo__cma_step(struct fo_engine *e, size_t n) {
     for (size_t a = 0; a < D; a++)
         for (size_t b = 0; b < D; b++)
             M[a * D + b] += (a == b ? keep : 0.0) + r.c_1 * q[a] * q[b];
-    if (cholesky(M, D) != 0)
+    if (fo__cholesky(M, D) != 0)
         return -1;
     const double grow = exp(fmin(1.0, (r.c_s / r.d_s) * (ps_len / r.chi_d - 1.0)));
     const double sigma_new = sigma * grow;

@@ -32,6 +32,10 @@ struct fo_cma_rates {
 };
 void fo__cma_rates(size_t D, size_t lambda, struct fo_cma_rates *out);
 
+/* In-place lower Cholesky factor of the symmetric positive M (D, D), its
+ * upper triangle zeroed. Returns -1 when M is not positive definite. */
+int fo__cholesky(double *M, size_t D);
+
 /*
  * One CMA update of the engine's innermost Gaussian from the n gathered
  * samples: those of the current generation (u_cur), ranked by u_fit, with

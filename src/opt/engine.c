@@ -5,6 +5,7 @@
  */
 #include "opt/circle.h"
 #include "opt/engine_internal.h"
+#include "opt/start.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -15,13 +16,13 @@ void fo_engine_destroy(struct fo_engine *e) {
         return;
     fo_flow_destroy(e->flow);
     fo_adam_destroy(e->adam);
-    void *bufs[] = {e->lo,       e->hi,      e->recs,       e->xs,          e->best_x,
-                    e->mirror,   e->u_x,     e->u_fit,      e->u_lb,        e->u_lp,
-                    e->u_w,      e->u_util,  e->u_q,        e->u_order,     e->u_cur,
-                    e->grad,     e->dir,     e->old_params, e->good_params, e->roles,
-                    e->kl_z,     e->kl_x,    e->kl_lp,      e->kl_lpn,      e->stall_best,
-                    e->ask_z,    e->ask_lp,  e->cma_ps,     e->cma_pc,      e->cma_z,
-                    e->cma_work, e->periodic};
+    void *bufs[] = {
+        e->lo,          e->hi,       e->recs,   e->xs,     e->best_x, e->mirror,
+        e->u_x,         e->u_fit,    e->u_lb,   e->u_lp,   e->u_w,    e->u_util,
+        e->u_q,         e->u_order,  e->u_cur,  e->grad,   e->dir,    e->old_params,
+        e->good_params, e->roles,    e->kl_z,   e->kl_x,   e->kl_lp,  e->kl_lpn,
+        e->stall_best,  e->ask_z,    e->ask_lp, e->cma_ps, e->cma_pc, e->cma_z,
+        e->cma_work,    e->periodic, e->start};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -64,6 +65,13 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         memcpy(e->periodic, cfg->flow.periodic, e->D);
         e->cfg.flow.periodic = e->periodic;
     }
+    if (cfg->start && !(e->start = malloc(e->D * sizeof(double)))) {
+        fo_engine_destroy(e);
+        return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating the run");
+    }
+    if (cfg->start)
+        memcpy(e->start, cfg->start, e->D * sizeof(double));
+    e->cfg.start = e->start;
     st = fo_flow_create(&e->cfg.flow, &e->flow, err);
     size_t P = st == FO_OK ? fo_flow_n_params(e->flow) : 0;
     if (st == FO_OK)
@@ -112,7 +120,12 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
 
 enum fo_status fo_engine_create(const struct fo_run_config *cfg, struct fo_engine **out,
                                 struct fo_error *err) {
-    return fo__engine_alloc(cfg, out, err);
+    enum fo_status st = fo__engine_alloc(cfg, out, err);
+    if (st == FO_OK && (st = fo__start_first(*out, err)) != FO_OK) {
+        fo_engine_destroy(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 enum fo_status fo__engine_reserve(struct fo_engine *e, size_t n, struct fo_error *err) {

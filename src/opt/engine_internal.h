@@ -26,6 +26,7 @@ struct fo_engine {
     struct fo_run_config cfg; /* flow.lo/hi point at lo/hi below */
     double *lo, *hi;          /* (D) copies, +-inf when unbounded */
     unsigned char *periodic;  /* (D) copy, or NULL when no coordinate is */
+    double *start;            /* (D) copy of cfg.start, or NULL */
     size_t D;
     struct fo_flow *flow;
     struct fo_adam *adam;

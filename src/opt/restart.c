@@ -2,6 +2,7 @@
 #include "opt/cma.h"
 #include "opt/engine_internal.h"
 #include "opt/restart.h"
+#include "opt/start.h"
 
 #include <math.h>
 #include <string.h>
@@ -95,6 +96,13 @@ void fo__restart(struct fo_engine *e, struct fo_step_report *rep) {
     e->conv_n = 0;
     e->stall_n = 0;
     fo__cma_reset(e);
+    if (e->cfg.restart_mean == FO_RESTART_RANDOM) {
+        double *x0 = e->cma_work; /* free between updates, D doubles at least */
+        fo__start_draw(e, e->restarts_done, x0);
+        fo__start_place(e, x0, e->cfg.has_start_scale, e->cfg.start_scale, NULL);
+    } else {
+        fo__start_first(e, NULL); /* a failure leaves the box's centre */
+    }
     e->has_mirror = 0;
     if (e->cfg.batch_size <= 5000)
         e->cfg.batch_size *= 2;

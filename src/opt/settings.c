@@ -151,6 +151,8 @@ void fo_setting_range_text(const struct fo_setting *s, char *buf, size_t cap) {
         snprintf(buf, cap, "finite lo < hi per coordinate");
     } else if (s->type == FO_SETTING_COORDS) {
         snprintf(buf, cap, "true, false or a list of coordinate indices");
+    } else if (s->type == FO_SETTING_POINT) {
+        snprintf(buf, cap, "a point inside the bounds, one number per coordinate");
     } else if (s->flags & FO_SETTING_INF && isinf(s->min) && isinf(s->max)) {
         snprintf(buf, cap, "any number but NaN");
     } else if (isinf(s->min) && isinf(s->max)) {
@@ -234,6 +236,7 @@ static enum fo_status check_value(const struct fo_setting *s,
                                 : fo_error_set(err, FO_EINVAL, s->name,
                                                "give both lo and hi, or neither");
     case FO_SETTING_COORDS: return FO_OK; /* the flow checks each flag against its box */
+    case FO_SETTING_POINT: return FO_OK;  /* checked against the box with the run */
     }
     return fo_error_set(err, FO_EINVAL, s->name, "unknown setting type");
 }
@@ -272,6 +275,7 @@ enum fo_status fo_setting_set(struct fo_run_config *c, const struct fo_setting_v
         c->flow.hi = v->hi;
         break;
     case FO_SETTING_COORDS: c->flow.periodic = v->mask; break;
+    case FO_SETTING_POINT: c->start = v->point; break;
     }
     return FO_OK;
 }
@@ -310,6 +314,7 @@ void fo_setting_get(const struct fo_run_config *c, const struct fo_setting *s,
         out->hi = c->flow.hi;
         break;
     case FO_SETTING_COORDS: out->mask = c->flow.periodic; break;
+    case FO_SETTING_POINT: out->point = c->start; break;
     }
 }
 
@@ -325,6 +330,11 @@ int fo_setting_equal(const struct fo_run_config *a, const struct fo_run_config *
             return 0;
         return !a->flow.lo || (memcmp(a->flow.lo, b->flow.lo, D * sizeof(double)) == 0 &&
                                memcmp(a->flow.hi, b->flow.hi, D * sizeof(double)) == 0);
+    }
+    if (s->type == FO_SETTING_POINT) {
+        size_t D = a->flow.dim;
+        return D == b->flow.dim && !a->start == !b->start &&
+               (!a->start || memcmp(a->start, b->start, D * sizeof(double)) == 0);
     }
     if (s->type == FO_SETTING_COORDS) {
         if (a->flow.dim != b->flow.dim)
@@ -375,6 +385,32 @@ enum fo_status fo_settings_check(const struct fo_run_config *c, struct fo_error 
     return FO_OK;
 }
 
+/* A start lies where the flow can put a distribution's centre: strictly
+ * inside a box (its map sends the edges to infinity), in [lo, hi) on a
+ * circle, anywhere finite on the line; and it needs a Gaussian innermost. */
+static enum fo_status check_start(const struct fo_run_config *c, struct fo_error *err) {
+    if (!c->start && !c->has_start_scale)
+        return FO_OK;
+    size_t L = c->flow.n_layers;
+    if (L < 1 || L > FO_FLOW_MAX_LAYERS || c->flow.kinds[L - 1] != FO_LAYER_GAUSSIAN_FULL)
+        return fo_error_set(err, FO_EINVAL, c->start ? "start.x" : "start.scale",
+                            "a start needs gaussian-full as the innermost layer");
+    for (size_t d = 0; c->start && d < c->flow.dim; d++) {
+        double x = c->start[d];
+        double lo = c->flow.lo ? c->flow.lo[d] : -INFINITY;
+        double hi = c->flow.hi ? c->flow.hi[d] : INFINITY;
+        int ok = coord_flag(c->flow.periodic, d) ? x >= lo && x < hi
+                 : isfinite(lo)                  ? x > lo && x < hi
+                                                 : isfinite(x);
+        if (!ok)
+            return fo_error_set(err, FO_ERANGE, "start.x",
+                                "start.x[%zu] must lie inside the bounds (%.17g, %.17g), "
+                                "got %.17g",
+                                d, lo, hi, x);
+    }
+    return FO_OK;
+}
+
 /* The table's checks, then what no single row can say, then the flow's own. */
 enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_error *err) {
     enum fo_status st = fo_settings_check(c, err);
@@ -383,6 +419,8 @@ enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_err
     if (c->opt.lr_min > c->opt.lr_max)
         return fo_error_set(err, FO_ERANGE, "optimizer.lr",
                             "the controller needs lr_min <= lr_max");
+    if ((st = check_start(c, err)) != FO_OK)
+        return st;
     if (c->opt.optimizer == FO_OPTIMIZER_CMA &&
         (c->flow.n_layers < 1 || c->flow.n_layers > FO_FLOW_MAX_LAYERS ||
          c->flow.kinds[c->flow.n_layers - 1] != FO_LAYER_GAUSSIAN_FULL))
@@ -436,6 +474,7 @@ static void apply_preset(struct fo_run_config *c, size_t p, size_t dim) {
             break;
         case FO_SETTING_BOUNDS: break; /* unbounded */
         case FO_SETTING_COORDS: break; /* none */
+        case FO_SETTING_POINT: break;  /* none */
         }
     }
 }
@@ -453,16 +492,18 @@ void fo_run_config_copy(struct fo_run_config *dst, const struct fo_run_config *s
                         double *arrays) {
     const size_t D = src->flow.dim;
     *dst = *src;
-    double *lo = arrays, *hi = arrays + D;
-    unsigned char *periodic = (unsigned char *)(arrays + 2 * D);
+    double *lo = arrays, *hi = arrays + D, *start = arrays + 2 * D;
+    unsigned char *periodic = (unsigned char *)(arrays + 3 * D);
     for (size_t d = 0; d < D; d++) {
         lo[d] = src->flow.lo ? src->flow.lo[d] : -INFINITY;
         hi[d] = src->flow.hi ? src->flow.hi[d] : INFINITY;
+        start[d] = src->start ? src->start[d] : 0.0;
         periodic[d] = (unsigned char)coord_flag(src->flow.periodic, d);
     }
     dst->flow.lo = src->flow.lo ? lo : NULL;
     dst->flow.hi = src->flow.hi ? hi : NULL;
     dst->flow.periodic = src->flow.periodic ? periodic : NULL;
+    dst->start = src->start ? start : NULL;
 }
 
 static const struct fo_setting_value *find_value(const struct fo_setting_value *values,

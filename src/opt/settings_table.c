@@ -28,6 +28,7 @@ static const char *const direction_names[] = {"minimize", "maximize"};
 static const char *const perm_names[] = {"reverse", "random"};
 static const char *const optimizer_names[] = {"adam", "sgd-clamp", "natural", "cma"};
 static const char *const failed_rank_names[] = {"ignore", "worst"};
+static const char *const restart_mean_names[] = {"start", "random"};
 
 static const unsigned char kinds_default[] = {FO_LAYER_SPLINE_AR, FO_LAYER_GAUSSIAN_FULL};
 static const unsigned char kinds_seed[] = {FO_LAYER_SPLINE_AR};
@@ -388,5 +389,38 @@ const struct fo_setting fo__settings_table[] = {
              {.rule = FO_DEFAULT_UNSET}},
      .doc = "coordinates that are angles: [lo, hi) is a circle, the driver gets x "
             "wrapped into it (true: all; or a list of indices)"},
+    {.name = "start.x",
+     .type = FO_SETTING_POINT,
+     .since = 7,
+     .def = {{.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET}},
+     .doc = "the first distribution's centre (a Hartree-Fock point, yesterday's "
+            "optimum); none: the box's centre"},
+    {.name = "start.scale",
+     .type = FO_SETTING_OPTIONAL_REAL,
+     AT(start_scale),
+     AUX(has_start_scale),
+     .min = 0,
+     .max = INFINITY,
+     .flags = FO_SETTING_MIN_OPEN,
+     .since = 7,
+     .def = {{.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET}},
+     .doc = "the first distribution's spread in x's units; none: about (hi - lo) / 4"},
+    /* IPOP-CMA-ES draws each restart's mean uniformly in the box */
+    {.name = "optimizer.restart_mean",
+     .type = FO_SETTING_ENUM,
+     AT(restart_mean),
+     NAMES(restart_mean_names),
+     .since = 7,
+     .absent = FO_RESTART_AT_START,
+     PRESETS(VAL(FO_RESTART_RANDOM), VAL(FO_RESTART_AT_START), VAL(FO_RESTART_RANDOM),
+             VAL(FO_RESTART_RANDOM)),
+     .doc = "where a restart centres its fresh distribution: the start, or uniform "
+            "in the box"},
 };
 const size_t fo__n_settings = sizeof fo__settings_table / sizeof fo__settings_table[0];

@@ -10,7 +10,8 @@
  * loads with the stall restart off, as the run was created. Version 4 adds
  * optimizer.failed_rank (a settings row); version 5 the CMA state (sigma,
  * generations, the two paths) after the stall window; version 6 the
- * periodic coordinates (a settings row: a flag, then D flags).
+ * periodic coordinates (a settings row: a flag, then D flags); version 7
+ * the start (a flag, then D numbers; its scale) and where restarts centre.
  * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
  * are the same on every host and a loaded run continues bit for bit.
  */
@@ -106,6 +107,11 @@ static void put_setting(struct writer *w, const struct fo_run_config *c,
         put_f64s(w, c->flow.lo, c->flow.dim);
         put_f64s(w, c->flow.hi, c->flow.dim);
         break;
+    case FO_SETTING_POINT:
+        put_u64(w, c->start != NULL);
+        if (c->start)
+            put_f64s(w, c->start, c->flow.dim);
+        break;
     case FO_SETTING_COORDS:
         put_u64(w, c->flow.periodic != NULL);
         for (size_t d = 0; c->flow.periodic && d < c->flow.dim; d++)
@@ -134,6 +140,10 @@ static void get_setting(struct reader *r, struct fo_run_config *c,
     if (s->since > r->version) { /* written before the setting existed */
         if (s->type == FO_SETTING_COORDS)
             c->flow.periodic = NULL;
+        else if (s->type == FO_SETTING_POINT)
+            c->start = NULL;
+        else if (s->type == FO_SETTING_OPTIONAL_REAL)
+            fo__setting_put_has(c, s, 0);
         else if (s->type == FO_SETTING_REAL)
             fo__setting_put_real(c, s, s->absent);
         else
@@ -171,6 +181,14 @@ static void get_setting(struct reader *r, struct fo_run_config *c,
         c->flow.lo = a->lo;
         c->flow.hi = a->hi;
         break;
+    case FO_SETTING_POINT: {
+        uint64_t has = get_u64(r);
+        r->bad |= has > 1 || c->flow.dim < 1 || c->flow.dim > FO_FLOW_MAX_DIM;
+        if (has == 1 && !r->bad)
+            get_f64s(r, a->start, c->flow.dim);
+        c->start = has == 1 ? a->start : NULL;
+        break;
+    }
     case FO_SETTING_COORDS: {
         uint64_t has = get_u64(r);
         r->bad |= has > 1 || c->flow.dim < 1 || c->flow.dim > FO_FLOW_MAX_DIM;

@@ -156,12 +156,16 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
             return -1;
         }
     double lo[128], hi[128];
+    unsigned char periodic[128];
     for (size_t d = 0; d < fn->dim; d++) {
         lo[d] = fn->lo;
         hi[d] = fn->hi;
+        periodic[d] = 1;
     }
     cfg.flow.lo = unbounded ? NULL : lo;
     cfg.flow.hi = unbounded ? NULL : hi;
+    if (!unbounded && (fn->transform & FO_BENCH_PERIODIC))
+        cfg.flow.periodic = periodic;
     cfg.direction = fn->maximize ? FO_MAXIMIZE : FO_MINIMIZE;
     cfg.seed = seed;
     cfg.flow.seed = seed;

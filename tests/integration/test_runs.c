@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,49 @@ static void test_periodic(void) {
     tap_ok(status == 204, "and it is deleted (the listings below count the others)");
     json_decref(asked);
     json_decref(run);
+}
+
+/* A run started at a given point with a given spread. */
+static void test_start(void) {
+    long status = 0;
+    json_t *run = call("POST", "/v1/runs",
+                       "{\"dim\": 2, \"direction\": \"minimize\", \"bounds\": "
+                       "{\"lo\": -1, \"hi\": 1}, \"start\": {\"x\": [0.5, -0.25], "
+                       "\"scale\": 0.01}}",
+                       &status);
+    const char *id = json_string_value(json_object_get(run, "id"));
+    json_t *start = json_object_get(json_object_get(run, "config"), "start");
+    json_t *x0 = json_object_get(start, "x");
+    tap_ok(status == 201 && json_number_value(json_array_get(x0, 1)) == -0.25 &&
+               json_number_value(json_object_get(start, "scale")) == 0.01,
+           "a run with a start; its config shows start.x and start.scale");
+    char path[128];
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id ? id : "x");
+    json_t *asked = call("POST", path, "{\"n\": 50}", &status);
+    json_t *samples = json_object_get(asked, "samples"), *smp;
+    size_t i;
+    int near = 1;
+    json_array_foreach(samples, i, smp) {
+        json_t *x = json_object_get(smp, "x");
+        near &= fabs(json_number_value(json_array_get(x, 0)) - 0.5) < 0.1 &&
+                fabs(json_number_value(json_array_get(x, 1)) + 0.25) < 0.1;
+    }
+    tap_ok(status == 200 && json_array_size(samples) == 50 && near,
+           "its first 50 samples lie around the start");
+    snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
+    json_decref(call("DELETE", path, NULL, &status));
+    json_decref(asked);
+    json_decref(run);
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 2, \"direction\": \"minimize\", \"bounds\": "
+                   "{\"lo\": -1, \"hi\": 1}, \"start\": {\"x\": [0.5, 1]}}",
+                   422, "start.x", "a start on the box's edge");
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 2, \"direction\": \"minimize\", \"start\": {\"x\": [0.5]}}",
+                   400, "start.x", "a start of the wrong length");
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 2, \"direction\": \"minimize\", \"start\": {\"scale\": 0}}",
+                   422, "start.scale", "a start scale of 0");
 }
 
 static void test_patch_settings(char *id, size_t cap) {
@@ -321,6 +365,7 @@ int main(void) {
                    " \"bounds\": {\"lo\": 0, \"hi\": 1}}",
                    400, "periodic", "periodic as a string");
     test_periodic();
+    test_start();
     char *big = malloc(70000);
     memset(big, ' ', 69999);
     big[0] = '{';

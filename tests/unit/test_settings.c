@@ -34,14 +34,15 @@ static void test_rows(void) {
          * `absent` value, which only a number can be */
         since &= s->since <= 2 || s->type == FO_SETTING_UINT ||
                  s->type == FO_SETTING_BOOL || s->type == FO_SETTING_ENUM ||
-                 s->type == FO_SETTING_REAL || s->type == FO_SETTING_COORDS;
+                 s->type == FO_SETTING_REAL || s->type == FO_SETTING_COORDS ||
+                 s->type == FO_SETTING_POINT || s->type == FO_SETTING_OPTIONAL_REAL;
         found &= fo_setting_find(s->name) == s;
         named &= (s->type != FO_SETTING_ENUM && s->type != FO_SETTING_KINDS) ||
                  (s->names && s->n_names > 0);
         live += (s->flags & FO_SETTING_LIVE) != 0;
         if (s->type != FO_SETTING_BOUNDS && s->type != FO_SETTING_COORDS &&
-            s->type != FO_SETTING_KINDS && s->type != FO_SETTING_SIZES &&
-            s->type != FO_SETTING_OPTIONAL_REAL)
+            s->type != FO_SETTING_POINT && s->type != FO_SETTING_KINDS &&
+            s->type != FO_SETTING_SIZES && s->type != FO_SETTING_OPTIONAL_REAL)
             aux &= s->size == 4 || s->size == 8;
     }
     tap_ok(unique, "%zu settings, every name once", n_rows);
@@ -49,7 +50,7 @@ static void test_rows(void) {
     tap_ok(aux, "lists, optional reals and integers have the fields they need");
     tap_ok(since,
            "no row needs a snapshot format newer than %u, and every newer row's "
-           "absent value is a number (or none, for a set of coordinates)",
+           "absent value is a number (or none: coordinates, a point, an optional real)",
            fo__settings_format());
     tap_ok(named, "every enum and list of kinds has its names");
     tap_ok(live <= FO_SETTING_MAX_LIVE, "%zu live settings fit one PATCH", live);
@@ -140,7 +141,8 @@ static int value_at(const struct fo_setting *s, double t, struct fo_setting_valu
         v->texts[0] = v->text;
         return 1;
     case FO_SETTING_BOUNDS:
-    case FO_SETTING_COORDS: return 0;
+    case FO_SETTING_COORDS:
+    case FO_SETTING_POINT: return 0;
     }
     return 0;
 }
@@ -220,7 +222,7 @@ static void moved_config(struct fo_run_config *c, double *lo, double *hi) {
         case FO_SETTING_KINDS:
             v.n = 2;
             v.texts[0] = "affine-ar";
-            v.texts[1] = "gaussian";
+            v.texts[1] = "gaussian-full"; /* a start needs it innermost */
             break;
         case FO_SETTING_SIZES:
             v.n = 3;
@@ -235,6 +237,11 @@ static void moved_config(struct fo_run_config *c, double *lo, double *hi) {
         case FO_SETTING_COORDS: {
             static const unsigned char middle[3] = {0, 1, 0};
             v.mask = middle;
+            break;
+        }
+        case FO_SETTING_POINT: {
+            static const double inside[3] = {0.5, -0.5, 1.0};
+            v.point = inside;
             break;
         }
         }
