@@ -42,6 +42,29 @@ enum fo_layer_kind {
 /* The kinds' names, index = kind: the one list of them. */
 extern const char *const fo_layer_kind_names[FO_N_LAYER_KINDS];
 
+/* How a box coordinate's [lo, hi] is reached from the line. */
+enum fo_box_map {
+    FO_BOX_SIGMOID = 0, /* x = lo + (hi - lo) sigmoid(1.702 y), a bijection onto
+                           (lo, hi): a new flow is close to uniform, but every
+                           point is bent and the edges lie at infinity, where
+                           the values go flat in floating point */
+    FO_BOX_FOLD = 1     /* the line folded onto [lo, hi] by reflection at the
+                           edges, after the affine map of a circle (slope
+                           (hi - lo) / 4): the function is seen as it is
+                           everywhere, samples are kept unwrapped and handed
+                           out folded, and the density on [lo, hi] sums the
+                           images, as a circle's does */
+};
+#define FO_N_BOX_MAPS 2
+
+/* What a coordinate is, as the flow maps it. */
+enum fo_coord_kind {
+    FO_COORD_LINE = 0,   /* unbounded */
+    FO_COORD_BOX = 1,    /* the sigmoid box */
+    FO_COORD_CIRCLE = 2, /* periodic on [lo, hi) */
+    FO_COORD_FOLD = 3    /* the folded box */
+};
+
 enum fo_perm_kind {
     FO_PERM_REVERSE = 0, /* reverse the coordinates between layers */
     FO_PERM_RANDOM = 1   /* a random permutation per boundary, from seed */
@@ -64,6 +87,7 @@ struct fo_flow_config {
      * samples come out unwrapped and fo_flow_wrap maps them onto [lo, hi).
      * Copied at create. */
     const unsigned char *periodic;
+    enum fo_box_map box_map;
 };
 
 struct fo_flow;
@@ -164,11 +188,14 @@ enum fo_status fo_flow_sample(struct fo_flow *flow, struct fo_rng *rng, size_t n
 enum fo_status fo_flow_sample_from(struct fo_flow *flow, size_t n, const double *z,
                                    double *x, double *log_p, struct fo_error *err);
 
-/* out (n, D) = x with its periodic coordinates wrapped into [lo, hi), the
- * others as they are; out may be x. */
+/* out (n, D) = x with its periodic coordinates wrapped into [lo, hi) and
+ * its folded ones reflected into [lo, hi], the others as they are; out may
+ * be x. */
 void fo_flow_wrap(const struct fo_flow *flow, size_t n, const double *x, double *out);
-/* 1 when some coordinate is periodic. */
-int fo_flow_has_periodic(const struct fo_flow *flow);
+/* 1 when some coordinate's samples come out unwrapped (a circle or a fold). */
+int fo_flow_wraps(const struct fo_flow *flow);
+/* Coordinate d's kind. */
+enum fo_coord_kind fo_flow_coord(const struct fo_flow *flow, size_t d);
 
 /* log_p (n) at x (n, D); -inf outside the bounds (a periodic coordinate
  * takes any real: the density on the line, of the unwrapped point). x must

@@ -4,7 +4,8 @@
  *   y  = (ln p - ln q) / a
  *   ld = ln(hi - lo) - ln a - ln p - ln q
  *   dy/dx = (1/p + 1/q) / a,   d(ld)/dx = -1/p + 1/q
- * and on a periodic dimension, with c = (lo + hi) / 2 and s = (hi - lo) / 4:
+ * and on a periodic or folded dimension, with c = (lo + hi) / 2 and
+ * s = (hi - lo) / 4:
  *   y = (x - c) / s,   ld = -ln s,   dy/dx = 1 / s,   d(ld)/dx = 0.
  */
 #include "flow/bounds.h"
@@ -30,7 +31,7 @@ void fo_bounds_to_y(const double *lo, const double *hi, const unsigned char *map
                 y[i * D + d] = xv;
                 continue;
             }
-            if (map[d] == FO_MAP_PERIODIC) {
+            if (map[d] == FO_MAP_PERIODIC || map[d] == FO_MAP_FOLD) {
                 double s = circle_scale(lo[d], hi[d]);
                 y[i * D + d] = (xv - circle_centre(lo[d], hi[d])) / s;
                 ld[i] -= log(s);
@@ -60,7 +61,7 @@ void fo_bounds_to_x(const double *lo, const double *hi, const unsigned char *map
             x[i] = y[i];
             continue;
         }
-        if (map[d] == FO_MAP_PERIODIC) {
+        if (map[d] == FO_MAP_PERIODIC || map[d] == FO_MAP_FOLD) {
             x[i] = circle_centre(lo[d], hi[d]) + circle_scale(lo[d], hi[d]) * y[i];
             continue;
         }
@@ -88,7 +89,7 @@ void fo_bounds_backward(const double *lo, const double *hi, const unsigned char 
                 d_x[k] = d_y[k];
                 continue;
             }
-            if (map[d] == FO_MAP_PERIODIC) {
+            if (map[d] == FO_MAP_PERIODIC || map[d] == FO_MAP_FOLD) {
                 d_x[k] = d_y[k] / circle_scale(lo[d], hi[d]);
                 continue;
             }
@@ -103,12 +104,17 @@ void fo_bounds_wrap(const double *lo, const double *hi, const unsigned char *map
     for (size_t i = 0; i < n * D; i++) {
         size_t d = i % D;
         out[i] = x[i];
-        if (map[d] != FO_MAP_PERIODIC)
-            continue;
         double w = hi[d] - lo[d], r = x[i] - lo[d];
-        r -= w * floor(r / w);
-        /* rounding may leave r at w or a hair below 0: both are lo */
-        double v = lo[d] + r;
-        out[i] = v >= lo[d] && v < hi[d] ? v : lo[d];
+        if (map[d] == FO_MAP_PERIODIC) {
+            r -= w * floor(r / w);
+            /* rounding may leave r at w or a hair below 0: both are lo */
+            double v = lo[d] + r;
+            out[i] = v >= lo[d] && v < hi[d] ? v : lo[d];
+        } else if (map[d] == FO_MAP_FOLD) {
+            r -= 2.0 * w * floor(r / (2.0 * w)); /* [0, 2w): there and back */
+            r = r > w ? 2.0 * w - r : r;
+            double v = lo[d] + r;
+            out[i] = v < lo[d] ? lo[d] : v > hi[d] ? hi[d] : v;
+        }
     }
 }

@@ -20,10 +20,12 @@
 
 #define FO_BOUNDS_SLOPE 1.702
 
+/* index = enum fo_coord_kind */
 enum fo_map_kind {
-    FO_MAP_NONE = 0,    /* unbounded: identity */
-    FO_MAP_BOX = 1,     /* (lo, hi) through the sigmoid */
-    FO_MAP_PERIODIC = 2 /* [lo, hi) as a circle: affine, unwrapped */
+    FO_MAP_NONE = 0,     /* unbounded: identity */
+    FO_MAP_BOX = 1,      /* (lo, hi) through the sigmoid */
+    FO_MAP_PERIODIC = 2, /* [lo, hi) as a circle: affine, unwrapped */
+    FO_MAP_FOLD = 3      /* [lo, hi] folded: the circle's affine map, unwrapped */
 };
 
 /*
@@ -46,8 +48,8 @@ void fo_bounds_backward(const double *lo, const double *hi, const unsigned char 
                         size_t D, size_t n, const double *x, const double *d_y,
                         const double *w_ld, double *d_x);
 
-/* out (N, D) = x with its periodic dimensions brought into [lo, hi);
- * out may be x. */
+/* out (N, D) = x with its periodic dimensions brought into [lo, hi) and
+ * its folded ones reflected into [lo, hi]; out may be x. */
 void fo_bounds_wrap(const double *lo, const double *hi, const unsigned char *map,
                     size_t D, size_t n, const double *x, double *out);
 

@@ -82,17 +82,28 @@ static void copy_bounds(struct fo_flow *f, const struct fo_flow_config *cfg) {
         int circle = f->periodic && cfg->periodic[d];
         if (f->periodic)
             f->periodic[d] = (unsigned char)circle;
-        f->bounded[d] = circle               ? FO_MAP_PERIODIC
-                        : isfinite(f->lo[d]) ? FO_MAP_BOX
-                                             : FO_MAP_NONE;
+        unsigned char box = cfg->box_map == FO_BOX_FOLD ? FO_MAP_FOLD : FO_MAP_BOX;
+        f->bounded[d] = circle ? FO_MAP_PERIODIC : isfinite(f->lo[d]) ? box : FO_MAP_NONE;
     }
     f->cfg.lo = f->lo;
     f->cfg.hi = f->hi;
     f->cfg.periodic = f->periodic;
 }
 
-int fo_flow_has_periodic(const struct fo_flow *f) {
-    return f->periodic != NULL;
+_Static_assert(FO_MAP_NONE == (int)FO_COORD_LINE && FO_MAP_BOX == (int)FO_COORD_BOX &&
+                   FO_MAP_PERIODIC == (int)FO_COORD_CIRCLE &&
+                   FO_MAP_FOLD == (int)FO_COORD_FOLD,
+               "a coordinate's kind is its map");
+
+int fo_flow_wraps(const struct fo_flow *f) {
+    for (size_t d = 0; d < f->D; d++)
+        if (f->bounded[d] == FO_MAP_PERIODIC || f->bounded[d] == FO_MAP_FOLD)
+            return 1;
+    return 0;
+}
+
+enum fo_coord_kind fo_flow_coord(const struct fo_flow *f, size_t d) {
+    return (enum fo_coord_kind)f->bounded[d];
 }
 
 void fo_flow_wrap(const struct fo_flow *f, size_t n, const double *x, double *out) {
@@ -118,8 +129,11 @@ static uint64_t compute_layout_hash(const struct fo_flow *f) {
     }
     h = fo__fnv1a(h, f->lo, f->D * sizeof(double));
     h = fo__fnv1a(h, f->hi, f->D * sizeof(double));
-    /* only flows with a circle hash the map, so older layouts keep theirs */
-    return f->periodic ? fo__fnv1a(h, f->bounded, f->D) : h;
+    /* only flows with a circle or a fold hash the map, so older layouts
+     * keep theirs */
+    return f->periodic || f->cfg.box_map != FO_BOX_SIGMOID
+               ? fo__fnv1a(h, f->bounded, f->D)
+               : h;
 }
 
 /* Allocate layers, permutations, bounds and parameters; f is zeroed. */

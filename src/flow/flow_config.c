@@ -125,6 +125,8 @@ enum fo_status fo_flow_config_check(const struct fo_flow_config *cfg,
         return fo_error_set(err, FO_ERANGE, "flow.layers",
                             "layers must be 1..%d, got %zu", FO_FLOW_MAX_LAYERS,
                             cfg->n_layers);
+    if ((unsigned)cfg->box_map >= FO_N_BOX_MAPS)
+        return fo_error_set(err, FO_EINVAL, "flow.box_map", "unknown box map");
     if (cfg->perm != FO_PERM_REVERSE && cfg->perm != FO_PERM_RANDOM)
         return fo_error_set(err, FO_EINVAL, "flow.permutation",
                             "unknown permutation kind");

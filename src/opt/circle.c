@@ -53,17 +53,57 @@ static enum fo_status locate(struct fo_engine *e, double reach, struct window *w
     return st;
 }
 
-/* The images of v (on a circle of period w starting at lo) in [a, b]: the
- * first k and the count, at least the one nearest the window's middle. */
-static size_t images(double v, double lo, double w, struct window win, long *k0) {
-    double u = v - lo;
-    double kmin = ceil((win.lo - lo - u) / w), kmax = floor((win.hi - lo - u) / w);
-    if (kmax < kmin) {
-        *k0 = (long)floor((0.5 * (win.lo + win.hi) - lo - u) / w + 0.5);
-        return 1;
-    }
+/* The points v + k P in the window: the first k and the count (none when
+ * the window holds none). */
+static size_t in_window(double v, double P, struct window win, long *k0) {
+    double kmin = ceil((win.lo - v) / P), kmax = floor((win.hi - v) / P);
     *k0 = (long)kmin;
-    return (size_t)(kmax - kmin) + 1;
+    return kmax < kmin ? 0 : (size_t)(kmax - kmin) + 1;
+}
+
+/* One coordinate's images in a window: v + k P for count[0] values of k
+ * from k0[0], then (a fold's mirror) v' + k P for count[1] from k0[1]. */
+struct images {
+    double v[2], P;
+    long k0[2];
+    size_t count[2];
+};
+
+static size_t n_images(const struct images *im) {
+    return im->count[0] + im->count[1];
+}
+
+/* The images of x (inside [lo, hi]) of coordinate d in win: a circle's
+ * x + k w, a fold's x + 2 k w and 2 lo - x + 2 k w (one sequence when x
+ * is on an edge, where the two meet); the nearest to the window's middle
+ * when it holds none. */
+static void images(const struct fo_engine *e, size_t d, double x, struct window win,
+                   struct images *im) {
+    double w = e->hi[d] - e->lo[d];
+    int fold = fo_flow_coord(e->flow, d) == FO_COORD_FOLD;
+    im->P = fold ? 2.0 * w : w;
+    im->v[0] = x;
+    im->v[1] = 2.0 * e->lo[d] - x;
+    im->count[0] = in_window(im->v[0], im->P, win, &im->k0[0]);
+    im->count[1] = 0;
+    if (fold && x > e->lo[d] && x < e->hi[d])
+        im->count[1] = in_window(im->v[1], im->P, win, &im->k0[1]);
+    if (n_images(im) == 0) {
+        double mid = 0.5 * (win.lo + win.hi);
+        im->k0[0] = (long)floor((mid - x) / im->P + 0.5);
+        im->count[0] = 1;
+    }
+}
+
+static double image_value(const struct images *im, size_t j) {
+    int b = j >= im->count[0];
+    size_t k = b ? j - im->count[0] : j;
+    return im->v[b] + (double)(im->k0[b] + (long)k) * im->P;
+}
+
+static int has_images(const struct fo_engine *e, size_t d) {
+    enum fo_coord_kind k = fo_flow_coord(e->flow, d);
+    return k == FO_COORD_CIRCLE || k == FO_COORD_FOLD;
 }
 
 /* log sum exp of v (n). */
@@ -78,25 +118,24 @@ static double log_sum_exp(const double *v, size_t n) {
     return m + log(s);
 }
 
-/* Per-coordinate image ranges of one point within the cap: each window is
- * narrowed in turn (around its middle) until the product fits. OUT: k0,
- * count (D each); returns the product. */
+/* Per-coordinate images of one point within the cap: every window is
+ * narrowed (around its middle) until the product of the counts fits.
+ * OUT: im (D); returns the product. */
 static size_t plan(const struct fo_engine *e, const double *x, const struct window *win,
-                   long *k0, size_t *count) {
+                   struct images *im) {
     const size_t D = e->D;
     double shrink = 1.0;
     for (;;) {
         size_t total = 1;
         for (size_t d = 0; d < D; d++) {
-            count[d] = 1;
-            k0[d] = 0;
-            if (!e->periodic[d])
+            if (!has_images(e, d))
                 continue;
             double mid = 0.5 * (win[d].lo + win[d].hi);
             double half = 0.5 * (win[d].hi - win[d].lo) * shrink;
             struct window w = {mid - half, mid + half};
-            count[d] = images(x[d], e->lo[d], e->hi[d] - e->lo[d], w, &k0[d]);
-            total = total > FO_CIRCLE_MAX_IMAGES ? total : total * count[d];
+            images(e, d, x[d], w, &im[d]);
+            size_t c = n_images(&im[d]);
+            total = total > FO_CIRCLE_MAX_IMAGES ? total : total * c;
         }
         if (total <= FO_CIRCLE_MAX_IMAGES)
             return total;
@@ -105,33 +144,32 @@ static size_t plan(const struct fo_engine *e, const double *x, const struct wind
 }
 
 /* The m-th image of x under the plan into out (D). */
-static void image(const struct fo_engine *e, const double *x, const long *k0,
-                  const size_t *count, size_t m, double *out) {
+static void image(const struct fo_engine *e, const double *x, const struct images *im,
+                  size_t m, double *out) {
     for (size_t d = 0; d < e->D; d++) {
         out[d] = x[d];
-        if (!e->periodic[d])
+        if (!has_images(e, d))
             continue;
-        size_t j = m % count[d];
-        m /= count[d];
-        double w = e->hi[d] - e->lo[d];
-        out[d] = x[d] + (double)(k0[d] + (long)j) * w;
+        size_t c = n_images(&im[d]);
+        out[d] = image_value(&im[d], m % c);
+        m /= c;
     }
 }
 
 /* log p_circ of one point, its images evaluated CIRCLE_CHUNK at a time. */
 static enum fo_status point(struct fo_engine *e, const double *x0,
-                            const struct window *win, double *buf, double *lp, long *k0,
-                            size_t *count, double *out, struct fo_error *err) {
+                            const struct window *win, double *buf, double *lp,
+                            struct images *im, double *out, struct fo_error *err) {
     const size_t D = e->D;
     double *x = buf; /* (D) the point wrapped, so images start from [lo, hi) */
     fo_flow_wrap(e->flow, 1, x0, x);
-    size_t total = plan(e, x, win, k0, count);
+    size_t total = plan(e, x, win, im);
     double acc = -INFINITY;
     for (size_t start = 0; start < total; start += CIRCLE_CHUNK) {
         size_t m = total - start < CIRCLE_CHUNK ? total - start : CIRCLE_CHUNK;
         double *pts = buf + D;
         for (size_t i = 0; i < m; i++)
-            image(e, x, k0, count, start + i, pts + i * D);
+            image(e, x, im, start + i, pts + i * D);
         enum fo_status st = fo_flow_log_prob(e->flow, m, pts, lp, err);
         if (st != FO_OK)
             return st;
@@ -146,19 +184,17 @@ enum fo_status fo__circle_log_prob(struct fo_engine *e, size_t n, const double *
                                    double *log_p, struct fo_error *err) {
     const size_t D = e->D;
     struct window *win = malloc(D * sizeof *win);
-    long *k0 = malloc(D * sizeof *k0);
-    size_t *count = malloc(D * sizeof *count);
+    struct images *im = malloc(D * sizeof *im);
     double *buf = malloc((D + CIRCLE_CHUNK * D) * sizeof *buf);
     double *lp = malloc((CIRCLE_CHUNK + 1) * sizeof *lp);
     enum fo_status st =
-        win && k0 && count && buf && lp
+        win && im && buf && lp
             ? locate(e, FO_CIRCLE_REACH, win, err)
             : fo_error_set(err, FO_ENOMEM, "x", "out of memory for the circle's images");
     for (size_t i = 0; st == FO_OK && i < n; i++)
-        st = point(e, x + i * D, win, buf, lp, k0, count, &log_p[i], err);
+        st = point(e, x + i * D, win, buf, lp, im, &log_p[i], err);
     free(win);
-    free(k0);
-    free(count);
+    free(im);
     free(buf);
     free(lp);
     return st;

@@ -1,9 +1,11 @@
 /*
- * circle.h - the density of a run with periodic coordinates as a density
- * on the circles (the torus), where the driver's wrapped x lives:
- *   p_circ(x) = sum over k in Z^P of p(x + k (hi - lo)),
- * p the flow's density on the line. The images that carry mass are those
- * near the distribution's centre, found from a fixed set of draws.
+ * circle.h - the density of a run whose samples are handed out wrapped
+ * (periodic coordinates) or folded (boxes under the fold map), where the
+ * driver's x lives: the flow's density on the line summed over every
+ * point that wraps or folds to x,
+ *   circle: x + k (hi - lo);   fold: x + 2 k (hi - lo), 2 lo - x + 2 k (hi - lo).
+ * The images that carry mass are those near the distribution's centre,
+ * found from a fixed set of draws.
  */
 #ifndef FLOWOPT_OPT_CIRCLE_H
 #define FLOWOPT_OPT_CIRCLE_H
@@ -19,8 +21,9 @@ struct fo_engine;
  * nearest its centre. */
 #define FO_CIRCLE_MAX_IMAGES 4096
 
-/* log p_circ (n) at x (n, D); x of a periodic coordinate may be any real.
- * The engine's flow must have periodic coordinates. */
+/* log p (n) at x (n, D) on [lo, hi) or [lo, hi]; x of a periodic or folded
+ * coordinate may be any real (it is wrapped or folded first). The engine's
+ * flow must wrap some coordinate (fo_flow_wraps). */
 enum fo_status fo__circle_log_prob(struct fo_engine *e, size_t n, const double *x,
                                    double *log_p, struct fo_error *err);
 

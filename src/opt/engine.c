@@ -450,7 +450,7 @@ enum fo_status fo_engine_log_prob(struct fo_engine *e, size_t n, const double *x
                                   double *log_p, struct fo_error *err) {
     if (n > FO_ENGINE_MAX_ASK)
         return fo_error_set(err, FO_ERANGE, "x", "at most %d points", FO_ENGINE_MAX_ASK);
-    if (e->periodic)
+    if (fo_flow_wraps(e->flow))
         return fo__circle_log_prob(e, n, x, log_p, err);
     return fo_flow_log_prob(e->flow, n, x, log_p, err);
 }

@@ -29,6 +29,7 @@ static const char *const perm_names[] = {"reverse", "random"};
 static const char *const optimizer_names[] = {"adam", "sgd-clamp", "natural", "cma"};
 static const char *const failed_rank_names[] = {"ignore", "worst"};
 static const char *const restart_mean_names[] = {"start", "random"};
+static const char *const box_map_names[] = {"sigmoid", "fold"};
 
 static const unsigned char kinds_default[] = {FO_LAYER_SPLINE_AR, FO_LAYER_GAUSSIAN_FULL};
 static const unsigned char kinds_seed[] = {FO_LAYER_SPLINE_AR};
@@ -422,5 +423,14 @@ const struct fo_setting fo__settings_table[] = {
              VAL(FO_RESTART_RANDOM)),
      .doc = "where a restart centres its fresh distribution: the start, or uniform "
             "in the box"},
+    {.name = "flow.box_map",
+     .type = FO_SETTING_ENUM,
+     AT(flow.box_map),
+     NAMES(box_map_names),
+     .since = 8,
+     .absent = FO_BOX_SIGMOID,
+     ALL(FO_BOX_SIGMOID),
+     .doc = "how a box is reached from the line: a sigmoid (edges at infinity), or "
+            "the line folded onto it by reflection at the edges"},
 };
 const size_t fo__n_settings = sizeof fo__settings_table / sizeof fo__settings_table[0];

@@ -22,8 +22,9 @@ static double centre(const struct fo_engine *e, size_t d) {
 static double step(const struct fo_engine *e, size_t d, double x) {
     if (!isfinite(e->lo[d]))
         return 1e-6 * fmax(1.0, fabs(x));
-    double room = e->periodic && e->periodic[d] ? e->hi[d] - e->lo[d]
-                                                : fmin(x - e->lo[d], e->hi[d] - x);
+    double room = fo_flow_coord(e->flow, d) == FO_COORD_CIRCLE
+                      ? e->hi[d] - e->lo[d]
+                      : fmin(x - e->lo[d], e->hi[d] - x);
     return 1e-6 * room;
 }
 
@@ -98,7 +99,7 @@ void fo__start_draw(const struct fo_engine *e, unsigned long long k, double *x0)
         double u = fo_rng_uniform(&rng);
         if (!isfinite(e->lo[d]))
             x0[d] = e->cfg.start ? e->cfg.start[d] : 0.0;
-        else if (e->periodic && e->periodic[d])
+        else if (fo_flow_coord(e->flow, d) == FO_COORD_CIRCLE)
             x0[d] = e->lo[d] + u * (e->hi[d] - e->lo[d]);
         else /* strictly inside: the box map's edges are at infinity */
             x0[d] = e->lo[d] + (e->hi[d] - e->lo[d]) * (0.001 + 0.998 * u);

@@ -83,6 +83,10 @@ static int apply_set(struct fo_run_config *c, const char *kv) {
         c->restart_stall_tol = d;
     else if (!strcmp(key, "bound"))
         c->flow.bound = d;
+    else if (!strcmp(key, "box_map"))
+        c->flow.box_map = (enum fo_box_map)(int)d;
+    else if (!strcmp(key, "restart_mean"))
+        c->restart_mean = (int)d;
     else if (!strcmp(key, "optimizer"))
         c->opt.optimizer = !strcmp(v, "adam")  ? FO_OPTIMIZER_ADAM
                            : !strcmp(v, "sgd") ? FO_OPTIMIZER_SGD_CLAMP

@@ -110,6 +110,12 @@ static void test_gradients(struct fo_rng *rng) {
     cfg.hi = hi;
     cfg.periodic = periodic;
     check_grad("mixed stack, coordinates 0 and 2 periodic", &cfg, rng);
+    cfg.periodic = NULL;
+    cfg.box_map = FO_BOX_FOLD;
+    /* the fold's affine map reaches y = +-2 at the edges: the splines' knots
+     * at B = 2 would sit where the points are */
+    cfg.bound = 3.0;
+    check_grad("mixed stack, boxes folded", &cfg, rng);
 }
 
 /* A periodic coordinate: the affine map's round trip and log-determinant
@@ -163,6 +169,16 @@ static void test_periodic(struct fo_rng *rng) {
     tap_ok(out[0] == lo[0] && out[2] == lo[0], "wrap: lo stays lo and hi becomes lo");
     tap_is_near(out[4], lo[0] + 0.25, 1e-12, "wrap: lo + 3 periods + 0.25 -> lo + 0.25");
     tap_ok(kept, "wrap: a box coordinate is left as it is");
+    static const unsigned char fmap[1] = {FO_MAP_FOLD};
+    static const double flo[1] = {1.0}, fhi[1] = {3.0};
+    double fin[6] = {2.5, 3.25, 0.75, 1.0 + 4.0 + 0.1, 3.0, 1.0 - 8.0 - 0.5}, fout[6];
+    fo_bounds_wrap(flo, fhi, fmap, 1, 6, fin, fout);
+    tap_ok(fout[0] == 2.5 && fabs(fout[1] - 2.75) < 1e-12 &&
+               fabs(fout[2] - 1.25) < 1e-12 && fabs(fout[3] - 1.1) < 1e-12 &&
+               fout[4] == 3.0 && fabs(fout[5] - 1.5) < 1e-12,
+           "fold: inside stays, beyond hi or lo reflects, 2 widths on is the same point "
+           "(%.3g %.3g %.3g %.3g %.3g %.3g)",
+           fout[0], fout[1], fout[2], fout[3], fout[4], fout[5]);
     struct fo_flow_config cfg;
     fo_flow_config_default(&cfg, 2, FO_LAYER_SPLINE_AR, 2);
     cfg.kinds[1] = FO_LAYER_GAUSSIAN_FULL;
@@ -178,7 +194,9 @@ static void test_periodic(struct fo_rng *rng) {
     fo_flow_log_prob(f, N, xs, lp2, NULL);
     tap_ok(memcmp(lp, lp2, sizeof lp) == 0,
            "periodic flow: log p of its unwrapped samples is the sampler's, bit for bit");
-    tap_ok(fo_flow_has_periodic(f), "the flow knows it has a circle");
+    tap_ok(fo_flow_wraps(f) && fo_flow_coord(f, 0) == FO_COORD_CIRCLE &&
+               fo_flow_coord(f, 1) == FO_COORD_BOX,
+           "the flow knows it has a circle beside a box");
     fo_flow_destroy(f);
     struct fo_error err;
     static const unsigned char bad[2] = {0, 1};

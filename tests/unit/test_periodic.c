@@ -1,9 +1,10 @@
 /*
- * test_periodic.c - runs with periodic coordinates: the driver gets x
- * wrapped into [lo, hi) while the engine updates on the unwrapped point
- * (an optimum on the box's edge is found), the density on the circle
- * integrates to one whatever the distribution's width and position, the
- * snapshot carries the setting bit for bit, and bad settings are refused.
+ * test_periodic.c - runs whose coordinates come out wrapped: periodic
+ * ones (the driver gets x wrapped into [lo, hi) while the engine updates
+ * on the unwrapped point, so an optimum on the box's edge is found) and
+ * boxes under the fold map (x reflected into [lo, hi]). Their densities
+ * integrate to one whatever the distribution's width and position, the
+ * snapshot carries the settings bit for bit, and bad settings are refused.
  */
 #include <flowopt/opt.h>
 #include <flowopt/settings.h>
@@ -19,6 +20,8 @@
 static double lo2[2] = {0.0, 0.0}, hi2[2] = {TWO_PI, TWO_PI};
 static unsigned char both[2] = {1, 1};
 
+static enum fo_box_map box_map = FO_BOX_SIGMOID; /* of the runs make builds */
+
 static struct fo_engine *make(const char *preset, size_t D, const unsigned char *periodic,
                               uint64_t seed) {
     struct fo_run_config cfg;
@@ -26,6 +29,7 @@ static struct fo_engine *make(const char *preset, size_t D, const unsigned char 
     cfg.flow.lo = lo2;
     cfg.flow.hi = hi2;
     cfg.flow.periodic = periodic;
+    cfg.flow.box_map = box_map;
     cfg.seed = seed;
     struct fo_engine *e = NULL;
     struct fo_error err;
@@ -213,6 +217,43 @@ static void test_snapshot(void) {
     fo_engine_destroy(b);
 }
 
+/* Boxes folded: x in [lo, hi], the corner optimum found, the density on
+ * the box integrating to one. */
+static void test_fold(void) {
+    box_map = FO_BOX_FOLD;
+    struct fo_engine *e = make("cma", 2, NULL, 7);
+    int inside = 1;
+    unsigned used = drive(e, 2, 3000, 1e-8, &inside);
+    double best;
+    fo_engine_best(e, NULL, &best, NULL, NULL);
+    tap_ok(inside, "fold: every asked x lies in [0, 2 pi)");
+    tap_ok(best < 1e-8, "fold: the optimum on the edge is found (%.2e after %u)", best,
+           used);
+    fo_engine_destroy(e);
+    static const struct {
+        double mu, sd;
+    } cases[] = {{0.0, 1.0}, {9.0, 2.0}, {-30.0, 0.05}, {2.0, 0.3}};
+    for (size_t D = 1; D <= 2; D++)
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            e = make("default", D, NULL, 3);
+            place(e, D, cases[k].mu, cases[k].sd);
+            double I = integral(e, D, D == 1 ? 4000 : 120);
+            tap_is_near(I, 1.0, 1e-6,
+                        "fold, D = %zu, centre %g, spread %g: the density on the box "
+                        "integrates to 1 (%.9f)",
+                        D, cases[k].mu, cases[k].sd, I);
+            fo_engine_destroy(e);
+        }
+    e = make("default", 1, NULL, 3);
+    place(e, 1, 1.0, 0.7);
+    double x[3] = {1.0, 1.0 + 2 * TWO_PI, -1.0}, lp[3];
+    fo_engine_log_prob(e, 3, x, lp, NULL);
+    tap_ok(fabs(lp[0] - lp[1]) < 1e-12 && fabs(lp[0] - lp[2]) < 1e-12,
+           "fold: x, x + 2 periods of the box and -x (its mirror at lo) share a density");
+    fo_engine_destroy(e);
+    box_map = FO_BOX_SIGMOID;
+}
+
 static void test_refused(void) {
     struct fo_run_config cfg;
     struct fo_engine *e = NULL;
@@ -243,6 +284,7 @@ int main(void) {
     TAP_RUN(test_density);
     TAP_RUN(test_mixed);
     TAP_RUN(test_snapshot);
+    TAP_RUN(test_fold);
     TAP_RUN(test_refused);
     return tap_done();
 }
