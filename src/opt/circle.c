@@ -162,6 +162,12 @@ static enum fo_status point(struct fo_engine *e, const double *x0,
                             struct images *im, double *out, struct fo_error *err) {
     const size_t D = e->D;
     double *x = buf; /* (D) the point wrapped, so images start from [lo, hi) */
+    for (size_t d = 0; d < D; d++)
+        if (fo_flow_coord(e->flow, d) == FO_COORD_FOLD &&
+            !(x0[d] >= e->lo[d] && x0[d] <= e->hi[d])) {
+            *out = -INFINITY; /* a folded box holds no mass outside itself */
+            return FO_OK;
+        }
     fo_flow_wrap(e->flow, 1, x0, x);
     size_t total = plan(e, x, win, im);
     double acc = -INFINITY;

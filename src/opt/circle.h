@@ -21,9 +21,10 @@ struct fo_engine;
  * nearest its centre. */
 #define FO_CIRCLE_MAX_IMAGES 4096
 
-/* log p (n) at x (n, D) on [lo, hi) or [lo, hi]; x of a periodic or folded
- * coordinate may be any real (it is wrapped or folded first). The engine's
- * flow must wrap some coordinate (fo_flow_wraps). */
+/* log p (n) at x (n, D) on [lo, hi) or [lo, hi]; x of a periodic
+ * coordinate may be any real (it is wrapped first), outside a box (folded
+ * or not) log p is -inf. The engine's flow must wrap some coordinate
+ * (fo_flow_wraps). */
 enum fo_status fo__circle_log_prob(struct fo_engine *e, size_t n, const double *x,
                                    double *log_p, struct fo_error *err);
 

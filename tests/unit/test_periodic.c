@@ -248,8 +248,17 @@ static void test_fold(void) {
     place(e, 1, 1.0, 0.7);
     double x[3] = {1.0, 1.0 + 2 * TWO_PI, -1.0}, lp[3];
     fo_engine_log_prob(e, 3, x, lp, NULL);
-    tap_ok(fabs(lp[0] - lp[1]) < 1e-12 && fabs(lp[0] - lp[2]) < 1e-12,
-           "fold: x, x + 2 periods of the box and -x (its mirror at lo) share a density");
+    double lp_in = lp[0];
+    x[0] = 1.0;
+    x[1] = 1e-9;
+    x[2] = TWO_PI - 1.0;
+    fo_engine_log_prob(e, 3, x, lp, NULL);
+    tap_ok(isfinite(lp_in) && lp[0] == lp_in && isfinite(lp[1]) && isfinite(lp[2]),
+           "fold: finite inside the box, up to its edges");
+    x[0] = -1e-9;
+    x[1] = TWO_PI + 1e-9;
+    fo_engine_log_prob(e, 2, x, lp, NULL);
+    tap_ok(lp[0] == -INFINITY && lp[1] == -INFINITY, "fold: and -inf outside it");
     fo_engine_destroy(e);
     box_map = FO_BOX_SIGMOID;
 }

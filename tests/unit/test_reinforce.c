@@ -84,7 +84,11 @@ static double entropy_of(struct fo_engine *e) {
  * allows, and steps of any kind can only lower it. */
 static double entropy_change(double beta) {
     struct fo_run_config cfg;
-    fo_run_preset(&cfg, "default", 2);
+    /* the bonus is REINFORCE's: a spline outside a natural-gradient Gaussian */
+    fo_run_preset(&cfg, "nes", 2);
+    cfg.flow.n_layers = 2;
+    cfg.flow.kinds[0] = FO_LAYER_SPLINE_AR;
+    cfg.flow.kinds[1] = FO_LAYER_GAUSSIAN_FULL;
     cfg.opt.entropy_coef = beta;
     cfg.restarts = 0;
     struct fo_engine *e = NULL;

@@ -72,11 +72,12 @@ static void test_presets(void) {
     }
     struct fo_run_config c;
     fo_run_preset(&c, "default", 10);
-    tap_ok(
-        c.batch_size == 10 && c.flow.hidden[0] == 40 && c.opt.kl_target == 1.0 &&
-            c.flow.n_layers == 2 && c.flow.kinds[1] == FO_LAYER_GAUSSIAN_FULL &&
-            c.restart_stall == 100 && !c.has_target && !c.flow.lo,
-        "default at D = 10: batch 10, hidden 40, kl_target 1, spline-ar + gaussian-full");
+    tap_ok(c.batch_size == 10 && c.opt.optimizer == FO_OPTIMIZER_CMA &&
+               c.flow.n_layers == 1 && c.flow.kinds[0] == FO_LAYER_GAUSSIAN_FULL &&
+               c.flow.box_map == FO_BOX_FOLD && c.restart_mean == FO_RESTART_RANDOM &&
+               c.restart_stall == 100 && !c.has_target && !c.flow.lo,
+           "default at D = 10: batch 10, gaussian-full alone with the CMA update, boxes "
+           "folded, restarts anywhere in the box");
     fo_run_preset(&c, "seed", 3);
     tap_ok(c.batch_size == 50 && c.flow.hidden[1] == 30 && !c.opt.trust_region &&
                c.opt.utility == FO_UTILITY_RAW && isinf(c.opt.entropy_floor),
