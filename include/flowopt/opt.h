@@ -78,6 +78,8 @@ struct fo_opt_config {
     int mirrored;               /* draw base noise in pairs z, -z */
     double entropy_floor;       /* per-dimension entropy floor (nats) */
     enum fo_failed_rank failed_rank;
+    int cma_active; /* kind cma: the worse half of a generation takes negative
+                       weights in the covariance update (active CMA-ES) */
 };
 
 struct fo_run_config {

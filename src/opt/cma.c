@@ -26,6 +26,46 @@ void fo__cma_rates(size_t D, size_t lambda, struct fo_cma_rates *r) {
     r->c_mu =
         fmin(1.0 - r->c_1, 2.0 * (me - 2.0 + 1.0 / me) / ((n + 2.0) * (n + 2.0) + me));
     r->chi_d = sqrt(n) * (1.0 - 1.0 / (4.0 * n) + 1.0 / (21.0 * n * n));
+    double nsum = 0.0, nsq = 0.0;
+    for (size_t i = r->mu + 1; i <= lambda; i++) {
+        double w = r->w_top - log((double)i);
+        nsum += w;
+        nsq += w * w;
+    }
+    r->mu_eff_neg = nsq > 0.0 ? nsum * nsum / nsq : 0.0;
+    double a_mu = 1.0 + r->c_1 / r->c_mu;
+    double a_eff = 1.0 + 2.0 * r->mu_eff_neg / (me + 2.0);
+    double a_posdef = (1.0 - r->c_1 - r->c_mu) / (n * r->c_mu);
+    r->neg_total = nsq > 0.0 ? fmin(a_mu, fmin(a_eff, a_posdef)) : 0.0;
+    r->w_neg = nsq > 0.0 ? r->neg_total / -nsum : 0.0; /* nsum < 0 */
+}
+
+/* M = c_mu sum w'_i z_i z_i^T over the ranked samples (the best mu; all
+ * lambda when active). Returns the sum of the weights used. */
+static double rank_mu(const struct fo_engine *e, const struct fo_cma_rates *r,
+                      size_t lambda, int active, double *M) {
+    const size_t D = e->D;
+    memset(M, 0, D * D * sizeof(double));
+    double total = 0.0;
+    for (size_t k = 0; k < lambda && (active || k < r->mu); k++) {
+        double w = r->w_top - log((double)(k + 1)), wo;
+        const double *z = e->cma_z + e->u_order[k] * D;
+        if (k < r->mu) {
+            w /= r->w_sum;
+            wo = w;
+        } else { /* the sum counts w, the outer product w D / |z|^2 */
+            double zz = 0.0;
+            for (size_t a = 0; a < D; a++)
+                zz += z[a] * z[a];
+            w *= r->w_neg;
+            wo = zz > 0.0 ? w * (double)D / zz : 0.0;
+        }
+        total += w;
+        for (size_t a = 0; a < D; a++)
+            for (size_t b = 0; b < D; b++)
+                M[a * D + b] += r->c_mu * wo * z[a] * z[b];
+    }
+    return total;
 }
 
 void fo__cma_reset(struct fo_engine *e) {
@@ -83,17 +123,13 @@ int fo__cma_step(struct fo_engine *e, size_t n) {
            *q = Ay + D;
     if (fo_flow_gaussian_get(e->flow, G, mu, L, NULL) != FO_OK)
         return -1;
-    /* y = sum w z over the best mu; rank-mu sum into M */
+    /* y = sum w z over the best mu */
     memset(y, 0, D * sizeof(double));
-    memset(M, 0, D * D * sizeof(double));
     for (size_t k = 0; k < r.mu && k < lambda; k++) {
         double w = (r.w_top - log((double)(k + 1))) / r.w_sum;
         const double *z = e->cma_z + e->u_order[k] * D;
-        for (size_t a = 0; a < D; a++) {
+        for (size_t a = 0; a < D; a++)
             y[a] += w * z[a];
-            for (size_t b = 0; b < D; b++)
-                M[a * D + b] += r.c_mu * w * z[a] * z[b];
-        }
     }
     const double sigma = e->cma_sigma;
     /* A = L / sigma; Ay and the mean step L y */
@@ -124,13 +160,20 @@ int fo__cma_step(struct fo_engine *e, size_t n) {
             s -= L[a * D + b] / sigma * q[b];
         q[a] = s / (L[a * D + a] / sigma);
     }
-    const double keep =
-        1.0 - r.c_1 - r.c_mu + (h_s ? 0.0 : r.c_1 * r.c_c * (2.0 - r.c_c));
-    for (size_t a = 0; a < D; a++)
-        for (size_t b = 0; b < D; b++)
-            M[a * D + b] += (a == b ? keep : 0.0) + r.c_1 * q[a] * q[b];
-    if (fo__cholesky(M, D) != 0)
-        return -1;
+    int active = e->cfg.opt.cma_active && lambda > r.mu;
+    for (;;) {
+        double wsum = rank_mu(e, &r, lambda, active, M);
+        const double keep =
+            1.0 - r.c_1 - r.c_mu * wsum + (h_s ? 0.0 : r.c_1 * r.c_c * (2.0 - r.c_c));
+        for (size_t a = 0; a < D; a++)
+            for (size_t b = 0; b < D; b++)
+                M[a * D + b] += (a == b ? keep : 0.0) + r.c_1 * q[a] * q[b];
+        if (fo__cholesky(M, D) == 0)
+            break;
+        if (!active)
+            return -1;
+        active = 0; /* the negative part made M indefinite: without it */
+    }
     const double grow = exp(fmin(1.0, (r.c_s / r.d_s) * (ps_len / r.chi_d - 1.0)));
     const double sigma_new = sigma * grow;
     /* L' = sigma' A chol(M) = grow L chol(M), both lower triangular; into y row by row */

@@ -11,8 +11,12 @@
  *   CSA         p_s' = (1 - c_s) p_s + sqrt(c_s (2 - c_s) mu_eff) y
  *               sigma' = sigma exp(min(1, (c_s / d_s) (|p_s'| / E|N(0, I)| - 1)))
  *   rank one    p_c' = (1 - c_c) p_c + h_s sqrt(c_c (2 - c_c) mu_eff) A y,  q = A^-1 p_c'
- *   rank mu     M = (1 - c_1 - c_mu + c_1 (1 - h_s) c_c (2 - c_c)) I
- *                   + c_1 q q^T + c_mu sum w_i z_i z_i^T,  A' = A chol(M)
+ *   rank mu     M = (1 - c_1 - c_mu sum w + c_1 (1 - h_s) c_c (2 - c_c)) I
+ *                   + c_1 q q^T + c_mu sum w'_i z_i z_i^T,  A' = A chol(M)
+ *   active      (optimizer.cma_active) the worse half takes negative weights,
+ *               w'_i = w_i D / |z_i|^2 for those, the sum over all lambda;
+ *               without it only the best mu count, sum w = 1. Should the
+ *               negative part leave M indefinite, the step is taken without it
  * with the learning rates of the tutorial's table 1 as functions of D and
  * lambda. The spline layers outside keep their REINFORCE step.
  */
@@ -29,6 +33,10 @@ struct fo_cma_rates {
     double mu_eff, c_s, d_s, c_c, c_1, c_mu, chi_d;
     double w_top, w_sum; /* ln((lambda + 1) / 2), and the normaliser */
     size_t mu;
+    /* active CMA: the i-th (from mu) takes (ln((lambda + 1) / 2) - ln(i + 1))
+     * w_neg, negative; their sum is -neg_total = -min(alpha_mu, alpha_mu_eff,
+     * alpha_posdef) (the tutorial's eq. 53) */
+    double mu_eff_neg, w_neg, neg_total;
 };
 void fo__cma_rates(size_t D, size_t lambda, struct fo_cma_rates *out);
 

@@ -28,6 +28,15 @@ static void test_rates(void) {
     tap_is_near(r.c_c, 0.29499038303562225, 1e-15, "c_c");
     tap_is_near(r.c_1, 0.015283824524751714, 1e-15, "c_1");
     tap_is_near(r.c_mu, 0.02015428276120838, 1e-15, "c_mu");
+    /* python3-cmaes's _weights[5:]: sum -1.7583412769304299, first
+     * -0.08532086250759853, last -0.5862218287788353 */
+    tap_is_near(-r.neg_total, -1.7583412769304299, 1e-14,
+                "active: the negative weights sum to -min(alpha_mu, alpha_mu_eff, "
+                "alpha_posdef)");
+    tap_is_near((r.w_top - log(6.0)) * r.w_neg, -0.08532086250759853, 1e-15,
+                "active: the sixth sample's weight");
+    tap_is_near((r.w_top - log(10.0)) * r.w_neg, -0.5862218287788353, 1e-15,
+                "active: the worst sample's weight");
 }
 
 typedef double (*objective)(const double *x, size_t D);
@@ -97,6 +106,32 @@ static void test_covariance(void) {
     fo_engine_destroy(e);
 }
 
+/* The negative weights push the covariance away from where the worst
+ * samples lay: on the ellipsoid the shape is learnt in fewer generations. */
+static void test_active(void) {
+    double ratio[2];
+    for (int active = 0; active < 2; active++) {
+        struct fo_run_config c;
+        fo_run_preset(&c, "cma", 4);
+        c.seed = c.flow.seed = 3;
+        c.restarts = 0;
+        c.opt.cma_active = active;
+        struct fo_engine *e = NULL;
+        fo_engine_create(&c, &e, NULL);
+        generations(e, 120, ellipsoid4);
+        double mu[4], L[16], c33 = 0.0;
+        fo_flow_gaussian_get(fo_engine_flow(e), 0, mu, L, NULL);
+        for (int k = 0; k < 4; k++)
+            c33 += L[12 + k] * L[12 + k];
+        ratio[active] = L[0] * L[0] / c33;
+        fo_engine_destroy(e);
+    }
+    tap_ok(ratio[1] > 2.0 * ratio[0],
+           "active CMA learns the shape faster (C_00 / C_33 after 120: %.0f, without "
+           "%.0f)",
+           ratio[1], ratio[0]);
+}
+
 /* Saved after 20 generations and loaded, a cma run asks what it would have. */
 static void test_snapshot(void) {
     struct fo_engine *a = engine(4);
@@ -141,6 +176,7 @@ int main(void) {
     TAP_RUN(test_rates);
     TAP_RUN(test_csa);
     TAP_RUN(test_covariance);
+    TAP_RUN(test_active);
     TAP_RUN(test_snapshot);
     TAP_RUN(test_config);
     return tap_done();
