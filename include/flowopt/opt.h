@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <flowopt/flow.h>
+#include <flowopt/history.h>
 #include <flowopt/status.h>
 
 enum fo_direction { FO_MINIMIZE = 0, FO_MAXIMIZE = 1 };
@@ -148,20 +149,17 @@ enum fo_event {
 /* Text for each set bit, comma-separated, into buf (always terminated). */
 void fo_event_names(unsigned events, char *buf, size_t cap);
 
-/* One history row per update. */
+/* One history row per update; its reals are history.h's columns. */
 struct fo_step_report {
-    uint64_t step;             /* 1, 2, ... */
-    uint64_t generation;       /* the generation that completed */
-    uint64_t evaluations;      /* told values so far */
-    size_t n;                  /* told values of that generation */
-    double mean, median, best; /* of those values (NaN when n = 0) */
-    double best_ever;
-    double entropy;   /* estimate of H(p) after the update */
-    double grad_norm; /* before clipping */
-    double kl;        /* accepted KL(p_old || p_new) */
-    double lr;        /* learning rate after the controller */
-    double ess;       /* effective sample size of the weights used */
-    size_t n_used;    /* samples the update used, reuse included */
+    uint64_t step;        /* 1, 2, ... */
+    uint64_t generation;  /* the generation that completed */
+    uint64_t evaluations; /* told values so far */
+    size_t n;             /* told values of that generation */
+#define FO_STEP_REAL_FIELD(name) double name;
+    FO_STEP_REALS(FO_STEP_REAL_FIELD)
+#undef FO_STEP_REAL_FIELD
+    size_t n_used;     /* samples the update used, reuse included */
+    uint64_t restarts; /* restarts so far, this update's included */
     unsigned events;
 };
 

@@ -173,12 +173,11 @@ static int csv_step(void *ctx, const struct fo_step_report *r) {
     fo_text_printf(t, "%llu,%llu,%llu,%zu", (unsigned long long)r->step,
                    (unsigned long long)r->generation, (unsigned long long)r->evaluations,
                    r->n);
-    const double v[] = {r->mean,      r->median, r->best, r->best_ever, r->entropy,
-                        r->grad_norm, r->kl,     r->lr,   r->ess};
-    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-        csv_real(t, v[i]);
+#define FIELD(name) csv_real(t, r->name);
+    FO_STEP_REALS(FIELD)
+#undef FIELD
     /* event names are [a-z_] joined by commas: quote the field */
-    fo_text_printf(t, ",\"%s\"\n", events);
+    fo_text_printf(t, ",%llu,\"%s\"\n", (unsigned long long)r->restarts, events);
     return 0;
 }
 
@@ -199,9 +198,10 @@ static void history(const struct fo_http_request *req, struct fo_http_reply *rep
     }
     if (format && strcmp(format, "csv") == 0) {
         struct fo_text t = {0};
-        fo_text_printf(&t,
-                       "step,generation,evaluations,n,mean,median,best,best_ever,entropy,"
-                       "grad_norm,kl,lr,ess,events\n");
+#define HEADER(name) "," #name
+        fo_text_printf(&t, "step,generation,evaluations,n" FO_STEP_REALS(
+                               HEADER) ",restarts,events\n");
+#undef HEADER
         enum fo_status st = fo_service_history(req->svc, req->params[0], (uint64_t)after,
                                                (uint64_t)limit, csv_step, &t, &err);
         if (st != FO_OK || t.failed) {

@@ -46,14 +46,15 @@ json_t *fo__step_json(const struct fo_step_report *r) {
             fo_service_event_names(1u << b, name, sizeof name);
             json_array_append_new(events, json_string(name));
         }
-    return json_pack(
-        "{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "step",
-        (json_int_t)r->step, "generation", (json_int_t)r->generation, "evaluations",
-        (json_int_t)r->evaluations, "n", (json_int_t)r->n, "mean", fo_json_real(r->mean),
-        "median", fo_json_real(r->median), "best", fo_json_real(r->best), "best_ever",
-        fo_json_real(r->best_ever), "entropy", fo_json_real(r->entropy), "grad_norm",
-        fo_json_real(r->grad_norm), "kl", fo_json_real(r->kl), "lr", fo_json_real(r->lr),
-        "ess", fo_json_real(r->ess), "events", events);
+    json_t *row = json_pack("{s:I, s:I, s:I, s:I}", "step", (json_int_t)r->step,
+                            "generation", (json_int_t)r->generation, "evaluations",
+                            (json_int_t)r->evaluations, "n", (json_int_t)r->n);
+#define FIELD(name) json_object_set_new(row, #name, fo_json_real(r->name));
+    FO_STEP_REALS(FIELD)
+#undef FIELD
+    json_object_set_new(row, "restarts", json_integer((json_int_t)r->restarts));
+    json_object_set_new(row, "events", events);
+    return row;
 }
 
 void fo__reply_run(const struct fo_http_request *req, struct fo_http_reply *rep,

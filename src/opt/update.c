@@ -240,6 +240,72 @@ static void compact(struct fo_engine *e) {
     e->n_recs = k;
 }
 
+/* The largest eigenvalue of L L^T (L lower triangular, D x D) by power
+ * iteration, or with inverse = 1 the smallest (the iteration on (L L^T)^-1
+ * through two triangular solves). v, w: D doubles of scratch. */
+static double extreme_eigenvalue(const double *L, size_t D, int inverse, double *v,
+                                 double *w) {
+    for (size_t a = 0; a < D; a++)
+        v[a] = 1.0 + 0.01 * (double)a; /* not orthogonal to any eigenvector */
+    double lambda = 0.0;
+    for (int it = 0; it < 60; it++) {
+        double norm = 0.0;
+        for (size_t a = 0; a < D; a++)
+            norm += v[a] * v[a];
+        norm = sqrt(norm);
+        for (size_t a = 0; a < D; a++)
+            v[a] /= norm;
+        if (!inverse) { /* w = L^T v, then v' = L w */
+            for (size_t b = 0; b < D; b++) {
+                double s = 0.0;
+                for (size_t a = b; a < D; a++)
+                    s += L[a * D + b] * v[a];
+                w[b] = s;
+            }
+            for (size_t a = 0; a < D; a++) {
+                double s = 0.0;
+                for (size_t b = 0; b <= a; b++)
+                    s += L[a * D + b] * w[b];
+                v[a] = s;
+            }
+        } else { /* L w = v, then L^T v' = w */
+            for (size_t a = 0; a < D; a++) {
+                double s = v[a];
+                for (size_t b = 0; b < a; b++)
+                    s -= L[a * D + b] * w[b];
+                w[a] = s / L[a * D + a];
+            }
+            for (size_t b = D; b-- > 0;) {
+                double s = w[b];
+                for (size_t a = b + 1; a < D; a++)
+                    s -= L[a * D + b] * v[a];
+                v[b] = s / L[b * D + b];
+            }
+        }
+        lambda = 0.0;
+        for (size_t a = 0; a < D; a++)
+            lambda += v[a] * v[a];
+        lambda = sqrt(lambda); /* |M v| for unit v: converges to the eigenvalue */
+    }
+    return inverse ? 1.0 / lambda : lambda;
+}
+
+/* The innermost gaussian-full layer's spread (det L)^(1/D) and the
+ * condition of L L^T into the report; NaN when there is none. */
+static void report_shape(struct fo_engine *e, struct fo_step_report *rep) {
+    const size_t D = e->D, G = fo_flow_n_layers(e->flow) - 1;
+    double *mu = e->cma_work, *L = mu + D, *v = L + D * D, *w = v + D;
+    rep->step_size = rep->condition = NAN;
+    if (fo_flow_gaussian_get(e->flow, G, mu, L, NULL) != FO_OK)
+        return;
+    double logdet = 0.0;
+    for (size_t a = 0; a < D; a++)
+        logdet += log(L[a * D + a]);
+    rep->step_size = exp(logdet / (double)D);
+    rep->condition =
+        extreme_eigenvalue(L, D, 0, v, w) / extreme_eigenvalue(L, D, 1, v, w);
+}
+
 enum fo_status fo__engine_update(struct fo_engine *e, int forced,
                                  struct fo_step_report *rep, struct fo_error *err) {
     enum fo_status st = fo__engine_scratch(e, e->n_recs ? e->n_recs : 1, err);
@@ -271,6 +337,8 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
     e->resolved_in_gen = 0;
     compact(e);
     rep->lr = e->lr;
+    rep->restarts = e->restarts_done;
+    report_shape(e, rep);
     rep->evaluations = e->told;
     rep->best_ever = e->has_best ? e->best_value : NAN;
     if (e->stop == FO_STOP_NONE && collapsed)

@@ -177,20 +177,17 @@ enum fo_status fo__check_tells(struct fo_service *svc, const struct fo_run *r,
 }
 
 static struct fo_step_row step_row(const struct fo_step_report *p) {
-    struct fo_step_row r = {(int64_t)p->step,
-                            (int64_t)p->generation,
-                            (int64_t)p->evaluations,
-                            (int64_t)p->n,
-                            p->mean,
-                            p->median,
-                            p->best,
-                            p->best_ever,
-                            p->entropy,
-                            p->grad_norm,
-                            p->kl,
-                            p->lr,
-                            p->ess,
-                            (int64_t)p->events};
+    struct fo_step_row r;
+    memset(&r, 0, sizeof r);
+    r.step = (int64_t)p->step;
+    r.generation = (int64_t)p->generation;
+    r.evaluations = (int64_t)p->evaluations;
+    r.n = (int64_t)p->n;
+#define COPY(name) r.name = p->name;
+    FO_STEP_REALS(COPY)
+#undef COPY
+    r.restarts = (int64_t)p->restarts;
+    r.events = (int64_t)p->events;
     return r;
 }
 

@@ -34,15 +34,10 @@ static int on_step_row(void *p, const struct fo_step_row *row) {
     rep.generation = (uint64_t)row->generation;
     rep.evaluations = (uint64_t)row->evaluations;
     rep.n = (size_t)row->n;
-    rep.mean = row->mean;
-    rep.median = row->median;
-    rep.best = row->best;
-    rep.best_ever = row->best_ever;
-    rep.entropy = row->entropy;
-    rep.grad_norm = row->grad_norm;
-    rep.kl = row->kl;
-    rep.lr = row->lr;
-    rep.ess = row->ess;
+#define COPY(name) rep.name = row->name;
+    FO_STEP_REALS(COPY)
+#undef COPY
+    rep.restarts = (uint64_t)row->restarts;
     rep.events = (unsigned)row->events;
     return h->fn(h->ctx, &rep);
 }

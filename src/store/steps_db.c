@@ -4,14 +4,19 @@
 
 #include <string.h>
 
+/* The columns after run_id, in history.h's order, and a ? for each. */
+#define COLUMN(name) ", " #name
+#define MARK(name) ",?"
+#define COLUMNS                                                                          \
+    "step, generation, evaluations, n" FO_STEP_REALS(COLUMN) ", restarts, events"
+
 enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
                                     const struct fo_step_row *r, struct fo_error *err) {
     sqlite3_stmt *st;
     enum fo_status rc =
         fo__store_prepare(s,
-                          "INSERT INTO steps (run_id, step, generation, evaluations, n,"
-                          " mean, median, best, best_ever, entropy, grad_norm, kl, lr,"
-                          " ess, events) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          "INSERT INTO steps (run_id, " COLUMNS
+                          ") VALUES (?,?,?,?,?" FO_STEP_REALS(MARK) ",?,?)",
                           &st, err);
     if (rc != FO_OK)
         return rc;
@@ -20,11 +25,12 @@ enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
     sqlite3_bind_int64(st, 3, r->generation);
     sqlite3_bind_int64(st, 4, r->evaluations);
     sqlite3_bind_int64(st, 5, r->n);
-    const double reals[] = {r->mean,      r->median, r->best, r->best_ever, r->entropy,
-                            r->grad_norm, r->kl,     r->lr,   r->ess};
-    for (int i = 0; i < 9; i++)
-        fo__bind_real(st, 6 + i, reals[i]);
-    sqlite3_bind_int64(st, 15, r->events);
+    int col = 6;
+#define BIND(name) fo__bind_real(st, col++, r->name);
+    FO_STEP_REALS(BIND)
+#undef BIND
+    sqlite3_bind_int64(st, col++, r->restarts);
+    sqlite3_bind_int64(st, col, r->events);
     return fo__store_run(s, st, "recording a history row", err);
 }
 
@@ -42,11 +48,12 @@ static int step_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     r.generation = sqlite3_column_int64(st, 1);
     r.evaluations = sqlite3_column_int64(st, 2);
     r.n = sqlite3_column_int64(st, 3);
-    double *reals[] = {&r.mean,      &r.median, &r.best, &r.best_ever, &r.entropy,
-                       &r.grad_norm, &r.kl,     &r.lr,   &r.ess};
-    for (int i = 0; i < 9; i++)
-        *reals[i] = fo__column_real(st, 4 + i);
-    r.events = sqlite3_column_int64(st, 13);
+    int col = 4;
+#define COLUMN_REAL(name) r.name = fo__column_real(st, col++);
+    FO_STEP_REALS(COLUMN_REAL)
+#undef COLUMN_REAL
+    r.restarts = sqlite3_column_int64(st, col++);
+    r.events = sqlite3_column_int64(st, col);
     return c->fn(c->ctx, &r) != 0;
 }
 
@@ -58,9 +65,7 @@ enum fo_status fo_store_steps(struct fo_store *s, const char *run_id, int64_t af
     pthread_mutex_lock(&s->lock);
     enum fo_status rc =
         fo__store_prepare(s,
-                          "SELECT step, generation, evaluations, n, mean, median, best,"
-                          " best_ever, entropy, grad_norm, kl, lr, ess, events"
-                          " FROM steps WHERE run_id = ? AND step > ?"
+                          "SELECT " COLUMNS " FROM steps WHERE run_id = ? AND step > ?"
                           " ORDER BY step LIMIT ?",
                           &st, err);
     if (rc == FO_OK) {

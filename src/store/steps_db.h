@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <flowopt/history.h>
 #include <flowopt/status.h>
 #include "store/store.h"
 #include "store/txn.h"
@@ -14,8 +15,10 @@
 /* One row of a run's history (the step report, store-side). */
 struct fo_step_row {
     int64_t step, generation, evaluations, n;
-    double mean, median, best, best_ever, entropy, grad_norm, kl, lr, ess;
-    int64_t events;
+#define FO_STEP_ROW_REAL(name) double name;
+    FO_STEP_REALS(FO_STEP_ROW_REAL)
+#undef FO_STEP_ROW_REAL
+    int64_t restarts, events;
 };
 
 enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,

@@ -132,6 +132,51 @@ static void test_active(void) {
            ratio[1], ratio[0]);
 }
 
+/* The history's step size and condition are the Gaussian's after the
+ * update: checked in D = 2 against the closed form of a 2 x 2 covariance,
+ * and in D = 4 on the ellipsoid, whose shape the covariance learns. */
+static void test_report_shape(void) {
+    struct fo_engine *e = engine(2);
+    struct fo_step_report rep;
+    memset(&rep, 0, sizeof rep);
+    const size_t B = fo_engine_config(e)->batch_size;
+    for (int g = 0; g < 40; g++) {
+        struct fo_sample s[16];
+        double x[32];
+        fo_engine_ask(e, B, s, x, NULL);
+        for (size_t i = 0; i < B; i++)
+            fo_engine_tell(e, s[i].id,
+                           100.0 * x[2 * i] * x[2 * i] + x[2 * i + 1] * x[2 * i + 1],
+                           NULL, NULL, &rep, NULL);
+    }
+    double mu[2], L[4];
+    fo_flow_gaussian_get(fo_engine_flow(e), 0, mu, L, NULL);
+    double a = L[0] * L[0], b = L[0] * L[2], d = L[2] * L[2] + L[3] * L[3];
+    double tr = a + d, disc = sqrt((a - d) * (a - d) + 4.0 * b * b);
+    double cond = (tr + disc) / (tr - disc), step = sqrt(L[0] * L[3]);
+    tap_is_near(
+        rep.condition / cond, 1.0, 1e-6,
+        "D = 2: the reported condition is the covariance's (%.4g, closed form %.4g)",
+        rep.condition, cond);
+    tap_is_near(rep.step_size, step, 1e-12, "and the step size is sqrt(det L) (%.4g)",
+                step);
+    fo_engine_destroy(e);
+    e = engine(4);
+    generations(e, 1, ellipsoid4);
+    for (int g = 0; g < 300; g++) {
+        struct fo_sample s[16];
+        double x[64];
+        size_t n = fo_engine_config(e)->batch_size;
+        fo_engine_ask(e, n, s, x, NULL);
+        for (size_t i = 0; i < n; i++)
+            fo_engine_tell(e, s[i].id, ellipsoid4(x + 4 * i, 4), NULL, NULL, &rep, NULL);
+    }
+    tap_ok(rep.condition > 1e3 && rep.condition < 1e5,
+           "D = 4, condition 1e4 ellipsoid: the reported condition learns it (%.3g)",
+           rep.condition);
+    fo_engine_destroy(e);
+}
+
 /* Saved after 20 generations and loaded, a cma run asks what it would have. */
 static void test_snapshot(void) {
     struct fo_engine *a = engine(4);
@@ -177,6 +222,7 @@ int main(void) {
     TAP_RUN(test_csa);
     TAP_RUN(test_covariance);
     TAP_RUN(test_active);
+    TAP_RUN(test_report_shape);
     TAP_RUN(test_snapshot);
     TAP_RUN(test_config);
     return tap_done();

@@ -1,0 +1,27 @@
+/*
+ * history.h - the real-valued columns of a history row (one per update),
+ * described once: FO_STEP_REALS(X) expands X(name) per column in the
+ * table's order, and the engine's report, the store's row and SQL, and the
+ * daemon's JSON and CSV are all written from it. A new column is one entry
+ * here, one migration, and the engine filling it.
+ *   mean, median, best  of the generation's told values (NaN when none)
+ *   best_ever           the best told value so far
+ *   entropy             estimate of H(p) after the update (NaN if not run)
+ *   grad_norm           the REINFORCE gradient's norm before clipping
+ *   kl                  the accepted KL(p_old || p_new)
+ *   lr                  the learning rate after the controller
+ *   ess                 effective sample size of the weights used
+ *   step_size           the innermost Gaussian's spread, (det L)^(1/D) in the
+ *                       flow's coordinates (CMA-ES's sigma times the
+ *                       geometric mean of its shape; NaN without a Gaussian)
+ *   condition           the condition number of that Gaussian's covariance
+ */
+#ifndef FLOWOPT_HISTORY_H
+#define FLOWOPT_HISTORY_H
+
+#define FO_STEP_REALS(X)                                                                 \
+    X(mean)                                                                              \
+    X(median) X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess)            \
+        X(step_size) X(condition)
+
+#endif
