@@ -21,7 +21,8 @@
 
 #define FO_STEP_REALS(X)                                                                 \
     X(mean)                                                                              \
-    X(median) X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess)            \
-        X(step_size) X(condition)
+    X(median)                                                                            \
+    X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess) X(step_size)         \
+        X(condition)
 
 #endif
