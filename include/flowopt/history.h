@@ -19,10 +19,10 @@
 #ifndef FLOWOPT_HISTORY_H
 #define FLOWOPT_HISTORY_H
 
-#define FO_STEP_REALS(X)                                                                 \
-    X(mean)                                                                              \
-    X(median)                                                                            \
-    X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess) X(step_size)         \
-        X(condition)
+/* clang-format off */
+#define FO_STEP_REALS(X)                                                               \
+    X(mean) X(median) X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess) \
+    X(step_size) X(condition)
+/* clang-format on */
 
 #endif
