@@ -81,6 +81,14 @@ struct fo_opt_config {
     enum fo_failed_rank failed_rank;
     int cma_active; /* kind cma: the worse half of a generation takes negative
                        weights in the covariance update (active CMA-ES) */
+    int surrogate;  /* enum fo_surrogate_mode */
+};
+
+/* Whether a generation may be ranked by a model instead of evaluated. */
+enum fo_surrogate_mode {
+    FO_SURROGATE_OFF = 0,
+    FO_SURROGATE_LQ = 1 /* lq-CMA-ES: evaluate candidates in model order until
+                           Kendall's tau says the model ranks well (kind cma) */
 };
 
 struct fo_run_config {
@@ -232,6 +240,11 @@ struct fo_engine_counters {
     uint64_t asked, told, failed, pending, updates, generation, rollbacks, nonfinite;
     uint64_t restarts;
     size_t batch_size; /* the current generation size (restarts grow it) */
+    size_t wanted;     /* samples the current generation still needs asked before
+                          it can complete (fewer than the batch while a model
+                          ranks it); asking more is allowed */
+    uint64_t modelled; /* candidates whose values a model gave, so far */
+    int modelling;     /* 1 while the surrogate ranks the current generation */
 };
 void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *out);
 

@@ -29,6 +29,10 @@ json_t *fo__run_json(const struct fo_run_view *v) {
         (json_int_t)k->pending, "updates", (json_int_t)k->updates, "generation",
         (json_int_t)k->generation, "rollbacks", (json_int_t)k->rollbacks, "restarts",
         (json_int_t)k->restarts, "batch_size", (json_int_t)k->batch_size);
+    json_object_set_new(counters, "wanted", json_integer((json_int_t)k->wanted));
+    json_object_set_new(counters, "modelled", json_integer((json_int_t)k->modelled));
+    json_object_set_new(counters, "phase",
+                        json_string(k->modelling ? "modelling" : "sampling"));
     return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "name", v->name,
                      "state", fo_service_run_state_name(v->state), "config",
                      fo__settings_json(&v->cfg), "counters", counters, "best",

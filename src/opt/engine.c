@@ -5,6 +5,7 @@
  */
 #include "opt/circle.h"
 #include "opt/engine_internal.h"
+#include "opt/lq.h"
 #include "opt/start.h"
 
 #include <math.h>
@@ -17,12 +18,13 @@ void fo_engine_destroy(struct fo_engine *e) {
     fo_flow_destroy(e->flow);
     fo_adam_destroy(e->adam);
     void *bufs[] = {
-        e->lo,          e->hi,       e->recs,   e->xs,     e->best_x, e->mirror,
-        e->u_x,         e->u_fit,    e->u_lb,   e->u_lp,   e->u_w,    e->u_util,
-        e->u_q,         e->u_order,  e->u_cur,  e->grad,   e->dir,    e->old_params,
-        e->good_params, e->roles,    e->kl_z,   e->kl_x,   e->kl_lp,  e->kl_lpn,
-        e->stall_best,  e->ask_z,    e->ask_lp, e->cma_ps, e->cma_pc, e->cma_z,
-        e->cma_work,    e->periodic, e->start};
+        e->lo,          e->hi,       e->recs,   e->xs,     e->best_x,  e->mirror,
+        e->u_x,         e->u_fit,    e->u_lb,   e->u_lp,   e->u_w,     e->u_util,
+        e->u_q,         e->u_order,  e->u_cur,  e->grad,   e->dir,     e->old_params,
+        e->good_params, e->roles,    e->kl_z,   e->kl_x,   e->kl_lp,   e->kl_lpn,
+        e->stall_best,  e->ask_z,    e->ask_lp, e->cma_ps, e->cma_pc,  e->cma_z,
+        e->cma_work,    e->periodic, e->start,  e->pool_x, e->pool_lp, e->pool_f};
+    fo__lq_destroy(e);
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -109,6 +111,10 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         fo_engine_destroy(e);
         return st;
     }
+    if ((st = fo__lq_create(e, err)) != FO_OK) {
+        fo_engine_destroy(e);
+        return st;
+    }
     e->cma_sigma = 1.0;
     fo_rng_seed(&e->rng, cfg->seed);
     e->lr = cfg->opt.lr;
@@ -177,8 +183,7 @@ size_t fo_engine_dim(const struct fo_engine *e) {
     return e->D;
 }
 
-/* Base noise for n samples: fresh normals, or mirrored pairs z, -z. */
-static void draw_noise(struct fo_engine *e, size_t n, double *z) {
+void fo__engine_draw_noise(struct fo_engine *e, size_t n, double *z) {
     const size_t D = e->D;
     for (size_t i = 0; i < n; i++) {
         double *zi = z + i * D;
@@ -210,30 +215,43 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
     double *z = e->ask_z, *lp = e->ask_lp;
     struct fo_rng saved = e->rng;
     int had_mirror = e->has_mirror;
-    draw_noise(e, n, z);
-    st = fo_flow_sample_from(e->flow, n, z, x, lp, err);
+    int pool_was_on = e->pool_on;
+    size_t from_pool = fo__lq_ask(e, n, samples, x);
+    size_t m = n - from_pool;
+    double *xm = x + from_pool * e->D;
+    fo__engine_draw_noise(e, m, z);
+    st = m ? fo_flow_sample_from(e->flow, m, z, xm, lp, err) : FO_OK;
     if (st != FO_OK) { /* leave the run as it was */
         e->rng = saved;
         e->has_mirror = had_mirror;
+        e->n_recs -= from_pool;
+        e->next_id -= from_pool;
+        e->asked -= from_pool;
+        e->pool_next -= from_pool;
+        e->pool_on = pool_was_on; /* a pool this ask began is drawn again */
         return st;
     }
-    for (size_t i = 0; i < n; i++) {
-        struct fo_rec *r = &e->recs[e->n_recs];
-        r->id = e->next_id++;
-        r->generation = e->generation;
-        r->value = 0.0;
-        r->lb = lp[i];
-        r->status = FO_SAMPLE_PENDING;
-        /* the engine keeps the unwrapped point: its density is the flow's */
-        memcpy(e->xs + e->n_recs * e->D, x + i * e->D, e->D * sizeof(double));
-        e->n_recs++;
-        samples[i].id = r->id;
-        samples[i].generation = r->generation;
-        samples[i].log_prob = lp[i];
-    }
-    fo_flow_wrap(e->flow, n, x, x);
-    e->asked += n;
+    for (size_t i = 0; i < m; i++)
+        fo__engine_add_record(e, xm + i * e->D, lp[i], &samples[from_pool + i]);
+    fo_flow_wrap(e->flow, m, xm, xm);
     return FO_OK;
+}
+
+void fo__engine_add_record(struct fo_engine *e, const double *x, double lp,
+                           struct fo_sample *out) {
+    struct fo_rec *r = &e->recs[e->n_recs];
+    r->id = e->next_id++;
+    r->generation = e->generation;
+    r->value = 0.0;
+    r->lb = lp;
+    r->status = FO_SAMPLE_PENDING;
+    /* the engine keeps the unwrapped point: its density is the flow's */
+    memcpy(e->xs + e->n_recs * e->D, x, e->D * sizeof(double));
+    e->n_recs++;
+    e->asked++;
+    out->id = r->id;
+    out->generation = r->generation;
+    out->log_prob = lp;
 }
 
 /* Index of id among the records, or -1. Records are sorted by id. */
@@ -292,7 +310,8 @@ static enum fo_status after_resolve(struct fo_engine *e, uint64_t generation,
         e->resolved_in_gen++;
     if (e->cfg.budget && e->told >= e->cfg.budget && e->stop == FO_STOP_NONE)
         e->stop = FO_STOP_BUDGET;
-    if (e->resolved_in_gen < e->cfg.batch_size)
+    int lq = generation == e->generation ? fo__lq_complete(e) : -1;
+    if (lq == 0 || (lq < 0 && e->resolved_in_gen < e->cfg.batch_size))
         return FO_OK;
     *updated = 1;
     return fo__engine_update(e, 0, report ? report : &local, err);
@@ -334,6 +353,7 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
     } else {
         e->told++;
         note_best(e, (size_t)i);
+        fo__lq_told(e, (size_t)i);
     }
     return after_resolve(e, r->generation, updated, report, err);
 }
@@ -367,6 +387,12 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
     out->nonfinite = e->nonfinite;
     out->restarts = e->restarts_done;
     out->batch_size = e->cfg.batch_size;
+    size_t in_gen = 0;
+    for (size_t i = 0; i < e->n_recs; i++)
+        in_gen += e->recs[i].generation == e->generation;
+    out->wanted = fo__lq_wanted(e, in_gen);
+    out->modelled = e->lq_modelled;
+    out->modelling = e->pool_on;
 }
 
 int fo_engine_best(const struct fo_engine *e, double *x, double *value, uint64_t *id,

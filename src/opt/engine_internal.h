@@ -84,6 +84,17 @@ struct fo_engine {
     /* fresh draws from p_old for the trust region: (FO_KL_SAMPLES, D), and
      * their log p under the old and the candidate parameters */
     double *kl_z, *kl_x, *kl_lp, *kl_lpn;
+
+    /* optimizer.surrogate lq (lq.c): the model over told points, and the
+     * current generation's candidates (cap_pool) in model order: pool_n of
+     * them, the first pool_next released as samples, pool_target of those
+     * to be resolved before tau is tested */
+    struct fo_surrogate *sur;
+    double *pool_x, *pool_lp, *pool_f; /* (cap_pool, D), (cap_pool), model fitness */
+    size_t cap_pool, pool_n, pool_next, pool_target;
+    int pool_on;
+    double lq_tau;        /* the last tau measured */
+    uint64_t lq_modelled; /* candidates the model has ranked in place of a value */
 };
 
 /* Share of the KL budget the conditioner networks may spend first. */
@@ -123,6 +134,14 @@ enum fo_status fo__engine_scratch(struct fo_engine *e, size_t n, struct fo_error
  * of more than a generation still grows its buffers once.
  */
 enum fo_status fo__engine_prepare(struct fo_engine *e, struct fo_error *err);
+
+/* Base noise for n samples: fresh normals, or mirrored pairs z, -z. */
+void fo__engine_draw_noise(struct fo_engine *e, size_t n, double *z);
+
+/* A pending record for the unwrapped point x with behaviour density lp, in
+ * the current generation (room must be reserved). OUT: *out. */
+void fo__engine_add_record(struct fo_engine *e, const double *x, double lp,
+                           struct fo_sample *out);
 
 /* Make room for n records. */
 enum fo_status fo__engine_reserve(struct fo_engine *e, size_t n, struct fo_error *err);

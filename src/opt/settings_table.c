@@ -34,6 +34,7 @@ static const char *const optimizer_names[] = {"adam", "sgd-clamp", "natural", "c
 static const char *const failed_rank_names[] = {"ignore", "worst"};
 static const char *const restart_mean_names[] = {"start", "random"};
 static const char *const box_map_names[] = {"sigmoid", "fold"};
+static const char *const surrogate_names[] = {"off", "lq"};
 
 static const unsigned char kinds_seed[] = {FO_LAYER_SPLINE_AR};
 static const unsigned char kinds_gaussian[] = {FO_LAYER_GAUSSIAN_FULL};
@@ -427,16 +428,6 @@ const struct fo_setting fo__settings_table[] = {
              VAL(FO_RESTART_RANDOM)),
      .doc = "where a restart centres its fresh distribution: the start, or uniform "
             "in the box"},
-    /* Hansen's tutorial (arXiv:1604.00772, eqs. 49-53) and the reference
-     * implementation of make bench-compare use them: on the rotated
-     * ellipsoid they save a third of the evaluations (docs/optimizer.md) */
-    {.name = "optimizer.cma_active",
-     .type = FO_SETTING_BOOL,
-     AT(opt.cma_active),
-     .since = 9,
-     .absent = 0,
-     PRESETS(VAL(1), VAL(0), VAL(0), VAL(1)),
-     .doc = "kind cma: negative weights for the worse half in the covariance update"},
     {.name = "flow.box_map",
      .type = FO_SETTING_ENUM,
      AT(flow.box_map),
@@ -447,5 +438,25 @@ const struct fo_setting fo__settings_table[] = {
              VAL(FO_BOX_FOLD)),
      .doc = "how a box is reached from the line: a sigmoid (edges at infinity), or "
             "the line folded onto it by reflection at the edges"},
+    /* Hansen's tutorial (arXiv:1604.00772, eqs. 49-53) and the reference
+     * implementation of make bench-compare use them: on the rotated
+     * ellipsoid they save a third of the evaluations (docs/optimizer.md) */
+    {.name = "optimizer.cma_active",
+     .type = FO_SETTING_BOOL,
+     AT(opt.cma_active),
+     .since = 9,
+     .absent = 0,
+     PRESETS(VAL(1), VAL(0), VAL(0), VAL(1)),
+     .doc = "kind cma: negative weights for the worse half in the covariance update"},
+    {.name = "optimizer.surrogate",
+     .type = FO_SETTING_ENUM,
+     AT(opt.surrogate),
+     NAMES(surrogate_names),
+     .since = 10,
+     .absent = FO_SURROGATE_OFF,
+     PRESETS(VAL(FO_SURROGATE_LQ), VAL(FO_SURROGATE_OFF), VAL(FO_SURROGATE_OFF),
+             VAL(FO_SURROGATE_LQ)),
+     .doc = "kind cma: rank each generation by a linear-quadratic model of the told "
+            "points and evaluate only as many as Kendall's tau needs (lq-CMA-ES)"},
 };
 const size_t fo__n_settings = sizeof fo__settings_table / sizeof fo__settings_table[0];

@@ -11,11 +11,14 @@
  * optimizer.failed_rank (a settings row); version 5 the CMA state (sigma,
  * generations, the two paths) after the stall window; version 6 the
  * periodic coordinates (a settings row: a flag, then D flags); version 7
- * the start (a flag, then D numbers; its scale) and where restarts centre.
+ * the start (a flag, then D numbers; its scale) and where restarts centre;
+ * 8 the box map, 9 active CMA, 10 the surrogate (a settings row, and its
+ * archive and the generation's candidates after the samples).
  * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
  * are the same on every host and a loaded run continues bit for bit.
  */
 #include "opt/engine_internal.h"
+#include "opt/surrogate.h"
 #include "core/bytes.h"
 
 #include <flowopt/settings.h>
@@ -26,7 +29,7 @@
 
 #define SNAP_MAGIC "FOEN"
 /* The engine state's own format; the settings table may need a newer one. */
-#define SNAP_STATE_VERSION 5u
+#define SNAP_STATE_VERSION 10u
 #define SNAP_OLDEST 2u
 #define SNAP_VERSION                                                                     \
     (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
@@ -213,6 +216,71 @@ static void get_config(struct reader *r, struct fo_run_config *c,
         get_setting(r, c, &table[i], a);
 }
 
+/* The surrogate's archive (oldest first) and the generation's candidates
+ * in their order; the model is refitted from the archive when used. */
+static void put_surrogate(struct writer *w, const struct fo_engine *e) {
+    const struct fo_surrogate *s = e->sur;
+    const size_t D = e->D;
+    put_u64(w, s ? s->n : 0);
+    for (size_t i = 0; s && i < s->n; i++) {
+        size_t k = (s->head + s->cap - s->n + i) % s->cap;
+        put_f64s(w, s->x + k * D, D);
+        put_f64(w, s->f[k]);
+    }
+    const uint64_t pool[] = {(uint64_t)e->pool_on, e->pool_n, e->pool_next,
+                             e->pool_target, e->lq_modelled};
+    for (size_t i = 0; i < sizeof pool / sizeof pool[0]; i++)
+        put_u64(w, pool[i]);
+    put_f64(w, e->lq_tau);
+    for (size_t j = 0; j < e->pool_n; j++) {
+        put_f64s(w, e->pool_x + j * D, D);
+        put_f64(w, e->pool_lp[j]);
+        put_f64(w, e->pool_f[j]);
+    }
+}
+
+static enum fo_status get_surrogate(struct reader *r, struct fo_engine *e,
+                                    struct fo_error *err) {
+    const size_t D = e->D;
+    uint64_t n = get_u64(r);
+    struct fo_surrogate *s = e->sur;
+    if (r->bad || (s ? n > s->cap : n > 0))
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad surrogate archive");
+    double *x = malloc(D * sizeof *x);
+    if (!x)
+        return fo_error_set(err, FO_ENOMEM, "snapshot", "out of memory");
+    for (size_t i = 0; i < n && !r->bad; i++) {
+        get_f64s(r, x, D);
+        fo__surrogate_add(s, x, get_f64(r));
+    }
+    free(x);
+    e->pool_on = (int)get_u64(r);
+    uint64_t pn = get_u64(r), next = get_u64(r), target = get_u64(r);
+    e->lq_modelled = get_u64(r);
+    e->lq_tau = get_f64(r);
+    if (r->bad || e->pool_on > 1 || next > pn || target > pn ||
+        pn > (r->len - r->pos) / (8 * (D + 2)) || (pn && !s))
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad surrogate candidates");
+    if (pn > e->cap_pool) {
+        e->pool_x = malloc(pn * D * sizeof(double));
+        e->pool_lp = malloc(pn * sizeof(double));
+        e->pool_f = malloc(pn * sizeof(double));
+        if (!e->pool_x || !e->pool_lp || !e->pool_f)
+            return fo_error_set(err, FO_ENOMEM, "snapshot", "out of memory");
+        e->cap_pool = pn;
+    }
+    e->pool_n = pn;
+    e->pool_next = next;
+    e->pool_target = target;
+    for (size_t j = 0; j < pn; j++) {
+        get_f64s(r, e->pool_x + j * D, D);
+        e->pool_lp[j] = get_f64(r);
+        e->pool_f[j] = get_f64(r);
+    }
+    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "truncated surrogate")
+                  : FO_OK;
+}
+
 static void put_state(struct writer *w, const struct fo_engine *e) {
     const size_t P = fo_flow_n_params(e->flow), D = e->D;
     put_f64s(w, fo_flow_params_const(e->flow), P);
@@ -266,6 +334,7 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
         put_u64(w, (uint64_t)rec->status);
         put_f64s(w, e->xs + i * D, D);
     }
+    put_surrogate(w, e);
 }
 
 enum fo_status fo_engine_save(const struct fo_engine *e, unsigned char *buf, size_t cap,
@@ -367,7 +436,10 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
     for (size_t i = 0; i < P; i++)
         if (!isfinite(fo_flow_params(e->flow)[i]))
             return fo_error_set(err, FO_ECORRUPT, "snapshot", "non-finite parameter");
-    return get_records(r, e, err);
+    enum fo_status st = get_records(r, e, err);
+    if (st == FO_OK && r->version >= 10)
+        st = get_surrogate(r, e, err);
+    return st;
 }
 
 enum fo_status fo_engine_load(const unsigned char *buf, size_t len,

@@ -7,6 +7,7 @@
  */
 #include "opt/cma.h"
 #include "opt/engine_internal.h"
+#include "opt/lq.h"
 #include "opt/reinforce.h"
 #include "opt/restart.h"
 #include "opt/trust.h"
@@ -308,7 +309,7 @@ static void report_shape(struct fo_engine *e, struct fo_step_report *rep) {
 
 enum fo_status fo__engine_update(struct fo_engine *e, int forced,
                                  struct fo_step_report *rep, struct fo_error *err) {
-    enum fo_status st = fo__engine_scratch(e, e->n_recs ? e->n_recs : 1, err);
+    enum fo_status st = fo__engine_scratch(e, e->n_recs + e->pool_n + 1, err);
     if (st != FO_OK)
         return st;
     memset(rep, 0, sizeof *rep);
@@ -323,6 +324,7 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
     /* failed samples join the step only: the value statistics and the
      * convergence tests below see the first n, the told values */
     size_t n_step = n + gather_failed(e, n);
+    n_step += fo__lq_append(e, n_step);
     rep->n_used = n_step;
     if (n_cur >= 1 && n_step >= 2)
         optimise(e, n_step, rep);
@@ -330,8 +332,10 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
         rep->events |= FO_EVENT_EMPTY;
     int collapsed = fo__scale_collapsed(e, n);
     int tolfun = fo__converged(e, rep, n), stall = fo__stalled(e, n);
-    if ((tolfun || stall) && e->restarts_done < e->cfg.restarts)
+    int restarted = (tolfun || stall) && e->restarts_done < e->cfg.restarts;
+    if (restarted)
         fo__restart(e, rep);
+    fo__lq_end(e, restarted);
     e->generation++;
     e->updates++;
     e->resolved_in_gen = 0;

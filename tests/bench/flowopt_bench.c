@@ -85,6 +85,8 @@ static int apply_set(struct fo_run_config *c, const char *kv) {
         c->flow.bound = d;
     else if (!strcmp(key, "box_map"))
         c->flow.box_map = (enum fo_box_map)(int)d;
+    else if (!strcmp(key, "surrogate"))
+        c->opt.surrogate = (int)d;
     else if (!strcmp(key, "restart_mean"))
         c->restart_mean = (int)d;
     else if (!strcmp(key, "optimizer"))
@@ -194,7 +196,9 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     while (res->evals < budget && fo_engine_stop_reason(e) == FO_STOP_NONE) {
         struct fo_engine_counters cc;
         fo_engine_counters(e, &cc);
-        size_t want = cc.batch_size < MAX_BATCH ? cc.batch_size : MAX_BATCH;
+        /* as many as the generation still needs: fewer while a model ranks it */
+        size_t need = cc.wanted ? cc.wanted : cc.batch_size;
+        size_t want = need < MAX_BATCH ? need : MAX_BATCH;
         size_t n = budget - res->evals < want ? budget - res->evals : want;
         if (fo_engine_ask(e, n, s, x, &err) != FO_OK)
             break;

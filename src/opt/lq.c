@@ -1,0 +1,172 @@
+/* lq.c - lq-CMA-ES's generation protocol; see lq.h. */
+#include "opt/lq.h"
+#include "opt/engine_internal.h"
+#include "opt/surrogate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int enabled(const struct fo_engine *e) {
+    return e->sur != NULL && e->cfg.opt.optimizer == FO_OPTIMIZER_CMA;
+}
+
+enum fo_status fo__lq_create(struct fo_engine *e, struct fo_error *err) {
+    if (e->cfg.opt.surrogate != FO_SURROGATE_LQ)
+        return FO_OK;
+    return fo__surrogate_create(e->D, &e->sur, err);
+}
+
+void fo__lq_destroy(struct fo_engine *e) {
+    fo__surrogate_destroy(e->sur);
+    e->sur = NULL;
+}
+
+static double fitness(const struct fo_engine *e, double value) {
+    return e->cfg.direction == FO_MAXIMIZE ? value : -value;
+}
+
+void fo__lq_told(struct fo_engine *e, size_t i) {
+    if (enabled(e))
+        fo__surrogate_add(e->sur, e->xs + i * e->D, fitness(e, e->recs[i].value));
+}
+
+/* Candidates not yet released, best model fitness first (insertion sort). */
+static void rank_rest(struct fo_engine *e) {
+    const size_t D = e->D;
+    for (size_t i = e->pool_next; i < e->pool_n; i++)
+        e->pool_f[i] = fo__surrogate_predict(e->sur, e->pool_x + i * D);
+    for (size_t i = e->pool_next + 1; i < e->pool_n; i++) {
+        size_t j = i;
+        while (j > e->pool_next && e->pool_f[j - 1] < e->pool_f[j]) {
+            double t = e->pool_f[j], l = e->pool_lp[j];
+            e->pool_f[j] = e->pool_f[j - 1];
+            e->pool_lp[j] = e->pool_lp[j - 1];
+            e->pool_f[j - 1] = t;
+            e->pool_lp[j - 1] = l;
+            for (size_t d = 0; d < D; d++) {
+                double v = e->pool_x[j * D + d];
+                e->pool_x[j * D + d] = e->pool_x[(j - 1) * D + d];
+                e->pool_x[(j - 1) * D + d] = v;
+            }
+            j--;
+        }
+    }
+}
+
+/* Draw the generation's lambda candidates and rank them, when the archive
+ * fits a model. Returns 1 when the pool runs. */
+static int start_pool(struct fo_engine *e) {
+    const size_t L = e->cfg.batch_size, D = e->D;
+    if (fo__surrogate_fit(e->sur) == FO_MODEL_NONE)
+        return 0;
+    if (L > e->cap_pool) {
+        double *x = realloc(e->pool_x, L * D * sizeof *x);
+        if (x)
+            e->pool_x = x;
+        double *lp = x ? realloc(e->pool_lp, L * sizeof *lp) : NULL;
+        if (lp)
+            e->pool_lp = lp;
+        double *f = lp ? realloc(e->pool_f, L * sizeof *f) : NULL;
+        if (!f)
+            return 0;
+        e->pool_f = f;
+        e->cap_pool = L;
+    }
+    /* the ask's noise buffer holds a generation (fo__engine_prepare) */
+    fo__engine_draw_noise(e, L, e->ask_z);
+    if (fo_flow_sample_from(e->flow, L, e->ask_z, e->pool_x, e->pool_lp, NULL) != FO_OK)
+        return 0;
+    e->pool_n = L;
+    e->pool_next = 0;
+    double first = 0.02 * (double)L, fill = 4.0 - (double)e->sur->n;
+    e->pool_target = (size_t)(1.0 + fmax(first, fill));
+    e->pool_target = e->pool_target < L ? e->pool_target : L;
+    rank_rest(e);
+    e->pool_on = 1;
+    return 1;
+}
+
+size_t fo__lq_ask(struct fo_engine *e, size_t n, struct fo_sample *samples, double *x) {
+    if (!enabled(e))
+        return 0;
+    if (!e->pool_on) {
+        for (size_t i = 0; i < e->n_recs; i++) /* only a generation's first ask */
+            if (e->recs[i].generation == e->generation)
+                return 0;
+        if (!start_pool(e))
+            return 0;
+    }
+    size_t m = 0;
+    for (; m < n && e->pool_next < e->pool_n; m++, e->pool_next++) {
+        const double *px = e->pool_x + e->pool_next * e->D;
+        fo__engine_add_record(e, px, e->pool_lp[e->pool_next], &samples[m]);
+        fo_flow_wrap(e->flow, 1, px, x + m * e->D);
+    }
+    return m;
+}
+
+int fo__lq_complete(struct fo_engine *e) {
+    if (!e->pool_on)
+        return -1;
+    if (e->resolved_in_gen < e->pool_target || e->resolved_in_gen < e->pool_next)
+        return 0; /* released samples still pending */
+    if (e->pool_next >= e->pool_n)
+        return 1;
+    if (fo__surrogate_fit(e->sur) != FO_MODEL_NONE) {
+        double k =
+            fmax(15.0, fmin(1.2 * (double)e->resolved_in_gen, 0.75 * (double)e->pool_n));
+        e->lq_tau = fo__surrogate_tau(e->sur, (size_t)k);
+        if (e->lq_tau >= FO_LQ_TAU)
+            return 1;
+        rank_rest(e);
+    }
+    size_t more = e->pool_target / 2 ? e->pool_target / 2 : 1;
+    e->pool_target =
+        e->pool_target + more < e->pool_n ? e->pool_target + more : e->pool_n;
+    return 0;
+}
+
+size_t fo__lq_append(struct fo_engine *e, size_t k) {
+    if (!e->pool_on || e->pool_next >= e->pool_n)
+        return 0;
+    const size_t D = e->D;
+    /* the model agrees with the truth at the best evaluated point */
+    double best = -INFINITY, offset = 0.0;
+    for (size_t i = 0; i < e->n_recs; i++) {
+        const struct fo_rec *r = &e->recs[i];
+        if (r->status != FO_SAMPLE_TOLD || r->generation != e->generation)
+            continue;
+        double f = fitness(e, r->value);
+        if (f > best) {
+            best = f;
+            offset = f - fo__surrogate_predict(e->sur, e->xs + i * D);
+        }
+    }
+    if (!isfinite(best))
+        return 0;
+    size_t m = 0;
+    for (size_t j = e->pool_next; j < e->pool_n; j++, m++) {
+        memcpy(e->u_x + (k + m) * D, e->pool_x + j * D, D * sizeof(double));
+        e->u_fit[k + m] = e->pool_f[j] + offset;
+        e->u_lb[k + m] = e->pool_lp[j];
+        e->u_cur[k + m] = 1;
+    }
+    e->lq_modelled += m;
+    return m;
+}
+
+void fo__lq_end(struct fo_engine *e, int restarted) {
+    e->pool_on = 0;
+    e->pool_n = e->pool_next = e->pool_target = 0;
+    if (restarted && e->sur)
+        fo__surrogate_clear(e->sur);
+}
+
+size_t fo__lq_wanted(const struct fo_engine *e, size_t asked_in_gen) {
+    if (e->pool_on)
+        return e->pool_target > e->pool_next ? e->pool_target - e->pool_next : 0;
+    if (enabled(e) && asked_in_gen == 0 && e->sur->n > 0)
+        return 1; /* the pool starts at the next ask and wants its first few */
+    return e->cfg.batch_size > asked_in_gen ? e->cfg.batch_size - asked_in_gen : 0;
+}
