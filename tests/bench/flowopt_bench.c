@@ -25,6 +25,8 @@ struct run_result {
     uint64_t evals_to_target, evals;
     double best;
     uint64_t rollbacks, nonfinite;
+    uint64_t updates; /* generations completed */
+    double engine_s;  /* time spent in ask and tell (the engine's own cost) */
     int minima_found;
     double mass[4];
     enum fo_stop stop;
@@ -200,13 +202,18 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
         size_t need = cc.wanted ? cc.wanted : cc.batch_size;
         size_t want = need < MAX_BATCH ? need : MAX_BATCH;
         size_t n = budget - res->evals < want ? budget - res->evals : want;
+        double t_ask = now_s();
         if (fo_engine_ask(e, n, s, x, &err) != FO_OK)
             break;
+        res->engine_s += now_s() - t_ask;
         for (size_t i = 0; i < n; i++) {
             double v = fo_bench_problem_eval(&prob, x + i * D);
             struct fo_step_report rep;
             int updated = 0;
+            double t_tell = now_s();
             fo_engine_tell(e, s[i].id, v, NULL, &updated, &rep, NULL);
+            res->engine_s += now_s() - t_tell;
+            res->updates += updated != 0;
             res->evals++;
             if (fn->maximize ? v > res->best : v < res->best)
                 res->best = v;
@@ -279,7 +286,8 @@ static int cell(const char *preset, const struct fo_bench_fn *fn, int seeds,
     struct run_result *r = calloc((size_t)seeds, sizeof *r);
     uint64_t *ett = calloc((size_t)seeds, sizeof *ett);
     double *bests = calloc((size_t)seeds, sizeof *bests);
-    double t0 = now_s();
+    double t0 = now_s(), engine_s = 0.0;
+    uint64_t updates = 0;
     size_t n_ok = 0;
     uint64_t rollbacks = 0, nonfinite = 0;
     for (int s = 0; s < seeds; s++) {
@@ -290,6 +298,8 @@ static int cell(const char *preset, const struct fo_bench_fn *fn, int seeds,
         bests[s] = r[s].best;
         rollbacks += r[s].rollbacks;
         nonfinite += r[s].nonfinite;
+        updates += r[s].updates;
+        engine_s += r[s].engine_s;
         if (verbose)
             fprintf(stderr, "seed %d: %s after %llu evals, best %.8g, stop %s\n", s + 1,
                     r[s].success ? "success" : "failure", (unsigned long long)r[s].evals,
@@ -310,6 +320,9 @@ static int cell(const char *preset, const struct fo_bench_fn *fn, int seeds,
                        : 0.5 * (bests[seeds / 2 - 1] + bests[seeds / 2]));
     printf(", \"nan\": %llu, \"rollbacks\": %llu, \"seconds\": %.2f",
            (unsigned long long)nonfinite, (unsigned long long)rollbacks, now_s() - t0);
+    /* ask and tell time per generation: the engine's cost of one update */
+    printf(", \"engine_us_per_generation\": %.1f",
+           updates ? 1e6 * engine_s / (double)updates : 0.0);
     if (strcmp(fn->name, "himmelblau") == 0) {
         int all4 = 0;
         printf(", \"minima_found\": [");
