@@ -3,11 +3,12 @@
  * the engine draws the generation's lambda candidates at its first ask,
  * ranks them by the surrogate (surrogate.c) and hands them out best first,
  * first int(1 + max(0.02 lambda, 4 - archive)) of them; once those are
- * resolved it refits and measures Kendall's tau on the most recent
- * max(15, min(1.2 evaluated, 0.75 lambda)) told points. tau >= 0.85
- * completes the generation (the candidates not evaluated take the model's
- * values, shifted to agree with the best evaluated one); otherwise half as
- * many again are released, the rest re-ranked. A model too poor to fit
+ * resolved it measures Kendall's tau on the most recent max(15, min(1.2
+ * evaluated, 0.75 lambda)) told points with the model that ranked them
+ * (the newest are held out of its fit). tau >= 0.85 completes the
+ * generation (the candidates not evaluated take the model's values,
+ * shifted to agree with the best evaluated one); otherwise the model is
+ * refitted, the rest re-ranked and half as many again released. A model too poor to fit
  * leaves the generation to be evaluated whole. Kind cma only.
  */
 #ifndef FLOWOPT_OPT_LQ_H

@@ -227,6 +227,14 @@ static void put_surrogate(struct writer *w, const struct fo_engine *e) {
         put_f64s(w, s->x + k * D, D);
         put_f64(w, s->f[k]);
     }
+    /* the model as last fitted: tau is measured with it before a refit */
+    put_u64(w, s ? (uint64_t)s->kind : 0);
+    put_u64(w, s ? s->df : 0);
+    if (s) {
+        put_f64s(w, s->beta, s->df);
+        put_f64s(w, s->centre, D);
+        put_f64s(w, s->scale, D);
+    }
     const uint64_t pool[] = {(uint64_t)e->pool_on, e->pool_n, e->pool_next,
                              e->pool_target, e->lq_modelled};
     for (size_t i = 0; i < sizeof pool / sizeof pool[0]; i++)
@@ -254,6 +262,16 @@ static enum fo_status get_surrogate(struct reader *r, struct fo_engine *e,
         fo__surrogate_add(s, x, get_f64(r));
     }
     free(x);
+    uint64_t kind = get_u64(r), df = get_u64(r);
+    if (r->bad || kind > FO_MODEL_FULL || (s ? df > s->cap / 2 : df > 0))
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad surrogate model");
+    if (s) {
+        s->kind = (enum fo_model_kind)kind;
+        s->df = (size_t)df;
+        get_f64s(r, s->beta, s->df);
+        get_f64s(r, s->centre, D);
+        get_f64s(r, s->scale, D);
+    }
     e->pool_on = (int)get_u64(r);
     uint64_t pn = get_u64(r), next = get_u64(r), target = get_u64(r);
     e->lq_modelled = get_u64(r);
