@@ -71,18 +71,22 @@ def tfim_energy(theta):
 
 def main():
     budget = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    # the angles are periodic: the run hands out x wrapped into [-pi, pi)
     run = api("POST", "/v1/runs", {
         "name": "tfim vqe driver", "dim": 16,
-        "bounds": {"lo": -math.pi, "hi": math.pi}, "direction": "minimize",
-        "budget": budget})
-    batch = run["config"]["batch_size"]
-    print("run", run["id"], "batch", batch)
+        "bounds": {"lo": -math.pi, "hi": math.pi}, "periodic": True,
+        "direction": "minimize", "budget": budget})
+    print("run", run["id"], "batch", run["config"]["batch_size"])
+    # ask what the generation still wants: while the run's model ranks a
+    # generation that is one or two circuits, not the whole batch
+    wanted = run["counters"]["wanted"] or run["config"]["batch_size"]
     told = 0
     while told < budget:
-        samples = api("POST", "/v1/runs/%s/ask" % run["id"], {"n": batch})["samples"]
+        samples = api("POST", "/v1/runs/%s/ask" % run["id"], {"n": wanted})["samples"]
         results = [{"id": s["id"], "value": tfim_energy(s["x"])} for s in samples]
         reply = api("POST", "/v1/runs/%s/tell" % run["id"], {"results": results})
         told += reply["accepted"]
+        wanted = reply["wanted"] or run["config"]["batch_size"]
         for row in reply["updates"]:
             if row["step"] % 20 == 0:
                 print("step %d evaluations %d best %.6f" % (

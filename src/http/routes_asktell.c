@@ -118,9 +118,10 @@ static void tell(const struct fo_http_request *req, struct fo_http_reply *rep) {
         for (size_t i = 0; i < out.n_reports; i++)
             json_array_append_new(updates, fo__step_json(&reps[i]));
         fo_reply_json(rep, 200,
-                      json_pack("{s:I, s:I, s:o}", "accepted", (json_int_t)out.accepted,
-                                "duplicates", (json_int_t)out.duplicates, "updates",
-                                updates));
+                      json_pack("{s:I, s:I, s:o, s:I}", "accepted",
+                                (json_int_t)out.accepted, "duplicates",
+                                (json_int_t)out.duplicates, "updates", updates, "wanted",
+                                (json_int_t)out.wanted));
     } else {
         fo__reply_status(rep, st, &err);
     }

@@ -328,6 +328,11 @@ enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
         fo__run_rebuild(svc, r);
         memset(outcome, 0, sizeof *outcome);
     }
+    if (st == FO_OK && r->engine) {
+        struct fo_engine_counters c;
+        fo_engine_counters(r->engine, &c);
+        outcome->wanted = c.wanted;
+    }
     fo__run_release(r);
     free(dup);
     if (st == FO_OK && outcome->n_reports) {
@@ -417,7 +422,7 @@ enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t 
             st = fo_store_pending_older(svc->store, r->id, timeout, EXPIRE_BATCH,
                                         on_expired, &c, err);
         if (st == FO_OK && c.n) {
-            struct fo_tell_outcome out = {0, 0, 0};
+            struct fo_tell_outcome out = {0};
             st = fo__check_tells(svc, r, items, c.n, dup, err);
             if (st == FO_OK && (st = fo__apply_tells(svc, r, items, c.n, dup, reps, &out,
                                                      &ticket, err)) != FO_OK)

@@ -25,6 +25,7 @@ struct fo_tell_outcome {
     size_t accepted;   /* newly recorded */
     size_t duplicates; /* repeats of what was already recorded */
     size_t n_reports;  /* updates the tell produced (reports filled) */
+    size_t wanted;     /* after it: samples the generation still needs asked */
 };
 
 /*
