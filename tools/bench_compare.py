@@ -87,8 +87,7 @@ def flowopt(build, name, seeds, preset):
     out = subprocess.run([build + "/flowopt-bench", "opt", "--preset", preset,
                           "--function", name, "--seeds", str(seeds)],
                          check=True, capture_output=True, text=True).stdout
-    row = json.loads(out.strip().splitlines()[-1])
-    return row["success_rate"], row["evals_to_target"][1]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main():
@@ -109,14 +108,17 @@ def main():
     problems = Problems(build + "/libfobench.so")
     rows = []
     for name in names:
-        f_rate, f_median = flowopt(build, name, seeds, preset)
+        f_row = flowopt(build, name, seeds, preset)
+        f_rate, f_median = f_row["success_rate"], f_row["evals_to_target"][1]
         runs = [ipop_cmaes(problems, name, s) for s in range(1, seeds + 1)]
         hits = [r for r in runs if r is not None]
         c_rate = len(hits) / seeds
         c_median = statistics.median(hits) if hits else None
         ratio = f_median / c_median if f_median and c_median else None
         row = {"bench": "compare", "function": name, "seeds": seeds, "preset": preset,
-               "flowopt": {"success_rate": f_rate, "median_evals": f_median},
+               "flowopt": {"success_rate": f_rate, "median_evals": f_median,
+                           "nan": f_row["nan"], "rollbacks": f_row["rollbacks"],
+                           "engine_us_per_generation": f_row["engine_us_per_generation"]},
                "ipop_cmaes": {"success_rate": c_rate, "median_evals": c_median},
                "ratio": round(ratio, 3) if ratio else None}
         rows.append(row)
