@@ -15,6 +15,8 @@
  *                       flow's coordinates (CMA-ES's sigma times the
  *                       geometric mean of its shape; NaN without a Gaussian)
  *   condition           the condition number of that Gaussian's covariance
+ *   tau                 Kendall's tau of the surrogate's ranking when it
+ *                       completed the generation (NaN when it did not)
  */
 #ifndef FLOWOPT_HISTORY_H
 #define FLOWOPT_HISTORY_H
@@ -22,7 +24,7 @@
 /* clang-format off */
 #define FO_STEP_REALS(X)                                                               \
     X(mean) X(median) X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess) \
-    X(step_size) X(condition)
+    X(step_size) X(condition) X(tau)
 /* clang-format on */
 
 #endif

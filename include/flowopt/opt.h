@@ -168,6 +168,7 @@ struct fo_step_report {
 #undef FO_STEP_REAL_FIELD
     size_t n_used;     /* samples the update used, reuse included */
     uint64_t restarts; /* restarts so far, this update's included */
+    size_t modelled;   /* candidates of this generation the surrogate valued */
     unsigned events;
 };
 

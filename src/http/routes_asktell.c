@@ -178,7 +178,8 @@ static int csv_step(void *ctx, const struct fo_step_report *r) {
     FO_STEP_REALS(FIELD)
 #undef FIELD
     /* event names are [a-z_] joined by commas: quote the field */
-    fo_text_printf(t, ",%llu,\"%s\"\n", (unsigned long long)r->restarts, events);
+    fo_text_printf(t, ",%llu,%zu,\"%s\"\n", (unsigned long long)r->restarts, r->modelled,
+                   events);
     return 0;
 }
 
@@ -201,7 +202,7 @@ static void history(const struct fo_http_request *req, struct fo_http_reply *rep
         struct fo_text t = {0};
 #define HEADER(name) "," #name
         fo_text_printf(&t, "step,generation,evaluations,n" FO_STEP_REALS(
-                               HEADER) ",restarts,events\n");
+                               HEADER) ",restarts,modelled,events\n");
 #undef HEADER
         enum fo_status st = fo_service_history(req->svc, req->params[0], (uint64_t)after,
                                                (uint64_t)limit, csv_step, &t, &err);

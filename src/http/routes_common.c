@@ -57,6 +57,7 @@ json_t *fo__step_json(const struct fo_step_report *r) {
     FO_STEP_REALS(FIELD)
 #undef FIELD
     json_object_set_new(row, "restarts", json_integer((json_int_t)r->restarts));
+    json_object_set_new(row, "modelled", json_integer((json_int_t)r->modelled));
     json_object_set_new(row, "events", events);
     return row;
 }

@@ -324,7 +324,10 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
     /* failed samples join the step only: the value statistics and the
      * convergence tests below see the first n, the told values */
     size_t n_step = n + gather_failed(e, n);
-    n_step += fo__lq_append(e, n_step);
+    size_t modelled = fo__lq_append(e, n_step);
+    n_step += modelled;
+    rep->modelled = modelled;
+    rep->tau = modelled ? e->lq_tau : NAN;
     rep->n_used = n_step;
     if (n_cur >= 1 && n_step >= 2)
         optimise(e, n_step, rep);

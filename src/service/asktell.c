@@ -187,6 +187,7 @@ static struct fo_step_row step_row(const struct fo_step_report *p) {
     FO_STEP_REALS(COPY)
 #undef COPY
     r.restarts = (int64_t)p->restarts;
+    r.modelled = (int64_t)p->modelled;
     r.events = (int64_t)p->events;
     return r;
 }

@@ -38,6 +38,7 @@ static int on_step_row(void *p, const struct fo_step_row *row) {
     FO_STEP_REALS(COPY)
 #undef COPY
     rep.restarts = (uint64_t)row->restarts;
+    rep.modelled = (size_t)row->modelled;
     rep.events = (unsigned)row->events;
     return h->fn(h->ctx, &rep);
 }

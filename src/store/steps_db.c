@@ -8,7 +8,8 @@
 #define COLUMN(name) ", " #name
 #define MARK(name) ",?"
 #define COLUMNS                                                                          \
-    "step, generation, evaluations, n" FO_STEP_REALS(COLUMN) ", restarts, events"
+    "step, generation, evaluations, n" FO_STEP_REALS(                                    \
+        COLUMN) ", restarts, modelled, events"
 
 enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
                                     const struct fo_step_row *r, struct fo_error *err) {
@@ -16,7 +17,7 @@ enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
     enum fo_status rc =
         fo__store_prepare(s,
                           "INSERT INTO steps (run_id, " COLUMNS
-                          ") VALUES (?,?,?,?,?" FO_STEP_REALS(MARK) ",?,?)",
+                          ") VALUES (?,?,?,?,?" FO_STEP_REALS(MARK) ",?,?,?)",
                           &st, err);
     if (rc != FO_OK)
         return rc;
@@ -30,6 +31,7 @@ enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
     FO_STEP_REALS(BIND)
 #undef BIND
     sqlite3_bind_int64(st, col++, r->restarts);
+    sqlite3_bind_int64(st, col++, r->modelled);
     sqlite3_bind_int64(st, col, r->events);
     return fo__store_run(s, st, "recording a history row", err);
 }
@@ -53,6 +55,7 @@ static int step_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     FO_STEP_REALS(COLUMN_REAL)
 #undef COLUMN_REAL
     r.restarts = sqlite3_column_int64(st, col++);
+    r.modelled = sqlite3_column_int64(st, col++);
     r.events = sqlite3_column_int64(st, col);
     return c->fn(c->ctx, &r) != 0;
 }

@@ -158,6 +158,69 @@ static void test_periodic(void) {
     json_decref(run);
 }
 
+/* The surrogate over HTTP: asking what each tell reply says the generation
+ * wants, a sphere is ranked by the model, and the history says so (tau,
+ * modelled) after the store has held it. */
+static void test_surrogate(void) {
+    long status = 0;
+    json_t *run = call("POST", "/v1/runs",
+                       "{\"dim\": 3, \"direction\": \"minimize\", \"bounds\": "
+                       "{\"lo\": -2, \"hi\": 2}}",
+                       &status);
+    const char *id = json_string_value(json_object_get(run, "id"));
+    char ask[128], tell[128], path[160];
+    snprintf(ask, sizeof ask, "/v1/runs/%s/ask", id ? id : "x");
+    snprintf(tell, sizeof tell, "/v1/runs/%s/tell", id ? id : "x");
+    json_int_t wanted =
+        json_integer_value(json_object_get(json_object_get(run, "counters"), "wanted"));
+    int fewer = 0;
+    for (int round = 0; round < 60 && (status == 200 || round == 0); round++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"n\": %lld}",
+                 (long long)(wanted > 0 ? wanted : 7));
+        json_t *a = call("POST", ask, body, &status);
+        json_t *samples = json_object_get(a, "samples"), *s;
+        size_t i;
+        char results[4096] = "{\"results\": [";
+        json_array_foreach(samples, i, s) {
+            json_t *x = json_object_get(s, "x");
+            double f = 0.0;
+            for (size_t k = 0; k < 3; k++) {
+                double v = json_number_value(json_array_get(x, k)) - 0.5;
+                f += v * v;
+            }
+            size_t used = strlen(results);
+            snprintf(results + used, sizeof results - used,
+                     "%s{\"id\": \"%s\", \"value\": %.17g}", i ? ", " : "",
+                     json_string_value(json_object_get(s, "id")), f);
+        }
+        strncat(results, "]}", sizeof results - strlen(results) - 1);
+        json_t *t = call("POST", tell, results, &status);
+        wanted = json_integer_value(json_object_get(t, "wanted"));
+        fewer |= wanted > 0 && wanted < 7;
+        json_decref(a);
+        json_decref(t);
+    }
+    tap_ok(status == 200 && fewer, "tell replies want fewer samples than the batch of 7");
+    snprintf(path, sizeof path, "/v1/runs/%s/history", id ? id : "x");
+    json_t *h = call("GET", path, NULL, &status);
+    json_t *rows = json_object_get(h, "steps"), *row;
+    size_t i;
+    int modelled = 0, tau_ok = 1;
+    json_array_foreach(rows, i, row) {
+        json_int_t m = json_integer_value(json_object_get(row, "modelled"));
+        json_t *tau = json_object_get(row, "tau");
+        modelled |= m > 0;
+        tau_ok &= m > 0 ? json_number_value(tau) >= 0.85 : json_is_null(tau);
+    }
+    tap_ok(status == 200 && modelled && tau_ok,
+           "the history shows generations the model valued, each with its tau >= 0.85");
+    snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
+    json_decref(call("DELETE", path, NULL, &status));
+    json_decref(h);
+    json_decref(run);
+}
+
 /* A run started at a given point with a given spread. */
 static void test_start(void) {
     long status = 0;
@@ -366,6 +429,7 @@ int main(void) {
                    400, "periodic", "periodic as a string");
     test_periodic();
     test_start();
+    test_surrogate();
     char *big = malloc(70000);
     memset(big, ' ', 69999);
     big[0] = '{';
