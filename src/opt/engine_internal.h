@@ -94,6 +94,7 @@ struct fo_engine {
     size_t cap_pool, pool_n, pool_next, pool_target;
     int pool_on;
     double lq_tau;        /* the last tau measured */
+    double *lq_lp;        /* (sur->cap) scratch of the model's coordinate map */
     uint64_t lq_modelled; /* candidates the model has ranked in place of a value */
 };
 

@@ -11,15 +11,39 @@ static int enabled(const struct fo_engine *e) {
     return e->sur != NULL && e->cfg.opt.optimizer == FO_OPTIMIZER_CMA;
 }
 
+/* The model's coordinates: the base noise z the search distribution maps
+ * to x (a density pass; the parameters do not change within a generation,
+ * where the model is fitted and used). */
+static void to_base(void *ctx, size_t n, const double *x, double *u) {
+    struct fo_engine *e = ctx;
+    const double *z = NULL;
+    if (n <= e->sur->cap && fo_flow_log_prob(e->flow, n, x, e->lq_lp, NULL) == FO_OK)
+        z = fo_flow_pass_values(e->flow, fo_flow_n_layers(e->flow));
+    if (z)
+        memcpy(u, z, n * e->D * sizeof(double));
+    else
+        memcpy(u, x, n * e->D * sizeof(double)); /* not reached for points inside */
+}
+
 enum fo_status fo__lq_create(struct fo_engine *e, struct fo_error *err) {
     if (e->cfg.opt.surrogate != FO_SURROGATE_LQ)
         return FO_OK;
-    return fo__surrogate_create(e->D, &e->sur, err);
+    enum fo_status st = fo__surrogate_create(e->D, &e->sur, err);
+    if (st != FO_OK)
+        return st;
+    e->lq_lp = malloc(e->sur->cap * sizeof(double));
+    if (!e->lq_lp)
+        return fo_error_set(err, FO_ENOMEM, "run", "out of memory for the surrogate");
+    e->sur->map = to_base;
+    e->sur->map_ctx = e;
+    return FO_OK;
 }
 
 void fo__lq_destroy(struct fo_engine *e) {
     fo__surrogate_destroy(e->sur);
+    free(e->lq_lp);
     e->sur = NULL;
+    e->lq_lp = NULL;
 }
 
 static double fitness(const struct fo_engine *e, double value) {

@@ -37,9 +37,11 @@ enum fo_status fo__surrogate_create(size_t D, struct fo_surrogate **out,
         s->phi = malloc(df * sizeof(double));
         s->order = malloc(s->cap * sizeof(size_t));
         s->pred = malloc(s->cap * sizeof(double));
+        s->u = malloc(s->cap * D * sizeof(double));
+        s->pu = malloc(D * sizeof(double));
     }
     if (!s || !s->x || !s->f || !s->beta || !s->centre || !s->scale || !s->A || !s->b ||
-        !s->phi || !s->order || !s->pred) {
+        !s->phi || !s->order || !s->pred || !s->u || !s->pu) {
         fo__surrogate_destroy(s);
         return fo_error_set(err, FO_ENOMEM, "run", "out of memory for the surrogate");
     }
@@ -51,8 +53,8 @@ enum fo_status fo__surrogate_create(size_t D, struct fo_surrogate **out,
 void fo__surrogate_destroy(struct fo_surrogate *s) {
     if (!s)
         return;
-    void *bufs[] = {s->x, s->f, s->beta, s->centre, s->scale,
-                    s->A, s->b, s->phi,  s->order,  s->pred};
+    void *bufs[] = {s->x, s->f,   s->beta,  s->centre, s->scale, s->A,
+                    s->b, s->phi, s->order, s->pred,   s->u,     s->pu};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(s);
@@ -109,16 +111,33 @@ static void rank_archive(struct fo_surrogate *s) {
     }
 }
 
+/* The archive in fit coordinates (slots [0, n) hold it: it fills from
+ * slot 0 and, once full, every slot is in use). */
+static void map_archive(struct fo_surrogate *s) {
+    if (s->map)
+        s->map(s->map_ctx, s->n, s->x, s->u);
+    else
+        memcpy(s->u, s->x, s->n * s->D * sizeof(double));
+}
+
+/* x (D) in fit coordinates, into s->pu. */
+static const double *map_point(struct fo_surrogate *s, const double *x) {
+    if (!s->map)
+        return x;
+    s->map(s->map_ctx, 1, x, s->pu);
+    return s->pu;
+}
+
 /* Centre on the best point, scale by each coordinate's spread. */
 static void normalise(struct fo_surrogate *s) {
     const size_t D = s->D;
-    memcpy(s->centre, s->x + s->order[0] * D, D * sizeof(double));
+    memcpy(s->centre, s->u + s->order[0] * D, D * sizeof(double));
     for (size_t d = 0; d < D; d++) {
         double m = 0.0, q = 0.0;
         for (size_t i = 0; i < s->n; i++)
-            m += s->x[slot(s, i) * D + d] / (double)s->n;
+            m += s->u[slot(s, i) * D + d] / (double)s->n;
         for (size_t i = 0; i < s->n; i++) {
-            double v = s->x[slot(s, i) * D + d] - m;
+            double v = s->u[slot(s, i) * D + d] - m;
             q += v * v / (double)s->n;
         }
         s->scale[d] = q > 0.0 ? sqrt(q) : 1.0;
@@ -160,12 +179,13 @@ enum fo_model_kind fo__surrogate_fit(struct fo_surrogate *s) {
         return FO_MODEL_NONE;
     const size_t df = kind_df(s->D, kind);
     rank_archive(s);
+    map_archive(s);
     normalise(s);
     memset(s->A, 0, df * df * sizeof(double));
     memset(s->b, 0, df * sizeof(double));
     for (size_t r = 0; r < use; r++) {
         double w = use > 1 ? 20.0 - 19.0 * (double)r / (double)(use - 1) : 1.0;
-        features(s, kind, s->x + s->order[r] * s->D, s->phi);
+        features(s, kind, s->u + s->order[r] * s->D, s->phi);
         for (size_t i = 0; i < df; i++) {
             s->b[i] += w * s->phi[i] * s->f[s->order[r]];
             for (size_t j = 0; j <= i; j++)
@@ -190,7 +210,7 @@ enum fo_model_kind fo__surrogate_fit(struct fo_surrogate *s) {
 double fo__surrogate_predict(struct fo_surrogate *s, const double *x) {
     if (s->kind == FO_MODEL_NONE)
         return 0.0;
-    features(s, s->kind, x, s->phi);
+    features(s, s->kind, map_point(s, x), s->phi);
     double v = 0.0;
     for (size_t i = 0; i < s->df; i++)
         v += s->beta[i] * s->phi[i];

@@ -7,8 +7,11 @@
  *             FO_SURROGATE_FULL_MAX_DIM) as the archive grows: the richest
  *             kind with 0.75 n >= 1.1 df (df = D + 1, 2 D + 1, D (D + 3) / 2 + 1)
  *   fit       weighted least squares on the best 75 % of the archive, weights
- *             linear from 20 (best) to 1, coordinates centred on the best
- *             point and scaled by the archive's spread
+ *             linear from 20 (best) to 1, in the coordinates `map` gives
+ *             (the distribution's base noise: a quadratic stays quadratic
+ *             under its affine map, and a condition-1e6 ellipsoid becomes
+ *             a well-posed fit), centred on the best point and scaled by
+ *             the archive's spread
  *   archive   the most recent 2 df_max points (a ring)
  *   tau       Kendall's tau between model and truth on the most recent k
  * The engine decides with tau how many of a generation's candidates it
@@ -31,8 +34,16 @@ enum fo_model_kind {
     FO_MODEL_FULL = 3
 };
 
+/* The coordinates the model is fitted in: u (n, D) for points x (n, D).
+ * The engine gives the search distribution's own (its base noise), where
+ * the current Gaussian is N(0, I) whatever the scale and condition of x. */
+typedef void (*fo_surrogate_map)(void *ctx, size_t n, const double *x, double *u);
+
 struct fo_surrogate {
-    size_t D, cap;  /* cap = 2 df of the richest kind allowed */
+    size_t D, cap;        /* cap = 2 df of the richest kind allowed */
+    fo_surrogate_map map; /* NULL: fit in x itself */
+    void *map_ctx;
+    double *u, *pu; /* (cap, D) the archive mapped at the last fit; (D) */
     size_t n, head; /* points held; the slot the next one takes */
     double *x, *f;  /* (cap, D) and (cap), in insertion order from head - n */
     /* the fitted model */

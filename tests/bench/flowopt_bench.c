@@ -227,11 +227,13 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
                 char ev[160];
                 fo_event_names(rep.events, ev, sizeof ev);
                 fprintf(stderr,
-                        "step %llu evals %llu best %.6g mean %.4g H %.3f |g| %.3g "
-                        "kl %.3g lr %.3g ess %.1f %s\n",
+                        "step %llu evals %llu n %zu modelled %zu tau %.3f best %.6g mean "
+                        "%.4g H %.3f |g| %.3g kl %.3g lr %.3g ess %.1f sigma %.3g cond "
+                        "%.3g %s\n",
                         (unsigned long long)rep.step, (unsigned long long)rep.evaluations,
-                        rep.best_ever, rep.mean, rep.entropy, rep.grad_norm, rep.kl,
-                        rep.lr, rep.ess, ev);
+                        rep.n, rep.modelled, rep.tau, rep.best_ever, rep.mean,
+                        rep.entropy, rep.grad_norm, rep.kl, rep.lr, rep.ess,
+                        rep.step_size, rep.condition, ev);
             }
         }
         if (res->success && !is_himmelblau)
