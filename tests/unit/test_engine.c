@@ -460,6 +460,11 @@ static void test_snapshot_continuation(void) {
     } fixtures[] = {
         {"engine_v2.snap", 0xbf79b1a5d7549dbaull},
         {"engine_v3.snap", 0x092b62026f44abacull},
+        /* format 10 (make_engine_v10.c, commit of session 4): the default
+         * preset with the surrogate's archive and model, a fold, a circle
+         * and a start (its continuation has the model rank candidates);
+         * pinned when it was written */
+        {"engine_v10.snap", 0xf06cd63f243c4b10ull},
     };
     for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
         uint64_t h = continuation_digest(fixtures[i].file);
