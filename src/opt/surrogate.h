@@ -8,10 +8,11 @@
  *             kind with 0.75 n >= 1.1 df (df = D + 1, 2 D + 1, D (D + 3) / 2 + 1)
  *   fit       weighted least squares on the best 75 % of the archive, weights
  *             linear from 20 (best) to 1, in the coordinates `map` gives
- *             (the distribution's base noise: a quadratic stays quadratic
- *             under its affine map, and a condition-1e6 ellipsoid becomes
- *             a well-posed fit), centred on the best point and scaled by
- *             the archive's spread
+ *             (the engine gives the distribution's base noise while the
+ *             full model is available: a quadratic stays quadratic under
+ *             its affine map, and a condition-1e6 ellipsoid becomes a
+ *             well-posed fit), centred on the best point and scaled by the
+ *             archive's spread
  *   archive   the most recent 2 df_max points (a ring)
  *   tau       Kendall's tau between model and truth on the most recent k
  * The engine decides with tau how many of a generation's candidates it
