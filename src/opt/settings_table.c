@@ -420,6 +420,7 @@ const struct fo_setting fo__settings_table[] = {
     /* IPOP-CMA-ES draws each restart's mean uniformly in the box */
     {.name = "optimizer.restart_mean",
      .type = FO_SETTING_ENUM,
+     .flags = FO_SETTING_LIVE,
      AT(restart_mean),
      NAMES(restart_mean_names),
      .since = 7,
@@ -443,6 +444,7 @@ const struct fo_setting fo__settings_table[] = {
      * ellipsoid they save a third of the evaluations (docs/optimizer.md) */
     {.name = "optimizer.cma_active",
      .type = FO_SETTING_BOOL,
+     .flags = FO_SETTING_LIVE,
      AT(opt.cma_active),
      .since = 9,
      .absent = 0,

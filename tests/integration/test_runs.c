@@ -297,6 +297,19 @@ static void test_patch_settings(char *id, size_t cap) {
                config_num(p, "kl_target") == 0.5 && config_num(p, "entropy_coef") == 0.01,
            "PATCH patience, pending_timeout_s, optimizer.kl_target, entropy_coef");
     json_decref(p);
+    p = call("PATCH", path,
+             "{\"optimizer\": {\"cma_active\": false, \"restart_mean\": \"start\"}}",
+             &status);
+    json_t *po = json_object_get(json_object_get(p, "config"), "optimizer");
+    tap_ok(status == 200 && json_is_false(json_object_get(po, "cma_active")) &&
+               strcmp(json_string_value(json_object_get(po, "restart_mean")), "start") ==
+                   0,
+           "PATCH optimizer.cma_active and optimizer.restart_mean");
+    json_decref(p);
+    expect_problem("PATCH", path, "{\"optimizer\": {\"restart_mean\": \"middle\"}}", 400,
+                   "optimizer.restart_mean", "an unknown restart_mean");
+    expect_problem("PATCH", path, "{\"optimizer\": {\"surrogate\": \"off\"}}", 400,
+                   "optimizer.surrogate", "the surrogate, which is not live");
     expect_problem("PATCH", path, "{\"budget\": 5, \"optimizer\": {\"kl_target\": 0}}",
                    422, "optimizer.kl_target", "a bad setting");
     expect_problem("PATCH", path, "{\"optimizer\": {\"lr\": 1}}", 400, "optimizer.lr",
