@@ -150,7 +150,8 @@ int fo__lq_complete(struct fo_engine *e) {
         fmax(15.0, fmin(1.2 * (double)e->resolved_in_gen, 0.75 * (double)e->pool_n));
     e->lq_tau =
         e->sur->kind != FO_MODEL_NONE ? fo__surrogate_tau(e->sur, (size_t)k) : 0.0;
-    if (e->lq_tau >= FO_LQ_TAU)
+    double trust = e->D <= FO_SURROGATE_FULL_MAX_DIM ? FO_LQ_TAU : FO_LQ_TAU_DIAGONAL;
+    if (e->lq_tau >= trust)
         return 1;
     if (fo__surrogate_fit(e->sur) != FO_MODEL_NONE)
         rank_rest(e);
