@@ -205,9 +205,59 @@ static void test_snapshot(void) {
     fo_engine_destroy(b);
 }
 
+/* A driver that asks odd amounts, lets 30 % fail, forces an update now and
+ * then and saves and reloads the run on the way: the protocol holds
+ * (every call succeeds, the counters add up) and the run still converges. */
+static void test_rough_driver(void) {
+    struct fo_engine *e = make(21);
+    struct fo_rng rng;
+    fo_rng_seed(&rng, 5);
+    struct fo_sample s[32];
+    double x[32 * 6];
+    int ok = 1;
+    for (int round = 0; round < 400 && ok; round++) {
+        size_t n = 1 + (size_t)fo_rng_below(&rng, 12);
+        ok &= fo_engine_ask(e, n, s, x, NULL) == FO_OK;
+        for (size_t i = 0; ok && i < n; i++)
+            ok &= (fo_rng_uniform(&rng) < 0.3
+                       ? fo_engine_tell_failed(e, s[i].id, NULL, NULL, NULL, NULL)
+                       : fo_engine_tell(e, s[i].id, sphere(x + 6 * i, 6), NULL, NULL,
+                                        NULL, NULL)) == FO_OK;
+        if (round % 37 == 36)
+            ok &= fo_engine_step(e, NULL, NULL) == FO_OK;
+        if (round % 50 == 49) { /* through a snapshot */
+            size_t len = 0;
+            fo_engine_save(e, NULL, 0, &len, NULL);
+            unsigned char *buf = malloc(len);
+            struct fo_engine *b = NULL;
+            ok &= fo_engine_save(e, buf, len, &len, NULL) == FO_OK &&
+                  fo_engine_load(buf, len, &b, NULL) == FO_OK;
+            free(buf);
+            fo_engine_destroy(e);
+            e = b;
+        }
+    }
+    struct fo_engine_counters c;
+    double best = 1e300;
+    if (e) {
+        fo_engine_counters(e, &c);
+        fo_engine_best(e, NULL, &best, NULL, NULL);
+    }
+    tap_ok(
+        ok && e && c.pending == 0 && c.asked == c.told + c.failed,
+        "odd asks, 30 %% failures, forced updates and reloads: every call succeeds and "
+        "asked = told + failed (%llu = %llu + %llu)",
+        e ? (unsigned long long)c.asked : 0ull, e ? (unsigned long long)c.told : 0ull,
+        e ? (unsigned long long)c.failed : 0ull);
+    tap_ok(best < 1e-4, "and the run still converges (best %.2g, %llu modelled)", best,
+           e ? (unsigned long long)c.modelled : 0ull);
+    fo_engine_destroy(e);
+}
+
 int main(void) {
     TAP_RUN(test_model);
     TAP_RUN(test_protocol);
     TAP_RUN(test_snapshot);
+    TAP_RUN(test_rough_driver);
     return tap_done();
 }
