@@ -238,6 +238,7 @@ static void test_rough_driver(void) {
         }
     }
     struct fo_engine_counters c;
+    memset(&c, 0, sizeof c);
     double best = 1e300;
     if (e) {
         fo_engine_counters(e, &c);
