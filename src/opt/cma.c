@@ -1,6 +1,7 @@
 /* cma.c - CMA adaptation of the innermost Gaussian; see cma.h. D = dim. */
 #include "opt/cma.h"
 #include "opt/engine_internal.h"
+#include "opt/utility.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -95,20 +96,14 @@ int fo__cholesky(double *M, size_t D) {
     return 0;
 }
 
-/* Indices of the current generation's samples, best first (insertion sort:
- * a generation is small). OUT: order; returns lambda. */
+/* Indices of the current generation's samples, best first. OUT: order;
+ * returns lambda. */
 static size_t ranked(const struct fo_engine *e, size_t n, size_t *order) {
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!(e->u_cur[i] & 1))
-            continue;
-        size_t j = m++;
-        while (j > 0 && e->u_fit[order[j - 1]] < e->u_fit[i]) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = i;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (e->u_cur[i] & 1)
+            order[m++] = i;
+    fo__order_desc(e->u_fit, order, m);
     return m;
 }
 

@@ -18,12 +18,13 @@ void fo_engine_destroy(struct fo_engine *e) {
     fo_flow_destroy(e->flow);
     fo_adam_destroy(e->adam);
     void *bufs[] = {
-        e->lo,          e->hi,       e->recs,   e->xs,     e->best_x,  e->mirror,
-        e->u_x,         e->u_fit,    e->u_lb,   e->u_lp,   e->u_w,     e->u_util,
-        e->u_q,         e->u_order,  e->u_cur,  e->grad,   e->dir,     e->old_params,
-        e->good_params, e->roles,    e->kl_z,   e->kl_x,   e->kl_lp,   e->kl_lpn,
-        e->stall_best,  e->ask_z,    e->ask_lp, e->cma_ps, e->cma_pc,  e->cma_z,
-        e->cma_work,    e->periodic, e->start,  e->pool_x, e->pool_lp, e->pool_f};
+        e->lo,          e->hi,        e->recs,   e->xs,     e->best_x,  e->mirror,
+        e->u_x,         e->u_fit,     e->u_lb,   e->u_lp,   e->u_w,     e->u_util,
+        e->u_q,         e->u_order,   e->u_cur,  e->grad,   e->dir,     e->old_params,
+        e->good_params, e->roles,     e->kl_z,   e->kl_x,   e->kl_lp,   e->kl_lpn,
+        e->stall_best,  e->ask_z,     e->ask_lp, e->cma_ps, e->cma_pc,  e->cma_z,
+        e->cma_work,    e->periodic,  e->start,  e->pool_x, e->pool_lp, e->pool_f,
+        e->pool_tmp,    e->pool_order};
     fo__lq_destroy(e);
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);

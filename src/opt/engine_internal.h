@@ -91,6 +91,8 @@ struct fo_engine {
      * to be resolved before tau is tested */
     struct fo_surrogate *sur;
     double *pool_x, *pool_lp, *pool_f; /* (cap_pool, D), (cap_pool), model fitness */
+    double *pool_tmp;                  /* (cap_pool, D + 2) scratch of a re-ranking */
+    size_t *pool_order;                /* (cap_pool) */
     size_t cap_pool, pool_n, pool_next, pool_target;
     int pool_on;
     double lq_tau;        /* the last tau measured */

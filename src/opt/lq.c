@@ -2,6 +2,7 @@
 #include "opt/lq.h"
 #include "opt/engine_internal.h"
 #include "opt/surrogate.h"
+#include "opt/utility.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -61,48 +62,56 @@ void fo__lq_told(struct fo_engine *e, size_t i) {
         fo__surrogate_add(e->sur, e->xs + i * e->D, fitness(e, e->recs[i].value));
 }
 
-/* Candidates not yet released, best model fitness first (insertion sort). */
-static void rank_rest(struct fo_engine *e) {
+int fo__lq_reserve(struct fo_engine *e, size_t n) {
+    if (n <= e->cap_pool)
+        return 0;
     const size_t D = e->D;
-    for (size_t i = e->pool_next; i < e->pool_n; i++)
-        e->pool_f[i] = fo__surrogate_predict(e->sur, e->pool_x + i * D);
-    for (size_t i = e->pool_next + 1; i < e->pool_n; i++) {
-        size_t j = i;
-        while (j > e->pool_next && e->pool_f[j - 1] < e->pool_f[j]) {
-            double t = e->pool_f[j], l = e->pool_lp[j];
-            e->pool_f[j] = e->pool_f[j - 1];
-            e->pool_lp[j] = e->pool_lp[j - 1];
-            e->pool_f[j - 1] = t;
-            e->pool_lp[j - 1] = l;
-            for (size_t d = 0; d < D; d++) {
-                double v = e->pool_x[j * D + d];
-                e->pool_x[j * D + d] = e->pool_x[(j - 1) * D + d];
-                e->pool_x[(j - 1) * D + d] = v;
-            }
-            j--;
-        }
+    double **reals[] = {&e->pool_x, &e->pool_lp, &e->pool_f, &e->pool_tmp};
+    const size_t per[] = {D, 1, 1, D + 2};
+    for (size_t b = 0; b < 4; b++) {
+        double *p = realloc(*reals[b], n * per[b] * sizeof(double));
+        if (!p)
+            return -1;
+        *reals[b] = p;
+    }
+    size_t *o = realloc(e->pool_order, n * sizeof *o);
+    if (!o)
+        return -1;
+    e->pool_order = o;
+    e->cap_pool = n;
+    return 0;
+}
+
+/* Candidates not yet released, best model fitness first (ties in drawing
+ * order), moved through the scratch copy. */
+static void rank_rest(struct fo_engine *e) {
+    const size_t D = e->D, first = e->pool_next, m = e->pool_n - first;
+    fo__surrogate_predict_many(e->sur, m, e->pool_x + first * D, e->pool_f + first);
+    for (size_t i = 0; i < m; i++)
+        e->pool_order[i] = first + i;
+    fo__order_desc(e->pool_f, e->pool_order, m);
+    double *t = e->pool_tmp;
+    for (size_t i = 0; i < m; i++) {
+        size_t j = e->pool_order[i];
+        memcpy(t + i * (D + 2), e->pool_x + j * D, D * sizeof(double));
+        t[i * (D + 2) + D] = e->pool_lp[j];
+        t[i * (D + 2) + D + 1] = e->pool_f[j];
+    }
+    for (size_t i = 0; i < m; i++) {
+        memcpy(e->pool_x + (first + i) * D, t + i * (D + 2), D * sizeof(double));
+        e->pool_lp[first + i] = t[i * (D + 2) + D];
+        e->pool_f[first + i] = t[i * (D + 2) + D + 1];
     }
 }
 
 /* Draw the generation's lambda candidates and rank them, when the archive
  * fits a model. Returns 1 when the pool runs. */
 static int start_pool(struct fo_engine *e) {
-    const size_t L = e->cfg.batch_size, D = e->D;
+    const size_t L = e->cfg.batch_size;
     if (fo__surrogate_fit(e->sur) == FO_MODEL_NONE)
         return 0;
-    if (L > e->cap_pool) {
-        double *x = realloc(e->pool_x, L * D * sizeof *x);
-        if (x)
-            e->pool_x = x;
-        double *lp = x ? realloc(e->pool_lp, L * sizeof *lp) : NULL;
-        if (lp)
-            e->pool_lp = lp;
-        double *f = lp ? realloc(e->pool_f, L * sizeof *f) : NULL;
-        if (!f)
-            return 0;
-        e->pool_f = f;
-        e->cap_pool = L;
-    }
+    if (fo__lq_reserve(e, L) != 0)
+        return 0;
     /* the ask's noise buffer holds a generation (fo__engine_prepare) */
     fo__engine_draw_noise(e, L, e->ask_z);
     if (fo_flow_sample_from(e->flow, L, e->ask_z, e->pool_x, e->pool_lp, NULL) != FO_OK)

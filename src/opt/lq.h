@@ -36,6 +36,10 @@ struct fo_engine;
 enum fo_status fo__lq_create(struct fo_engine *e, struct fo_error *err);
 void fo__lq_destroy(struct fo_engine *e);
 
+/* Room for n candidates (kept when there is). Returns 0, or -1 when out of
+ * memory (what was there stays). */
+int fo__lq_reserve(struct fo_engine *e, size_t n);
+
 /* The first n or fewer samples of an ask from the pool (starting it at a
  * generation's first ask). OUT: samples, x (wrapped for the driver); the
  * records are added. Returns how many it gave. */

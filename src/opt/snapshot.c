@@ -18,6 +18,7 @@
  * are the same on every host and a loaded run continues bit for bit.
  */
 #include "opt/engine_internal.h"
+#include "opt/lq.h"
 #include "opt/surrogate.h"
 #include "core/bytes.h"
 
@@ -279,14 +280,8 @@ static enum fo_status get_surrogate(struct reader *r, struct fo_engine *e,
     if (r->bad || e->pool_on > 1 || next > pn || target > pn ||
         pn > (r->len - r->pos) / (8 * (D + 2)) || (pn && !s))
         return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad surrogate candidates");
-    if (pn > e->cap_pool) {
-        e->pool_x = malloc(pn * D * sizeof(double));
-        e->pool_lp = malloc(pn * sizeof(double));
-        e->pool_f = malloc(pn * sizeof(double));
-        if (!e->pool_x || !e->pool_lp || !e->pool_f)
-            return fo_error_set(err, FO_ENOMEM, "snapshot", "out of memory");
-        e->cap_pool = pn;
-    }
+    if (fo__lq_reserve(e, (size_t)pn) != 0)
+        return fo_error_set(err, FO_ENOMEM, "snapshot", "out of memory");
     e->pool_n = pn;
     e->pool_next = next;
     e->pool_target = target;

@@ -1,6 +1,7 @@
 /* surrogate.c - the lq model; see surrogate.h. */
 #include "opt/surrogate.h"
 #include "opt/cma.h"
+#include "opt/utility.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -99,16 +100,11 @@ static void features(const struct fo_surrogate *s, enum fo_model_kind kind,
                 phi[k++] = phi[1 + a] * phi[1 + b];
 }
 
-/* Archive indices (slots), best fitness first (insertion sort: small n). */
+/* Archive indices (slots), best fitness first. */
 static void rank_archive(struct fo_surrogate *s) {
-    for (size_t i = 0; i < s->n; i++) {
-        size_t j = i, v = slot(s, i);
-        while (j > 0 && s->f[s->order[j - 1]] < s->f[v]) {
-            s->order[j] = s->order[j - 1];
-            j--;
-        }
-        s->order[j] = v;
-    }
+    for (size_t i = 0; i < s->n; i++)
+        s->order[i] = slot(s, i);
+    fo__order_desc(s->f, s->order, s->n);
 }
 
 /* The archive in fit coordinates (slots [0, n) hold it: it fills from
@@ -118,14 +114,6 @@ static void map_archive(struct fo_surrogate *s) {
         s->map(s->map_ctx, s->n, s->x, s->u);
     else
         memcpy(s->u, s->x, s->n * s->D * sizeof(double));
-}
-
-/* x (D) in fit coordinates, into s->pu. */
-static const double *map_point(struct fo_surrogate *s, const double *x) {
-    if (!s->map)
-        return x;
-    s->map(s->map_ctx, 1, x, s->pu);
-    return s->pu;
 }
 
 /* Centre on the best point, scale by each coordinate's spread. */
@@ -207,14 +195,36 @@ enum fo_model_kind fo__surrogate_fit(struct fo_surrogate *s) {
     return kind;
 }
 
-double fo__surrogate_predict(struct fo_surrogate *s, const double *x) {
-    if (s->kind == FO_MODEL_NONE)
-        return 0.0;
-    features(s, s->kind, map_point(s, x), s->phi);
+/* The fitted model at u, a point in fit coordinates. */
+static double model_at(struct fo_surrogate *s, const double *u) {
+    features(s, s->kind, u, s->phi);
     double v = 0.0;
     for (size_t i = 0; i < s->df; i++)
         v += s->beta[i] * s->phi[i];
     return v;
+}
+
+double fo__surrogate_predict(struct fo_surrogate *s, const double *x) {
+    if (s->kind == FO_MODEL_NONE)
+        return 0.0;
+    if (s->map)
+        s->map(s->map_ctx, 1, x, s->pu);
+    return model_at(s, s->map ? s->pu : x);
+}
+
+void fo__surrogate_predict_many(struct fo_surrogate *s, size_t n, const double *x,
+                                double *out) {
+    const size_t D = s->D;
+    for (size_t start = 0; start < n; start += s->cap) {
+        size_t m = n - start < s->cap ? n - start : s->cap;
+        const double *u = x + start * D;
+        if (s->map && s->kind != FO_MODEL_NONE) {
+            s->map(s->map_ctx, m, u, s->u);
+            u = s->u;
+        }
+        for (size_t i = 0; i < m; i++)
+            out[start + i] = s->kind == FO_MODEL_NONE ? 0.0 : model_at(s, u + i * D);
+    }
 }
 
 double fo__surrogate_tau(struct fo_surrogate *s, size_t k) {
@@ -222,8 +232,10 @@ double fo__surrogate_tau(struct fo_surrogate *s, size_t k) {
     if (k < 2)
         return 0.0;
     double *m = s->pred;
-    for (size_t i = 0; i < k; i++)
-        m[i] = fo__surrogate_predict(s, s->x + slot(s, s->n - k + i) * s->D);
+    /* the k newest are slots [first, first + k) of the ring: at most two runs */
+    size_t first = slot(s, s->n - k), run = first + k <= s->cap ? k : s->cap - first;
+    fo__surrogate_predict_many(s, run, s->x + first * s->D, m);
+    fo__surrogate_predict_many(s, k - run, s->x, m + run);
     double sum = 0.0; /* concordant pairs count +1, discordant -1, ties 0 */
     for (size_t i = 0; i < k; i++)
         for (size_t j = i + 1; j < k; j++) {

@@ -44,7 +44,8 @@ struct fo_surrogate {
     size_t D, cap;        /* cap = 2 df of the richest kind allowed */
     fo_surrogate_map map; /* NULL: fit in x itself */
     void *map_ctx;
-    double *u, *pu; /* (cap, D) the archive mapped at the last fit; (D) */
+    double *u, *pu; /* (cap, D) the archive mapped at the last fit, then scratch
+                       for predictions; (D) */
     size_t n, head; /* points held; the slot the next one takes */
     double *x, *f;  /* (cap, D) and (cap), in insertion order from head - n */
     /* the fitted model */
@@ -75,6 +76,11 @@ enum fo_model_kind fo__surrogate_fit(struct fo_surrogate *s);
 
 /* The model's fitness at x (D). */
 double fo__surrogate_predict(struct fo_surrogate *s, const double *x);
+
+/* The same for n points x (n, D) into out (n), mapped cap at a time (the
+ * archive's mapped copy is scratch once the model is fitted). */
+void fo__surrogate_predict_many(struct fo_surrogate *s, size_t n, const double *x,
+                                double *out);
 
 /* Kendall's tau (tau-a) between model and truth over the most recent k
  * points (all when fewer); 0 with fewer than 2. */

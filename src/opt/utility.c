@@ -20,18 +20,44 @@ int fo_utility_parse(const char *name, enum fo_utility *out) {
     return -1;
 }
 
-/* Insertion sort of indices by descending fitness (N is a batch: small). */
+/* 1 when index a goes after index b in fo__order_desc's order. */
+static int after(const double *key, size_t a, size_t b) {
+    double ka = key[a], kb = key[b];
+    return ka < kb || (ka == kb && a > b);
+}
+
+/* Sift order[root] down the heap of order[0, n) (its last-placed at the top). */
+static void sift(const double *key, size_t *order, size_t root, size_t n) {
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n && after(key, order[child + 1], order[child]))
+            child++;
+        if (!after(key, order[child], order[root]))
+            return;
+        size_t t = order[root];
+        order[root] = order[child];
+        order[child] = t;
+        root = child;
+    }
+}
+
+void fo__order_desc(const double *key, size_t *order, size_t n) {
+    for (size_t i = n / 2; i-- > 0;)
+        sift(key, order, i, n);
+    for (size_t end = n; end > 1; end--) { /* the last in order goes to the end */
+        size_t t = order[0];
+        order[0] = order[end - 1];
+        order[end - 1] = t;
+        sift(key, order, 0, end - 1);
+    }
+}
+
 static void sort_desc(const double *f, size_t n, size_t *order) {
     for (size_t i = 0; i < n; i++)
         order[i] = i;
-    for (size_t i = 1; i < n; i++) {
-        size_t v = order[i], j = i;
-        while (j > 0 && f[order[j - 1]] < f[v]) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = v;
-    }
+    fo__order_desc(f, order, n);
 }
 
 /* Utility of the position-th best (position from 1) for rank kinds. */

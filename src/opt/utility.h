@@ -18,6 +18,13 @@
 #include <stddef.h>
 #include <flowopt/opt.h>
 
+/*
+ * Sort the n indices of order by key[index], largest first, equal keys in
+ * ascending index (so the order is total and the same on every host).
+ * Heapsort: O(n log n), no scratch, for a generation of 10 or of 5,000.
+ */
+void fo__order_desc(const double *key, size_t *order, size_t n);
+
 /* u (N) from fitness (N); order is scratch of N indices. */
 void fo_utilities(enum fo_utility kind, const double *fitness, size_t n, double *u,
                   size_t *order);

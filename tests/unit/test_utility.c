@@ -1,4 +1,5 @@
-/* test_utility.c - fitness shaping: zero sums, order invariance, ties. */
+/* test_utility.c - fitness shaping: zero sums, order invariance, ties; the
+ * shared best-first order of indices. */
 #include "opt/utility.h"
 #include "tap.h"
 
@@ -6,6 +7,31 @@
 #include <math.h>
 
 #define N 50
+
+/* fo__order_desc on 5,000 keys with many ties, a subset of indices given in
+ * scrambled order: the result is a permutation of them, keys never rise,
+ * equal keys come in ascending index. */
+static void test_order(struct fo_rng *rng) {
+    enum { M = 5000 };
+    static double key[2 * M];
+    static size_t order[M];
+    static unsigned char seen[2 * M];
+    for (size_t i = 0; i < 2 * M; i++)
+        key[i] = (double)fo_rng_below(rng, 300); /* ties everywhere */
+    for (size_t i = 0; i < M; i++)
+        order[i] = 2 * ((i * 7919) % M) + (i & 1); /* a scrambled subset */
+    fo__order_desc(key, order, M);
+    int perm = 1, sorted = 1;
+    for (size_t i = 0; i < M; i++) {
+        perm &= !seen[order[i]];
+        seen[order[i]] = 1;
+        if (i > 0)
+            sorted &= key[order[i - 1]] > key[order[i]] ||
+                      (key[order[i - 1]] == key[order[i]] && order[i - 1] < order[i]);
+    }
+    tap_ok(perm, "order: the indices come back, each once");
+    tap_ok(sorted, "order: best key first, equal keys by ascending index");
+}
 
 int main(void) {
     struct fo_rng rng;
@@ -54,5 +80,6 @@ int main(void) {
     tap_ok(cu[0] == 0.0 && cu[1] == 0.0 && cu[2] == 0.0, "zscore of equal values is 0");
     fo_utilities(FO_UTILITY_RAW, h, 4, w, order);
     tap_is_near(w[0], 4.0 - 2.5, 1e-15, "raw utility is value minus the mean");
+    test_order(&rng);
     return tap_done();
 }
