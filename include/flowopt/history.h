@@ -1,9 +1,10 @@
 /*
- * history.h - the real-valued columns of a history row (one per update),
- * described once: FO_STEP_REALS(X) expands X(name) per column in the
- * table's order, and the engine's report, the store's row and SQL, and the
- * daemon's JSON and CSV are all written from it. A new column is one entry
- * here, one migration, and the engine filling it.
+ * history.h - the columns of a history row (one per update) after its
+ * step, generation, evaluations and n, described once: FO_STEP_REALS(X)
+ * and then FO_STEP_INTS(X) expand X(name) per column in the table's order,
+ * and the engine's report, the store's row and SQL, and the daemon's JSON
+ * and CSV are all written from them. A new column is one entry here, one
+ * migration, and the engine filling it.
  *   mean, median, best  of the generation's told values (NaN when none)
  *   best_ever           the best told value so far
  *   entropy             estimate of H(p) after the update (NaN if not run)
@@ -17,6 +18,11 @@
  *   condition           the condition number of that Gaussian's covariance
  *   tau                 Kendall's tau of the surrogate's ranking when it
  *                       completed the generation (NaN when it did not)
+ * and the integers
+ *   restarts            restarts so far, this update's included
+ *   modelled            candidates of the generation the surrogate valued
+ *   reused              told samples of the previous generation importance
+ *                       mixing kept in this one
  */
 #ifndef FLOWOPT_HISTORY_H
 #define FLOWOPT_HISTORY_H
@@ -25,6 +31,7 @@
 #define FO_STEP_REALS(X)                                                               \
     X(mean) X(median) X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess) \
     X(step_size) X(condition) X(tau)
+#define FO_STEP_INTS(X) X(restarts) X(modelled) X(reused)
 /* clang-format on */
 
 #endif

@@ -82,6 +82,7 @@ struct fo_opt_config {
     int cma_active; /* kind cma: the worse half of a generation takes negative
                        weights in the covariance update (active CMA-ES) */
     int surrogate;  /* enum fo_surrogate_mode */
+    double mixing;  /* importance mixing's alpha (mixing.h); 0: off */
 };
 
 /* Whether a generation may be ranked by a model instead of evaluated. */
@@ -166,9 +167,10 @@ struct fo_step_report {
 #define FO_STEP_REAL_FIELD(name) double name;
     FO_STEP_REALS(FO_STEP_REAL_FIELD)
 #undef FO_STEP_REAL_FIELD
-    size_t n_used;     /* samples the update used, reuse included */
-    uint64_t restarts; /* restarts so far, this update's included */
-    size_t modelled;   /* candidates of this generation the surrogate valued */
+    size_t n_used; /* samples the update used, reuse included */
+#define FO_STEP_INT_FIELD(name) uint64_t name;
+    FO_STEP_INTS(FO_STEP_INT_FIELD)
+#undef FO_STEP_INT_FIELD
     unsigned events;
 };
 
@@ -246,6 +248,8 @@ struct fo_engine_counters {
                           ranks it); asking more is allowed */
     uint64_t modelled; /* candidates whose values a model gave, so far */
     int modelling;     /* 1 while the surrogate ranks the current generation */
+    uint64_t reused;   /* told samples importance mixing kept into a later
+                          generation, so far */
 };
 void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *out);
 

@@ -177,9 +177,11 @@ static int csv_step(void *ctx, const struct fo_step_report *r) {
 #define FIELD(name) csv_real(t, r->name);
     FO_STEP_REALS(FIELD)
 #undef FIELD
+#define INT_FIELD(name) fo_text_printf(t, ",%llu", (unsigned long long)r->name);
+    FO_STEP_INTS(INT_FIELD)
+#undef INT_FIELD
     /* event names are [a-z_] joined by commas: quote the field */
-    fo_text_printf(t, ",%llu,%zu,\"%s\"\n", (unsigned long long)r->restarts, r->modelled,
-                   events);
+    fo_text_printf(t, ",\"%s\"\n", events);
     return 0;
 }
 
@@ -201,8 +203,8 @@ static void history(const struct fo_http_request *req, struct fo_http_reply *rep
     if (format && strcmp(format, "csv") == 0) {
         struct fo_text t = {0};
 #define HEADER(name) "," #name
-        fo_text_printf(&t, "step,generation,evaluations,n" FO_STEP_REALS(
-                               HEADER) ",restarts,modelled,events\n");
+        fo_text_printf(&t, "step,generation,evaluations,n" FO_STEP_REALS(HEADER)
+                               FO_STEP_INTS(HEADER) ",events\n");
 #undef HEADER
         enum fo_status st = fo_service_history(req->svc, req->params[0], (uint64_t)after,
                                                (uint64_t)limit, csv_step, &t, &err);

@@ -31,6 +31,7 @@ json_t *fo__run_json(const struct fo_run_view *v) {
         (json_int_t)k->restarts, "batch_size", (json_int_t)k->batch_size);
     json_object_set_new(counters, "wanted", json_integer((json_int_t)k->wanted));
     json_object_set_new(counters, "modelled", json_integer((json_int_t)k->modelled));
+    json_object_set_new(counters, "reused", json_integer((json_int_t)k->reused));
     json_object_set_new(counters, "phase",
                         json_string(k->modelling ? "modelling" : "sampling"));
     return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "name", v->name,
@@ -56,8 +57,10 @@ json_t *fo__step_json(const struct fo_step_report *r) {
 #define FIELD(name) json_object_set_new(row, #name, fo_json_real(r->name));
     FO_STEP_REALS(FIELD)
 #undef FIELD
-    json_object_set_new(row, "restarts", json_integer((json_int_t)r->restarts));
-    json_object_set_new(row, "modelled", json_integer((json_int_t)r->modelled));
+#define INT_FIELD(name)                                                                  \
+    json_object_set_new(row, #name, json_integer((json_int_t)r->name));
+    FO_STEP_INTS(INT_FIELD)
+#undef INT_FIELD
     json_object_set_new(row, "events", events);
     return row;
 }

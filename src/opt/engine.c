@@ -6,6 +6,7 @@
 #include "opt/circle.h"
 #include "opt/engine_internal.h"
 #include "opt/lq.h"
+#include "opt/mixing.h"
 #include "opt/start.h"
 
 #include <math.h>
@@ -18,13 +19,14 @@ void fo_engine_destroy(struct fo_engine *e) {
     fo_flow_destroy(e->flow);
     fo_adam_destroy(e->adam);
     void *bufs[] = {
-        e->lo,          e->hi,        e->recs,   e->xs,     e->best_x,  e->mirror,
-        e->u_x,         e->u_fit,     e->u_lb,   e->u_lp,   e->u_w,     e->u_util,
-        e->u_q,         e->u_order,   e->u_cur,  e->grad,   e->dir,     e->old_params,
-        e->good_params, e->roles,     e->kl_z,   e->kl_x,   e->kl_lp,   e->kl_lpn,
-        e->stall_best,  e->ask_z,     e->ask_lp, e->cma_ps, e->cma_pc,  e->cma_z,
-        e->cma_work,    e->periodic,  e->start,  e->pool_x, e->pool_lp, e->pool_f,
-        e->pool_tmp,    e->pool_order};
+        e->lo,       e->hi,       e->recs,       e->xs,          e->best_x,
+        e->mirror,   e->u_x,      e->u_fit,      e->u_lb,        e->u_lp,
+        e->u_w,      e->u_util,   e->u_q,        e->u_order,     e->u_cur,
+        e->grad,     e->dir,      e->old_params, e->good_params, e->roles,
+        e->kl_z,     e->kl_x,     e->kl_lp,      e->kl_lpn,      e->stall_best,
+        e->ask_z,    e->ask_lp,   e->cma_ps,     e->cma_pc,      e->cma_z,
+        e->cma_work, e->periodic, e->start,      e->pool_x,      e->pool_lp,
+        e->pool_f,   e->pool_tmp, e->pool_order, e->mix_params,  e->mix_lp};
     fo__lq_destroy(e);
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
@@ -93,9 +95,10 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         e->cma_ps = calloc(e->D, sizeof(double));
         e->cma_pc = calloc(e->D, sizeof(double));
         e->cma_work = malloc((3 * e->D * e->D + 6 * e->D) * sizeof(double));
+        e->mix_params = malloc((P ? P : 1) * sizeof(double));
         if (!e->grad || !e->dir || !e->old_params || !e->good_params || !e->roles ||
             !e->kl_z || !e->kl_x || !e->kl_lp || !e->kl_lpn || !e->stall_best ||
-            !e->cma_ps || !e->cma_pc || !e->cma_work)
+            !e->cma_ps || !e->cma_pc || !e->cma_work || !e->mix_params)
             st = fo_error_set(err, FO_ENOMEM, "run", "out of memory creating the run");
     }
     if (st != FO_OK) {
@@ -159,9 +162,12 @@ static enum fo_status reserve_ask(struct fo_engine *e, size_t n, struct fo_error
     if (z)
         e->ask_z = z;
     double *lp = z ? realloc(e->ask_lp, n * sizeof *lp) : NULL;
-    if (!z || !lp)
+    if (lp)
+        e->ask_lp = lp;
+    double *old = lp ? realloc(e->mix_lp, n * sizeof *old) : NULL;
+    if (!z || !lp || !old)
         return fo_error_set(err, FO_ENOMEM, "n", "out of memory for %zu samples", n);
-    e->ask_lp = lp;
+    e->mix_lp = old;
     e->cap_ask = n;
     return FO_OK;
 }
@@ -217,14 +223,15 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
     struct fo_rng saved = e->rng;
     int had_mirror = e->has_mirror;
     int pool_was_on = e->pool_on;
+    size_t mix_left = e->mix_left;
     size_t from_pool = fo__lq_ask(e, n, samples, x);
     size_t m = n - from_pool;
     double *xm = x + from_pool * e->D;
-    fo__engine_draw_noise(e, m, z);
-    st = m ? fo_flow_sample_from(e->flow, m, z, xm, lp, err) : FO_OK;
+    st = m ? fo__mix_sample(e, m, z, xm, lp, err) : FO_OK;
     if (st != FO_OK) { /* leave the run as it was */
         e->rng = saved;
         e->has_mirror = had_mirror;
+        e->mix_left = mix_left;
         e->n_recs -= from_pool;
         e->next_id -= from_pool;
         e->asked -= from_pool;
@@ -394,6 +401,7 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
     out->wanted = fo__lq_wanted(e, in_gen);
     out->modelled = e->lq_modelled;
     out->modelling = e->pool_on;
+    out->reused = e->mix_reused;
 }
 
 int fo_engine_best(const struct fo_engine *e, double *x, double *value, uint64_t *id,

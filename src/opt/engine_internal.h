@@ -98,6 +98,15 @@ struct fo_engine {
     double lq_tau;        /* the last tau measured */
     double *lq_lp;        /* (sur->cap) scratch of the model's coordinate map */
     uint64_t lq_modelled; /* candidates the model has ranked in place of a value */
+
+    /* optimizer.mixing (mixing.c): the parameters the previous generation
+     * was drawn from (n_params; valid when mix_ready), old log-densities of
+     * an ask's draws (cap_ask); of the current generation, the samples kept
+     * from the previous one and the fresh draws still to be filtered */
+    double *mix_params, *mix_lp;
+    int mix_ready;
+    size_t mix_kept, mix_left;
+    uint64_t mix_reused; /* samples kept into a later generation, so far */
 };
 
 /* Share of the KL budget the conditioner networks may spend first. */

@@ -1,6 +1,7 @@
 /* lq.c - lq-CMA-ES's generation protocol; see lq.h. */
 #include "opt/lq.h"
 #include "opt/engine_internal.h"
+#include "opt/mixing.h"
 #include "opt/surrogate.h"
 #include "opt/utility.h"
 
@@ -104,17 +105,17 @@ static void rank_rest(struct fo_engine *e) {
     }
 }
 
-/* Draw the generation's lambda candidates and rank them, when the archive
- * fits a model. Returns 1 when the pool runs. */
+/* Draw the generation's lambda candidates (those importance mixing did not
+ * keep) and rank them, when the archive fits a model. Returns 1 when the
+ * pool runs. */
 static int start_pool(struct fo_engine *e) {
-    const size_t L = e->cfg.batch_size;
+    const size_t L = e->cfg.batch_size - e->mix_kept;
     if (fo__surrogate_fit(e->sur) == FO_MODEL_NONE)
         return 0;
     if (fo__lq_reserve(e, L) != 0)
         return 0;
     /* the ask's noise buffer holds a generation (fo__engine_prepare) */
-    fo__engine_draw_noise(e, L, e->ask_z);
-    if (fo_flow_sample_from(e->flow, L, e->ask_z, e->pool_x, e->pool_lp, NULL) != FO_OK)
+    if (fo__mix_sample(e, L, e->ask_z, e->pool_x, e->pool_lp, NULL) != FO_OK)
         return 0;
     e->pool_n = L;
     e->pool_next = 0;
@@ -130,9 +131,11 @@ size_t fo__lq_ask(struct fo_engine *e, size_t n, struct fo_sample *samples, doub
     if (!enabled(e))
         return 0;
     if (!e->pool_on) {
-        for (size_t i = 0; i < e->n_recs; i++) /* only a generation's first ask */
-            if (e->recs[i].generation == e->generation)
-                return 0;
+        size_t in_gen = 0; /* only a generation's first ask (mixing's kept aside) */
+        for (size_t i = 0; i < e->n_recs; i++)
+            in_gen += e->recs[i].generation == e->generation;
+        if (in_gen > e->mix_kept)
+            return 0;
         if (!start_pool(e))
             return 0;
     }
@@ -148,15 +151,15 @@ size_t fo__lq_ask(struct fo_engine *e, size_t n, struct fo_sample *samples, doub
 int fo__lq_complete(struct fo_engine *e) {
     if (!e->pool_on)
         return -1;
-    if (e->resolved_in_gen < e->pool_target || e->resolved_in_gen < e->pool_next)
+    const size_t fresh = e->resolved_in_gen - e->mix_kept;
+    if (fresh < e->pool_target || fresh < e->pool_next)
         return 0; /* released samples still pending */
     if (e->pool_next >= e->pool_n)
         return 1;
     /* tau of the model that ranked them, before it learns from them: the
      * points told since its fit are held out (in-sample, a diagonal model
      * of the rotated ellipsoid at D = 40 passed and misled: 33 % success) */
-    double k =
-        fmax(15.0, fmin(1.2 * (double)e->resolved_in_gen, 0.75 * (double)e->pool_n));
+    double k = fmax(15.0, fmin(1.2 * (double)fresh, 0.75 * (double)e->pool_n));
     e->lq_tau =
         e->sur->kind != FO_MODEL_NONE ? fo__surrogate_tau(e->sur, (size_t)k) : 0.0;
     double trust = e->D <= FO_SURROGATE_FULL_MAX_DIM ? FO_LQ_TAU : FO_LQ_TAU_DIAGONAL;
@@ -209,7 +212,7 @@ void fo__lq_end(struct fo_engine *e, int restarted) {
 size_t fo__lq_wanted(const struct fo_engine *e, size_t asked_in_gen) {
     if (e->pool_on)
         return e->pool_target > e->pool_next ? e->pool_target - e->pool_next : 0;
-    if (enabled(e) && asked_in_gen == 0 && e->sur->n > 0)
+    if (enabled(e) && asked_in_gen == e->mix_kept && e->sur->n > 0)
         return 1; /* the pool starts at the next ask and wants its first few */
     return e->cfg.batch_size > asked_in_gen ? e->cfg.batch_size - asked_in_gen : 0;
 }

@@ -421,6 +421,10 @@ enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_err
                             "the controller needs lr_min <= lr_max");
     if ((st = check_start(c, err)) != FO_OK)
         return st;
+    if (c->opt.mixing > 0.0 && c->opt.reuse_generations > 0)
+        return fo_error_set(err, FO_EINVAL, "optimizer.mixing",
+                            "importance mixing and optimizer.reuse_generations are two "
+                            "ways of reusing samples: set one of them to 0");
     if (c->opt.optimizer == FO_OPTIMIZER_CMA &&
         (c->flow.n_layers < 1 || c->flow.n_layers > FO_FLOW_MAX_LAYERS ||
          c->flow.kinds[c->flow.n_layers - 1] != FO_LAYER_GAUSSIAN_FULL))

@@ -460,5 +460,18 @@ const struct fo_setting fo__settings_table[] = {
              VAL(FO_SURROGATE_LQ)),
      .doc = "kind cma: rank each generation by a linear-quadratic model of the told "
             "points and evaluate only as many as Kendall's tau needs (lq-CMA-ES)"},
+    /* Sun, Wierstra, Schaul and Schmidhuber (GECCO 2009); docs/optimizer.md
+     * has what it measured here */
+    {.name = "optimizer.mixing",
+     .type = FO_SETTING_REAL,
+     .flags = FO_SETTING_LIVE,
+     AT(opt.mixing),
+     .min = 0,
+     .max = 1,
+     .since = 11,
+     .absent = 0,
+     ALL(0),
+     .doc = "importance mixing's alpha: each generation keeps told samples of the "
+            "previous one by the mixing rule and asks only for the fresh rest (0: off)"},
 };
 const size_t fo__n_settings = sizeof fo__settings_table / sizeof fo__settings_table[0];

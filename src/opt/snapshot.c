@@ -13,7 +13,9 @@
  * periodic coordinates (a settings row: a flag, then D flags); version 7
  * the start (a flag, then D numbers; its scale) and where restarts centre;
  * 8 the box map, 9 active CMA, 10 the surrogate (a settings row, and its
- * archive and the generation's candidates after the samples).
+ * archive and the generation's candidates after the samples), 11
+ * importance mixing (a settings row; after the surrogate, its counts and
+ * the previous generation's parameters).
  * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
  * are the same on every host and a loaded run continues bit for bit.
  */
@@ -30,7 +32,7 @@
 
 #define SNAP_MAGIC "FOEN"
 /* The engine state's own format; the settings table may need a newer one. */
-#define SNAP_STATE_VERSION 10u
+#define SNAP_STATE_VERSION 11u
 #define SNAP_OLDEST 2u
 #define SNAP_VERSION                                                                     \
     (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
@@ -348,6 +350,28 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
         put_f64s(w, e->xs + i * D, D);
     }
     put_surrogate(w, e);
+    const uint64_t mix[] = {(uint64_t)e->mix_ready, e->mix_kept, e->mix_left,
+                            e->mix_reused};
+    for (size_t i = 0; i < sizeof mix / sizeof mix[0]; i++)
+        put_u64(w, mix[i]);
+    if (e->mix_ready)
+        put_f64s(w, e->mix_params, P);
+}
+
+static enum fo_status get_mixing(struct reader *r, struct fo_engine *e,
+                                 struct fo_error *err) {
+    const size_t P = fo_flow_n_params(e->flow);
+    uint64_t ready = get_u64(r), kept = get_u64(r), left = get_u64(r);
+    e->mix_reused = get_u64(r);
+    if (r->bad || ready > 1 || kept > e->cfg.batch_size || left > e->cfg.batch_size)
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad mixing state");
+    e->mix_ready = (int)ready;
+    e->mix_kept = (size_t)kept;
+    e->mix_left = (size_t)left;
+    if (ready)
+        get_f64s(r, e->mix_params, P);
+    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "truncated mixing state")
+                  : FO_OK;
 }
 
 enum fo_status fo_engine_save(const struct fo_engine *e, unsigned char *buf, size_t cap,
@@ -452,6 +476,8 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
     enum fo_status st = get_records(r, e, err);
     if (st == FO_OK && r->version >= 10)
         st = get_surrogate(r, e, err);
+    if (st == FO_OK && r->version >= 11)
+        st = get_mixing(r, e, err);
     return st;
 }
 

@@ -8,6 +8,7 @@
 #include "opt/cma.h"
 #include "opt/engine_internal.h"
 #include "opt/lq.h"
+#include "opt/mixing.h"
 #include "opt/reinforce.h"
 #include "opt/restart.h"
 #include "opt/trust.h"
@@ -319,6 +320,8 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
     rep->entropy = NAN;
     if (forced)
         rep->events |= FO_EVENT_FORCED;
+    rep->reused = e->mix_kept;
+    fo__mix_remember(e);
     size_t n_cur, n = gather(e, &n_cur);
     value_stats(e, n, rep);
     /* failed samples join the step only: the value statistics and the
@@ -342,6 +345,9 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
     e->generation++;
     e->updates++;
     e->resolved_in_gen = 0;
+    if (restarted)
+        e->mix_ready = 0; /* nothing of the old distribution is worth keeping */
+    e->resolved_in_gen = fo__mix_begin(e);
     compact(e);
     rep->lr = e->lr;
     rep->restarts = e->restarts_done;

@@ -186,8 +186,9 @@ static struct fo_step_row step_row(const struct fo_step_report *p) {
 #define COPY(name) r.name = p->name;
     FO_STEP_REALS(COPY)
 #undef COPY
-    r.restarts = (int64_t)p->restarts;
-    r.modelled = (int64_t)p->modelled;
+#define COPY_INT(name) r.name = (int64_t)p->name;
+    FO_STEP_INTS(COPY_INT)
+#undef COPY_INT
     r.events = (int64_t)p->events;
     return r;
 }

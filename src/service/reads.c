@@ -37,8 +37,9 @@ static int on_step_row(void *p, const struct fo_step_row *row) {
 #define COPY(name) rep.name = row->name;
     FO_STEP_REALS(COPY)
 #undef COPY
-    rep.restarts = (uint64_t)row->restarts;
-    rep.modelled = (size_t)row->modelled;
+#define COPY_INT(name) rep.name = (uint64_t)row->name;
+    FO_STEP_INTS(COPY_INT)
+#undef COPY_INT
     rep.events = (unsigned)row->events;
     return h->fn(h->ctx, &rep);
 }

@@ -8,17 +8,17 @@
 #define COLUMN(name) ", " #name
 #define MARK(name) ",?"
 #define COLUMNS                                                                          \
-    "step, generation, evaluations, n" FO_STEP_REALS(                                    \
-        COLUMN) ", restarts, modelled, events"
+    "step, generation, evaluations, n" FO_STEP_REALS(COLUMN)                             \
+        FO_STEP_INTS(COLUMN) ", events"
 
 enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
                                     const struct fo_step_row *r, struct fo_error *err) {
     sqlite3_stmt *st;
-    enum fo_status rc =
-        fo__store_prepare(s,
-                          "INSERT INTO steps (run_id, " COLUMNS
-                          ") VALUES (?,?,?,?,?" FO_STEP_REALS(MARK) ",?,?,?)",
-                          &st, err);
+    enum fo_status rc = fo__store_prepare(s,
+                                          "INSERT INTO steps (run_id, " COLUMNS
+                                          ") VALUES (?,?,?,?,?" FO_STEP_REALS(MARK)
+                                              FO_STEP_INTS(MARK) ",?)",
+                                          &st, err);
     if (rc != FO_OK)
         return rc;
     sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
@@ -30,8 +30,9 @@ enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,
 #define BIND(name) fo__bind_real(st, col++, r->name);
     FO_STEP_REALS(BIND)
 #undef BIND
-    sqlite3_bind_int64(st, col++, r->restarts);
-    sqlite3_bind_int64(st, col++, r->modelled);
+#define BIND_INT(name) sqlite3_bind_int64(st, col++, r->name);
+    FO_STEP_INTS(BIND_INT)
+#undef BIND_INT
     sqlite3_bind_int64(st, col, r->events);
     return fo__store_run(s, st, "recording a history row", err);
 }
@@ -54,8 +55,9 @@ static int step_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
 #define COLUMN_REAL(name) r.name = fo__column_real(st, col++);
     FO_STEP_REALS(COLUMN_REAL)
 #undef COLUMN_REAL
-    r.restarts = sqlite3_column_int64(st, col++);
-    r.modelled = sqlite3_column_int64(st, col++);
+#define COLUMN_INT(name) r.name = sqlite3_column_int64(st, col++);
+    FO_STEP_INTS(COLUMN_INT)
+#undef COLUMN_INT
     r.events = sqlite3_column_int64(st, col);
     return c->fn(c->ctx, &r) != 0;
 }

@@ -18,7 +18,10 @@ struct fo_step_row {
 #define FO_STEP_ROW_REAL(name) double name;
     FO_STEP_REALS(FO_STEP_ROW_REAL)
 #undef FO_STEP_ROW_REAL
-    int64_t restarts, modelled, events;
+#define FO_STEP_ROW_INT(name) int64_t name;
+    FO_STEP_INTS(FO_STEP_ROW_INT)
+#undef FO_STEP_ROW_INT
+    int64_t events;
 };
 
 enum fo_status fo_store_step_insert(struct fo_store *s, const char *run_id,

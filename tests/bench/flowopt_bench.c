@@ -12,6 +12,7 @@
  * at the budget, or when the engine stops itself.
  */
 #include <flowopt/opt.h>
+#include <flowopt/settings.h>
 #include "functions.h"
 
 #include <math.h>
@@ -51,6 +52,12 @@ static int apply_set(struct fo_run_config *c, const char *kv) {
     key[eq - kv] = '\0';
     const char *v = eq + 1;
     double d = atof(v);
+    const struct fo_setting *s = fo_setting_find(key);
+    if (s) { /* a row of the settings table, by its API name */
+        struct fo_setting_value sv = {
+            .setting = s, .integer = (int64_t)d, .real = d, .text = v};
+        return fo_setting_set(c, &sv, NULL) == FO_OK ? 0 : -1;
+    }
     if (!strcmp(key, "batch"))
         c->batch_size = (size_t)d;
     else if (!strcmp(key, "kl"))
@@ -227,11 +234,13 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
                 char ev[160];
                 fo_event_names(rep.events, ev, sizeof ev);
                 fprintf(stderr,
-                        "step %llu evals %llu n %zu modelled %zu tau %.3f best %.6g mean "
+                        "step %llu evals %llu n %zu modelled %llu reused %llu tau %.3f "
+                        "best %.6g mean "
                         "%.4g H %.3f |g| %.3g kl %.3g lr %.3g ess %.1f sigma %.3g cond "
                         "%.3g %s\n",
                         (unsigned long long)rep.step, (unsigned long long)rep.evaluations,
-                        rep.n, rep.modelled, rep.tau, rep.best_ever, rep.mean,
+                        rep.n, (unsigned long long)rep.modelled,
+                        (unsigned long long)rep.reused, rep.tau, rep.best_ever, rep.mean,
                         rep.entropy, rep.grad_norm, rep.kl, rep.lr, rep.ess,
                         rep.step_size, rep.condition, ev);
             }

@@ -158,22 +158,19 @@ static void test_periodic(void) {
     json_decref(run);
 }
 
-/* The surrogate over HTTP: asking what each tell reply says the generation
- * wants, a sphere is ranked by the model, and the history says so (tau,
- * modelled) after the store has held it. */
-static void test_surrogate(void) {
+/* A sphere run created with body, driven for 60 rounds asking what each
+ * tell reply says the generation wants. OUT: whether a reply wanted fewer
+ * than the batch of 7, and the last status. Returns the run (new ref). */
+static json_t *drive_sphere(const char *body_create, int *fewer, long *status_out) {
     long status = 0;
-    json_t *run = call("POST", "/v1/runs",
-                       "{\"dim\": 3, \"direction\": \"minimize\", \"bounds\": "
-                       "{\"lo\": -2, \"hi\": 2}}",
-                       &status);
+    json_t *run = call("POST", "/v1/runs", body_create, &status);
     const char *id = json_string_value(json_object_get(run, "id"));
-    char ask[128], tell[128], path[160];
+    char ask[128], tell[128];
     snprintf(ask, sizeof ask, "/v1/runs/%s/ask", id ? id : "x");
     snprintf(tell, sizeof tell, "/v1/runs/%s/tell", id ? id : "x");
     json_int_t wanted =
         json_integer_value(json_object_get(json_object_get(run, "counters"), "wanted"));
-    int fewer = 0;
+    *fewer = 0;
     for (int round = 0; round < 60 && (status == 200 || round == 0); round++) {
         char body[64];
         snprintf(body, sizeof body, "{\"n\": %lld}",
@@ -197,10 +194,24 @@ static void test_surrogate(void) {
         strncat(results, "]}", sizeof results - strlen(results) - 1);
         json_t *t = call("POST", tell, results, &status);
         wanted = json_integer_value(json_object_get(t, "wanted"));
-        fewer |= wanted > 0 && wanted < 7;
+        *fewer |= wanted > 0 && wanted < 7;
         json_decref(a);
         json_decref(t);
     }
+    *status_out = status;
+    return run;
+}
+
+/* The surrogate over HTTP: a sphere is ranked by the model, and the history
+ * says so (tau, modelled) after the store has held it. */
+static void test_surrogate(void) {
+    long status = 0;
+    int fewer;
+    char path[160];
+    json_t *run = drive_sphere("{\"dim\": 3, \"direction\": \"minimize\", \"bounds\": "
+                               "{\"lo\": -2, \"hi\": 2}}",
+                               &fewer, &status);
+    const char *id = json_string_value(json_object_get(run, "id"));
     tap_ok(status == 200 && fewer, "tell replies want fewer samples than the batch of 7");
     snprintf(path, sizeof path, "/v1/runs/%s/history", id ? id : "x");
     json_t *h = call("GET", path, NULL, &status);
@@ -217,6 +228,50 @@ static void test_surrogate(void) {
            "the history shows generations the model valued, each with its tau >= 0.75");
     snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
     json_decref(call("DELETE", path, NULL, &status));
+    json_decref(h);
+    json_decref(run);
+}
+
+/* Importance mixing over HTTP (surrogate off): generations want fewer
+ * than the batch, the history's reused and the run's counters say why, and
+ * alpha is live. */
+static void test_mixing(void) {
+    long status = 0;
+    int fewer;
+    char path[160];
+    json_t *run = drive_sphere(
+        "{\"dim\": 3, \"direction\": \"minimize\", \"bounds\": {\"lo\": -2, \"hi\": 2}, "
+        "\"optimizer\": {\"surrogate\": \"off\", \"mixing\": 0.3}}",
+        &fewer, &status);
+    const char *id = json_string_value(json_object_get(run, "id"));
+    tap_ok(status == 200 && fewer, "mixing: tell replies want fewer than the batch of 7");
+    snprintf(path, sizeof path, "/v1/runs/%s/history", id ? id : "x");
+    json_t *h = call("GET", path, NULL, &status);
+    json_t *rows = json_object_get(h, "steps"), *row;
+    size_t i;
+    json_int_t reused = 0, n_ok = 1;
+    json_array_foreach(rows, i, row) {
+        json_int_t r = json_integer_value(json_object_get(row, "reused"));
+        reused += r;
+        n_ok &= json_integer_value(json_object_get(row, "n")) >= r;
+    }
+    snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
+    json_t *now = call("GET", path, NULL, &status);
+    json_int_t counted =
+        json_integer_value(json_object_get(json_object_get(now, "counters"), "reused"));
+    tap_ok(
+        status == 200 && reused > 0 && n_ok && counted >= reused,
+        "the history shows %lld samples reused (counted among n), counters.reused %lld",
+        (long long)reused, (long long)counted);
+    json_t *p = call("PATCH", path, "{\"optimizer\": {\"mixing\": 0}}", &status);
+    json_t *mix = json_object_get(
+        json_object_get(json_object_get(p, "config"), "optimizer"), "mixing");
+    tap_ok(status == 200 && json_number_value(mix) == 0.0, "PATCH optimizer.mixing");
+    expect_problem("PATCH", path, "{\"optimizer\": {\"mixing\": 2}}", 422,
+                   "optimizer.mixing", "mixing above 1");
+    json_decref(call("DELETE", path, NULL, &status));
+    json_decref(p);
+    json_decref(now);
     json_decref(h);
     json_decref(run);
 }
@@ -443,6 +498,7 @@ int main(void) {
     test_periodic();
     test_start();
     test_surrogate();
+    test_mixing();
     char *big = malloc(70000);
     memset(big, ' ', 69999);
     big[0] = '{';

@@ -252,6 +252,8 @@ static void moved_config(struct fo_run_config *c, double *lo, double *hi) {
     }
 }
 
+static void snapshot_round_trip(const struct fo_run_config *c, const char *moved);
+
 /* Every setting travels through a snapshot: a table-driven encoding that
  * forgot a row, or read one into another's field, fails here. */
 static void test_snapshot_round_trip(void) {
@@ -264,10 +266,23 @@ static void test_snapshot_round_trip(void) {
     for (size_t i = 0; i < n_rows; i++)
         moved += !fo_setting_equal(&c, &d, &table[i]);
     tap_is_int((long long)moved, (long long)n_rows - 1, "every setting but dim moved");
+    /* two ways of reusing samples a run refuses together: each travels once */
+    const char *pair[2] = {"optimizer.reuse_generations", "optimizer.mixing"};
+    for (int k = 0; k < 2; k++) {
+        struct fo_run_config one = c;
+        struct fo_setting_value v;
+        fo_setting_get(&d, fo_setting_find(pair[k]), &v);
+        fo_setting_set(&one, &v, NULL);
+        snapshot_round_trip(&one, pair[1 - k]);
+    }
+}
+
+/* c builds, saves, loads, and every setting comes back. */
+static void snapshot_round_trip(const struct fo_run_config *c, const char *moved) {
     struct fo_engine *e = NULL, *back = NULL;
     struct fo_error err = {0};
-    tap_is_int(fo_engine_create(&c, &e, &err), FO_OK, "the moved configuration builds %s",
-               err.msg);
+    tap_is_int(fo_engine_create(c, &e, &err), FO_OK,
+               "the moved configuration (%s among them) builds %s", moved, err.msg);
     size_t len = 0;
     fo_engine_save(e, NULL, 0, &len, NULL);
     unsigned char *buf = malloc(len);
