@@ -25,6 +25,8 @@ struct fo_bench_fn {
     uint64_t budget; /* evaluations per run */
     double (*f)(const double *x, size_t dim);
     unsigned transform; /* enum fo_bench_transform */
+    unsigned shots;     /* > 0: a shot-noise estimate (tfim_vqe_shots), judged
+                           by the noise-free value */
 };
 
 /*
@@ -34,20 +36,24 @@ struct fo_bench_fn {
  */
 struct fo_bench_problem {
     const struct fo_bench_fn *fn;
-    double *shift; /* (D), or NULL */
-    double *rot;   /* (D, D) row-major, or NULL */
-    double *work;  /* (2 D) */
+    double *shift;  /* (D), or NULL */
+    double *rot;    /* (D, D) row-major, or NULL */
+    double *work;   /* (2 D) */
+    uint64_t noise; /* the shot noise's generator state */
 };
 /* Returns 0, or -1 when out of memory. */
 int fo_bench_problem_init(struct fo_bench_problem *p, const struct fo_bench_fn *fn,
                           uint64_t seed);
 double fo_bench_problem_eval(struct fo_bench_problem *p, const double *x);
+/* The noise-free value (the same as eval for a function without shots). */
+double fo_bench_problem_exact(struct fo_bench_problem *p, const double *x);
 void fo_bench_problem_free(struct fo_bench_problem *p);
 
 /* The same for ctypes (tools/bench_compare.py): a handle, NULL when the
  * name is unknown. fo_bench_info returns -1 for an unknown name. */
 void *fo_bench_open(const char *name, uint64_t seed);
 double fo_bench_value(void *problem, const double *x);
+double fo_bench_exact(void *problem, const double *x);
 void fo_bench_close(void *problem);
 int fo_bench_info(const char *name, size_t *dim, double *lo, double *hi, int *maximize,
                   double *success, uint64_t *budget);
@@ -72,5 +78,19 @@ double fo_fn_seed_trig(const double *x, size_t d);
 double fo_fn_tfim_vqe(const double *x, size_t d);
 /* sum_i 10^(6 i / (D - 1)) x_i^2: condition 1e6 (rotated by the problem) */
 double fo_fn_ellipsoid(const double *x, size_t d);
+
+/* tfim_vqe measured as a device would: `shots` outcomes in the Z basis for
+ * the ZZ terms and `shots` in the X basis for the X terms, drawn from the
+ * statevector's probabilities with the generator state (splitmix64). */
+double fo_fn_tfim_vqe_shots(const double *theta, unsigned shots, uint64_t *state);
+/* That estimator's exact mean (tfim_vqe's energy) and variance. */
+void fo_tfim_vqe_shot_stats(const double *theta, unsigned shots, double *mean,
+                            double *variance);
+
+/* CEC 2013 niching functions, maximised: F6 Shubert (2-D: 18 global
+ * optima of 186.7309 on [-10, 10]^2) and F7 Vincent (2-D: 36 of 1 on
+ * [0.25, 10]^2, where 10 ln x_i = pi / 2 + 2 pi k). */
+double fo_fn_shubert(const double *x, size_t d);
+double fo_fn_vincent(const double *x, size_t d);
 
 #endif
