@@ -403,6 +403,11 @@ double fo_bench_exact(void *problem, const double *x) {
     return fo_bench_problem_exact(problem, x);
 }
 
+unsigned fo_bench_shots(const char *name) {
+    const struct fo_bench_fn *fn = fo_bench_find(name);
+    return fn ? fn->shots : 0;
+}
+
 void fo_bench_close(void *problem) {
     if (problem)
         fo_bench_problem_free(problem);

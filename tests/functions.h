@@ -59,6 +59,8 @@ int fo_bench_info(const char *name, size_t *dim, double *lo, double *hi, int *ma
                   double *success, uint64_t *budget);
 /* 1 when the suite declares name's coordinates periodic on [lo, hi). */
 int fo_bench_periodic(const char *name);
+/* Shots per basis of a shot-noise function; 0 for an exact (or unknown) one. */
+unsigned fo_bench_shots(const char *name);
 
 extern const struct fo_bench_fn fo_bench_suite[];
 extern const size_t fo_bench_suite_len;
