@@ -2,8 +2,8 @@
  * commands.c - the flowopt client's commands (commands.h): each turns its
  * arguments into one or a few requests and prints the answer for a shell.
  * ask prints one sample a line: id, then the coordinates (in the fewest
- * digits that read back exactly); tell reads "id value" (or "id failed")
- * lines and sends them in one request.
+ * digits that read back exactly); tell reads "id value [stderr [shots]]"
+ * (or "id failed") lines and sends them in one request.
  */
 #include <flowopt/settings.h>
 #include "client/commands.h"
@@ -88,16 +88,28 @@ int fo_cmd_ask(const char *base, const char *run, int argc, char **argv) {
     return st == 200 ? 0 : 1;
 }
 
+/* A JSON number as the user wrote it, or the text (which the daemon refuses
+ * naming the field). */
+static json_t *number_or_text(const char *s) {
+    json_t *j = json_loads(s, JSON_DECODE_ANY, NULL);
+    if (j && !json_is_number(j)) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j ? j : json_string(s);
+}
+
 int fo_cmd_tell(const char *base, const char *run, int argc, char **argv) {
     (void)argv;
     if (argc)
         return 2;
     json_t *results = json_array();
-    char line[512], id[64], value[128];
+    char line[512], id[64], value[128], se[64], shots[64];
     int lineno = 0;
     while (fgets(line, sizeof line, stdin)) {
         lineno++;
-        if (sscanf(line, "%63s %127s", id, value) != 2) {
+        int got = sscanf(line, "%63s %127s %63s %63s", id, value, se, shots);
+        if (got < 2) {
             if (strspn(line, " \t\r\n") == strlen(line))
                 continue;
             fprintf(stderr, "flowopt: line %d: expected 'id value'\n", lineno);
@@ -109,9 +121,15 @@ int fo_cmd_tell(const char *base, const char *run, int argc, char **argv) {
         if (strcmp(value, "failed") == 0)
             json_array_append_new(results,
                                   json_pack("{s:s, s:s}", "id", id, "status", "failed"));
-        else if (end && !*end && isfinite(v))
-            json_array_append_new(results, json_pack("{s:s, s:f}", "id", id, "value", v));
-        else {
+        else if (end && !*end && isfinite(v)) {
+            json_t *r = json_pack("{s:s, s:f}", "id", id, "value", v);
+            /* the daemon checks them and names the field it refuses */
+            if (got >= 3)
+                json_object_set_new(r, "stderr", number_or_text(se));
+            if (got >= 4)
+                json_object_set_new(r, "shots", number_or_text(shots));
+            json_array_append_new(results, r);
+        } else {
             fprintf(stderr, "flowopt: line %d: '%s' is not a finite number\n", lineno,
                     value);
             json_decref(results);

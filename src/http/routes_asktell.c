@@ -62,7 +62,8 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
 /* One entry of "results". */
 static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
                                    struct fo_error *err) {
-    static const char *const keys[] = {"id", "value", "status", "error", NULL};
+    static const char *const keys[] = {"id",     "value", "status", "error",
+                                       "stderr", "shots", NULL};
     char where[32];
     snprintf(where, sizeof where, "results[%zu]", i);
     if (!json_is_object(r))
@@ -81,10 +82,29 @@ static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
                             where);
     it->failed = status != NULL;
     it->error = json_string_value(json_object_get(r, "error"));
+    json_t *se = json_object_get(r, "stderr"), *shots = json_object_get(r, "shots");
+    it->std_error = NAN;
+    it->shots = 0;
+    if (it->failed && (value || se || shots))
+        return fo_error_set(err, FO_EINVAL,
+                            value ? "value"
+                            : se  ? "stderr"
+                                  : "shots",
+                            "%s: a failed result has no %s", where,
+                            value ? "value"
+                            : se  ? "stderr"
+                                  : "shots");
     if (it->failed)
-        return value ? fo_error_set(err, FO_EINVAL, "value",
-                                    "%s: a failed result has no value", where)
-                     : FO_OK;
+        return FO_OK;
+    if (se && !(json_is_number(se) && isfinite(json_number_value(se)) &&
+                json_number_value(se) >= 0.0))
+        return fo_error_set(err, FO_EINVAL, "stderr",
+                            "%s.stderr must be a finite number >= 0", where);
+    if (shots && !(json_is_integer(shots) && json_integer_value(shots) >= 1))
+        return fo_error_set(err, FO_EINVAL, "shots", "%s.shots must be an integer >= 1",
+                            where);
+    it->std_error = se ? json_number_value(se) : NAN;
+    it->shots = shots ? (int64_t)json_integer_value(shots) : 0;
     if (!json_is_number(value))
         return fo_error_set(err, FO_EINVAL, "value", "%s.value must be a number", where);
     it->value = json_number_value(value);
@@ -269,8 +289,13 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
         char num[FO_DOUBLE_CHARS];
         if (isfinite(r->value))
             fo_text_printf(&c->text, "%s", fo_format_double(num, r->value));
-        fo_text_printf(&c->text, ",%s,%s,%s", fo_format_double(num, r->log_prob),
+        fo_text_printf(&c->text, ",%s,%s,%s,", fo_format_double(num, r->log_prob),
                        r->asked_at, r->told_at ? r->told_at : "");
+        if (isfinite(r->std_error))
+            fo_text_printf(&c->text, "%s", fo_format_double(num, r->std_error));
+        fo_text_printf(&c->text, ",");
+        if (r->shots > 0)
+            fo_text_printf(&c->text, "%lld", (long long)r->shots);
         for (size_t d = 0; d < r->dim; d++)
             fo_text_printf(&c->text, ",%s", fo_format_double(num, r->x[d]));
         fo_text_printf(&c->text, "\n");
@@ -279,13 +304,15 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
     json_t *xs = json_array();
     for (size_t d = 0; d < r->dim; d++)
         json_array_append_new(xs, fo_json_real(r->x[d]));
-    json_array_append_new(
-        c->rows,
-        json_pack("{s:o, s:o, s:s, s:o, s:I, s:o, s:s, s:o}", "id", fo_json_id(r->id),
-                  "x", xs, "status", r->status, "value", fo_json_real(r->value),
-                  "generation", (json_int_t)r->generation, "log_prob",
-                  fo_json_real(r->log_prob), "asked_at", r->asked_at, "told_at",
-                  r->told_at ? json_string(r->told_at) : json_null()));
+    json_t *row = json_pack(
+        "{s:o, s:o, s:s, s:o, s:I, s:o, s:s, s:o}", "id", fo_json_id(r->id), "x", xs,
+        "status", r->status, "value", fo_json_real(r->value), "generation",
+        (json_int_t)r->generation, "log_prob", fo_json_real(r->log_prob), "asked_at",
+        r->asked_at, "told_at", r->told_at ? json_string(r->told_at) : json_null());
+    json_object_set_new(row, "stderr", fo_json_real(r->std_error));
+    json_object_set_new(row, "shots",
+                        r->shots > 0 ? json_integer((json_int_t)r->shots) : json_null());
+    json_array_append_new(c->rows, row);
     return 0;
 }
 
@@ -317,8 +344,9 @@ static void samples(const struct fo_http_request *req, struct fo_http_reply *rep
     }
     struct samples_ctx c = {json_array(), 0, 0, format && !strcmp(format, "csv"), {0}};
     if (c.csv)
-        fo_text_printf(&c.text,
-                       "id,generation,status,value,log_prob,asked_at,told_at,x...\n");
+        fo_text_printf(
+            &c.text, "id,generation,status,value,log_prob,asked_at,told_at,stderr,shots,"
+                     "x...\n");
     st = fo_service_samples(req->svc, req->params[0], status, gen, after,
                             (size_t)limit + 1, collect_sample, &c, &err);
     if (st != FO_OK) {

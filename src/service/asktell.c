@@ -220,9 +220,11 @@ static enum fo_status write_tells(struct fo_store *store, void *ctx,
     for (size_t k = 0; st == FO_OK && k < t->n_ops; k++) {
         const struct fo_tell_item *it = t->w[k].item;
         enum fo_record_status rs = t->w[k].status;
-        st = fo_store_sample_resolve(
-            store, t->run_id, (int64_t)it->id, fo_service_record_status_name(rs),
-            rs == FO_RECORD_TOLD ? it->value : NAN, it->error, err);
+        const int told = rs == FO_RECORD_TOLD;
+        const struct fo_store_result res = {
+            fo_service_record_status_name(rs), told ? it->value : NAN, it->error,
+            told ? it->std_error : NAN, told ? it->shots : 0};
+        st = fo_store_sample_resolve(store, t->run_id, (int64_t)it->id, &res, err);
         if (st == FO_OK && t->w[k].report >= 0) {
             struct fo_step_row row = step_row(&t->reports[t->w[k].report]);
             st = fo_store_step_insert(store, t->run_id, &row, err);
@@ -392,7 +394,8 @@ struct expire_ctx {
 static int on_expired(void *p, int64_t id) {
     struct expire_ctx *c = p;
     if (c->n < c->cap)
-        c->items[c->n++] = (struct fo_tell_item){(uint64_t)id, 1, 0.0, "expired", 1};
+        c->items[c->n++] =
+            (struct fo_tell_item){(uint64_t)id, 1, 0.0, "expired", 1, NAN, 0};
     return 0;
 }
 

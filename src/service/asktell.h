@@ -19,6 +19,8 @@ struct fo_tell_item {
     double value;
     const char *error; /* optional text for a failure */
     int expired;       /* set by the service for a pending timeout */
+    double std_error;  /* the value's standard error as the driver gave it; NaN: none */
+    int64_t shots;     /* the shots it was estimated from; 0: none */
 };
 
 struct fo_tell_outcome {

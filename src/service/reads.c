@@ -71,7 +71,9 @@ static int on_sample_row(void *p, const struct fo_sample_row *row) {
                                    row->status,
                                    row->asked_at,
                                    row->told_at,
-                                   row->error};
+                                   row->error,
+                                   row->std_error,
+                                   row->shots};
     return c->fn(c->ctx, &rec);
 }
 

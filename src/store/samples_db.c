@@ -41,6 +41,8 @@ static int sample_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     r.asked_at = (const char *)sqlite3_column_text(st, 6);
     r.told_at = (const char *)sqlite3_column_text(st, 7);
     r.error = (const char *)sqlite3_column_text(st, 8);
+    r.std_error = fo__column_real(st, 9);
+    r.shots = sqlite3_column_int64(st, 10); /* NULL reads as 0 */
     return c->fn(c->ctx, &r) != 0;
 }
 
@@ -58,7 +60,8 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
     enum fo_status rc =
         fo__store_prepare(s,
                           "SELECT id, generation, x, log_prob, status, value, asked_at,"
-                          " told_at, error FROM samples WHERE run_id = ?1 AND id > ?2"
+                          " told_at, error, stderr, shots FROM samples"
+                          " WHERE run_id = ?1 AND id > ?2"
                           " AND (?3 IS NULL OR status = ?3)"
                           " AND (?4 < 0 OR generation = ?4) ORDER BY id LIMIT ?5",
                           &st, err);
@@ -107,25 +110,30 @@ enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, in
 }
 
 enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, int64_t id,
-                                       const char *status, double value,
-                                       const char *error, struct fo_error *err) {
+                                       const struct fo_store_result *r,
+                                       struct fo_error *err) {
     sqlite3_stmt *st;
-    enum fo_status rc =
-        fo__store_prepare(s,
-                          "UPDATE samples SET status = ?, value = ?, error = ?,"
-                          " told_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-                          " WHERE run_id = ? AND id = ?",
-                          &st, err);
+    enum fo_status rc = fo__store_prepare(
+        s,
+        "UPDATE samples SET status = ?, value = ?, error = ?, stderr = ?, shots = ?,"
+        " told_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+        " WHERE run_id = ? AND id = ?",
+        &st, err);
     if (rc != FO_OK)
         return rc;
-    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-    fo__bind_real(st, 2, value);
-    if (error)
-        sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, r->status, -1, SQLITE_STATIC);
+    fo__bind_real(st, 2, r->value);
+    if (r->error)
+        sqlite3_bind_text(st, 3, r->error, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 3);
-    sqlite3_bind_text(st, 4, run_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, id);
+    fo__bind_real(st, 4, r->std_error);
+    if (r->shots > 0)
+        sqlite3_bind_int64(st, 5, r->shots);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_text(st, 6, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, id);
     return fo__store_run(s, st, "recording a result", err);
 }
 

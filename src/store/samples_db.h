@@ -22,10 +22,18 @@ enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, in
                                       double log_prob, struct fo_error *err);
 
 /* A result: status (the service's name for it), value (NaN: none, stored
- * as NULL) and error text (may be NULL). */
+ * as NULL), error text (may be NULL), and the value's error bar as the
+ * driver gave it (std_error NaN and shots 0: none, stored as NULL). */
+struct fo_store_result {
+    const char *status;
+    double value;
+    const char *error;
+    double std_error;
+    int64_t shots;
+};
 enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, int64_t id,
-                                       const char *status, double value,
-                                       const char *error, struct fo_error *err);
+                                       const struct fo_store_result *r,
+                                       struct fo_error *err);
 
 /*
  * A sample's recorded status ("pending", "told", "failed", "expired") and
@@ -41,6 +49,8 @@ struct fo_sample_row {
     size_t dim;
     double log_prob, value;                          /* value NaN when none */
     const char *status, *asked_at, *told_at, *error; /* told_at, error may be NULL */
+    double std_error;                                /* NaN when none */
+    int64_t shots;                                   /* 0 when none */
 };
 typedef int (*fo_sample_row_fn)(void *ctx, const struct fo_sample_row *row);
 /* Samples with id > after, filtered by status (NULL: any) and generation

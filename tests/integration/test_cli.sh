@@ -30,6 +30,15 @@ ok $? "a result that contradicts a recorded one makes tell exit 1"
 echo "1 not-a-number" | "$cli" tell "$run" > /dev/null 2>&1
 [ $? -eq 2 ]
 ok $? "a malformed line is refused before anything is sent (exit 2)"
+sid=$("$cli" ask "$run" -n 1 | cut -d' ' -f1)
+echo "$sid 0.25 0.0125 4000" | "$cli" tell "$run" | grep -q "^accepted 1 " &&
+    "$cli" samples "$run" --status told | grep -q "^$sid,[0-9]*,told,0.25,[^,]*,[^,]*,[^,]*,0.0125,4000,"
+ok $? "tell 'id value stderr shots': stored, and in the samples CSV"
+sid=$("$cli" ask "$run" -n 1 | cut -d' ' -f1)
+echo "$sid 0.5 -1" | "$cli" tell "$run" 2> "$tmp/se.err" > /dev/null
+[ $? -eq 1 ] && grep -q "stderr" "$tmp/se.err" &&
+    "$cli" samples "$run" --status pending | grep -q "^$sid,"
+ok $? "a negative stderr is refused naming the field, the sample still pending"
 "$cli" ask 0000000000000000 > /dev/null 2>&1
 [ $? -eq 1 ]
 ok $? "an unknown run makes ask exit 1"

@@ -232,6 +232,71 @@ static void test_surrogate(void) {
     json_decref(run);
 }
 
+/* Values told with an error bar: stderr and shots stored and returned by
+ * /samples (JSON and CSV), absent ones null; bad ones refused naming the
+ * field with nothing recorded. */
+static void test_noise(void) {
+    long status = 0;
+    json_t *run = call("POST", "/v1/runs",
+                       "{\"dim\": 2, \"direction\": \"minimize\", \"bounds\": "
+                       "{\"lo\": -1, \"hi\": 1}}",
+                       &status);
+    const char *id = json_string_value(json_object_get(run, "id"));
+    char path[160], body[512];
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id ? id : "x");
+    json_t *a = call("POST", path, "{\"n\": 3}", &status);
+    json_t *s = json_object_get(a, "samples");
+    const char *s0 = json_string_value(json_object_get(json_array_get(s, 0), "id"));
+    const char *s1 = json_string_value(json_object_get(json_array_get(s, 1), "id"));
+    const char *s2 = json_string_value(json_object_get(json_array_get(s, 2), "id"));
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", id ? id : "x");
+    const char *bad[][2] = {
+        /* what follows the id, and the field named */
+        {"\"value\": 1, \"stderr\": -0.5", "stderr"},
+        {"\"value\": 1, \"stderr\": \"small\"", "stderr"},
+        {"\"value\": 1, \"shots\": 0", "shots"},
+        {"\"value\": 1, \"shots\": 2.5", "shots"},
+        {"\"status\": \"failed\", \"stderr\": 0.1", "stderr"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char one[256];
+        snprintf(one, sizeof one, "{\"id\": \"%s\", %s}", s2 ? s2 : "x", bad[k][0]);
+        snprintf(body, sizeof body, "{\"results\": [%s]}", one);
+        expect_problem("POST", path, body, 400, bad[k][1], one);
+    }
+    snprintf(body, sizeof body,
+             "{\"results\": [{\"id\": \"%s\", \"value\": -1.5, \"stderr\": 0.0125, "
+             "\"shots\": 4000}, {\"id\": \"%s\", \"value\": 2}]}",
+             s0 ? s0 : "x", s1 ? s1 : "x");
+    json_decref(call("POST", path, body, &status));
+    tap_is_int(status, 200, "a tell with stderr and shots is accepted");
+    snprintf(path, sizeof path, "/v1/runs/%s/samples", id ? id : "x");
+    json_t *sp = call("GET", path, NULL, &status);
+    json_t *rows = json_object_get(sp, "samples");
+    json_t *r0 = json_array_get(rows, 0), *r1 = json_array_get(rows, 1),
+           *r2 = json_array_get(rows, 2);
+    tap_ok(status == 200 && json_number_value(json_object_get(r0, "stderr")) == 0.0125 &&
+               json_integer_value(json_object_get(r0, "shots")) == 4000 &&
+               json_is_null(json_object_get(r1, "stderr")) &&
+               json_is_null(json_object_get(r1, "shots")),
+           "/samples returns them, null where none was given");
+    tap_ok(strcmp(json_string_value(json_object_get(r2, "status")), "pending") == 0,
+           "the refused tells recorded nothing (the third sample is pending)");
+    json_decref(sp);
+    snprintf(path, sizeof path, "%s/v1/runs/%s/samples?format=csv", d.base_url,
+             id ? id : "x");
+    struct fo_test_resp csv;
+    fo_test_http("GET", path, NULL, NULL, &csv);
+    tap_ok(csv.status == 200 && strstr(csv.body, "told_at,stderr,shots,") &&
+               strstr(csv.body, ",0.0125,4000,"),
+           "and so does the CSV export");
+    fo_test_resp_free(&csv);
+    snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
+    json_decref(call("DELETE", path, NULL, &status));
+    json_decref(a);
+    json_decref(run);
+}
+
 /* Importance mixing over HTTP (surrogate off): generations want fewer
  * than the batch, the history's reused and the run's counters say why, and
  * alpha is live. */
@@ -499,6 +564,7 @@ int main(void) {
     test_start();
     test_surrogate();
     test_mixing();
+    test_noise();
     char *big = malloc(70000);
     memset(big, ' ', 69999);
     big[0] = '{';
