@@ -33,8 +33,9 @@ enum fo_setting_type {
     FO_SETTING_BOUNDS,        /* the box: flow.lo and flow.hi, (dim) each */
     FO_SETTING_COORDS,        /* a set of coordinates: flow.periodic, (dim) flags or
                                  none; `absent` is none */
-    FO_SETTING_POINT          /* a point: start, (dim) numbers or none; `absent` is
-                                 none */
+    FO_SETTING_POINT          /* (dim) numbers or none: a const double * at offset,
+                                 parsed into fo_setting_arrays.points[slot];
+                                 `absent` is none */
 };
 
 enum fo_setting_flag {
@@ -73,6 +74,8 @@ struct fo_setting_default {
 };
 
 #define FO_SETTING_MAX_LIST FO_FLOW_MAX_LAYERS
+/* POINT settings (start.x, structure.frequency): their slots. */
+#define FO_SETTING_POINTS 2
 /* The max of an integer setting with no upper limit (INT64_MAX as a double). */
 #define FO_SETTING_INT_MAX 9223372036854775807.0
 /* PATCH may set this many settings at once (a test checks the live rows fit). */
@@ -93,6 +96,7 @@ struct fo_setting {
     unsigned since;   /* the first snapshot format that carries it */
     double absent;    /* its value in snapshots written before `since` (rows newer
                          than format 2 are numbers: UINT, BOOL, ENUM or REAL) */
+    unsigned slot;    /* POINT: its row of fo_setting_arrays.points */
     struct fo_setting_default def[FO_N_PRESETS];
     const char *doc; /* one line: what it does */
 };
@@ -119,7 +123,8 @@ struct fo_setting_value {
 /* Room for the per-coordinate values a request or a snapshot brings while a
  * configuration is built from them (about 17 KB: allocate it). */
 struct fo_setting_arrays {
-    double lo[FO_FLOW_MAX_DIM], hi[FO_FLOW_MAX_DIM], start[FO_FLOW_MAX_DIM];
+    double lo[FO_FLOW_MAX_DIM], hi[FO_FLOW_MAX_DIM];
+    double points[FO_SETTING_POINTS][FO_FLOW_MAX_DIM]; /* one row per POINT setting */
     unsigned char periodic[FO_FLOW_MAX_DIM];
 };
 
@@ -162,10 +167,10 @@ enum fo_status fo_run_config_build(struct fo_run_config *cfg, const char *preset
                                    struct fo_error *err);
 
 /*
- * Room for a configuration's per-coordinate arrays (bounds, start, periodic), so
- * a copy of it borrows nothing: FO_RUN_CONFIG_ARRAYS(dim) doubles.
+ * Room for a configuration's per-coordinate arrays (bounds, points, periodic),
+ * so a copy of it borrows nothing: FO_RUN_CONFIG_ARRAYS(dim) doubles.
  */
-#define FO_RUN_CONFIG_ARRAYS(dim) (3 * (dim) + ((dim) + 7) / 8)
+#define FO_RUN_CONFIG_ARRAYS(dim) ((2 + FO_SETTING_POINTS) * (dim) + ((dim) + 7) / 8)
 
 /* *dst = *src, its arrays copied into arrays (FO_RUN_CONFIG_ARRAYS(dim)). */
 void fo_run_config_copy(struct fo_run_config *dst, const struct fo_run_config *src,

@@ -125,9 +125,9 @@ static enum fo_status point_value(struct parse_ctx *c, const struct fo_setting *
         if (!json_is_number(e))
             return fo_error_set(err, FO_EINVAL, s->name, "%s[%zu] must be a number",
                                 s->name, d);
-        c->arrays->start[d] = json_number_value(e);
+        c->arrays->points[s->slot][d] = json_number_value(e);
     }
-    v->point = c->arrays->start;
+    v->point = c->arrays->points[s->slot];
     return FO_OK;
 }
 

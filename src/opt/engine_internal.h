@@ -171,6 +171,10 @@ int fo__setting_has(const struct fo_run_config *c, const struct fo_setting *s);
 void fo__setting_put_has(struct fo_run_config *c, const struct fo_setting *s, int has);
 size_t fo__setting_count(const struct fo_run_config *c, const struct fo_setting *s);
 void fo__setting_put_count(struct fo_run_config *c, const struct fo_setting *s, size_t n);
+const double *fo__setting_point(const struct fo_run_config *c,
+                                const struct fo_setting *s);
+void fo__setting_put_point(struct fo_run_config *c, const struct fo_setting *s,
+                           const double *p);
 /* KINDS and SIZES: slots of the array, and the size of one */
 size_t fo__setting_cap(const struct fo_setting *s);
 size_t fo__setting_elem_size(const struct fo_setting *s);

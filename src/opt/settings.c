@@ -62,6 +62,18 @@ static uint64_t get_int(const void *p, size_t size) {
     return v;
 }
 
+const double *fo__setting_point(const struct fo_run_config *c,
+                                const struct fo_setting *s) {
+    const double *p;
+    memcpy(&p, (const char *)c + s->offset, sizeof p);
+    return p;
+}
+
+void fo__setting_put_point(struct fo_run_config *c, const struct fo_setting *s,
+                           const double *p) {
+    memcpy((char *)c + s->offset, &p, sizeof p);
+}
+
 uint64_t fo__setting_int(const struct fo_run_config *c, const struct fo_setting *s) {
     return get_int(cfield(c, s->offset), s->size);
 }
@@ -275,7 +287,7 @@ enum fo_status fo_setting_set(struct fo_run_config *c, const struct fo_setting_v
         c->flow.hi = v->hi;
         break;
     case FO_SETTING_COORDS: c->flow.periodic = v->mask; break;
-    case FO_SETTING_POINT: c->start = v->point; break;
+    case FO_SETTING_POINT: fo__setting_put_point(c, s, v->point); break;
     }
     return FO_OK;
 }
@@ -314,7 +326,7 @@ void fo_setting_get(const struct fo_run_config *c, const struct fo_setting *s,
         out->hi = c->flow.hi;
         break;
     case FO_SETTING_COORDS: out->mask = c->flow.periodic; break;
-    case FO_SETTING_POINT: out->point = c->start; break;
+    case FO_SETTING_POINT: out->point = fo__setting_point(c, s); break;
     }
 }
 
@@ -333,8 +345,9 @@ int fo_setting_equal(const struct fo_run_config *a, const struct fo_run_config *
     }
     if (s->type == FO_SETTING_POINT) {
         size_t D = a->flow.dim;
-        return D == b->flow.dim && !a->start == !b->start &&
-               (!a->start || memcmp(a->start, b->start, D * sizeof(double)) == 0);
+        const double *pa = fo__setting_point(a, s), *pb = fo__setting_point(b, s);
+        return D == b->flow.dim && !pa == !pb &&
+               (!pa || memcmp(pa, pb, D * sizeof(double)) == 0);
     }
     if (s->type == FO_SETTING_COORDS) {
         if (a->flow.dim != b->flow.dim)
@@ -496,18 +509,25 @@ void fo_run_config_copy(struct fo_run_config *dst, const struct fo_run_config *s
                         double *arrays) {
     const size_t D = src->flow.dim;
     *dst = *src;
-    double *lo = arrays, *hi = arrays + D, *start = arrays + 2 * D;
-    unsigned char *periodic = (unsigned char *)(arrays + 3 * D);
+    double *lo = arrays, *hi = arrays + D;
+    unsigned char *periodic = (unsigned char *)(arrays + (2 + FO_SETTING_POINTS) * D);
     for (size_t d = 0; d < D; d++) {
         lo[d] = src->flow.lo ? src->flow.lo[d] : -INFINITY;
         hi[d] = src->flow.hi ? src->flow.hi[d] : INFINITY;
-        start[d] = src->start ? src->start[d] : 0.0;
         periodic[d] = (unsigned char)coord_flag(src->flow.periodic, d);
     }
     dst->flow.lo = src->flow.lo ? lo : NULL;
     dst->flow.hi = src->flow.hi ? hi : NULL;
     dst->flow.periodic = src->flow.periodic ? periodic : NULL;
-    dst->start = src->start ? start : NULL;
+    for (size_t i = 0; i < fo__n_settings; i++) {
+        const struct fo_setting *s = &fo__settings_table[i];
+        const double *p = s->type == FO_SETTING_POINT ? fo__setting_point(src, s) : NULL;
+        if (!p)
+            continue;
+        double *copy = arrays + (2 + s->slot) * D;
+        memcpy(copy, p, D * sizeof(double));
+        fo__setting_put_point(dst, s, copy);
+    }
 }
 
 static const struct fo_setting_value *find_value(const struct fo_setting_value *values,

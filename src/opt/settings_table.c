@@ -397,6 +397,8 @@ const struct fo_setting fo__settings_table[] = {
             "wrapped into it (true: all; or a list of indices)"},
     {.name = "start.x",
      .type = FO_SETTING_POINT,
+     AT(start),
+     .slot = 0,
      .since = 7,
      .def = {{.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},

@@ -113,11 +113,13 @@ static void put_setting(struct writer *w, const struct fo_run_config *c,
         put_f64s(w, c->flow.lo, c->flow.dim);
         put_f64s(w, c->flow.hi, c->flow.dim);
         break;
-    case FO_SETTING_POINT:
-        put_u64(w, c->start != NULL);
-        if (c->start)
-            put_f64s(w, c->start, c->flow.dim);
+    case FO_SETTING_POINT: {
+        const double *p = fo__setting_point(c, s);
+        put_u64(w, p != NULL);
+        if (p)
+            put_f64s(w, p, c->flow.dim);
         break;
+    }
     case FO_SETTING_COORDS:
         put_u64(w, c->flow.periodic != NULL);
         for (size_t d = 0; c->flow.periodic && d < c->flow.dim; d++)
@@ -147,7 +149,7 @@ static void get_setting(struct reader *r, struct fo_run_config *c,
         if (s->type == FO_SETTING_COORDS)
             c->flow.periodic = NULL;
         else if (s->type == FO_SETTING_POINT)
-            c->start = NULL;
+            fo__setting_put_point(c, s, NULL);
         else if (s->type == FO_SETTING_OPTIONAL_REAL)
             fo__setting_put_has(c, s, 0);
         else if (s->type == FO_SETTING_REAL)
@@ -191,8 +193,8 @@ static void get_setting(struct reader *r, struct fo_run_config *c,
         uint64_t has = get_u64(r);
         r->bad |= has > 1 || c->flow.dim < 1 || c->flow.dim > FO_FLOW_MAX_DIM;
         if (has == 1 && !r->bad)
-            get_f64s(r, a->start, c->flow.dim);
-        c->start = has == 1 ? a->start : NULL;
+            get_f64s(r, a->points[s->slot], c->flow.dim);
+        fo__setting_put_point(c, s, has == 1 ? a->points[s->slot] : NULL);
         break;
     }
     case FO_SETTING_COORDS: {

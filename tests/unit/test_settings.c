@@ -17,7 +17,7 @@ static const struct fo_setting *table;
 static size_t n_rows;
 
 static void test_rows(void) {
-    int unique = 1, whens = 1, aux = 1, since = 1, named = 1, found = 1;
+    int unique = 1, whens = 1, aux = 1, since = 1, named = 1, found = 1, slots = 1;
     size_t live = 0;
     for (size_t i = 0; i < n_rows; i++) {
         const struct fo_setting *s = &table[i];
@@ -37,6 +37,11 @@ static void test_rows(void) {
                  s->type == FO_SETTING_REAL || s->type == FO_SETTING_COORDS ||
                  s->type == FO_SETTING_POINT || s->type == FO_SETTING_OPTIONAL_REAL;
         found &= fo_setting_find(s->name) == s;
+        /* each point parses into a row of fo_setting_arrays of its own */
+        for (size_t j = 0; s->type == FO_SETTING_POINT && j < i; j++)
+            slots &= table[j].type != FO_SETTING_POINT || table[j].slot != s->slot;
+        slots &= s->type != FO_SETTING_POINT ||
+                 (s->slot < FO_SETTING_POINTS && s->size == sizeof(const double *));
         named &= (s->type != FO_SETTING_ENUM && s->type != FO_SETTING_KINDS) ||
                  (s->names && s->n_names > 0);
         live += (s->flags & FO_SETTING_LIVE) != 0;
@@ -53,6 +58,7 @@ static void test_rows(void) {
            "absent value is a number (or none: coordinates, a point, an optional real)",
            fo__settings_format());
     tap_ok(named, "every enum and list of kinds has its names");
+    tap_ok(slots, "every point has a pointer field and a storage slot of its own");
     tap_ok(live <= FO_SETTING_MAX_LIVE, "%zu live settings fit one PATCH", live);
     tap_ok(found && fo_setting_find("no.such") == NULL, "every row is found by its name");
 }
