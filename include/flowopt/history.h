@@ -23,6 +23,8 @@
  *   modelled            candidates of the generation the surrogate valued
  *   reused              told samples of the previous generation importance
  *                       mixing kept in this one
+ *   refined             coordinate steps of the refiner's sweep (a row with
+ *                       the event refine is a sweep, not a flow update)
  */
 #ifndef FLOWOPT_HISTORY_H
 #define FLOWOPT_HISTORY_H
@@ -31,7 +33,7 @@
 #define FO_STEP_REALS(X)                                                               \
     X(mean) X(median) X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess) \
     X(step_size) X(condition) X(tau)
-#define FO_STEP_INTS(X) X(restarts) X(modelled) X(reused)
+#define FO_STEP_INTS(X) X(restarts) X(modelled) X(reused) X(refined)
 /* clang-format on */
 
 #endif

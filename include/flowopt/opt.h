@@ -119,9 +119,24 @@ struct fo_run_config {
     const double *start;      /* NULL (the box's centre), or (dim) the first
                                  distribution's centre: yesterday's optimum */
     int has_start_scale;
-    double start_scale; /* the first distribution's spread in x's units
-                           (none: the preset's, about (hi - lo) / 4) */
-    int restart_mean;   /* enum fo_restart_mean */
+    double start_scale;      /* the first distribution's spread in x's units
+                                (none: the preset's, about (hi - lo) / 4) */
+    int restart_mean;        /* enum fo_restart_mean */
+    int structure;           /* enum fo_structure: what the objective is known to be */
+    int structure_mode;      /* enum fo_structure_mode */
+    const double *frequency; /* NULL (all 1), or (dim) each coordinate's frequency
+                                under structure pauli-rotations */
+};
+
+/* What is known of the objective's form (refine.h). */
+enum fo_structure {
+    FO_STRUCTURE_NONE = 0,
+    FO_STRUCTURE_PAULI = 1 /* pauli-rotations: along each coordinate, a sinusoid of
+                              its frequency (exact coordinate steps) */
+};
+enum fo_structure_mode {
+    FO_STRUCTURE_INTERLEAVE = 0, /* a refiner sweep after every flow update */
+    FO_STRUCTURE_ALONE = 1       /* the refiner alone, restarting in the box */
 };
 
 /* Where an IPOP restart centres its fresh distribution. */
@@ -152,7 +167,10 @@ enum fo_event {
     FO_EVENT_FORCED = 1 << 8,   /* update forced before the batch was complete */
     FO_EVENT_EMPTY = 1 << 9,    /* nothing usable was told: no step */
     FO_EVENT_RESTART = 1 << 10, /* converged: a fresh distribution, batch doubled */
-    FO_EVENT_EXPIRED = 1 << 11  /* pending samples expired into this update */
+    FO_EVENT_EXPIRED = 1 << 11, /* pending samples expired into this update */
+    FO_EVENT_REFINE = 1 << 12,  /* a sweep of the coordinate refiner, not an update */
+    FO_EVENT_STRUCTURE_BROKEN = 1 << 13 /* its measurement contradicted the declared
+                                           structure: the refiner stops */
 };
 
 /* Text for each set bit, comma-separated, into buf (always terminated). */
@@ -250,6 +268,8 @@ struct fo_engine_counters {
     int modelling;     /* 1 while the surrogate ranks the current generation */
     uint64_t reused;   /* told samples importance mixing kept into a later
                           generation, so far */
+    uint64_t refined;  /* coordinate steps of the refiner, so far */
+    int refining;      /* 1 while a refiner sweep runs */
 };
 void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *out);
 

@@ -32,8 +32,11 @@ json_t *fo__run_json(const struct fo_run_view *v) {
     json_object_set_new(counters, "wanted", json_integer((json_int_t)k->wanted));
     json_object_set_new(counters, "modelled", json_integer((json_int_t)k->modelled));
     json_object_set_new(counters, "reused", json_integer((json_int_t)k->reused));
+    json_object_set_new(counters, "refined", json_integer((json_int_t)k->refined));
     json_object_set_new(counters, "phase",
-                        json_string(k->modelling ? "modelling" : "sampling"));
+                        json_string(k->refining    ? "refining"
+                                    : k->modelling ? "modelling"
+                                                   : "sampling"));
     return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "name", v->name,
                      "state", fo_service_run_state_name(v->state), "config",
                      fo__settings_json(&v->cfg), "counters", counters, "best",

@@ -28,6 +28,7 @@ void fo_engine_destroy(struct fo_engine *e) {
         e->cma_work, e->periodic, e->start,      e->pool_x,      e->pool_lp,
         e->pool_f,   e->pool_tmp, e->pool_order, e->mix_params,  e->mix_lp};
     fo__lq_destroy(e);
+    fo__refine_destroy(e);
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -115,7 +116,8 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         fo_engine_destroy(e);
         return st;
     }
-    if ((st = fo__lq_create(e, err)) != FO_OK) {
+    if ((st = fo__lq_create(e, err)) != FO_OK ||
+        (st = fo__refine_create(e, err)) != FO_OK) {
         fo_engine_destroy(e);
         return st;
     }
@@ -224,23 +226,28 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
     int had_mirror = e->has_mirror;
     int pool_was_on = e->pool_on;
     size_t mix_left = e->mix_left;
-    size_t from_pool = fo__lq_ask(e, n, samples, x);
-    size_t m = n - from_pool;
-    double *xm = x + from_pool * e->D;
+    struct fo_refine ref = e->ref;
+    /* the refiner's points first, then the surrogate's candidates, then draws */
+    size_t from_ref = fo__refine_ask(e, n, samples, x);
+    size_t from_pool =
+        fo__lq_ask(e, n - from_ref, samples + from_ref, x + from_ref * e->D);
+    size_t done = from_ref + from_pool, m = n - done;
+    double *xm = x + done * e->D;
     st = m ? fo__mix_sample(e, m, z, xm, lp, err) : FO_OK;
     if (st != FO_OK) { /* leave the run as it was */
         e->rng = saved;
         e->has_mirror = had_mirror;
         e->mix_left = mix_left;
-        e->n_recs -= from_pool;
-        e->next_id -= from_pool;
-        e->asked -= from_pool;
+        e->ref = ref;
+        e->n_recs -= done;
+        e->next_id -= done;
+        e->asked -= done;
         e->pool_next -= from_pool;
         e->pool_on = pool_was_on; /* a pool this ask began is drawn again */
         return st;
     }
     for (size_t i = 0; i < m; i++)
-        fo__engine_add_record(e, xm + i * e->D, lp[i], &samples[from_pool + i]);
+        fo__engine_add_record(e, xm + i * e->D, lp[i], &samples[done + i]);
     fo_flow_wrap(e->flow, m, xm, xm);
     return FO_OK;
 }
@@ -253,6 +260,7 @@ void fo__engine_add_record(struct fo_engine *e, const double *x, double lp,
     r->value = 0.0;
     r->lb = lp;
     r->status = FO_SAMPLE_PENDING;
+    r->kind = FO_REC_FLOW;
     /* the engine keeps the unwrapped point: its density is the flow's */
     memcpy(e->xs + e->n_recs * e->D, x, e->D * sizeof(double));
     e->n_recs++;
@@ -361,7 +369,17 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
     } else {
         e->told++;
         note_best(e, (size_t)i);
-        fo__lq_told(e, (size_t)i);
+        /* a refiner point lies in the driver's box, a flow sample where the
+         * flow drew it: on a circle the archive takes only the latter */
+        if (r->kind == FO_REC_FLOW || !fo_flow_wraps(e->flow))
+            fo__lq_told(e, (size_t)i);
+    }
+    if (r->kind == FO_REC_REFINE) { /* not a member of any generation */
+        struct fo_step_report local;
+        fo__refine_resolved(e, (size_t)i, updated, report ? report : &local);
+        if (e->cfg.budget && e->told >= e->cfg.budget && e->stop == FO_STOP_NONE)
+            e->stop = FO_STOP_BUDGET;
+        return FO_OK;
     }
     return after_resolve(e, r->generation, updated, report, err);
 }
@@ -397,11 +415,17 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
     out->batch_size = e->cfg.batch_size;
     size_t in_gen = 0;
     for (size_t i = 0; i < e->n_recs; i++)
-        in_gen += e->recs[i].generation == e->generation;
+        in_gen +=
+            e->recs[i].generation == e->generation && e->recs[i].kind == FO_REC_FLOW;
     out->wanted = fo__lq_wanted(e, in_gen);
+    if (fo__refine_on(e) &&
+        (fo__refine_wanted(e) || e->cfg.structure_mode == FO_STRUCTURE_ALONE))
+        out->wanted = e->has_best ? fo__refine_wanted(e) : 1;
     out->modelled = e->lq_modelled;
     out->modelling = e->pool_on;
     out->reused = e->mix_reused;
+    out->refined = e->ref.steps;
+    out->refining = fo__refine_on(e) && e->ref.stage != FO_REFINE_IDLE;
 }
 
 int fo_engine_best(const struct fo_engine *e, double *x, double *value, uint64_t *id,

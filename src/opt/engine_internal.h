@@ -7,6 +7,7 @@
 #include <flowopt/opt.h>
 #include <flowopt/rng.h>
 #include <flowopt/settings.h>
+#include "opt/refine.h"
 
 /* Generations whose values must all agree before a restart. */
 #define FO_RESTART_WINDOW 20
@@ -20,6 +21,12 @@ struct fo_rec {
     double value;
     double lb;  /* behaviour log-density */
     int status; /* enum fo_sample_status */
+    int kind;   /* enum fo_rec_kind */
+};
+
+enum fo_rec_kind {
+    FO_REC_FLOW = 0,  /* drawn from the flow: a member of its generation */
+    FO_REC_REFINE = 1 /* a point of the coordinate refiner (refine.c) */
 };
 
 struct fo_engine {
@@ -107,6 +114,11 @@ struct fo_engine {
     int mix_ready;
     size_t mix_kept, mix_left;
     uint64_t mix_reused; /* samples kept into a later generation, so far */
+
+    /* structure pauli-rotations (refine.c): the refiner, and each
+     * coordinate's frequency (D; cfg.frequency points here when given) */
+    struct fo_refine ref;
+    double *freq;
 };
 
 /* Share of the KL budget the conditioner networks may spend first. */

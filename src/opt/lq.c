@@ -133,7 +133,8 @@ size_t fo__lq_ask(struct fo_engine *e, size_t n, struct fo_sample *samples, doub
     if (!e->pool_on) {
         size_t in_gen = 0; /* only a generation's first ask (mixing's kept aside) */
         for (size_t i = 0; i < e->n_recs; i++)
-            in_gen += e->recs[i].generation == e->generation;
+            in_gen +=
+                e->recs[i].generation == e->generation && e->recs[i].kind == FO_REC_FLOW;
         if (in_gen > e->mix_kept)
             return 0;
         if (!start_pool(e))
@@ -181,7 +182,8 @@ size_t fo__lq_append(struct fo_engine *e, size_t k) {
     double best = -INFINITY, offset = 0.0;
     for (size_t i = 0; i < e->n_recs; i++) {
         const struct fo_rec *r = &e->recs[i];
-        if (r->status != FO_SAMPLE_TOLD || r->generation != e->generation)
+        if (r->status != FO_SAMPLE_TOLD || r->generation != e->generation ||
+            r->kind != FO_REC_FLOW)
             continue;
         double f = fitness(e, r->value);
         if (f > best) {

@@ -42,7 +42,8 @@ size_t fo__mix_begin(struct fo_engine *e) {
     const uint64_t old = e->generation - 1;
     size_t n = 0;
     for (size_t i = 0; i < e->n_recs; i++)
-        if (e->recs[i].status == FO_SAMPLE_TOLD && e->recs[i].generation == old)
+        if (e->recs[i].status == FO_SAMPLE_TOLD && e->recs[i].generation == old &&
+            e->recs[i].kind == FO_REC_FLOW)
             memcpy(e->u_x + n++ * D, e->xs + i * D, D * sizeof(double));
     /* the update's scratch holds every record (fo__engine_update) */
     if (n == 0 || fo_flow_log_prob(e->flow, n, e->u_x, e->u_lp, NULL) != FO_OK)
@@ -50,7 +51,7 @@ size_t fo__mix_begin(struct fo_engine *e) {
     size_t k = 0, j = 0;
     for (size_t i = 0; i < e->n_recs && j < n; i++) {
         struct fo_rec *r = &e->recs[i];
-        if (r->status != FO_SAMPLE_TOLD || r->generation != old)
+        if (r->status != FO_SAMPLE_TOLD || r->generation != old || r->kind != FO_REC_FLOW)
             continue;
         double lp_new = e->u_lp[j++];
         double keep = (1.0 - e->cfg.opt.mixing) * exp(lp_new - r->lb);

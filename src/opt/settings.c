@@ -424,6 +424,23 @@ static enum fo_status check_start(const struct fo_run_config *c, struct fo_error
     return FO_OK;
 }
 
+/* structure.frequency: integers 1..16, and only with a structure. */
+static enum fo_status check_structure(const struct fo_run_config *c,
+                                      struct fo_error *err) {
+    if (c->frequency && c->structure == FO_STRUCTURE_NONE)
+        return fo_error_set(err, FO_EINVAL, "structure.frequency",
+                            "structure.frequency needs structure.kind pauli-rotations");
+    for (size_t d = 0; c->frequency && d < c->flow.dim; d++) {
+        double k = c->frequency[d];
+        if (!(k >= 1.0 && k <= 16.0 && k == floor(k)))
+            return fo_error_set(err, FO_ERANGE, "structure.frequency",
+                                "structure.frequency[%zu] must be an integer 1..16, got "
+                                "%.17g",
+                                d, k);
+    }
+    return FO_OK;
+}
+
 /* The table's checks, then what no single row can say, then the flow's own. */
 enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_error *err) {
     enum fo_status st = fo_settings_check(c, err);
@@ -433,6 +450,8 @@ enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_err
         return fo_error_set(err, FO_ERANGE, "optimizer.lr",
                             "the controller needs lr_min <= lr_max");
     if ((st = check_start(c, err)) != FO_OK)
+        return st;
+    if ((st = check_structure(c, err)) != FO_OK)
         return st;
     if (c->opt.mixing > 0.0 && c->opt.reuse_generations > 0)
         return fo_error_set(err, FO_EINVAL, "optimizer.mixing",

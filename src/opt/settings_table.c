@@ -35,6 +35,8 @@ static const char *const failed_rank_names[] = {"ignore", "worst"};
 static const char *const restart_mean_names[] = {"start", "random"};
 static const char *const box_map_names[] = {"sigmoid", "fold"};
 static const char *const surrogate_names[] = {"off", "lq"};
+static const char *const structure_names[] = {"none", "pauli-rotations"};
+static const char *const structure_mode_names[] = {"interleave", "alone"};
 
 static const unsigned char kinds_seed[] = {FO_LAYER_SPLINE_AR};
 static const unsigned char kinds_gaussian[] = {FO_LAYER_GAUSSIAN_FULL};
@@ -475,5 +477,37 @@ const struct fo_setting fo__settings_table[] = {
      ALL(0),
      .doc = "importance mixing's alpha: each generation keeps told samples of the "
             "previous one by the mixing rule and asks only for the fresh rest (0: off)"},
+    /* Nakanishi, Fujii and Todo 2020 (NFT), Rotosolve; docs/optimizer.md */
+    {.name = "structure.kind",
+     .type = FO_SETTING_ENUM,
+     AT(structure),
+     NAMES(structure_names),
+     .since = 12,
+     .absent = FO_STRUCTURE_NONE,
+     ALL(FO_STRUCTURE_NONE),
+     .doc = "what the objective is known to be: pauli-rotations (each coordinate "
+            "enters once through a rotation: along it the value is a sinusoid) lets "
+            "exact coordinate steps refine the incumbent"},
+    {.name = "structure.frequency",
+     .type = FO_SETTING_POINT,
+     AT(frequency),
+     .slot = 1,
+     .since = 12,
+     .def = {{.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET}},
+     .doc = "under pauli-rotations, each coordinate's frequency k (an integer 1..16: "
+            "the value is c + a cos(k t - b) along it; 2 for squared sines); none: "
+            "all 1"},
+    {.name = "structure.mode",
+     .type = FO_SETTING_ENUM,
+     AT(structure_mode),
+     NAMES(structure_mode_names),
+     .since = 12,
+     .absent = FO_STRUCTURE_INTERLEAVE,
+     ALL(FO_STRUCTURE_INTERLEAVE),
+     .doc = "under pauli-rotations: a refiner sweep after every flow update "
+            "(interleave), or the refiner alone, restarting in the box (alone)"},
 };
 const size_t fo__n_settings = sizeof fo__settings_table / sizeof fo__settings_table[0];

@@ -15,7 +15,9 @@
  * 8 the box map, 9 active CMA, 10 the surrogate (a settings row, and its
  * archive and the generation's candidates after the samples), 11
  * importance mixing (a settings row; after the surrogate, its counts and
- * the previous generation's parameters).
+ * the previous generation's parameters), 12 the coordinate refiner (its
+ * settings rows; a record's kind in its status word, bits 8 and up; the
+ * refiner's state last).
  * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
  * are the same on every host and a loaded run continues bit for bit.
  */
@@ -32,7 +34,7 @@
 
 #define SNAP_MAGIC "FOEN"
 /* The engine state's own format; the settings table may need a newer one. */
-#define SNAP_STATE_VERSION 11u
+#define SNAP_STATE_VERSION 12u
 #define SNAP_OLDEST 2u
 #define SNAP_VERSION                                                                     \
     (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
@@ -348,7 +350,7 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
         put_u64(w, rec->generation);
         put_f64(w, rec->value);
         put_f64(w, rec->lb);
-        put_u64(w, (uint64_t)rec->status);
+        put_u64(w, (uint64_t)rec->status | (uint64_t)rec->kind << 8);
         put_f64s(w, e->xs + i * D, D);
     }
     put_surrogate(w, e);
@@ -358,6 +360,59 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
         put_u64(w, mix[i]);
     if (e->mix_ready)
         put_f64s(w, e->mix_params, P);
+    const struct fo_refine *f = &e->ref;
+    const uint64_t ref[] = {(uint64_t)f->stage,
+                            f->j,
+                            f->done,
+                            f->ids[0],
+                            f->ids[1],
+                            (uint64_t)f->handed,
+                            (uint64_t)f->told,
+                            (uint64_t)f->failed,
+                            f->steps,
+                            f->sweeps,
+                            f->starts};
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
+        put_u64(w, ref[i]);
+    put_f64(w, f->f);
+    put_f64(w, f->f_sweep);
+    put_f64s(w, f->costs, 2);
+    put_u64(w, (uint64_t)f->stalled);
+    put_f64(w, f->stall_f);
+    if (f->x)
+        put_f64s(w, f->x, D);
+}
+
+static enum fo_status get_refine(struct reader *r, struct fo_engine *e,
+                                 struct fo_error *err) {
+    struct fo_refine *f = &e->ref;
+    uint64_t v[11];
+    for (size_t i = 0; i < 11; i++)
+        v[i] = get_u64(r);
+    f->stage = (int)v[0];
+    f->j = (size_t)v[1];
+    f->done = (size_t)v[2];
+    f->ids[0] = v[3];
+    f->ids[1] = v[4];
+    f->handed = (int)v[5];
+    f->told = (int)v[6];
+    f->failed = (int)v[7];
+    f->steps = v[8];
+    f->sweeps = v[9];
+    f->starts = v[10];
+    f->f = get_f64(r);
+    f->f_sweep = get_f64(r);
+    get_f64s(r, f->costs, 2);
+    uint64_t stalled = get_u64(r);
+    f->stalled = stalled == 1;
+    f->stall_f = get_f64(r);
+    r->bad |= stalled > 1;
+    if (f->x)
+        get_f64s(r, f->x, e->D);
+    if (r->bad || v[0] > FO_REFINE_BROKEN || v[1] >= e->D || v[2] > e->D || v[5] > 2 ||
+        v[6] > 3 || v[7] > 3 || (!f->x && v[0] != FO_REFINE_IDLE))
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad refiner state");
+    return FO_OK;
 }
 
 static enum fo_status get_mixing(struct reader *r, struct fo_engine *e,
@@ -413,10 +468,12 @@ static enum fo_status get_records(struct reader *r, struct fo_engine *e,
         rec->generation = get_u64(r);
         rec->value = get_f64(r);
         rec->lb = get_f64(r);
-        rec->status = (int)get_u64(r);
+        uint64_t word = get_u64(r);
+        rec->status = (int)(word & 0xff);
+        rec->kind = r->version >= 12 ? (int)(word >> 8) : FO_REC_FLOW;
         get_f64s(r, e->xs + i * e->D, e->D);
         if (rec->id <= prev || rec->id >= e->next_id || rec->status < 0 ||
-            rec->status > 2)
+            rec->status > 2 || rec->kind > FO_REC_REFINE)
             r->bad = 1;
         prev = rec->id;
     }
@@ -480,6 +537,8 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
         st = get_surrogate(r, e, err);
     if (st == FO_OK && r->version >= 11)
         st = get_mixing(r, e, err);
+    if (st == FO_OK && r->version >= 12)
+        st = get_refine(r, e, err);
     return st;
 }
 

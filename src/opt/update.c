@@ -51,7 +51,8 @@ static size_t gather(struct fo_engine *e, size_t *n_cur) {
     *n_cur = 0;
     for (size_t i = 0; i < e->n_recs; i++) {
         const struct fo_rec *r = &e->recs[i];
-        if (r->status != FO_SAMPLE_TOLD || r->generation > g || r->generation + G < g)
+        if (r->status != FO_SAMPLE_TOLD || r->generation > g || r->generation + G < g ||
+            r->kind != FO_REC_FLOW)
             continue;
         memcpy(e->u_x + n * e->D, e->xs + i * e->D, e->D * sizeof(double));
         e->u_fit[n] = sign * r->value;
@@ -82,7 +83,8 @@ static size_t gather_failed(struct fo_engine *e, size_t n) {
     size_t k = n;
     for (size_t i = 0; i < e->n_recs; i++) {
         const struct fo_rec *r = &e->recs[i];
-        if (r->status != FO_SAMPLE_FAILED || r->generation > g || r->generation + G < g)
+        if (r->status != FO_SAMPLE_FAILED || r->generation > g || r->generation + G < g ||
+            r->kind != FO_REC_FLOW)
             continue;
         memcpy(e->u_x + k * e->D, e->xs + i * e->D, e->D * sizeof(double));
         e->u_fit[k] = lo - (hi - lo) - 1.0;
@@ -342,6 +344,7 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
     if (restarted)
         fo__restart(e, rep);
     fo__lq_end(e, restarted);
+    fo__refine_after_update(e); /* before the generation's records go */
     e->generation++;
     e->updates++;
     e->resolved_in_gen = 0;

@@ -53,9 +53,17 @@ static int apply_set(struct fo_run_config *c, const char *kv) {
     const char *v = eq + 1;
     double d = atof(v);
     const struct fo_setting *s = fo_setting_find(key);
-    if (s) { /* a row of the settings table, by its API name */
-        struct fo_setting_value sv = {
-            .setting = s, .integer = (int64_t)d, .real = d, .text = v};
+    if (s) { /* a row of the settings table, by its API name (a point: one
+              * number for every coordinate) */
+        static double point[FO_SETTING_POINTS][1024];
+        for (size_t k = 0; s->type == FO_SETTING_POINT && k < c->flow.dim && k < 1024;
+             k++)
+            point[s->slot][k] = d;
+        struct fo_setting_value sv = {.setting = s,
+                                      .integer = (int64_t)d,
+                                      .real = d,
+                                      .text = v,
+                                      .point = point[s->slot]};
         return fo_setting_set(c, &sv, NULL) == FO_OK ? 0 : -1;
     }
     if (!strcmp(key, "batch"))

@@ -247,8 +247,8 @@ static void moved_config(struct fo_run_config *c, double *lo, double *hi) {
             break;
         }
         case FO_SETTING_POINT: {
-            static const double inside[3] = {0.5, -0.5, 1.0};
-            v.point = inside;
+            static const double inside[3] = {0.5, -0.5, 1.0}, freq[3] = {2, 1, 3};
+            v.point = strcmp(s->name, "structure.frequency") == 0 ? freq : inside;
             break;
         }
         }
