@@ -136,6 +136,14 @@ double fo_fn_tfim_vqe(const double *theta, size_t d) {
     return e;
 }
 
+double fo_fn_tfim_vqe_shared(const double *theta, size_t d) {
+    (void)d;
+    double full[16];
+    for (int i = 0; i < 16; i++)
+        full[i] = theta[i % 8];
+    return fo_fn_tfim_vqe(full, 16);
+}
+
 /* sum_q Z_q Z_q+1 of basis state b, and sum_q X_q's eigenvalue of the
  * X-basis outcome b (bit q set: -1) */
 static double zz_of(int b) {
@@ -246,30 +254,43 @@ double fo_fn_ellipsoid(const double *x, size_t d) {
  * shifts it (FUNCTIONS.md defines the ellipsoid unshifted; it is shifted
  * here for the same reason). */
 const struct fo_bench_fn fo_bench_suite[] = {
-    {"sphere", 10, -5.0, 5.0, 0, 1e-6, 20000, fo_fn_sphere, SHIFT, 0},
-    {"rosenbrock", 10, -5.0, 10.0, 0, 1e-2, 20000, fo_fn_rosenbrock, 0, 0},
-    {"rastrigin", 10, -5.12, 5.12, 0, 0.5, 20000, fo_fn_rastrigin, SHIFT, 0},
-    {"ackley", 10, -32.768, 32.768, 0, 1e-3, 20000, fo_fn_ackley, SHIFT, 0},
-    {"ellipsoid", 10, -5.0, 5.0, 0, 1e-6, 20000, fo_fn_ellipsoid, ROTATE, 0},
-    {"styblinski_tang", 10, -5.0, 5.0, 0, -391.56, 20000, fo_fn_styblinski_tang, 0, 0},
-    {"himmelblau", 2, -5.0, 5.0, 0, 1e-3, 2000, fo_fn_himmelblau, 0, 0},
-    {"seed_trig", 10, -M_PI, M_PI, 1, 1.0 - 1e-3, 20000, fo_fn_seed_trig, 0, 0},
-    {"tfim_vqe", 16, -M_PI, M_PI, 0, -4.75, 20000, fo_fn_tfim_vqe, 0, 0},
+    {"sphere", 10, -5.0, 5.0, 0, 1e-6, 20000, fo_fn_sphere, SHIFT, 0, 0},
+    {"rosenbrock", 10, -5.0, 10.0, 0, 1e-2, 20000, fo_fn_rosenbrock, 0, 0, 0},
+    {"rastrigin", 10, -5.12, 5.12, 0, 0.5, 20000, fo_fn_rastrigin, SHIFT, 0, 0},
+    {"ackley", 10, -32.768, 32.768, 0, 1e-3, 20000, fo_fn_ackley, SHIFT, 0, 0},
+    {"ellipsoid", 10, -5.0, 5.0, 0, 1e-6, 20000, fo_fn_ellipsoid, ROTATE, 0, 0},
+    {"styblinski_tang", 10, -5.0, 5.0, 0, -391.56, 20000, fo_fn_styblinski_tang, 0, 0, 0},
+    {"himmelblau", 2, -5.0, 5.0, 0, 1e-3, 2000, fo_fn_himmelblau, 0, 0, 0},
+    {"seed_trig", 10, -M_PI, M_PI, 1, 1.0 - 1e-3, 20000, fo_fn_seed_trig, 0, 0, 0},
+    {"tfim_vqe", 16, -M_PI, M_PI, 0, -4.75, 20000, fo_fn_tfim_vqe, 0, 0, 0},
     /* the mission's angles as a driver should declare them (period 2 pi
      * = hi - lo; seed_trig's is even pi) */
     {"seed_trig_periodic", 10, -M_PI, M_PI, 1, 1.0 - 1e-3, 20000, fo_fn_seed_trig,
-     PERIODIC, 0},
-    {"tfim_vqe_periodic", 16, -M_PI, M_PI, 0, -4.75, 20000, fo_fn_tfim_vqe, PERIODIC, 0},
-    {"sphere_40", 40, -5.0, 5.0, 0, 1e-6, 80000, fo_fn_sphere, SHIFT | EXTRA, 0},
-    {"ellipsoid_40", 40, -5.0, 5.0, 0, 1e-6, 80000, fo_fn_ellipsoid, ROTATE | EXTRA, 0},
-    {"sphere_100", 100, -5.0, 5.0, 0, 1e-6, 200000, fo_fn_sphere, SHIFT | EXTRA, 0},
-    {"ellipsoid_100", 100, -5.0, 5.0, 0, 1e-6, 200000, fo_fn_ellipsoid, ROTATE | EXTRA,
+     PERIODIC, 0, 0},
+    {"tfim_vqe_periodic", 16, -M_PI, M_PI, 0, -4.75, 20000, fo_fn_tfim_vqe, PERIODIC, 0,
+     0},
+    {"sphere_40", 40, -5.0, 5.0, 0, 1e-6, 80000, fo_fn_sphere, SHIFT | EXTRA, 0, 0},
+    {"ellipsoid_40", 40, -5.0, 5.0, 0, 1e-6, 80000, fo_fn_ellipsoid, ROTATE | EXTRA, 0,
+     0},
+    {"sphere_100", 100, -5.0, 5.0, 0, 1e-6, 200000, fo_fn_sphere, SHIFT | EXTRA, 0, 0},
+    {"ellipsoid_100", 100, -5.0, 5.0, 0, 1e-6, 200000, fo_fn_ellipsoid, ROTATE | EXTRA, 0,
      0},
     /* tfim_vqe as a device measures it, S shots per basis (issue 11) */
     {"tfim_vqe_shots4000", 16, -M_PI, M_PI, 0, -4.75, 20000, fo_fn_tfim_vqe,
-     PERIODIC | EXTRA, 4000},
+     PERIODIC | EXTRA, 4000, 0},
     {"tfim_vqe_shots1000", 16, -M_PI, M_PI, 0, -4.75, 20000, fo_fn_tfim_vqe,
-     PERIODIC | EXTRA, 1000},
+     PERIODIC | EXTRA, 1000, 0},
+    /* the circuit functions with their structure declared to flowopt (the
+     * reference optimizer sees the same function without it), and one that
+     * breaks it (issue 11) */
+    {"tfim_vqe_structure", 16, -M_PI, M_PI, 0, -4.75, 20000, fo_fn_tfim_vqe, PERIODIC, 0,
+     1},
+    {"seed_trig_structure", 10, -M_PI, M_PI, 1, 1.0 - 1e-3, 20000, fo_fn_seed_trig,
+     PERIODIC, 0, 2},
+    {"tfim_vqe_shared", 8, -M_PI, M_PI, 0, -4.36, 20000, fo_fn_tfim_vqe_shared,
+     PERIODIC | EXTRA, 0, 0},
+    {"tfim_vqe_shared_structure", 8, -M_PI, M_PI, 0, -4.36, 20000, fo_fn_tfim_vqe_shared,
+     PERIODIC | EXTRA, 0, 1},
 };
 const size_t fo_bench_suite_len = sizeof fo_bench_suite / sizeof fo_bench_suite[0];
 

@@ -27,6 +27,8 @@ struct fo_bench_fn {
     unsigned transform; /* enum fo_bench_transform */
     unsigned shots;     /* > 0: a shot-noise estimate (tfim_vqe_shots), judged
                            by the noise-free value */
+    unsigned structure; /* > 0: flowopt declares structure pauli-rotations with
+                           this frequency for every coordinate */
 };
 
 /*
@@ -78,6 +80,9 @@ double fo_fn_styblinski_tang(const double *x, size_t d);
 double fo_fn_himmelblau(const double *x, size_t d);
 double fo_fn_seed_trig(const double *x, size_t d);
 double fo_fn_tfim_vqe(const double *x, size_t d);
+/* tfim_vqe with its 8 angles shared by both layers (theta_i = theta_i+8):
+ * along an angle the energy is no longer one sinusoid of frequency 1 */
+double fo_fn_tfim_vqe_shared(const double *x, size_t d);
 /* sum_i 10^(6 i / (D - 1)) x_i^2: condition 1e6 (rotated by the problem) */
 double fo_fn_ellipsoid(const double *x, size_t d);
 

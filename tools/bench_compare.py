@@ -24,7 +24,8 @@ import numpy as np
 from cmaes import CMA
 
 DEFAULT = ["sphere", "ellipsoid", "rosenbrock", "rastrigin", "ackley", "styblinski_tang",
-           "seed_trig", "tfim_vqe", "seed_trig_periodic", "tfim_vqe_periodic"]
+           "seed_trig", "tfim_vqe", "seed_trig_periodic", "tfim_vqe_periodic",
+           "seed_trig_structure", "tfim_vqe_structure"]
 
 
 class Problems:

@@ -138,11 +138,15 @@ static void start_point(struct fo_engine *e, double *out) {
     }
 }
 
-/* A refiner point as a record and a sample (not a draw of the flow: its
- * log-density is NaN). */
+/* A refiner point as a record and a sample. It is not a draw of the flow;
+ * its log_prob is the run's density there (as /log_prob gives it), which
+ * says how far from the flow's belief the refiner went. */
 static void hand_out(struct fo_engine *e, const double *p, struct fo_sample *s, double *x,
                      uint64_t *id) {
-    fo__engine_add_record(e, p, NAN, s);
+    double lp = -INFINITY;
+    if (fo_engine_log_prob(e, 1, p, &lp, NULL) != FO_OK || isnan(lp))
+        lp = -INFINITY;
+    fo__engine_add_record(e, p, lp, s);
     e->recs[e->n_recs - 1].kind = FO_REC_REFINE;
     memcpy(x, p, e->D * sizeof(double));
     *id = s->id;

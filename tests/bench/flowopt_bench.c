@@ -190,6 +190,13 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     if (!unbounded && (fn->transform & FO_BENCH_PERIODIC))
         cfg.flow.periodic = periodic;
     cfg.direction = fn->maximize ? FO_MAXIMIZE : FO_MINIMIZE;
+    double frequency[128];
+    for (size_t d = 0; fn->structure && d < fn->dim; d++)
+        frequency[d] = fn->structure;
+    if (fn->structure) { /* declared as a driver that knows its circuit would */
+        cfg.structure = FO_STRUCTURE_PAULI;
+        cfg.frequency = frequency;
+    }
     cfg.seed = seed;
     cfg.flow.seed = seed;
     cfg.budget = budget;

@@ -232,6 +232,79 @@ static void test_surrogate(void) {
     json_decref(run);
 }
 
+/* A circuit-like run declared pauli-rotations over HTTP: the refiner's
+ * sweeps show in the phase, the counters and the history; bad frequencies
+ * are refused by name. */
+static double waves3(json_t *x) {
+    double f = 0.0;
+    for (size_t k = 0; k < 3; k++)
+        f += cos(json_number_value(json_array_get(x, k)) - 0.5 * (double)k);
+    return f;
+}
+
+static void test_structure(void) {
+    long status = 0;
+    const char *box =
+        "\"dim\": 3, \"direction\": \"minimize\", \"bounds\": {\"lo\": "
+        "-3.141592653589793, \"hi\": 3.141592653589793}, \"periodic\": true";
+    char body[512];
+    snprintf(body, sizeof body, "{%s, \"structure\": {\"frequency\": [1, 1, 1]}}", box);
+    expect_problem("POST", "/v1/runs", body, 400, "structure.frequency",
+                   "a frequency without structure.kind");
+    snprintf(
+        body, sizeof body,
+        "{%s, \"structure\": {\"kind\": \"pauli-rotations\", \"frequency\": [1, 0, 1]}}",
+        box);
+    expect_problem("POST", "/v1/runs", body, 422, "structure.frequency",
+                   "a frequency of 0");
+    snprintf(body, sizeof body,
+             "{%s, \"structure\": {\"kind\": \"pauli-rotations\", \"mode\": \"alone\"}}",
+             box);
+    json_t *run = call("POST", "/v1/runs", body, &status);
+    const char *id = json_string_value(json_object_get(run, "id"));
+    json_t *st = json_object_get(json_object_get(run, "config"), "structure");
+    tap_ok(
+        status == 201 &&
+            !strcmp(json_string_value(json_object_get(st, "kind")), "pauli-rotations") &&
+            !strcmp(json_string_value(json_object_get(st, "mode")), "alone"),
+        "a run declared pauli-rotations, alone");
+    char ask[128], tell[128], path[160];
+    snprintf(ask, sizeof ask, "/v1/runs/%s/ask", id ? id : "x");
+    snprintf(tell, sizeof tell, "/v1/runs/%s/tell", id ? id : "x");
+    int refining = 0;
+    for (int round = 0; round < 12; round++) {
+        json_t *a = call("POST", ask, "{\"n\": 1}", &status);
+        json_t *s = json_array_get(json_object_get(a, "samples"), 0);
+        snprintf(body, sizeof body, "{\"results\": [{\"id\": \"%s\", \"value\": %.17g}]}",
+                 json_string_value(json_object_get(s, "id")),
+                 waves3(json_object_get(s, "x")));
+        json_decref(call("POST", tell, body, &status));
+        snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
+        json_t *now = call("GET", path, NULL, &status);
+        const char *phase =
+            json_string_value(json_object_get(json_object_get(now, "counters"), "phase"));
+        refining |= phase && !strcmp(phase, "refining");
+        json_decref(now);
+        json_decref(a);
+    }
+    snprintf(path, sizeof path, "/v1/runs/%s/history", id ? id : "x");
+    json_t *h = call("GET", path, NULL, &status);
+    json_t *row = json_array_get(json_object_get(h, "steps"), 0);
+    json_t *ev = json_object_get(row, "events");
+    tap_ok(refining && json_integer_value(json_object_get(row, "refined")) == 3 &&
+               !strcmp(json_string_value(json_array_get(ev, 0)), "refine"),
+           "the phase says refining, the history's first row is a sweep of 3 steps");
+    snprintf(path, sizeof path, "/v1/runs/%s/best", id ? id : "x");
+    json_t *b = call("GET", path, NULL, &status);
+    double best = json_number_value(json_object_get(b, "value"));
+    tap_is_near(best, -3.0, 1e-9, "and one sweep reached the minimum, -3 (%.12f)", best);
+    snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
+    json_decref(call("DELETE", path, NULL, &status));
+    json_decref(b);
+    json_decref(h);
+    json_decref(run);
+}
+
 /* Values told with an error bar: stderr and shots stored and returned by
  * /samples (JSON and CSV), absent ones null; bad ones refused naming the
  * field with nothing recorded. */
@@ -565,6 +638,7 @@ int main(void) {
     test_surrogate();
     test_mixing();
     test_noise();
+    test_structure();
     char *big = malloc(70000);
     memset(big, ' ', 69999);
     big[0] = '{';
