@@ -79,10 +79,12 @@ struct fo_opt_config {
     int mirrored;               /* draw base noise in pairs z, -z */
     double entropy_floor;       /* per-dimension entropy floor (nats) */
     enum fo_failed_rank failed_rank;
-    int cma_active; /* kind cma: the worse half of a generation takes negative
-                       weights in the covariance update (active CMA-ES) */
-    int surrogate;  /* enum fo_surrogate_mode */
-    double mixing;  /* importance mixing's alpha (mixing.h); 0: off */
+    int cma_active;      /* kind cma: the worse half of a generation takes negative
+                            weights in the covariance update (active CMA-ES) */
+    int surrogate;       /* enum fo_surrogate_mode */
+    double mixing;       /* importance mixing's alpha (mixing.h); 0: off */
+    unsigned reevaluate; /* re-evaluations per generation behind the recommended
+                            point's estimate (recommend.h); 0: none */
 };
 
 /* Whether a generation may be ranked by a model instead of evaluated. */
@@ -272,6 +274,21 @@ struct fo_engine_counters {
     int refining;      /* 1 while a refiner sweep runs */
 };
 void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *out);
+
+/* What the run recommends (recommend.h): a point chosen to be good in
+ * expectation, and, once re-measured, the mean of its values. */
+enum fo_recommend_kind {
+    FO_RECOMMEND_CENTRE = 0,    /* the distribution's centre, not measured */
+    FO_RECOMMEND_REMEASURED = 1 /* a fixed point measured again and again */
+};
+struct fo_recommendation {
+    int kind;                /* enum fo_recommend_kind */
+    double value, std_error; /* the estimate and its standard error; NaN for centre */
+    uint64_t evaluations;    /* the values behind it */
+};
+/* OUT: x (D) and *out. */
+enum fo_status fo_engine_recommend(struct fo_engine *e, double *x,
+                                   struct fo_recommendation *out, struct fo_error *err);
 
 /* Best told value so far. OUT: x (D) when non-NULL. Returns 0, or -1 when
  * nothing has been told yet. */

@@ -153,20 +153,32 @@ static void tell(const struct fo_http_request *req, struct fo_http_reply *rep) {
 static void best(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
     size_t D = fo_service_run_dim(req->svc, req->params[0]);
-    double *x = malloc((D ? D : 1) * sizeof *x), value = 0.0;
+    double *x = malloc((D ? 2 * D : 1) * sizeof *x),
+           value = 0.0; /* best, then recommended */
     uint64_t sid = 0, gen = 0;
     enum fo_status st =
         !D   ? fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0])
         : !x ? FO_ENOMEM
              : fo_service_best(req->svc, req->params[0], x, &value, &sid, &gen, &err);
+    struct fo_recommendation rec;
+    if (st == FO_OK)
+        st = fo_service_recommend(req->svc, req->params[0], x + D, &rec, &err);
     if (st == FO_OK) {
-        json_t *xs = json_array();
-        for (size_t d = 0; d < D; d++)
+        json_t *xs = json_array(), *rx = json_array();
+        for (size_t d = 0; d < D; d++) {
             json_array_append_new(xs, fo_json_real(x[d]));
+            json_array_append_new(rx, fo_json_real(x[D + d]));
+        }
+        json_t *recommended = json_pack(
+            "{s:o, s:s, s:o, s:o, s:I}", "x", rx, "kind",
+            rec.kind == FO_RECOMMEND_REMEASURED ? "remeasured" : "centre", "value",
+            fo_json_real(rec.value), "stderr", fo_json_real(rec.std_error), "evaluations",
+            (json_int_t)rec.evaluations);
         fo_reply_json(rep, 200,
-                      json_pack("{s:o, s:o, s:o, s:I}", "x", xs, "value",
+                      json_pack("{s:o, s:o, s:o, s:I, s:o}", "x", xs, "value",
                                 fo_json_real(value), "sample_id", fo_json_id(sid),
-                                "generation", (json_int_t)gen));
+                                "generation", (json_int_t)gen, "recommended",
+                                recommended));
     } else {
         fo__reply_status(rep, st, &err);
     }

@@ -7,6 +7,7 @@
 #include "opt/engine_internal.h"
 #include "opt/lq.h"
 #include "opt/mixing.h"
+#include "opt/recommend.h"
 #include "opt/start.h"
 
 #include <math.h>
@@ -29,6 +30,7 @@ void fo_engine_destroy(struct fo_engine *e) {
         e->pool_f,   e->pool_tmp, e->pool_order, e->mix_params,  e->mix_lp};
     fo__lq_destroy(e);
     fo__refine_destroy(e);
+    fo__recommend_destroy(e);
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -117,7 +119,8 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         return st;
     }
     if ((st = fo__lq_create(e, err)) != FO_OK ||
-        (st = fo__refine_create(e, err)) != FO_OK) {
+        (st = fo__refine_create(e, err)) != FO_OK ||
+        (st = fo__recommend_create(e, err)) != FO_OK) {
         fo_engine_destroy(e);
         return st;
     }
@@ -227,8 +230,12 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
     int pool_was_on = e->pool_on;
     size_t mix_left = e->mix_left;
     struct fo_refine ref = e->ref;
-    /* the refiner's points first, then the surrogate's candidates, then draws */
-    size_t from_ref = fo__refine_ask(e, n, samples, x);
+    struct fo_recommender rec = e->rec;
+    /* re-evaluations first, the refiner's points, the surrogate's
+     * candidates, then draws */
+    size_t from_rec = fo__recommend_ask(e, n, samples, x);
+    size_t from_ref = from_rec;
+    from_ref += fo__refine_ask(e, n - from_rec, samples + from_rec, x + from_rec * e->D);
     size_t from_pool =
         fo__lq_ask(e, n - from_ref, samples + from_ref, x + from_ref * e->D);
     size_t done = from_ref + from_pool, m = n - done;
@@ -239,6 +246,7 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
         e->has_mirror = had_mirror;
         e->mix_left = mix_left;
         e->ref = ref;
+        e->rec = rec;
         e->n_recs -= done;
         e->next_id -= done;
         e->asked -= done;
@@ -371,8 +379,15 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
         note_best(e, (size_t)i);
         /* a refiner point lies in the driver's box, a flow sample where the
          * flow drew it: on a circle the archive takes only the latter */
-        if (r->kind == FO_REC_FLOW || !fo_flow_wraps(e->flow))
+        if (r->kind == FO_REC_FLOW ||
+            (r->kind == FO_REC_REFINE && !fo_flow_wraps(e->flow)))
             fo__lq_told(e, (size_t)i);
+    }
+    if (r->kind == FO_REC_REEVAL) { /* pooled, then forgotten */
+        fo__recommend_resolved(e, (size_t)i);
+        if (e->cfg.budget && e->told >= e->cfg.budget && e->stop == FO_STOP_NONE)
+            e->stop = FO_STOP_BUDGET;
+        return FO_OK;
     }
     if (r->kind == FO_REC_REFINE) { /* not a member of any generation */
         struct fo_step_report local;
@@ -421,6 +436,7 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
     if (fo__refine_on(e) &&
         (fo__refine_wanted(e) || e->cfg.structure_mode == FO_STRUCTURE_ALONE))
         out->wanted = e->has_best ? fo__refine_wanted(e) : 1;
+    out->wanted += fo__recommend_wanted(e);
     out->modelled = e->lq_modelled;
     out->modelling = e->pool_on;
     out->reused = e->mix_reused;

@@ -7,6 +7,7 @@
 #include <flowopt/opt.h>
 #include <flowopt/rng.h>
 #include <flowopt/settings.h>
+#include "opt/recommend.h"
 #include "opt/refine.h"
 
 /* Generations whose values must all agree before a restart. */
@@ -25,8 +26,9 @@ struct fo_rec {
 };
 
 enum fo_rec_kind {
-    FO_REC_FLOW = 0,  /* drawn from the flow: a member of its generation */
-    FO_REC_REFINE = 1 /* a point of the coordinate refiner (refine.c) */
+    FO_REC_FLOW = 0,   /* drawn from the flow: a member of its generation */
+    FO_REC_REFINE = 1, /* a point of the coordinate refiner (refine.c) */
+    FO_REC_REEVAL = 2  /* a re-evaluation of the recommended point (recommend.c) */
 };
 
 struct fo_engine {
@@ -119,6 +121,11 @@ struct fo_engine {
      * coordinate's frequency (D; cfg.frequency points here when given) */
     struct fo_refine ref;
     double *freq;
+
+    /* optimizer.reevaluate (recommend.c): the pools of re-evaluations; the
+     * generation (plus one) whose re-evaluations were handed out, and how
+     * many */
+    struct fo_recommender rec;
 };
 
 /* Share of the KL budget the conditioner networks may spend first. */

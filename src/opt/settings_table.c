@@ -477,6 +477,18 @@ const struct fo_setting fo__settings_table[] = {
      ALL(0),
      .doc = "importance mixing's alpha: each generation keeps told samples of the "
             "previous one by the mixing rule and asks only for the fresh rest (0: off)"},
+    {.name = "optimizer.reevaluate",
+     .type = FO_SETTING_UINT,
+     .flags = FO_SETTING_LIVE,
+     AT(opt.reevaluate),
+     .min = 0,
+     .max = 64,
+     .since = 13,
+     .absent = 0,
+     ALL(0),
+     .doc = "evaluations per generation of the recommended point, so /best's "
+            "recommended carries an honest estimate under noise (counted in the "
+            "budget; 0: none)"},
     /* Nakanishi, Fujii and Todo 2020 (NFT), Rotosolve; docs/optimizer.md */
     {.name = "structure.kind",
      .type = FO_SETTING_ENUM,

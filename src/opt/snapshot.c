@@ -17,7 +17,8 @@
  * importance mixing (a settings row; after the surrogate, its counts and
  * the previous generation's parameters), 12 the coordinate refiner (its
  * settings rows; a record's kind in its status word, bits 8 and up; the
- * refiner's state last).
+ * refiner's state last), 13 the recommender (optimizer.reevaluate; its
+ * two pools after the refiner).
  * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
  * are the same on every host and a loaded run continues bit for bit.
  */
@@ -34,7 +35,7 @@
 
 #define SNAP_MAGIC "FOEN"
 /* The engine state's own format; the settings table may need a newer one. */
-#define SNAP_STATE_VERSION 12u
+#define SNAP_STATE_VERSION 13u
 #define SNAP_OLDEST 2u
 #define SNAP_VERSION                                                                     \
     (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
@@ -381,6 +382,40 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
     put_f64(w, f->stall_f);
     if (f->x)
         put_f64s(w, f->x, D);
+    const struct fo_recommender *rc = &e->rec;
+    const struct fo_pool *pools[2] = {&rc->cur, &rc->done};
+    const int has[2] = {rc->has_cur, rc->has_done};
+    put_u64(w, rc->asked_gen);
+    put_u64(w, rc->asked);
+    for (int k = 0; k < 2; k++) {
+        put_u64(w, (uint64_t)has[k]);
+        put_u64(w, pools[k]->n);
+        put_u64(w, pools[k]->generations);
+        put_f64(w, pools[k]->sum);
+        put_f64(w, pools[k]->sumsq);
+        put_f64s(w, pools[k]->x, D);
+    }
+}
+
+static enum fo_status get_recommender(struct reader *r, struct fo_engine *e,
+                                      struct fo_error *err) {
+    struct fo_recommender *rc = &e->rec;
+    struct fo_pool *pools[2] = {&rc->cur, &rc->done};
+    int *has[2] = {&rc->has_cur, &rc->has_done};
+    rc->asked_gen = get_u64(r);
+    rc->asked = get_u64(r);
+    for (int k = 0; k < 2; k++) {
+        uint64_t h = get_u64(r);
+        r->bad |= h > 1;
+        *has[k] = h == 1;
+        pools[k]->n = get_u64(r);
+        pools[k]->generations = get_u64(r);
+        pools[k]->sum = get_f64(r);
+        pools[k]->sumsq = get_f64(r);
+        get_f64s(r, pools[k]->x, e->D);
+    }
+    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "bad recommender state")
+                  : FO_OK;
 }
 
 static enum fo_status get_refine(struct reader *r, struct fo_engine *e,
@@ -473,7 +508,7 @@ static enum fo_status get_records(struct reader *r, struct fo_engine *e,
         rec->kind = r->version >= 12 ? (int)(word >> 8) : FO_REC_FLOW;
         get_f64s(r, e->xs + i * e->D, e->D);
         if (rec->id <= prev || rec->id >= e->next_id || rec->status < 0 ||
-            rec->status > 2 || rec->kind > FO_REC_REFINE)
+            rec->status > 2 || rec->kind > FO_REC_REEVAL)
             r->bad = 1;
         prev = rec->id;
     }
@@ -539,6 +574,8 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
         st = get_mixing(r, e, err);
     if (st == FO_OK && r->version >= 12)
         st = get_refine(r, e, err);
+    if (st == FO_OK && r->version >= 13)
+        st = get_recommender(r, e, err);
     return st;
 }
 

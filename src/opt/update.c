@@ -9,6 +9,7 @@
 #include "opt/engine_internal.h"
 #include "opt/lq.h"
 #include "opt/mixing.h"
+#include "opt/recommend.h"
 #include "opt/reinforce.h"
 #include "opt/restart.h"
 #include "opt/trust.h"
@@ -352,6 +353,7 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
         e->mix_ready = 0; /* nothing of the old distribution is worth keeping */
     e->resolved_in_gen = fo__mix_begin(e);
     compact(e);
+    fo__recommend_after_update(e);
     rep->lr = e->lr;
     rep->restarts = e->restarts_done;
     report_shape(e, rep);

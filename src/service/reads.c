@@ -21,6 +21,16 @@ enum fo_status fo_service_best(struct fo_service *svc, const char *id, double *x
     return rc == 0 ? FO_OK : fo_error_set(err, FO_ENOTFOUND, "best", "nothing told yet");
 }
 
+enum fo_status fo_service_recommend(struct fo_service *svc, const char *id, double *x,
+                                    struct fo_recommendation *out, struct fo_error *err) {
+    struct fo_run *r = fo__run_acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    enum fo_status st = fo_engine_recommend(r->engine, x, out, err);
+    fo__run_release(r);
+    return st;
+}
+
 struct history_ctx {
     fo_history_fn fn;
     void *ctx;

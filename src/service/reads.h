@@ -12,6 +12,10 @@
 #include "service/runs.h"
 
 /* Best told value. FO_ENOTFOUND when the run has none yet. OUT: x (dim). */
+/* What the run recommends (fo_engine_recommend). OUT: x (dim), *out. */
+enum fo_status fo_service_recommend(struct fo_service *svc, const char *id, double *x,
+                                    struct fo_recommendation *out, struct fo_error *err);
+
 enum fo_status fo_service_best(struct fo_service *svc, const char *id, double *x,
                                double *value, uint64_t *sample_id, uint64_t *generation,
                                struct fo_error *err);

@@ -31,6 +31,10 @@ struct run_result {
     int minima_found;
     double mass[4];
     enum fo_stop stop;
+    /* a noisy function: the true value at the final recommended x, and
+     * whether its estimate was within 3 standard errors of it (-1: none) */
+    double rec_exact;
+    int rec_within;
 };
 
 static int verbose;
@@ -215,6 +219,7 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     double *x = malloc(B * D * sizeof *x),
            near_best[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
     int is_himmelblau = strcmp(fn->name, "himmelblau") == 0;
+    double *rx = malloc(D * sizeof *rx);
     memset(res, 0, sizeof *res);
     res->best = fn->maximize ? -INFINITY : INFINITY;
     while (res->evals < budget && fo_engine_stop_reason(e) == FO_STOP_NONE) {
@@ -240,10 +245,17 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
             int improved = fn->maximize ? v > res->best : v < res->best;
             if (improved)
                 res->best = v;
-            /* a noisy function is judged by the true value at the best-ever
-             * sample's x: what a driver that trusts the best value gets */
-            double judged =
-                improved && fn->shots ? fo_bench_problem_exact(&prob, x + i * D) : v;
+            /* a noisy function is judged by the true value at the x the run
+             * recommends (issue 11), after each update */
+            double judged = v;
+            if (fn->shots) {
+                struct fo_recommendation rec;
+                improved = updated;
+                if (updated)
+                    judged = fo_engine_recommend(e, rx, &rec, NULL) == FO_OK
+                                 ? fo_bench_problem_exact(&prob, rx)
+                                 : NAN;
+            }
             if (!res->success && improved && reached(fn, judged)) {
                 res->success = 1;
                 res->evals_to_target = res->evals;
@@ -278,6 +290,15 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     res->rollbacks = c.rollbacks;
     res->nonfinite = c.nonfinite + !isfinite(res->best);
     res->stop = fo_engine_stop_reason(e);
+    res->rec_exact = NAN;
+    res->rec_within = -1;
+    struct fo_recommendation rec;
+    if (fn->shots && fo_engine_recommend(e, rx, &rec, NULL) == FO_OK) {
+        res->rec_exact = fo_bench_problem_exact(&prob, rx);
+        if (rec.kind == FO_RECOMMEND_REMEASURED)
+            res->rec_within = fabs(rec.value - res->rec_exact) <= 3.0 * rec.std_error;
+    }
+    free(rx);
     free(s);
     free(x);
     fo_engine_destroy(e);
@@ -354,6 +375,21 @@ static int cell(const char *preset, const struct fo_bench_fn *fn, int seeds,
     /* ask and tell time per generation: the engine's cost of one update */
     printf(", \"engine_us_per_generation\": %.1f",
            updates ? 1e6 * engine_s / (double)updates : 0.0);
+    if (fn->shots) {
+        double *re = calloc((size_t)seeds, sizeof *re);
+        int within = 0, judged = 0;
+        for (int s = 0; s < seeds; s++) {
+            re[s] = r[s].rec_exact;
+            within += r[s].rec_within == 1;
+            judged += r[s].rec_within >= 0;
+        }
+        qsort(re, (size_t)seeds, sizeof *re, cmp_double);
+        printf(", \"recommended_exact_median\": ");
+        json_num(re[seeds / 2]);
+        printf(", \"estimate_within_3se\": ");
+        json_num(judged ? (double)within / judged : NAN);
+        free(re);
+    }
     if (strcmp(fn->name, "himmelblau") == 0) {
         int all4 = 0;
         printf(", \"minima_found\": [");
