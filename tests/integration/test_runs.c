@@ -305,6 +305,59 @@ static void test_structure(void) {
     json_decref(run);
 }
 
+/* /best's recommended over HTTP: the centre before anything is re-measured,
+ * then with optimizer.reevaluate (live) a remeasured point and its
+ * estimate. */
+static void test_recommended(void) {
+    long status = 0;
+    json_t *run =
+        call("POST", "/v1/runs",
+             "{\"dim\": 2, \"direction\": \"minimize\", \"bounds\": "
+             "{\"lo\": -2, \"hi\": 2}, \"optimizer\": {\"surrogate\": \"off\"}}",
+             &status);
+    const char *id = json_string_value(json_object_get(run, "id"));
+    char path[160], ask[128], tell[128], body[4096];
+    snprintf(ask, sizeof ask, "/v1/runs/%s/ask", id ? id : "x");
+    snprintf(tell, sizeof tell, "/v1/runs/%s/tell", id ? id : "x");
+    snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
+    json_decref(call("PATCH", path, "{\"optimizer\": {\"reevaluate\": 2}}", &status));
+    tap_is_int(status, 200, "PATCH optimizer.reevaluate");
+    unsigned noise = 1;
+    for (int round = 0; round < 40; round++) {
+        json_t *a = call("POST", ask, "{\"n\": 8}", &status);
+        json_t *samples = json_object_get(a, "samples"), *s;
+        size_t i;
+        int used = snprintf(body, sizeof body, "{\"results\": [");
+        json_array_foreach(samples, i, s) {
+            json_t *x = json_object_get(s, "x");
+            double x0 = json_number_value(json_array_get(x, 0)) - 0.5,
+                   x1 = json_number_value(json_array_get(x, 1));
+            noise = noise * 1103515245u + 12345u;
+            double v = x0 * x0 + x1 * x1 +
+                       0.01 * ((double)(noise >> 16 & 0x7fff) / 32768.0 - 0.5);
+            used += snprintf(body + used, sizeof body - (size_t)used,
+                             "%s{\"id\": \"%s\", \"value\": %.17g}", i ? ", " : "",
+                             json_string_value(json_object_get(s, "id")), v);
+        }
+        snprintf(body + used, sizeof body - (size_t)used, "]}");
+        json_decref(call("POST", tell, body, &status));
+        json_decref(a);
+    }
+    snprintf(path, sizeof path, "/v1/runs/%s/best", id ? id : "x");
+    json_t *b = call("GET", path, NULL, &status);
+    json_t *rec = json_object_get(b, "recommended");
+    const char *kind = json_string_value(json_object_get(rec, "kind"));
+    tap_ok(status == 200 && kind && !strcmp(kind, "remeasured") &&
+               json_number_value(json_object_get(rec, "stderr")) > 0.0 &&
+               json_integer_value(json_object_get(rec, "evaluations")) >= 20 &&
+               json_array_size(json_object_get(rec, "x")) == 2,
+           "/best recommends a remeasured point with its estimate and stderr");
+    snprintf(path, sizeof path, "/v1/runs/%s", id ? id : "x");
+    json_decref(call("DELETE", path, NULL, &status));
+    json_decref(b);
+    json_decref(run);
+}
+
 /* Values told with an error bar: stderr and shots stored and returned by
  * /samples (JSON and CSV), absent ones null; bad ones refused naming the
  * field with nothing recorded. */
@@ -639,6 +692,7 @@ int main(void) {
     test_mixing();
     test_noise();
     test_structure();
+    test_recommended();
     char *big = malloc(70000);
     memset(big, ' ', 69999);
     big[0] = '{';
