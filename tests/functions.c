@@ -179,10 +179,11 @@ static void tfim_probabilities(const double *theta, double pz[16], double px[16]
         px[b] = creal(psi[b] * conj(psi[b]));
 }
 
-/* Mean over `shots` outcomes drawn from p of obs(outcome). */
+/* Mean over `shots` outcomes drawn from p of obs(outcome). OUT: *var_mean,
+ * that mean's variance as the outcomes estimate it. */
 static double sample_mean(const double p[16], double (*obs)(int), unsigned shots,
-                          uint64_t *state) {
-    double cdf[16], acc = 0.0, sum = 0.0;
+                          uint64_t *state, double *var_mean) {
+    double cdf[16], acc = 0.0, sum = 0.0, sq = 0.0;
     for (int b = 0; b < 16; b++)
         cdf[b] = acc += p[b];
     for (unsigned s = 0; s < shots; s++) {
@@ -191,14 +192,26 @@ static double sample_mean(const double p[16], double (*obs)(int), unsigned shots
         while (b < 15 && u >= cdf[b])
             b++;
         sum += obs(b);
+        sq += obs(b) * obs(b);
     }
-    return sum / (double)shots;
+    double n = (double)shots, mean = sum / n;
+    *var_mean = shots > 1 ? fmax(0.0, (sq - n * mean * mean) / (n - 1.0)) / n : 0.0;
+    return mean;
+}
+
+double fo_fn_tfim_vqe_shots_se(const double *theta, unsigned shots, uint64_t *state,
+                               double *se) {
+    double pz[16], px[16], vz, vx;
+    tfim_probabilities(theta, pz, px);
+    double e = -sample_mean(pz, zz_of, shots, state, &vz) -
+               sample_mean(px, x_of, shots, state, &vx);
+    if (se)
+        *se = sqrt(vz + vx);
+    return e;
 }
 
 double fo_fn_tfim_vqe_shots(const double *theta, unsigned shots, uint64_t *state) {
-    double pz[16], px[16];
-    tfim_probabilities(theta, pz, px);
-    return -sample_mean(pz, zz_of, shots, state) - sample_mean(px, x_of, shots, state);
+    return fo_fn_tfim_vqe_shots_se(theta, shots, state, NULL);
 }
 
 void fo_tfim_vqe_shot_stats(const double *theta, unsigned shots, double *mean,
@@ -368,7 +381,7 @@ int fo_bench_problem_init(struct fo_bench_problem *p, const struct fo_bench_fn *
     return 0;
 }
 
-static double posed(struct fo_bench_problem *p, const double *x, int exact) {
+static double posed(struct fo_bench_problem *p, const double *x, int exact, double *se) {
     const size_t D = p->fn->dim;
     const double *y = x;
     if (p->shift) {
@@ -386,17 +399,23 @@ static double posed(struct fo_bench_problem *p, const double *x, int exact) {
         }
         y = z;
     }
+    if (se)
+        *se = NAN;
     if (p->fn->shots && !exact)
-        return fo_fn_tfim_vqe_shots(y, p->fn->shots, &p->noise);
+        return fo_fn_tfim_vqe_shots_se(y, p->fn->shots, &p->noise, se);
     return p->fn->f(y, D);
 }
 
 double fo_bench_problem_eval(struct fo_bench_problem *p, const double *x) {
-    return posed(p, x, 0);
+    return posed(p, x, 0, NULL);
+}
+
+double fo_bench_problem_eval_se(struct fo_bench_problem *p, const double *x, double *se) {
+    return posed(p, x, 0, se);
 }
 
 double fo_bench_problem_exact(struct fo_bench_problem *p, const double *x) {
-    return posed(p, x, 1);
+    return posed(p, x, 1, NULL);
 }
 
 void fo_bench_problem_free(struct fo_bench_problem *p) {

@@ -47,6 +47,9 @@ struct fo_bench_problem {
 int fo_bench_problem_init(struct fo_bench_problem *p, const struct fo_bench_fn *fn,
                           uint64_t seed);
 double fo_bench_problem_eval(struct fo_bench_problem *p, const double *x);
+/* eval, and the value's standard error as a driver would estimate it (NaN
+ * for a function without shots). */
+double fo_bench_problem_eval_se(struct fo_bench_problem *p, const double *x, double *se);
 /* The noise-free value (the same as eval for a function without shots). */
 double fo_bench_problem_exact(struct fo_bench_problem *p, const double *x);
 void fo_bench_problem_free(struct fo_bench_problem *p);
@@ -90,6 +93,10 @@ double fo_fn_ellipsoid(const double *x, size_t d);
  * the ZZ terms and `shots` in the X basis for the X terms, drawn from the
  * statevector's probabilities with the generator state (splitmix64). */
 double fo_fn_tfim_vqe_shots(const double *theta, unsigned shots, uint64_t *state);
+/* The same; OUT: *se, its standard error as the outcomes estimate it (what a
+ * device driver would tell). */
+double fo_fn_tfim_vqe_shots_se(const double *theta, unsigned shots, uint64_t *state,
+                               double *se);
 /* That estimator's exact mean (tfim_vqe's energy) and variance. */
 void fo_tfim_vqe_shot_stats(const double *theta, unsigned shots, double *mean,
                             double *variance);

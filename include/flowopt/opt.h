@@ -121,13 +121,15 @@ struct fo_run_config {
     const double *start;      /* NULL (the box's centre), or (dim) the first
                                  distribution's centre: yesterday's optimum */
     int has_start_scale;
-    double start_scale;      /* the first distribution's spread in x's units
-                                (none: the preset's, about (hi - lo) / 4) */
-    int restart_mean;        /* enum fo_restart_mean */
-    int structure;           /* enum fo_structure: what the objective is known to be */
-    int structure_mode;      /* enum fo_structure_mode */
-    const double *frequency; /* NULL (all 1), or (dim) each coordinate's frequency
-                                under structure pauli-rotations */
+    double start_scale;         /* the first distribution's spread in x's units
+                                   (none: the preset's, about (hi - lo) / 4) */
+    int restart_mean;           /* enum fo_restart_mean */
+    int structure;              /* enum fo_structure: what the objective is known to be */
+    int structure_mode;         /* enum fo_structure_mode */
+    unsigned structure_repeats; /* evaluations of each refiner point (their mean
+                                   is used: noise over sqrt of it) */
+    const double *frequency;    /* NULL (all 1), or (dim) each coordinate's frequency
+                                   under structure pauli-rotations */
 };
 
 /* What is known of the objective's form (refine.h). */
@@ -241,6 +243,11 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
 enum fo_status fo_engine_tell(struct fo_engine *e, uint64_t id, double value,
                               int *duplicate, int *updated, struct fo_step_report *report,
                               struct fo_error *err);
+/* The same with the value's standard error as the driver estimated it (NaN:
+ * unknown; >= 0 otherwise): the refiner's check allows for it. */
+enum fo_status fo_engine_tell_se(struct fo_engine *e, uint64_t id, double value,
+                                 double std_error, int *duplicate, int *updated,
+                                 struct fo_step_report *report, struct fo_error *err);
 
 /* The evaluation of id failed: it is left out of the update. */
 enum fo_status fo_engine_tell_failed(struct fo_engine *e, uint64_t id, int *duplicate,

@@ -269,6 +269,7 @@ void fo__engine_add_record(struct fo_engine *e, const double *x, double lp,
     r->lb = lp;
     r->status = FO_SAMPLE_PENDING;
     r->kind = FO_REC_FLOW;
+    r->se = NAN;
     /* the engine keeps the unwrapped point: its density is the flow's */
     memcpy(e->xs + e->n_recs * e->D, x, e->D * sizeof(double));
     e->n_recs++;
@@ -342,8 +343,8 @@ static enum fo_status after_resolve(struct fo_engine *e, uint64_t generation,
 }
 
 static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, double value,
-                              int *duplicate, int *updated, struct fo_step_report *report,
-                              struct fo_error *err) {
+                              double se, int *duplicate, int *updated,
+                              struct fo_step_report *report, struct fo_error *err) {
     int dup_local = 0, upd_local = 0;
     duplicate = duplicate ? duplicate : &dup_local;
     updated = updated ? updated : &upd_local;
@@ -372,6 +373,8 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
     }
     r->status = failed ? FO_SAMPLE_FAILED : FO_SAMPLE_TOLD;
     r->value = failed ? 0.0 : value;
+    r->se = failed ? NAN : se;
+    e->ref.noisy |= isfinite(r->se) && r->se > 0.0;
     if (failed) {
         e->failed++;
     } else {
@@ -402,13 +405,23 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
 enum fo_status fo_engine_tell(struct fo_engine *e, uint64_t id, double value,
                               int *duplicate, int *updated, struct fo_step_report *report,
                               struct fo_error *err) {
-    return resolve(e, id, 0, value, duplicate, updated, report, err);
+    return resolve(e, id, 0, value, NAN, duplicate, updated, report, err);
+}
+
+enum fo_status fo_engine_tell_se(struct fo_engine *e, uint64_t id, double value,
+                                 double std_error, int *duplicate, int *updated,
+                                 struct fo_step_report *report, struct fo_error *err) {
+    if (!(isnan(std_error) || (isfinite(std_error) && std_error >= 0.0)))
+        return fo_error_set(err, FO_ERANGE, "stderr",
+                            "the standard error of sample %llu must be >= 0",
+                            (unsigned long long)id);
+    return resolve(e, id, 0, value, std_error, duplicate, updated, report, err);
 }
 
 enum fo_status fo_engine_tell_failed(struct fo_engine *e, uint64_t id, int *duplicate,
                                      int *updated, struct fo_step_report *report,
                                      struct fo_error *err) {
-    return resolve(e, id, 1, 0.0, duplicate, updated, report, err);
+    return resolve(e, id, 1, 0.0, NAN, duplicate, updated, report, err);
 }
 
 enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report,

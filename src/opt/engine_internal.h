@@ -23,6 +23,8 @@ struct fo_rec {
     double lb;  /* behaviour log-density */
     int status; /* enum fo_sample_status */
     int kind;   /* enum fo_rec_kind */
+    double se;  /* the told value's standard error (NaN: unknown); only read
+                   while the tell is applied, so snapshots do not carry it */
 };
 
 enum fo_rec_kind {

@@ -37,11 +37,16 @@ static int centre(struct fo_engine *e) {
     return 0;
 }
 
+/* A pool's point: the refiner's incumbent while it runs (its coordinate
+ * steps go further than the flow's centre), else the centre. */
 static void begin_pool(struct fo_engine *e) {
     struct fo_pool *p = &e->rec.cur;
-    if (centre(e) != 0)
+    if (fo__refine_on(e) && e->ref.sweeps > 0)
+        memcpy(p->x, e->ref.x, e->D * sizeof(double));
+    else if (centre(e) == 0)
+        memcpy(p->x, e->rec.centre, e->D * sizeof(double));
+    else
         return;
-    memcpy(p->x, e->rec.centre, e->D * sizeof(double));
     p->sum = p->sumsq = 0.0;
     p->n = p->generations = 0;
     e->rec.has_cur = 1;
@@ -96,16 +101,38 @@ void fo__recommend_resolved(struct fo_engine *e, size_t i) {
     e->n_recs--;
 }
 
+static void moments(const struct fo_pool *p, double *mean, double *var_mean) {
+    double n = (double)p->n;
+    *mean = p->sum / n;
+    *var_mean = fmax(0.0, (p->sumsq - n * *mean * *mean) / (n - 1.0)) / n;
+}
+
+/* The complete pool cur replaces the recommended one only when it is
+ * better by two standard errors of the difference: a restart's fresh,
+ * broad distribution must not take the answer back, and a lucky pool
+ * rarely clears the margin. */
+static int better_pool(const struct fo_engine *e) {
+    if (!e->rec.has_done)
+        return 1;
+    double mc, vc, md, vd;
+    moments(&e->rec.cur, &mc, &vc);
+    moments(&e->rec.done, &md, &vd);
+    double gain = e->cfg.direction == FO_MAXIMIZE ? mc - md : md - mc;
+    return gain > 2.0 * sqrt(vc + vd);
+}
+
 void fo__recommend_after_update(struct fo_engine *e) {
     struct fo_recommender *r = &e->rec;
     if (!e->cfg.opt.reevaluate || !r->has_cur)
         return;
     if (++r->cur.generations < FO_RECOMMEND_POOL || r->cur.n < 2)
         return;
-    struct fo_pool t = r->done; /* swap: the buffers stay owned */
-    r->done = r->cur;
-    r->cur = t;
-    r->has_done = 1;
+    if (better_pool(e)) {
+        struct fo_pool t = r->done; /* swap: the buffers stay owned */
+        r->done = r->cur;
+        r->cur = t;
+        r->has_done = 1;
+    }
     r->has_cur = 0;
     begin_pool(e);
 }

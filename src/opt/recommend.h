@@ -5,10 +5,11 @@
  * flow and the box). With optimizer.reevaluate = r > 0 the engine asks, at
  * each generation's first ask, r evaluations of one fixed point: a pool's
  * point, the centre when the pool began. A pool runs FO_RECOMMEND_POOL
- * generations; then the recommendation is that point with the mean of its
- * r FO_RECOMMEND_POOL values and their standard error (an unbiased estimate
- * of the point chosen before it was measured), and a new pool begins at
- * the centre then. The re-evaluations count in the budget and stay out of
+ * generations; then it becomes the recommendation, its point with the mean
+ * of its r FO_RECOMMEND_POOL values and their standard error (an estimate
+ * of a point chosen before it was measured), if it beats the one before by
+ * two standard errors of the difference; a new pool begins at the centre
+ * then. The re-evaluations count in the budget and stay out of
  * every update.
  */
 #ifndef FLOWOPT_OPT_RECOMMEND_H

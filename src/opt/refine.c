@@ -109,14 +109,41 @@ static double argmin(const struct fo_engine *e, size_t j, const double coef[3],
     return sinusoid(coef, k, lo) <= sinusoid(coef, k, hi) ? lo : hi;
 }
 
+static void clear_stage(struct fo_refine *r) {
+    r->handed = r->resolved = 0;
+    r->sum[0] = r->sum[1] = r->se_sum = 0.0;
+    r->n_told[0] = r->n_told[1] = 0;
+}
+
+/* Evaluations of each refiner point. */
+static int repeats(const struct fo_engine *e) {
+    return (int)e->cfg.structure_repeats;
+}
+
 static void begin_sweep(struct fo_engine *e, const double *x, double f) {
     struct fo_refine *r = &e->ref;
     if (x != r->x)
         memcpy(r->x, x, e->D * sizeof(double));
     r->f = r->f_sweep = f;
     r->j = r->done = 0;
-    r->handed = r->told = r->failed = 0;
+    clear_stage(r);
     r->stage = FO_REFINE_PROBES;
+}
+
+/* A sweep from a told point: under noise its value is the luckiest of many
+ * draws (best-ever) and would anchor every fit low, so it is measured
+ * afresh first. */
+static void begin_from(struct fo_engine *e, const double *x, double f) {
+    struct fo_refine *r = &e->ref;
+    if (!r->noisy) {
+        begin_sweep(e, x, f);
+        return;
+    }
+    if (x != r->x)
+        memcpy(r->x, x, e->D * sizeof(double));
+    r->remeasure = 1;
+    clear_stage(r);
+    r->stage = FO_REFINE_START_OUT;
 }
 
 /* Probe i (0: a quarter period up, 1: down) of coordinate j into out. */
@@ -158,27 +185,29 @@ size_t fo__refine_ask(struct fo_engine *e, size_t n, struct fo_sample *samples,
     if (!fo__refine_on(e))
         return 0;
     if (r->stage == FO_REFINE_IDLE && alone(e) && e->has_best)
-        begin_sweep(e, e->best_x, cost(e, e->best_value));
+        begin_from(e, e->best_x, cost(e, e->best_value));
     size_t m = 0;
     const size_t D = e->D;
-    while (m < n && r->stage == FO_REFINE_PROBES && r->handed < 2) {
+    const int k = repeats(e);
+    while (m < n && r->stage == FO_REFINE_PROBES && r->handed < 2 * k) {
         double *xm = x + m * D;
-        probe_point(e, r->handed, xm);
+        probe_point(e, r->handed / k, xm);
         hand_out(e, xm, &samples[m], xm, &r->ids[r->handed]);
         m++;
-        if (++r->handed == 2)
+        if (++r->handed == 2 * k)
             r->stage = FO_REFINE_WAIT;
     }
-    if (m < n && (r->stage == FO_REFINE_CHECK_OUT || r->stage == FO_REFINE_START_OUT)) {
+    while (m < n &&
+           (r->stage == FO_REFINE_CHECK_OUT || r->stage == FO_REFINE_START_OUT)) {
         double *xm = x + m * D;
-        if (r->stage == FO_REFINE_START_OUT)
-            start_point(e, xm);
-        else
-            memcpy(xm, r->x, D * sizeof(double));
-        hand_out(e, xm, &samples[m], xm, &r->ids[0]);
-        r->stage =
-            r->stage == FO_REFINE_CHECK_OUT ? FO_REFINE_CHECKING : FO_REFINE_STARTING;
+        if (r->stage == FO_REFINE_START_OUT && !r->remeasure && r->handed == 0)
+            start_point(e, r->x); /* the fresh start, the same for its k values */
+        memcpy(xm, r->x, D * sizeof(double));
+        hand_out(e, xm, &samples[m], xm, &r->ids[r->handed]);
         m++;
+        if (++r->handed == k)
+            r->stage =
+                r->stage == FO_REFINE_CHECK_OUT ? FO_REFINE_CHECKING : FO_REFINE_STARTING;
     }
     return m;
 }
@@ -187,11 +216,12 @@ size_t fo__refine_wanted(const struct fo_engine *e) {
     const struct fo_refine *r = &e->ref;
     if (!fo__refine_on(e))
         return 0;
+    const size_t k = (size_t)repeats(e);
     switch (r->stage) {
-    case FO_REFINE_PROBES: return 2 - (size_t)r->handed;
+    case FO_REFINE_PROBES: return 2 * k - (size_t)r->handed;
     case FO_REFINE_CHECK_OUT:
-    case FO_REFINE_START_OUT: return 1;
-    case FO_REFINE_IDLE: return alone(e) && e->has_best ? 2 : 0;
+    case FO_REFINE_START_OUT: return k - (size_t)r->handed;
+    case FO_REFINE_IDLE: return alone(e) && e->has_best ? 2 * k : 0;
     default: return 0;
     }
 }
@@ -222,9 +252,9 @@ static void step(struct fo_engine *e) {
     t[1] = place(e, j, r->x[j] + q);
     t[2] = place(e, j, r->x[j] - q);
     v[0] = r->f;
-    v[1] = r->costs[0];
-    v[2] = r->costs[1];
-    int both = r->told == 3;
+    v[1] = r->n_told[0] ? r->sum[0] / r->n_told[0] : INFINITY;
+    v[2] = r->n_told[1] ? r->sum[1] / r->n_told[1] : INFINITY;
+    int both = r->n_told[0] && r->n_told[1];
     if (both && fo__sinusoid_fit(t, v, e->freq[j], coef) == 0) {
         double ts = argmin(e, j, coef, t[0]), fs = sinusoid(coef, e->freq[j], ts);
         if (fs < r->f) {
@@ -232,17 +262,18 @@ static void step(struct fo_engine *e) {
             r->f = fs;
         }
     }
-    for (int i = 0; i < 2; i++) /* a measured probe beats a prediction */
-        if ((r->told >> i & 1) && v[1 + i] < r->f) {
+    /* a measured probe beats a prediction (under noise, a lucky draw would) */
+    for (int i = 0; i < 2 && !r->noisy; i++)
+        if (r->n_told[i] && v[1 + i] < r->f) {
             r->x[j] = t[1 + i];
             r->f = v[1 + i];
         }
-    forget_id(e, r->ids[0]);
-    forget_id(e, r->ids[1]);
+    for (int i = 0; i < r->handed; i++)
+        forget_id(e, r->ids[i]);
     r->steps++;
     r->done++;
     r->j = (j + 1) % e->D;
-    r->handed = r->told = r->failed = 0;
+    clear_stage(r);
     r->stage = r->done >= e->D ? FO_REFINE_CHECK_OUT : FO_REFINE_PROBES;
 }
 
@@ -265,13 +296,19 @@ static void sweep_report(struct fo_engine *e, double measured, int broken,
 }
 
 /* The incumbent's measurement is in: judge the structure, end the sweep. */
-static void checked(struct fo_engine *e, int told, double value, int *updated,
+static void checked(struct fo_engine *e, int told, double value, double se, int *updated,
                     struct fo_step_report *rep) {
     struct fo_refine *r = &e->ref;
     double m = told ? cost(e, value) : r->f;
-    int broken = told && fabs(m - r->f) > FO_REFINE_CHECK * (1.0 + fabs(r->f));
+    /* with a standard error told, the measurement and every step's fit may
+     * miss by noise */
+    double tol =
+        FO_REFINE_CHECK * (1.0 + fabs(r->f)) +
+        (isfinite(se) ? FO_REFINE_SIGMAS * se * sqrt(1.0 + (double)r->done) : 0.0);
+    int broken = told && fabs(m - r->f) > tol;
     r->f = m;
     r->sweeps++;
+    clear_stage(r);
     sweep_report(e, told ? value : NAN, broken, rep);
     *updated = 1;
     double gain = r->f_sweep - r->f;
@@ -292,31 +329,42 @@ void fo__refine_resolved(struct fo_engine *e, size_t i, int *updated,
                          struct fo_step_report *rep) {
     struct fo_refine *r = &e->ref;
     const struct fo_rec *rec = &e->recs[i];
-    const int told = rec->status == FO_SAMPLE_TOLD;
+    const int told = rec->status == FO_SAMPLE_TOLD, k = repeats(e);
     const uint64_t id = rec->id;
-    const double value = rec->value;
     if (!fo__refine_on(e) || rec->kind != FO_REC_REFINE)
         return;
-    if (r->stage == FO_REFINE_WAIT || r->stage == FO_REFINE_PROBES) {
-        for (int k = 0; k < r->handed; k++)
-            if (r->ids[k] == id) {
-                r->told |= told << k;
-                r->failed |= !told << k;
-                r->costs[k] = told ? cost(e, value) : INFINITY;
-            }
-        if (r->stage == FO_REFINE_WAIT && (r->told | r->failed) == 3)
-            step(e);
-    } else if (r->stage == FO_REFINE_CHECKING && r->ids[0] == id) {
-        forget_id(e, id);
-        checked(e, told, value, updated, rep);
-    } else if (r->stage == FO_REFINE_STARTING && r->ids[0] == id) {
-        if (told) {
-            memcpy(r->x, e->xs + i * e->D, e->D * sizeof(double));
-            r->starts++;
-            forget_id(e, id);
-            begin_sweep(e, r->x, cost(e, value));
+    int slot = -1;
+    for (int s = 0; s < r->handed; s++)
+        slot = r->ids[s] == id ? s : slot;
+    if (slot < 0)
+        return; /* of a stage gone by */
+    int point = r->stage == FO_REFINE_PROBES || r->stage == FO_REFINE_WAIT ? slot / k : 0;
+    r->resolved++;
+    if (told) {
+        r->sum[point] += cost(e, rec->value);
+        r->n_told[point]++;
+        r->se_sum += isfinite(rec->se) ? rec->se * rec->se : 0.0;
+    }
+    if (r->stage == FO_REFINE_WAIT && r->resolved == 2 * k) {
+        step(e);
+    } else if (r->stage == FO_REFINE_CHECKING && r->resolved == k) {
+        /* the mean of k values: its standard error is theirs over sqrt k */
+        int n = r->n_told[0];
+        double se = n ? sqrt(r->se_sum) / n : NAN, mean = n ? r->sum[0] / n : NAN;
+        for (int s = 0; s < r->handed; s++)
+            forget_id(e, r->ids[s]);
+        checked(e, n > 0, e->cfg.direction == FO_MAXIMIZE ? -mean : mean, se, updated,
+                rep);
+    } else if (r->stage == FO_REFINE_STARTING && r->resolved == k) {
+        for (int s = 0; s < r->handed; s++)
+            forget_id(e, r->ids[s]);
+        if (r->n_told[0]) {
+            double f = r->sum[0] / r->n_told[0];
+            r->starts += !r->remeasure;
+            r->remeasure = 0;
+            begin_sweep(e, r->x, f);
         } else {
-            forget_id(e, id);
+            clear_stage(r);
             r->stage = FO_REFINE_START_OUT;
         }
     }
@@ -329,7 +377,7 @@ void fo__refine_after_update(struct fo_engine *e) {
     double f = cost(e, e->best_value);
     if (!r->stalled || f < r->stall_f - FO_REFINE_TOL * (1.0 + fabs(r->stall_f))) {
         r->stalled = 0;
-        begin_sweep(e, e->best_x, f);
+        begin_from(e, e->best_x, f);
         return;
     }
     /* the refiner has taken best-ever as far as coordinate steps go: it
@@ -346,5 +394,5 @@ void fo__refine_after_update(struct fo_engine *e) {
     if (k < 0)
         return;
     fo_flow_wrap(e->flow, 1, e->xs + (size_t)k * e->D, r->x);
-    begin_sweep(e, r->x, cost(e, e->recs[k].value));
+    begin_from(e, r->x, cost(e, e->recs[k].value));
 }

@@ -34,6 +34,13 @@ struct fo_engine;
 /* A measured incumbent further than this (times 1 + |f|) from its
  * prediction breaks the structure. */
 #define FO_REFINE_CHECK 1e-6
+/* Under told standard errors, the check allows this many of them, times
+ * the square root of the values behind the prediction (one per step and
+ * the measurement). */
+#define FO_REFINE_SIGMAS 4.0
+
+/* structure.repeats at most: evaluations of each refiner point. */
+#define FO_REFINE_REPEATS_MAX 16
 
 /* What the refiner is doing (the run's counters and snapshots). */
 enum fo_refine_stage {
@@ -48,20 +55,26 @@ enum fo_refine_stage {
 };
 
 struct fo_refine {
-    int stage;        /* enum fo_refine_stage */
-    double *x;        /* (D) the incumbent, in the driver's coordinates */
-    double f;         /* its cost (value, or -value when maximising): predicted */
-    double f_sweep;   /* the cost at the sweep's start */
-    size_t j, done;   /* the coordinate being stepped; steps of this sweep */
-    uint64_t ids[2];  /* the probes out (CHECK, START: ids[0]) */
-    double costs[2];  /* their told costs */
-    int handed;       /* probes of coordinate j handed out (0..2) */
-    int told, failed; /* bit i: probe i told, or failed */
-    uint64_t steps;   /* coordinate steps so far */
-    uint64_t sweeps;  /* sweeps completed */
-    uint64_t starts;  /* alone: fresh starts so far */
-    int stalled;      /* interleave: the last sweep gained less than FO_REFINE_TOL */
-    double stall_f;   /* the cost it stalled at: a sweep waits for a better best */
+    int stage;      /* enum fo_refine_stage */
+    double *x;      /* (D) the incumbent, in the driver's coordinates */
+    double f;       /* its cost (value, or -value when maximising): predicted */
+    double f_sweep; /* the cost at the sweep's start */
+    size_t j, done; /* the coordinate being stepped; steps of this sweep */
+    /* the stage's samples: PROBES, each of coordinate j's two probes
+     * structure.repeats times (probe i: ids[i k .. i k + k)); CHECK and
+     * START, the one point k times */
+    uint64_t ids[2 * FO_REFINE_REPEATS_MAX];
+    int handed, resolved; /* of them */
+    double sum[2];        /* the told costs of each point */
+    int n_told[2];
+    double se_sum;   /* CHECK: the sum of its values' squared errors */
+    uint64_t steps;  /* coordinate steps so far */
+    uint64_t sweeps; /* sweeps completed */
+    uint64_t starts; /* alone: fresh starts so far */
+    int noisy;       /* a value was told with a standard error > 0 */
+    int remeasure;   /* START: measure the incumbent afresh (not a new point) */
+    int stalled;     /* interleave: the last sweep gained less than FO_REFINE_TOL */
+    double stall_f;  /* the cost it stalled at: a sweep waits for a better best */
 };
 
 /* Allocate for cfg's structure (nothing when none is declared). */

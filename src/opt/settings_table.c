@@ -521,5 +521,15 @@ const struct fo_setting fo__settings_table[] = {
      ALL(FO_STRUCTURE_INTERLEAVE),
      .doc = "under pauli-rotations: a refiner sweep after every flow update "
             "(interleave), or the refiner alone, restarting in the box (alone)"},
+    {.name = "structure.repeats",
+     .type = FO_SETTING_UINT,
+     AT(structure_repeats),
+     .min = 1,
+     .max = FO_REFINE_REPEATS_MAX,
+     .since = 12,
+     .absent = 1,
+     ALL(1),
+     .doc = "under pauli-rotations: evaluations of each of the refiner's points, "
+            "whose mean it fits (under shot noise, the noise over its square root)"},
 };
 const size_t fo__n_settings = sizeof fo__settings_table / sizeof fo__settings_table[0];

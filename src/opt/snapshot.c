@@ -365,21 +365,25 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
     const uint64_t ref[] = {(uint64_t)f->stage,
                             f->j,
                             f->done,
-                            f->ids[0],
-                            f->ids[1],
                             (uint64_t)f->handed,
-                            (uint64_t)f->told,
-                            (uint64_t)f->failed,
+                            (uint64_t)f->resolved,
+                            (uint64_t)f->n_told[0],
+                            (uint64_t)f->n_told[1],
                             f->steps,
                             f->sweeps,
                             f->starts};
     for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
         put_u64(w, ref[i]);
+    for (int i = 0; i < f->handed; i++)
+        put_u64(w, f->ids[i]);
     put_f64(w, f->f);
     put_f64(w, f->f_sweep);
-    put_f64s(w, f->costs, 2);
+    put_f64s(w, f->sum, 2);
+    put_f64(w, f->se_sum);
     put_u64(w, (uint64_t)f->stalled);
     put_f64(w, f->stall_f);
+    put_u64(w, (uint64_t)f->noisy);
+    put_u64(w, (uint64_t)f->remeasure);
     if (f->x)
         put_f64s(w, f->x, D);
     const struct fo_recommender *rc = &e->rec;
@@ -421,31 +425,39 @@ static enum fo_status get_recommender(struct reader *r, struct fo_engine *e,
 static enum fo_status get_refine(struct reader *r, struct fo_engine *e,
                                  struct fo_error *err) {
     struct fo_refine *f = &e->ref;
-    uint64_t v[11];
-    for (size_t i = 0; i < 11; i++)
+    uint64_t v[10];
+    for (size_t i = 0; i < 10; i++)
         v[i] = get_u64(r);
+    const uint64_t most = 2 * (uint64_t)e->cfg.structure_repeats;
+    if (r->bad || v[3] > most || v[4] > v[3] || v[5] > v[4] || v[6] > v[4])
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad refiner state");
     f->stage = (int)v[0];
     f->j = (size_t)v[1];
     f->done = (size_t)v[2];
-    f->ids[0] = v[3];
-    f->ids[1] = v[4];
-    f->handed = (int)v[5];
-    f->told = (int)v[6];
-    f->failed = (int)v[7];
-    f->steps = v[8];
-    f->sweeps = v[9];
-    f->starts = v[10];
+    f->handed = (int)v[3];
+    f->resolved = (int)v[4];
+    f->n_told[0] = (int)v[5];
+    f->n_told[1] = (int)v[6];
+    f->steps = v[7];
+    f->sweeps = v[8];
+    f->starts = v[9];
+    for (int i = 0; i < f->handed; i++)
+        f->ids[i] = get_u64(r);
     f->f = get_f64(r);
     f->f_sweep = get_f64(r);
-    get_f64s(r, f->costs, 2);
+    get_f64s(r, f->sum, 2);
+    f->se_sum = get_f64(r);
     uint64_t stalled = get_u64(r);
     f->stalled = stalled == 1;
     f->stall_f = get_f64(r);
-    r->bad |= stalled > 1;
+    uint64_t noisy = get_u64(r), remeasure = get_u64(r);
+    f->noisy = noisy == 1;
+    f->remeasure = remeasure == 1;
+    r->bad |= stalled > 1 || noisy > 1 || remeasure > 1;
     if (f->x)
         get_f64s(r, f->x, e->D);
-    if (r->bad || v[0] > FO_REFINE_BROKEN || v[1] >= e->D || v[2] > e->D || v[5] > 2 ||
-        v[6] > 3 || v[7] > 3 || (!f->x && v[0] != FO_REFINE_IDLE))
+    if (r->bad || v[0] > FO_REFINE_BROKEN || v[1] >= e->D || v[2] > e->D ||
+        (!f->x && v[0] != FO_REFINE_IDLE))
         return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad refiner state");
     return FO_OK;
 }

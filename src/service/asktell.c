@@ -27,7 +27,7 @@ struct ask_write {
 
 static enum fo_status write_ask(struct fo_store *store, void *ctx, struct fo_error *err) {
     const struct ask_write *w = ctx;
-    struct fo_op op = {0, FO_OP_ASK, (int64_t)w->n, 0, 0.0};
+    struct fo_op op = {0, FO_OP_ASK, (int64_t)w->n, 0, 0.0, NAN};
     enum fo_status st = fo_store_ops_append(store, w->run_id, &op, 1, err);
     if (st == FO_OK && w->key)
         st = fo_store_ask_key_insert(store, w->run_id, w->key, (int64_t)w->s[0].id,
@@ -275,11 +275,13 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
         struct fo_step_report *rep = &reports[out->n_reports];
         st = it->failed
                  ? fo_engine_tell_failed(r->engine, it->id, NULL, &updated, rep, err)
-                 : fo_engine_tell(r->engine, it->id, it->value, NULL, &updated, rep, err);
+                 : fo_engine_tell_se(r->engine, it->id, it->value, it->std_error, NULL,
+                                     &updated, rep, err);
         if (st != FO_OK)
             break;
-        ops[k] = (struct fo_op){0, it->failed ? FO_OP_FAIL : FO_OP_TELL, 0,
-                                (int64_t)it->id, it->value};
+        ops[k] = (struct fo_op){0,         it->failed ? FO_OP_FAIL : FO_OP_TELL,
+                                0,         (int64_t)it->id,
+                                it->value, it->std_error};
         w[k].item = it;
         w[k].status = it->expired  ? FO_RECORD_EXPIRED
                       : it->failed ? FO_RECORD_FAILED
@@ -360,7 +362,7 @@ struct step_write {
 static enum fo_status write_step(struct fo_store *store, void *ctx,
                                  struct fo_error *err) {
     const struct step_write *w = ctx;
-    struct fo_op op = {0, FO_OP_STEP, 0, 0, 0.0};
+    struct fo_op op = {0, FO_OP_STEP, 0, 0, 0.0, NAN};
     struct fo_step_row row = step_row(w->report);
     enum fo_status st = fo_store_ops_append(store, w->r->id, &op, 1, err);
     if (st == FO_OK)

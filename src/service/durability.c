@@ -39,8 +39,8 @@ static int replay(struct fo_engine *e, const struct fo_op *op) {
         return rc;
     }
     case FO_OP_TELL:
-        return fo_engine_tell(e, (uint64_t)op->sample_id, op->value, NULL, NULL, NULL,
-                              NULL) != FO_OK;
+        return fo_engine_tell_se(e, (uint64_t)op->sample_id, op->value, op->std_error,
+                                 NULL, NULL, NULL, NULL) != FO_OK;
     case FO_OP_FAIL:
         return fo_engine_tell_failed(e, (uint64_t)op->sample_id, NULL, NULL, NULL,
                                      NULL) != FO_OK;

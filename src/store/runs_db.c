@@ -5,6 +5,7 @@
 #include "store/runs_db.h"
 #include "store/stmt.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,10 +136,11 @@ enum fo_status fo_store_ops_append(struct fo_store *s, const char *run_id,
         return step == SQLITE_DONE
                    ? fo_error_set(err, FO_ENOTFOUND, "run", "no run %s", run_id)
                    : fo__store_fail(s, err, "numbering ops");
-    rc = fo__store_prepare(s,
-                           "INSERT INTO ops (run_id, seq, kind, n, sample_id, value)"
-                           " VALUES (?, ?, ?, ?, ?, ?)",
-                           &st, err);
+    rc = fo__store_prepare(
+        s,
+        "INSERT INTO ops (run_id, seq, kind, n, sample_id, value, stderr)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        &st, err);
     for (size_t i = 0; rc == FO_OK && i < n; i++) {
         struct fo_op *op = &ops[i];
         op->seq = first + (int64_t)i;
@@ -151,6 +153,7 @@ enum fo_status fo_store_ops_append(struct fo_store *s, const char *run_id,
             sqlite3_bind_double(st, 6, op->value);
         else
             sqlite3_bind_null(st, 6);
+        fo__bind_real(st, 7, op->kind == FO_OP_TELL ? op->std_error : NAN);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = fo__store_fail(s, err, "logging an op");
         sqlite3_reset(st);
@@ -167,10 +170,10 @@ struct op_cb {
 
 static int op_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     const struct op_cb *c = ctx;
-    struct fo_op op = {sqlite3_column_int64(st, 0),
-                       (enum fo_op_kind)sqlite3_column_int(st, 1),
-                       sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-                       sqlite3_column_double(st, 4)};
+    struct fo_op op = {
+        sqlite3_column_int64(st, 0),  (enum fo_op_kind)sqlite3_column_int(st, 1),
+        sqlite3_column_int64(st, 2),  sqlite3_column_int64(st, 3),
+        sqlite3_column_double(st, 4), fo__column_real(st, 5)};
     if (c->fn(c->ctx, c->id, &op) == 0)
         return 0;
     fo_error_set(row_err, FO_ECORRUPT, "run", "run %s: op %lld does not replay", c->id,
@@ -183,10 +186,11 @@ static enum fo_status load_ops(struct fo_store *s, const char *id, int64_t seq,
                                fo_op_row_fn op_fn, void *ctx, struct fo_error *err) {
     sqlite3_stmt *st;
     struct op_cb c = {id, op_fn, ctx};
-    enum fo_status rc = fo__store_prepare(s,
-                                          "SELECT seq, kind, n, sample_id, value FROM ops"
-                                          " WHERE run_id = ? AND seq > ? ORDER BY seq",
-                                          &st, err);
+    enum fo_status rc =
+        fo__store_prepare(s,
+                          "SELECT seq, kind, n, sample_id, value, stderr FROM ops"
+                          " WHERE run_id = ? AND seq > ? ORDER BY seq",
+                          &st, err);
     if (rc != FO_OK)
         return rc;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

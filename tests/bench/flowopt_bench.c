@@ -234,11 +234,12 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
             break;
         res->engine_s += now_s() - t_ask;
         for (size_t i = 0; i < n; i++) {
-            double v = fo_bench_problem_eval(&prob, x + i * D);
+            double se;
+            double v = fo_bench_problem_eval_se(&prob, x + i * D, &se);
             struct fo_step_report rep;
             int updated = 0;
             double t_tell = now_s();
-            fo_engine_tell(e, s[i].id, v, NULL, &updated, &rep, NULL);
+            fo_engine_tell_se(e, s[i].id, v, se, NULL, &updated, &rep, NULL);
             res->engine_s += now_s() - t_tell;
             res->updates += updated != 0;
             res->evals++;

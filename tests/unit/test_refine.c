@@ -60,7 +60,14 @@ static void test_fit(void) {
                "two points a period apart do not fix it");
 }
 
+static struct fo_engine *make_k(int mode, const double *frequency, uint64_t seed,
+                                unsigned repeats);
 static struct fo_engine *make(int mode, const double *frequency, uint64_t seed) {
+    return make_k(mode, frequency, seed, 1);
+}
+
+static struct fo_engine *make_k(int mode, const double *frequency, uint64_t seed,
+                                unsigned repeats) {
     static double lo[D], hi[D];
     static unsigned char circle[D];
     for (int j = 0; j < D; j++) {
@@ -76,6 +83,7 @@ static struct fo_engine *make(int mode, const double *frequency, uint64_t seed) 
     c.structure = FO_STRUCTURE_PAULI;
     c.structure_mode = mode;
     c.frequency = frequency;
+    c.structure_repeats = repeats;
     c.seed = c.flow.seed = seed;
     struct fo_engine *e = NULL;
     struct fo_error err = {0};
@@ -146,6 +154,66 @@ static void test_exact(void) {
     drive(e, waves, 1 + 2 * D + 1, &seen);
     tap_ok(seen.broken && !fo__refine_on(e),
            "a wrongly declared frequency is caught by the sweep's measurement");
+    fo_engine_destroy(e);
+}
+
+/* Each point k times: the same exact answer for k times the evaluations;
+ * under noise told with its standard error the check holds its tolerance
+ * open (no false alarm over many sweeps) yet still catches a bowl. */
+static double noise_sd;
+static struct fo_rng noise_rng;
+static double noisy_waves(const double *x) {
+    return waves(x) + noise_sd * fo_rng_normal(&noise_rng);
+}
+static double noisy_bowl(const double *x) {
+    return bowl(x) + noise_sd * fo_rng_normal(&noise_rng);
+}
+
+static void drive_se(struct fo_engine *e, double (*f)(const double *), uint64_t evals,
+                     struct seen *seen) {
+    struct fo_sample s[64];
+    double x[64 * D];
+    memset(seen, 0, sizeof *seen);
+    while (e->told < evals) {
+        struct fo_engine_counters c;
+        fo_engine_counters(e, &c);
+        size_t n = c.wanted ? c.wanted : c.batch_size;
+        n = n < 64 ? n : 64;
+        fo_engine_ask(e, n, s, x, NULL);
+        for (size_t i = 0; i < n; i++) {
+            struct fo_step_report rep;
+            int up = 0;
+            fo_engine_tell_se(e, s[i].id, f(x + i * D), noise_sd, NULL, &up, &rep, NULL);
+            if (up && (rep.events & FO_EVENT_REFINE)) {
+                seen->refine++;
+                seen->broken |= (rep.events & FO_EVENT_STRUCTURE_BROKEN) != 0;
+            }
+        }
+    }
+}
+
+static void test_repeats_noise(void) {
+    struct fo_engine *e = make_k(FO_STRUCTURE_ALONE, freq, 5, 3);
+    struct seen seen;
+    drive(e, waves, 1 + 3 * (2 * D + 1), &seen);
+    double best = 0.0, want = 1.0;
+    for (int j = 0; j < D; j++)
+        want -= amp[j];
+    fo_engine_best(e, NULL, &best, NULL, NULL);
+    tap_is_near(best, want, 1e-9,
+                "repeats 3: one sweep of %d evaluations, the same minimum",
+                3 * (2 * D + 1));
+    fo_engine_destroy(e);
+    noise_sd = 0.01;
+    fo_rng_seed(&noise_rng, 4);
+    e = make_k(FO_STRUCTURE_ALONE, freq, 6, 2);
+    drive_se(e, noisy_waves, 3000, &seen);
+    tap_ok(seen.refine > 50 && !seen.broken,
+           "noise of sd 0.01, told: %d sweeps and no false alarm", seen.refine);
+    fo_engine_destroy(e);
+    e = make_k(FO_STRUCTURE_ALONE, NULL, 6, 2);
+    drive_se(e, noisy_bowl, 400, &seen);
+    tap_ok(seen.broken, "and a noisy bowl is still caught");
     fo_engine_destroy(e);
 }
 
@@ -258,6 +326,7 @@ int main(void) {
     TAP_RUN(test_fit);
     TAP_RUN(test_exact);
     TAP_RUN(test_broken);
+    TAP_RUN(test_repeats_noise);
     TAP_RUN(test_interleave);
     TAP_RUN(test_snapshot);
     TAP_RUN(test_config);
