@@ -297,6 +297,22 @@ struct fo_recommendation {
 enum fo_status fo_engine_recommend(struct fo_engine *e, double *x,
                                    struct fo_recommendation *out, struct fo_error *err);
 
+/* The optima a run holds (its current distribution) or has held (each
+ * converged distribution an IPOP restart left; modes.h). */
+enum fo_mode_state { FO_MODE_ACTIVE = 0, FO_MODE_CONVERGED = 1 };
+struct fo_mode {
+    int state;            /* enum fo_mode_state */
+    double best;          /* the best value told there (NaN: none yet) */
+    double spread;        /* its Gaussian's (det L)^(1/D), the flow's coordinates */
+    double weight;        /* its share of the current density */
+    uint64_t evaluations; /* told while it was the search distribution */
+};
+/* At most this many modes: the active one and FO_MODES_MAX archived. */
+#define FO_ENGINE_MAX_MODES 65
+/* Up to cap modes, the active one first. OUT: x (cap, D) their centres in
+ * the driver's coordinates, out (cap). Returns how many. */
+size_t fo_engine_modes(struct fo_engine *e, size_t cap, double *x, struct fo_mode *out);
+
 /* Best told value so far. OUT: x (D) when non-NULL. Returns 0, or -1 when
  * nothing has been told yet. */
 int fo_engine_best(const struct fo_engine *e, double *x, double *value, uint64_t *id,

@@ -421,6 +421,31 @@ int fo_cmd_best(const char *base, const char *run, int argc, char **argv) {
     return argc ? 2 : get_print(base, path, 1);
 }
 
+/* One mode a line: state, best value, evaluations, then its x. */
+int fo_cmd_modes(const char *base, const char *run, int argc, char **argv) {
+    char path[256], num[FO_DOUBLE_CHARS];
+    (void)argv;
+    if (argc)
+        return 2;
+    snprintf(path, sizeof path, "/v1/runs/%s/modes", run);
+    json_t *r;
+    long st = fo_cli_request_json(base, "GET", path, NULL, &r);
+    json_t *modes = json_object_get(r, "modes"), *m;
+    size_t i;
+    json_array_foreach(modes, i, m) {
+        json_t *best = json_object_get(m, "best"), *x = json_object_get(m, "x");
+        printf("%s %s %lld", json_string_value(json_object_get(m, "state")),
+               json_is_number(best) ? fo_format_double(num, json_number_value(best))
+                                    : "-",
+               (long long)json_integer_value(json_object_get(m, "evaluations")));
+        for (size_t d = 0; d < json_array_size(x); d++)
+            printf(" %s", fo_format_double(num, json_number_value(json_array_get(x, d))));
+        putchar('\n');
+    }
+    json_decref(r);
+    return st == 200 ? 0 : 1;
+}
+
 int fo_cmd_get(const char *base, const char *run, int argc, char **argv) {
     char path[256];
     (void)argv;

@@ -52,6 +52,8 @@ static const struct command commands[] = {
     {"tell", "RUN", "read 'id value [stderr [shots]]' or 'id failed' lines from stdin", 1,
      fo_cmd_tell},
     {"best", "RUN", "print the best value, then its x", 1, fo_cmd_best},
+    {"modes", "RUN", "the optima the run holds or held: state, best, evaluations, x", 1,
+     fo_cmd_modes},
     {"get", "RUN", "print the run object (JSON)", 1, fo_cmd_get},
     {"history", "RUN", "the run's history as CSV", 1, fo_cmd_history},
     {"samples", "RUN [--status S]", "the run's samples as CSV", 1, fo_cmd_samples},

@@ -185,6 +185,42 @@ static void best(const struct fo_http_request *req, struct fo_http_reply *rep) {
     free(x);
 }
 
+static void modes(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    double *x = D ? malloc(FO_ENGINE_MAX_MODES * D * sizeof *x) : NULL;
+    struct fo_mode *m = D ? malloc(FO_ENGINE_MAX_MODES * sizeof *m) : NULL;
+    size_t n = 0;
+    enum fo_status st =
+        !D ? fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0])
+        : !x || !m ? fo_error_set(&err, FO_ENOMEM, "modes", "out of memory")
+                   : FO_OK;
+    if (st == FO_OK) {
+        n = fo_service_modes(req->svc, req->params[0], FO_ENGINE_MAX_MODES, x, m, &err);
+        st = n ? FO_OK : FO_ENOTFOUND;
+    }
+    if (st == FO_OK) {
+        json_t *list = json_array();
+        for (size_t k = 0; k < n; k++) {
+            json_t *xs = json_array();
+            for (size_t d = 0; d < D; d++)
+                json_array_append_new(xs, fo_json_real(x[k * D + d]));
+            json_array_append_new(
+                list,
+                json_pack("{s:o, s:s, s:o, s:o, s:o, s:I}", "x", xs, "state",
+                          m[k].state == FO_MODE_ACTIVE ? "active" : "converged", "best",
+                          fo_json_real(m[k].best), "spread", fo_json_real(m[k].spread),
+                          "weight", fo_json_real(m[k].weight), "evaluations",
+                          (json_int_t)m[k].evaluations));
+        }
+        fo_reply_json(rep, 200, json_pack("{s:o}", "modes", list));
+    } else {
+        fo__reply_status(rep, st, &err);
+    }
+    free(x);
+    free(m);
+}
+
 static int collect_step(void *ctx, const struct fo_step_report *row) {
     json_array_append_new((json_t *)ctx, fo__step_json(row));
     return 0;
@@ -445,6 +481,7 @@ const struct fo_route fo__asktell_routes[] = {
     {"POST", "/v1/runs/{id}/ask", MAX_ASK_BODY, ask, NULL},
     {"POST", "/v1/runs/{id}/tell", MAX_TELL_BODY, tell, NULL},
     {"GET", "/v1/runs/{id}/best", 0, best, NULL},
+    {"GET", "/v1/runs/{id}/modes", 0, modes, NULL},
     {"GET", "/v1/runs/{id}/history", 0, history, "after limit format"},
 };
 const size_t fo__n_asktell_routes =

@@ -7,6 +7,7 @@
 #include "opt/engine_internal.h"
 #include "opt/lq.h"
 #include "opt/mixing.h"
+#include "opt/modes.h"
 #include "opt/recommend.h"
 #include "opt/start.h"
 
@@ -31,6 +32,7 @@ void fo_engine_destroy(struct fo_engine *e) {
     fo__lq_destroy(e);
     fo__refine_destroy(e);
     fo__recommend_destroy(e);
+    fo__modes_destroy(e);
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -120,7 +122,8 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
     }
     if ((st = fo__lq_create(e, err)) != FO_OK ||
         (st = fo__refine_create(e, err)) != FO_OK ||
-        (st = fo__recommend_create(e, err)) != FO_OK) {
+        (st = fo__recommend_create(e, err)) != FO_OK ||
+        (st = fo__modes_create(e, err)) != FO_OK) {
         fo_engine_destroy(e);
         return st;
     }
@@ -380,6 +383,7 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
     } else {
         e->told++;
         note_best(e, (size_t)i);
+        fo__modes_told(e, value);
         /* a refiner point lies in the driver's box, a flow sample where the
          * flow drew it: on a circle the archive takes only the latter */
         if (r->kind == FO_REC_FLOW ||

@@ -7,6 +7,7 @@
 #include <flowopt/opt.h>
 #include <flowopt/rng.h>
 #include <flowopt/settings.h>
+#include "opt/modes.h"
 #include "opt/recommend.h"
 #include "opt/refine.h"
 
@@ -128,6 +129,9 @@ struct fo_engine {
      * generation (plus one) whose re-evaluations were handed out, and how
      * many */
     struct fo_recommender rec;
+
+    /* the modes it holds and has held (modes.c) */
+    struct fo_mode_archive modes;
 };
 
 /* Share of the KL budget the conditioner networks may spend first. */

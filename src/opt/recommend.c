@@ -27,9 +27,7 @@ void fo__recommend_destroy(struct fo_engine *e) {
     memset(r, 0, sizeof *r);
 }
 
-/* The distribution's centre into r->centre: base point 0 through the flow
- * and onto the box. Returns 0, or -1 when the flow cannot map it. */
-static int centre(struct fo_engine *e) {
+int fo__recommend_centre(struct fo_engine *e) {
     double lp;
     if (fo_flow_sample_from(e->flow, 1, e->rec.zero, e->rec.centre, &lp, NULL) != FO_OK)
         return -1;
@@ -43,7 +41,7 @@ static void begin_pool(struct fo_engine *e) {
     struct fo_pool *p = &e->rec.cur;
     if (fo__refine_on(e) && e->ref.sweeps > 0)
         memcpy(p->x, e->ref.x, e->D * sizeof(double));
-    else if (centre(e) == 0)
+    else if (fo__recommend_centre(e) == 0)
         memcpy(p->x, e->rec.centre, e->D * sizeof(double));
     else
         return;
@@ -159,7 +157,7 @@ enum fo_status fo_engine_recommend(struct fo_engine *e, double *x,
         estimate(&r->cur, out);
         return FO_OK;
     }
-    if (centre(e) != 0)
+    if (fo__recommend_centre(e) != 0)
         return fo_error_set(err, FO_ENUMERIC, "recommended", "the flow has no centre");
     memcpy(x, r->centre, e->D * sizeof(double));
     out->kind = FO_RECOMMEND_CENTRE;

@@ -43,6 +43,10 @@ struct fo_recommender {
 enum fo_status fo__recommend_create(struct fo_engine *e, struct fo_error *err);
 void fo__recommend_destroy(struct fo_engine *e);
 
+/* The distribution's centre into e->rec.centre: base point 0 through the
+ * flow and onto the box. Returns 0, or -1 when the flow cannot map it. */
+int fo__recommend_centre(struct fo_engine *e);
+
 /* Hand out the generation's re-evaluations (at its first ask). Returns
  * how many of n. */
 size_t fo__recommend_ask(struct fo_engine *e, size_t n, struct fo_sample *samples,

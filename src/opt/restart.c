@@ -1,6 +1,7 @@
 /* restart.c - convergence tests and IPOP restarts; see restart.h. */
 #include "opt/cma.h"
 #include "opt/engine_internal.h"
+#include "opt/modes.h"
 #include "opt/restart.h"
 #include "opt/start.h"
 
@@ -85,6 +86,7 @@ int fo__stalled(struct fo_engine *e, size_t n) {
  */
 void fo__restart(struct fo_engine *e, struct fo_step_report *rep) {
     const size_t P = fo_flow_n_params(e->flow);
+    fo__modes_archive(e); /* the converged distribution, before it goes */
     e->restarts_done++;
     fo_flow_reset_params(e->flow,
                          e->cfg.flow.seed + 0x9e3779b97f4a7c15ULL * e->restarts_done);

@@ -18,7 +18,7 @@
  * the previous generation's parameters), 12 the coordinate refiner (its
  * settings rows; a record's kind in its status word, bits 8 and up; the
  * refiner's state last), 13 the recommender (optimizer.reevaluate; its
- * two pools after the refiner).
+ * two pools after the refiner), 14 the archive of modes (after them).
  * Integers are u64 and doubles IEEE bits, all little-endian, so the bytes
  * are the same on every host and a loaded run continues bit for bit.
  */
@@ -35,7 +35,7 @@
 
 #define SNAP_MAGIC "FOEN"
 /* The engine state's own format; the settings table may need a newer one. */
-#define SNAP_STATE_VERSION 13u
+#define SNAP_STATE_VERSION 14u
 #define SNAP_OLDEST 2u
 #define SNAP_VERSION                                                                     \
     (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
@@ -399,6 +399,36 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
         put_f64(w, pools[k]->sumsq);
         put_f64s(w, pools[k]->x, D);
     }
+    const struct fo_mode_archive *m = &e->modes;
+    put_u64(w, m->n);
+    put_u64(w, (uint64_t)m->has_best);
+    put_f64(w, m->phase_best);
+    put_u64(w, m->phase_told0);
+    for (size_t k = 0; k < m->n; k++) {
+        put_f64s(w, m->x + k * D, D);
+        put_f64(w, m->best[k]);
+        put_f64(w, m->spread[k]);
+        put_u64(w, m->evaluations[k]);
+    }
+}
+
+static enum fo_status get_modes(struct reader *r, struct fo_engine *e,
+                                struct fo_error *err) {
+    struct fo_mode_archive *m = &e->modes;
+    uint64_t n = get_u64(r), has = get_u64(r);
+    if (r->bad || n > FO_MODES_MAX || has > 1)
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad modes");
+    m->n = (size_t)n;
+    m->has_best = (int)has;
+    m->phase_best = get_f64(r);
+    m->phase_told0 = get_u64(r);
+    for (size_t k = 0; k < m->n; k++) {
+        get_f64s(r, m->x + k * e->D, e->D);
+        m->best[k] = get_f64(r);
+        m->spread[k] = get_f64(r);
+        m->evaluations[k] = get_u64(r);
+    }
+    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "truncated modes") : FO_OK;
 }
 
 static enum fo_status get_recommender(struct reader *r, struct fo_engine *e,
@@ -588,6 +618,8 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
         st = get_refine(r, e, err);
     if (st == FO_OK && r->version >= 13)
         st = get_recommender(r, e, err);
+    if (st == FO_OK && r->version >= 14)
+        st = get_modes(r, e, err);
     return st;
 }
 

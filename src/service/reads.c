@@ -31,6 +31,16 @@ enum fo_status fo_service_recommend(struct fo_service *svc, const char *id, doub
     return st;
 }
 
+size_t fo_service_modes(struct fo_service *svc, const char *id, size_t cap, double *x,
+                        struct fo_mode *out, struct fo_error *err) {
+    struct fo_run *r = fo__run_acquire(svc, id, err);
+    if (!r)
+        return 0;
+    size_t n = fo_engine_modes(r->engine, cap, x, out);
+    fo__run_release(r);
+    return n;
+}
+
 struct history_ctx {
     fo_history_fn fn;
     void *ctx;

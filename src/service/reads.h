@@ -12,6 +12,11 @@
 #include "service/runs.h"
 
 /* Best told value. FO_ENOTFOUND when the run has none yet. OUT: x (dim). */
+/* The run's modes (fo_engine_modes), at most cap. OUT: x (cap, dim), out.
+ * Returns how many; 0 with err set when there is no such run. */
+size_t fo_service_modes(struct fo_service *svc, const char *id, size_t cap, double *x,
+                        struct fo_mode *out, struct fo_error *err);
+
 /* What the run recommends (fo_engine_recommend). OUT: x (dim), *out. */
 enum fo_status fo_service_recommend(struct fo_service *svc, const char *id, double *x,
                                     struct fo_recommendation *out, struct fo_error *err);

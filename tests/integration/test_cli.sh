@@ -39,6 +39,8 @@ echo "$sid 0.5 -1" | "$cli" tell "$run" 2> "$tmp/se.err" > /dev/null
 [ $? -eq 1 ] && grep -q "stderr" "$tmp/se.err" &&
     "$cli" samples "$run" --status pending | grep -q "^$sid,"
 ok $? "a negative stderr is refused naming the field, the sample still pending"
+"$cli" modes "$run" > "$tmp/modes.out" && head -1 "$tmp/modes.out" | grep -q "^active [-0-9.e]* [0-9]* [-0-9.e]* [-0-9.e]*$"
+ok $? "flowopt modes: the active mode first ($(head -1 "$tmp/modes.out"))"
 "$cli" ask 0000000000000000 > /dev/null 2>&1
 [ $? -eq 1 ]
 ok $? "an unknown run makes ask exit 1"

@@ -347,6 +347,18 @@ static void test_recommended(void) {
     json_t *b = call("GET", path, NULL, &status);
     json_t *rec = json_object_get(b, "recommended");
     const char *kind = json_string_value(json_object_get(rec, "kind"));
+    snprintf(path, sizeof path, "/v1/runs/%s/modes", id ? id : "x");
+    json_t *md = call("GET", path, NULL, &status);
+    json_t *m0 = json_array_get(json_object_get(md, "modes"), 0);
+    tap_ok(status == 200 &&
+               !strcmp(json_string_value(json_object_get(m0, "state")), "active") &&
+               json_number_value(json_object_get(m0, "weight")) == 1.0 &&
+               json_array_size(json_object_get(m0, "x")) == 2,
+           "/modes: the active distribution first, weight 1");
+    json_decref(md);
+    expect_problem("GET", "/v1/runs/00000000deadbeef/modes", NULL, 404, "id",
+                   "/modes of no run");
+    snprintf(path, sizeof path, "/v1/runs/%s/best", id ? id : "x");
     tap_ok(status == 200 && kind && !strcmp(kind, "remeasured") &&
                json_number_value(json_object_get(rec, "stderr")) > 0.0 &&
                json_integer_value(json_object_get(rec, "evaluations")) >= 20 &&
