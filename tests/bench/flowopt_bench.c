@@ -29,6 +29,7 @@ struct run_result {
     uint64_t updates; /* generations completed */
     double engine_s;  /* time spent in ask and tell (the engine's own cost) */
     int minima_found;
+    int modes_found; /* himmelblau: minima among the run's modes */
     double mass[4];
     enum fo_stop stop;
     /* a noisy function: the true value at the final recommended x, and
@@ -284,6 +285,17 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     if (is_himmelblau) {
         for (int k = 0; k < 4; k++)
             res->minima_found += near_best[k] < 1e-3;
+        /* the minima the run's /modes report, at 0.01 and below 1e-3 */
+        static double mx[FO_ENGINE_MAX_MODES * 2];
+        static struct fo_mode mm[FO_ENGINE_MAX_MODES];
+        size_t nm = fo_engine_modes(e, FO_ENGINE_MAX_MODES, mx, mm);
+        int seen[4] = {0};
+        for (size_t j = 0; j < nm; j++)
+            for (int k = 0; k < 4; k++)
+                seen[k] |= mm[j].best < 1e-3 &&
+                           hypot(mx[2 * j] - fo_himmelblau_minima[k][0],
+                                 mx[2 * j + 1] - fo_himmelblau_minima[k][1]) < 0.01;
+        res->modes_found = seen[0] + seen[1] + seen[2] + seen[3];
         final_mass(e, res->mass);
     }
     struct fo_engine_counters c;
@@ -398,7 +410,10 @@ static int cell(const char *preset, const struct fo_bench_fn *fn, int seeds,
             printf(s ? ", %d" : "%d", r[s].minima_found);
             all4 += r[s].minima_found == 4;
         }
-        printf("], \"all_four_rate\": %.4g, \"final_mass\": [", (double)all4 / seeds);
+        printf("], \"all_four_rate\": %.4g, \"modes_found\": [", (double)all4 / seeds);
+        for (int s = 0; s < seeds; s++)
+            printf(s ? ", %d" : "%d", r[s].modes_found);
+        printf("], \"final_mass\": [");
         for (int s = 0; s < seeds; s++) {
             printf(s ? ", [" : "[");
             for (int k = 0; k < 4; k++)
