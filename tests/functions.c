@@ -261,6 +261,7 @@ double fo_fn_ellipsoid(const double *x, size_t d) {
 #define ROTATE (FO_BENCH_SHIFT | FO_BENCH_ROTATE)
 #define EXTRA FO_BENCH_EXTRA
 #define PERIODIC FO_BENCH_PERIODIC
+#define NICHING (FO_BENCH_NICHING | FO_BENCH_EXTRA)
 
 /* The optimum of sphere, rastrigin, ackley and the ellipsoid is the centre
  * of the box, where flowopt's first distribution is centred: each seed
@@ -302,6 +303,12 @@ const struct fo_bench_fn fo_bench_suite[] = {
      PERIODIC, 0, 2},
     {"tfim_vqe_shared", 8, -M_PI, M_PI, 0, -4.36, 20000, fo_fn_tfim_vqe_shared,
      PERIODIC | EXTRA, 0, 0},
+    /* CEC 2013 niching F6 and F7 at their budgets (issue 11): success is any
+     * global optimum within 1e-3; the peak ratio counts them */
+    {"cec_f6_shubert", 2, -10.0, 10.0, 1, 186.7309088 - 1e-3, 200000, fo_fn_shubert,
+     NICHING, 0, 0},
+    {"cec_f7_vincent", 2, 0.25, 10.0, 1, 1.0 - 1e-3, 200000, fo_fn_vincent, NICHING, 0,
+     0},
     {"tfim_vqe_shared_structure", 8, -M_PI, M_PI, 0, -4.36, 20000, fo_fn_tfim_vqe_shared,
      PERIODIC | EXTRA, 0, 1},
 };
@@ -441,6 +448,24 @@ double fo_bench_value(void *problem, const double *x) {
 
 double fo_bench_exact(void *problem, const double *x) {
     return fo_bench_problem_exact(problem, x);
+}
+
+int fo_bench_niche(const char *name, double *best, int *n_optima, double *radius) {
+    static const struct {
+        const char *name;
+        double best;
+        int n;
+        double radius;
+    } niches[] = {{"cec_f6_shubert", 186.7309088, 18, 0.5},
+                  {"cec_f7_vincent", 1.0, 36, 0.2}};
+    for (size_t i = 0; i < sizeof niches / sizeof niches[0]; i++)
+        if (name && strcmp(name, niches[i].name) == 0) {
+            *best = niches[i].best;
+            *n_optima = niches[i].n;
+            *radius = niches[i].radius;
+            return 0;
+        }
+    return -1;
 }
 
 unsigned fo_bench_shots(const char *name) {

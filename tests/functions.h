@@ -10,10 +10,12 @@
 
 /* How a seed poses a function (FUNCTIONS.md, "How the suite is run"). */
 enum fo_bench_transform {
-    FO_BENCH_SHIFT = 1 << 0,   /* f(x - s), s uniform in the inner 80 % of the box */
-    FO_BENCH_ROTATE = 1 << 1,  /* f(R (x - s)), R a random rotation */
-    FO_BENCH_EXTRA = 1 << 2,   /* run only when named (large D: slow) */
-    FO_BENCH_PERIODIC = 1 << 3 /* every coordinate declared periodic on [lo, hi) */
+    FO_BENCH_SHIFT = 1 << 0,    /* f(x - s), s uniform in the inner 80 % of the box */
+    FO_BENCH_ROTATE = 1 << 1,   /* f(R (x - s)), R a random rotation */
+    FO_BENCH_EXTRA = 1 << 2,    /* run only when named (large D: slow) */
+    FO_BENCH_PERIODIC = 1 << 3, /* every coordinate declared periodic on [lo, hi) */
+    FO_BENCH_NICHING = 1 << 4   /* run the whole budget; judged by the peak ratio of
+                                   the run's modes (fo_bench_niche) */
 };
 
 struct fo_bench_fn {
@@ -62,6 +64,10 @@ double fo_bench_exact(void *problem, const double *x);
 void fo_bench_close(void *problem);
 int fo_bench_info(const char *name, size_t *dim, double *lo, double *hi, int *maximize,
                   double *success, uint64_t *budget);
+/* A niching function's global value, count of global optima and niche
+ * radius (CEC 2013's), for the peak ratio; -1 when name is not one. */
+int fo_bench_niche(const char *name, double *best, int *n_optima, double *radius);
+
 /* 1 when the suite declares name's coordinates periodic on [lo, hi). */
 int fo_bench_periodic(const char *name);
 /* Shots per basis of a shot-noise function; 0 for an exact (or unknown) one. */

@@ -29,7 +29,8 @@ struct run_result {
     uint64_t updates; /* generations completed */
     double engine_s;  /* time spent in ask and tell (the engine's own cost) */
     int minima_found;
-    int modes_found; /* himmelblau: minima among the run's modes */
+    int modes_found;   /* himmelblau: minima among the run's modes */
+    double peak_ratio; /* a niching function: global optima among its modes */
     double mass[4];
     enum fo_stop stop;
     /* a noisy function: the true value at the final recommended x, and
@@ -173,6 +174,49 @@ static void final_mass(struct fo_engine *e, double *mass) {
         }
 }
 
+/* CEC 2013's peak ratio at accuracy 1e-3 over the run's modes: those
+ * within 1e-3 of the global value, taken best first, each farther than the
+ * niche radius from those taken, over the count of global optima. */
+static double peak_ratio(struct fo_engine *e, size_t D, double f_star, int n_optima,
+                         double radius) {
+    static double mx[FO_ENGINE_MAX_MODES * 8];
+    static struct fo_mode mm[FO_ENGINE_MAX_MODES];
+    if (D > 8)
+        return NAN;
+    size_t n = fo_engine_modes(e, FO_ENGINE_MAX_MODES, mx, mm),
+           taken[FO_ENGINE_MAX_MODES];
+    size_t nt = 0;
+    for (;;) {
+        long pick = -1;
+        for (size_t k = 0; k < n; k++) {
+            int used = 0;
+            for (size_t t = 0; t < nt; t++)
+                used |= taken[t] == k;
+            if (!used && mm[k].best >= f_star - 1e-3 &&
+                (pick < 0 || mm[k].best > mm[pick].best))
+                pick = (long)k;
+        }
+        if (pick < 0)
+            break;
+        int far = 1;
+        for (size_t t = 0; t < nt; t++) {
+            double d2 = 0.0;
+            for (size_t d = 0; d < D; d++) {
+                double dx = mx[(size_t)pick * D + d] - mx[taken[t] * D + d];
+                d2 += dx * dx;
+            }
+            far &= sqrt(d2) > radius;
+        }
+        taken[nt++] = (size_t)pick;
+        if (!far) /* taken, but not a new optimum: mark it by an impossible best */
+            mm[pick].best = -INFINITY;
+    }
+    size_t found = 0;
+    for (size_t t = 0; t < nt; t++)
+        found += isfinite(mm[taken[t]].best);
+    return (double)found / (double)n_optima;
+}
+
 static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t seed,
                    uint64_t budget, struct run_result *res) {
     struct fo_run_config cfg;
@@ -220,6 +264,7 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
     double *x = malloc(B * D * sizeof *x),
            near_best[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
     int is_himmelblau = strcmp(fn->name, "himmelblau") == 0;
+    const int whole = is_himmelblau || (fn->transform & FO_BENCH_NICHING);
     double *rx = malloc(D * sizeof *rx);
     memset(res, 0, sizeof *res);
     res->best = fn->maximize ? -INFINITY : INFINITY;
@@ -279,9 +324,13 @@ static int run_one(const struct fo_bench_fn *fn, const char *preset, uint64_t se
                         rep.step_size, rep.condition, ev);
             }
         }
-        if (res->success && !is_himmelblau)
+        if (res->success && !whole)
             break;
     }
+    double f_star, radius;
+    int n_optima;
+    if (fo_bench_niche(fn->name, &f_star, &n_optima, &radius) == 0)
+        res->peak_ratio = peak_ratio(e, D, f_star, n_optima, radius);
     if (is_himmelblau) {
         for (int k = 0; k < 4; k++)
             res->minima_found += near_best[k] < 1e-3;
@@ -388,6 +437,12 @@ static int cell(const char *preset, const struct fo_bench_fn *fn, int seeds,
     /* ask and tell time per generation: the engine's cost of one update */
     printf(", \"engine_us_per_generation\": %.1f",
            updates ? 1e6 * engine_s / (double)updates : 0.0);
+    if (fn->transform & FO_BENCH_NICHING) {
+        double sum = 0.0;
+        for (int s = 0; s < seeds; s++)
+            sum += r[s].peak_ratio;
+        printf(", \"peak_ratio_mean\": %.4g", sum / seeds);
+    }
     if (fn->shots) {
         double *re = calloc((size_t)seeds, sizeof *re);
         int within = 0, judged = 0;
