@@ -184,7 +184,7 @@ static double peak_ratio(struct fo_engine *e, size_t D, double f_star, int n_opt
     if (D > 8)
         return NAN;
     size_t n = fo_engine_modes(e, FO_ENGINE_MAX_MODES, mx, mm),
-           taken[FO_ENGINE_MAX_MODES];
+           taken[FO_ENGINE_MAX_MODES] = {0};
     size_t nt = 0;
     for (;;) {
         long pick = -1;
