@@ -52,7 +52,7 @@ static void begin_pool(struct fo_engine *e) {
 
 size_t fo__recommend_wanted(const struct fo_engine *e) {
     const uint64_t r = e->cfg.opt.reevaluate;
-    if (!r || e->rec.asked_gen != e->generation + 1)
+    if (!r || e->rec.asked_gen != e->rec.round + 1)
         return (size_t)r;
     return (size_t)(e->rec.asked < r ? r - e->rec.asked : 0);
 }
@@ -62,8 +62,8 @@ size_t fo__recommend_ask(struct fo_engine *e, size_t n, struct fo_sample *sample
     struct fo_recommender *r = &e->rec;
     if (!e->cfg.opt.reevaluate)
         return 0;
-    if (r->asked_gen != e->generation + 1) {
-        r->asked_gen = e->generation + 1;
+    if (r->asked_gen != r->round + 1) {
+        r->asked_gen = r->round + 1;
         r->asked = 0;
     }
     if (!r->has_cur)
@@ -121,6 +121,7 @@ static int better_pool(const struct fo_engine *e) {
 
 void fo__recommend_after_update(struct fo_engine *e) {
     struct fo_recommender *r = &e->rec;
+    r->round++;
     if (!e->cfg.opt.reevaluate || !r->has_cur)
         return;
     if (++r->cur.generations < FO_RECOMMEND_POOL || r->cur.n < 2)

@@ -3,9 +3,10 @@
  * curse of best-ever (a lucky draw of shot noise). The recommendation is
  * the search distribution's centre (its base point 0 pushed through the
  * flow and the box). With optimizer.reevaluate = r > 0 the engine asks, at
- * each generation's first ask, r evaluations of one fixed point: a pool's
- * point, the centre when the pool began. A pool runs FO_RECOMMEND_POOL
- * generations; then it becomes the recommendation, its point with the mean
+ * each round's first ask, r evaluations of one fixed point: a pool's point,
+ * the centre when the pool began (the refiner's incumbent while it runs).
+ * Rounds are flow updates and refiner sweeps. A pool runs FO_RECOMMEND_POOL
+ * rounds; then it becomes the recommendation, its point with the mean
  * of its r FO_RECOMMEND_POOL values and their standard error (an estimate
  * of a point chosen before it was measured), if it beats the one before by
  * two standard errors of the difference; a new pool begins at the centre
@@ -36,7 +37,8 @@ struct fo_pool {
 struct fo_recommender {
     struct fo_pool cur, done; /* measuring now; the last complete one */
     int has_cur, has_done;
-    uint64_t asked_gen, asked; /* generation + 1 of the last hand-out, how many */
+    uint64_t round;            /* flow updates and refiner sweeps so far */
+    uint64_t asked_gen, asked; /* round + 1 of the last hand-out, how many */
     double *zero, *centre;     /* (D) scratch: base point 0, the centre */
 };
 
@@ -58,7 +60,8 @@ size_t fo__recommend_wanted(const struct fo_engine *e);
 /* Record i, a re-evaluation, was resolved: pool its value and forget it. */
 void fo__recommend_resolved(struct fo_engine *e, size_t i);
 
-/* A generation ended: the pool ages, completes, a new one begins. */
+/* A round ended (a flow update, or a refiner sweep): the pool ages,
+ * completes, a new one begins. */
 void fo__recommend_after_update(struct fo_engine *e);
 
 #endif

@@ -311,6 +311,7 @@ static void checked(struct fo_engine *e, int told, double value, double se, int 
     clear_stage(r);
     sweep_report(e, told ? value : NAN, broken, rep);
     *updated = 1;
+    fo__recommend_after_update(e); /* a round for the re-evaluations too */
     double gain = r->f_sweep - r->f;
     r->done = 0;
     if (broken)

@@ -389,6 +389,7 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
     const struct fo_recommender *rc = &e->rec;
     const struct fo_pool *pools[2] = {&rc->cur, &rc->done};
     const int has[2] = {rc->has_cur, rc->has_done};
+    put_u64(w, rc->round);
     put_u64(w, rc->asked_gen);
     put_u64(w, rc->asked);
     for (int k = 0; k < 2; k++) {
@@ -436,6 +437,7 @@ static enum fo_status get_recommender(struct reader *r, struct fo_engine *e,
     struct fo_recommender *rc = &e->rec;
     struct fo_pool *pools[2] = {&rc->cur, &rc->done};
     int *has[2] = {&rc->has_cur, &rc->has_done};
+    rc->round = get_u64(r);
     rc->asked_gen = get_u64(r);
     rc->asked = get_u64(r);
     for (int k = 0; k < 2; k++) {

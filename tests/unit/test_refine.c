@@ -211,6 +211,23 @@ static void test_repeats_noise(void) {
     tap_ok(seen.refine > 50 && !seen.broken,
            "noise of sd 0.01, told: %d sweeps and no false alarm", seen.refine);
     fo_engine_destroy(e);
+    /* the refiner alone under noise: re-evaluations run per sweep, at its
+     * incumbent, so the recommendation is measured there */
+    e = make_k(FO_STRUCTURE_ALONE, freq, 8, 1);
+    e->cfg.opt.reevaluate = 2;
+    drive_se(e, noisy_waves, 3000, &seen);
+    double rx[D];
+    struct fo_recommendation rec;
+    double want2 = 1.0;
+    for (int j = 0; j < D; j++)
+        want2 -= amp[j];
+    int ok = fo_engine_recommend(e, rx, &rec, NULL) == FO_OK;
+    tap_ok(ok && rec.kind == FO_RECOMMEND_REMEASURED && waves(rx) < want2 + 0.05 &&
+               fabs(rec.value - waves(rx)) < 4.0 * rec.std_error + 1e-12,
+           "alone under noise: the recommendation is remeasured at the refiner's point "
+           "(true %.4f, estimate %.4f +- %.4f, minimum %.4f)",
+           waves(rx), rec.value, rec.std_error, want2);
+    fo_engine_destroy(e);
     e = make_k(FO_STRUCTURE_ALONE, NULL, 6, 2);
     drive_se(e, noisy_bowl, 400, &seen);
     tap_ok(seen.broken, "and a noisy bowl is still caught");
