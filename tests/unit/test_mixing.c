@@ -13,6 +13,7 @@
 #include <flowopt/settings.h>
 #include "opt/engine_internal.h"
 #include "opt/mixing.h"
+#include "engineutil.h"
 #include "tap.h"
 
 #include <math.h>
@@ -218,14 +219,6 @@ static void test_runs(void) {
     }
 }
 
-static unsigned char *save(const struct fo_engine *e, size_t *len) {
-    fo_engine_save(e, NULL, 0, len, NULL);
-    unsigned char *buf = malloc(*len);
-    if (!buf || fo_engine_save(e, buf, *len, len, NULL) != FO_OK)
-        tap_bail("save");
-    return buf;
-}
-
 /* Saved when a generation holds kept samples, loaded: both continue alike. */
 static void test_snapshot(void) {
     for (int surrogate = 0; surrogate <= 1; surrogate++) {
@@ -236,10 +229,10 @@ static void test_snapshot(void) {
                "%s: the saved generation holds %zu kept samples",
                surrogate ? "with the surrogate" : "without it", a->mix_kept);
         size_t len, len2;
-        unsigned char *buf = save(a, &len);
+        unsigned char *buf = fo_test_engine_save(a, &len);
         struct fo_error err = {0};
         tap_is_int(fo_engine_load(buf, len, &b, &err), FO_OK, "it loads %s", err.msg);
-        unsigned char *buf2 = b ? save(b, &len2) : NULL;
+        unsigned char *buf2 = b ? fo_test_engine_save(b, &len2) : NULL;
         tap_ok(buf2 && len == len2 && memcmp(buf, buf2, len) == 0,
                "and saves to the same bytes");
         int same = b != NULL;

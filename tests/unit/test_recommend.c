@@ -9,6 +9,7 @@
 #include <flowopt/opt.h>
 #include <flowopt/rng.h>
 #include "opt/engine_internal.h"
+#include "engineutil.h"
 #include "tap.h"
 
 #include <math.h>
@@ -121,14 +122,6 @@ static void test_estimate(void) {
            "the re-evaluations are told and counted, and no update took one");
 }
 
-static unsigned char *save(const struct fo_engine *e, size_t *len) {
-    fo_engine_save(e, NULL, 0, len, NULL);
-    unsigned char *buf = malloc(*len);
-    if (!buf || fo_engine_save(e, buf, *len, len, NULL) != FO_OK)
-        tap_bail("save");
-    return buf;
-}
-
 static void test_snapshot(void) {
     struct fo_engine *a = make(2, 9), *b = NULL;
     struct fo_rng noise;
@@ -137,9 +130,9 @@ static void test_snapshot(void) {
     uint64_t reevals;
     drive(a, 0.01, 25, &noise, &whole, &reevals);
     size_t len, len2;
-    unsigned char *buf = save(a, &len);
+    unsigned char *buf = fo_test_engine_save(a, &len);
     tap_is_int(fo_engine_load(buf, len, &b, NULL), FO_OK, "a run with pools loads");
-    unsigned char *buf2 = b ? save(b, &len2) : NULL;
+    unsigned char *buf2 = b ? fo_test_engine_save(b, &len2) : NULL;
     tap_ok(buf2 && len == len2 && !memcmp(buf, buf2, len), "and saves to the same bytes");
     double xa[D] = {0}, xb[D] = {0};
     struct fo_recommendation ra = {0}, rb = {0};

@@ -11,6 +11,7 @@
 #include <flowopt/rng.h>
 #include "opt/engine_internal.h"
 #include "opt/refine.h"
+#include "engineutil.h"
 #include "tap.h"
 
 #include <math.h>
@@ -264,14 +265,6 @@ static void test_interleave(void) {
     fo_engine_destroy(e);
 }
 
-static unsigned char *save(const struct fo_engine *e, size_t *len) {
-    fo_engine_save(e, NULL, 0, len, NULL);
-    unsigned char *buf = malloc(*len);
-    if (!buf || fo_engine_save(e, buf, *len, len, NULL) != FO_OK)
-        tap_bail("save");
-    return buf;
-}
-
 static void test_snapshot(void) {
     struct fo_engine *a = make(FO_STRUCTURE_INTERLEAVE, freq, 13), *b = NULL;
     struct seen seen;
@@ -289,10 +282,10 @@ static void test_snapshot(void) {
     }
     fo_engine_ask(a, 1, s, x, NULL); /* one probe out */
     size_t len, len2;
-    unsigned char *buf = save(a, &len);
+    unsigned char *buf = fo_test_engine_save(a, &len);
     tap_is_int(fo_engine_load(buf, len, &b, NULL), FO_OK,
                "saved with a probe out, it loads");
-    unsigned char *buf2 = b ? save(b, &len2) : NULL;
+    unsigned char *buf2 = b ? fo_test_engine_save(b, &len2) : NULL;
     tap_ok(buf2 && len == len2 && !memcmp(buf, buf2, len), "and saves to the same bytes");
     fo_engine_tell(a, s[0].id, waves(x), NULL, NULL, NULL, NULL);
     if (b)
