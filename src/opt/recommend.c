@@ -39,7 +39,9 @@ int fo__recommend_centre(struct fo_engine *e) {
  * steps go further than the flow's centre), else the centre. */
 static void begin_pool(struct fo_engine *e) {
     struct fo_pool *p = &e->rec.cur;
-    if (fo__refine_on(e) && e->ref.sweeps > 0)
+    if (fo__refine_on(e) && e->ref.sweeps == 0)
+        return; /* the refiner's first incumbent is the one worth measuring */
+    if (fo__refine_on(e))
         memcpy(p->x, e->ref.x, e->D * sizeof(double));
     else if (fo__recommend_centre(e) == 0)
         memcpy(p->x, e->rec.centre, e->D * sizeof(double));
@@ -66,7 +68,7 @@ size_t fo__recommend_ask(struct fo_engine *e, size_t n, struct fo_sample *sample
         r->asked_gen = r->round + 1;
         r->asked = 0;
     }
-    if (!r->has_cur)
+    if (!r->has_cur && r->round > 0) /* the first centre is only the start */
         begin_pool(e);
     size_t m = 0;
     for (; r->has_cur && m < n && r->asked < e->cfg.opt.reevaluate; m++, r->asked++) {

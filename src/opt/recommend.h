@@ -4,7 +4,8 @@
  * the search distribution's centre (its base point 0 pushed through the
  * flow and the box). With optimizer.reevaluate = r > 0 the engine asks, at
  * each round's first ask, r evaluations of one fixed point: a pool's point,
- * the centre when the pool began (the refiner's incumbent while it runs).
+ * the centre when the pool began (the refiner's incumbent once it has swept;
+ * none before: the first centre is only where the run starts).
  * Rounds are flow updates and refiner sweeps. A pool runs FO_RECOMMEND_POOL
  * rounds; then it becomes the recommendation, its point with the mean
  * of its r FO_RECOMMEND_POOL values and their standard error (an estimate

@@ -175,6 +175,90 @@ static void test_restart(void) {
     fo_service_destroy(b);
 }
 
+static int on_row(void *ctx, const struct fo_step_report *row);
+
+/* A noisy sum of sinusoids: its told standard error 0.02 is what keeps the
+ * refiner's check open. Noise from a counter, so two runs see the same. */
+static double noisy_waves(const double *x, unsigned *k) {
+    double f = 0.0;
+    for (int d = 0; d < D; d++)
+        f += cos(x[d] - 0.3 * d);
+    *k = *k * 1103515245u + 12345u;
+    return f + 0.02 * ((double)(*k >> 16 & 0x7fff) / 16384.0 - 1.0);
+}
+
+/* Ask what the run wants (at most 16) and tell it with stderr 0.02. */
+static void noisy_round(struct fo_service *svc, const char *id, unsigned *k, double *x,
+                        size_t *n) {
+    struct fo_engine_counters c;
+    fo_service_run_counters(svc, id, &c, NULL);
+    *n = c.wanted ? (c.wanted < 16 ? c.wanted : 16) : 6;
+    struct fo_sample s[16];
+    struct fo_tell_item items[16];
+    struct fo_step_report reps[16];
+    struct fo_tell_outcome out;
+    if (fo_service_ask(svc, id, *n, NULL, s, x, NULL) != FO_OK)
+        tap_bail("ask");
+    for (size_t i = 0; i < *n; i++)
+        items[i] = (struct fo_tell_item){s[i].id, 0,   noisy_waves(x + i * D, k), NULL, 0,
+                                         0.02,    4000};
+    if (fo_service_tell(svc, id, items, *n, reps, &out, NULL) != FO_OK)
+        tap_bail("tell");
+}
+
+/*
+ * The same with the coordinate refiner, re-evaluations and told standard
+ * errors: the reopened run (its op log replayed, stderr included) asks
+ * what the uninterrupted one asks, and recommends the same.
+ */
+static void test_restart_refiner(void) {
+    struct fo_service *a = open_service("ra.db"), *b = open_service("rb.db");
+    static double plo[D] = {-M_PI, -M_PI, -M_PI}, phi[D] = {M_PI, M_PI, M_PI};
+    static const unsigned char circle[D] = {1, 1, 1};
+    struct fo_run_config cfg;
+    make_config(&cfg);
+    cfg.flow.lo = plo;
+    cfg.flow.hi = phi;
+    cfg.flow.periodic = circle;
+    cfg.structure = FO_STRUCTURE_PAULI;
+    cfg.opt.reevaluate = 2;
+    char ida[FO_RUN_ID_LEN + 1], idb[FO_RUN_ID_LEN + 1];
+    struct fo_error err = {0};
+    if (fo_service_run_create(a, &cfg, "a", ida, &err) != FO_OK ||
+        fo_service_run_create(b, &cfg, "b", idb, &err) != FO_OK)
+        tap_bail("create: %s", err.msg);
+    unsigned ka = 1, kb = 1;
+    double xa[16 * D], xb[16 * D];
+    size_t na, nb;
+    for (int r = 0; r < 23; r++) { /* into the middle of a sweep */
+        noisy_round(a, ida, &ka, xa, &na);
+        noisy_round(b, idb, &kb, xb, &nb);
+    }
+    fo_service_destroy(b);
+    b = open_service("rb.db");
+    int same = 1;
+    unsigned events = 0;
+    for (int r = 0; r < 60 && same; r++) {
+        noisy_round(a, ida, &ka, xa, &na);
+        noisy_round(b, idb, &kb, xb, &nb);
+        same = na == nb && memcmp(xa, xb, na * D * sizeof(double)) == 0;
+    }
+    fo_service_history(a, ida, 0, 10000, on_row, &events, NULL);
+    tap_ok(same && (events & FO_EVENT_REFINE) && !(events & FO_EVENT_STRUCTURE_BROKEN),
+           "refiner, re-evaluations and stderr: the reopened run asks exactly what the "
+           "uninterrupted one asks (sweeps ran, the structure held)");
+    double ra[D], rb[D];
+    struct fo_recommendation reca = {0}, recb = {0};
+    int got = fo_service_recommend(a, ida, ra, &reca, NULL) == FO_OK &&
+              fo_service_recommend(b, idb, rb, &recb, NULL) == FO_OK;
+    tap_ok(got && !memcmp(ra, rb, sizeof ra) && reca.evaluations == recb.evaluations &&
+               reca.kind == FO_RECOMMEND_REMEASURED && reca.value < -2.9,
+           "and recommends the same remeasured point (%llu values, %.4f +- %.4f)",
+           (unsigned long long)reca.evaluations, reca.value, reca.std_error);
+    fo_service_destroy(a);
+    fo_service_destroy(b);
+}
+
 static int on_row(void *ctx, const struct fo_step_report *row) {
     *(unsigned *)ctx |= row->events;
     return 0;
@@ -361,6 +445,7 @@ int main(void) {
         tap_bail("cannot make a temporary directory");
     TAP_RUN(test_basics);
     TAP_RUN(test_restart);
+    TAP_RUN(test_restart_refiner);
     TAP_RUN(test_expiry);
     TAP_RUN(test_retention);
     TAP_RUN(test_parking);
