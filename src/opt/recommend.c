@@ -108,9 +108,8 @@ static void moments(const struct fo_pool *p, double *mean, double *var_mean) {
 }
 
 /* The complete pool cur replaces the recommended one only when it is
- * better by two standard errors of the difference: a restart's fresh,
- * broad distribution must not take the answer back, and a lucky pool
- * rarely clears the margin. */
+ * better (by FO_RECOMMEND_MARGIN standard errors of the difference): a
+ * restart's fresh, broad distribution must not take the answer back. */
 static int better_pool(const struct fo_engine *e) {
     if (!e->rec.has_done)
         return 1;
@@ -118,7 +117,7 @@ static int better_pool(const struct fo_engine *e) {
     moments(&e->rec.cur, &mc, &vc);
     moments(&e->rec.done, &md, &vd);
     double gain = e->cfg.direction == FO_MAXIMIZE ? mc - md : md - mc;
-    return gain > 2.0 * sqrt(vc + vd);
+    return gain > FO_RECOMMEND_MARGIN * sqrt(vc + vd);
 }
 
 void fo__recommend_after_update(struct fo_engine *e) {

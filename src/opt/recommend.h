@@ -9,8 +9,8 @@
  * Rounds are flow updates and refiner sweeps. A pool runs FO_RECOMMEND_POOL
  * rounds; then it becomes the recommendation, its point with the mean
  * of its r FO_RECOMMEND_POOL values and their standard error (an estimate
- * of a point chosen before it was measured), if it beats the one before by
- * two standard errors of the difference; a new pool begins at the centre
+ * of a point chosen before it was measured), if its mean is better than the
+ * one before's (FO_RECOMMEND_MARGIN); a new pool begins at the centre
  * then. The re-evaluations count in the budget and stay out of
  * every update.
  */
@@ -26,6 +26,13 @@ struct fo_engine;
 
 /* Generations a pool of re-evaluations spans. */
 #define FO_RECOMMEND_POOL 10
+/* A complete pool replaces the recommendation when its mean is better by
+ * this many standard errors of the difference. Measured on tfim_vqe with
+ * 4,000 shots (10 seeds, the refiner alone, reevaluate 2): margin 0 gave
+ * 100 % success, 1 gave 80 %, 2 gave 70 %; the flow alone (reevaluate 4)
+ * 30 %, 20 % and 10 %. A worse pool (a restart's fresh centre) never
+ * replaces a better one at any margin. */
+#define FO_RECOMMEND_MARGIN 0.0
 
 /* One point and what was measured there. */
 struct fo_pool {
