@@ -282,8 +282,7 @@ void fo__engine_add_record(struct fo_engine *e, const double *x, double lp,
     out->log_prob = lp;
 }
 
-/* Index of id among the records, or -1. Records are sorted by id. */
-static long find(const struct fo_engine *e, uint64_t id) {
+long fo__engine_find(const struct fo_engine *e, uint64_t id) {
     size_t lo = 0, hi = e->n_recs;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -295,9 +294,16 @@ static long find(const struct fo_engine *e, uint64_t id) {
     return lo < e->n_recs && e->recs[lo].id == id ? (long)lo : -1;
 }
 
+void fo__engine_forget(struct fo_engine *e, size_t i) {
+    const size_t D = e->D, after = e->n_recs - i - 1;
+    memmove(&e->recs[i], &e->recs[i + 1], after * sizeof e->recs[0]);
+    memmove(e->xs + i * D, e->xs + (i + 1) * D, after * D * sizeof(double));
+    e->n_recs--;
+}
+
 enum fo_status fo_engine_sample_state(const struct fo_engine *e, uint64_t id, int *status,
                                       double *value, struct fo_error *err) {
-    long i = find(e, id);
+    long i = fo__engine_find(e, id);
     if (i < 0)
         return fo_error_set(err, id > 0 && id < e->next_id ? FO_ESTATE : FO_ENOTFOUND,
                             "id",
@@ -361,7 +367,7 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
     enum fo_status st = fo_engine_sample_state(e, id, &prior_status, &prior_value, err);
     if (st != FO_OK)
         return st;
-    long i = find(e, id);
+    long i = fo__engine_find(e, id);
     struct fo_rec *r = &e->recs[i];
     if (r->status != FO_SAMPLE_PENDING) {
         int same = failed ? r->status == FO_SAMPLE_FAILED

@@ -180,6 +180,21 @@ void fo__engine_draw_noise(struct fo_engine *e, size_t n, double *z);
 void fo__engine_add_record(struct fo_engine *e, const double *x, double lp,
                            struct fo_sample *out);
 
+/* Drop record i (resolved; its value taken elsewhere), keeping the rest in
+ * id order. */
+void fo__engine_forget(struct fo_engine *e, size_t i);
+
+/* Index of the record with this id, or -1 (records are sorted by id). */
+long fo__engine_find(const struct fo_engine *e, uint64_t id);
+
+/* A Gaussian's spread (det L)^(1/D) from its lower-triangular factor L. */
+static inline double fo__spread_of(const double *L, size_t D) {
+    double logdet = 0.0;
+    for (size_t a = 0; a < D; a++)
+        logdet += log(L[a * D + a]);
+    return exp(logdet / (double)D);
+}
+
 /* Make room for n records. */
 enum fo_status fo__engine_reserve(struct fo_engine *e, size_t n, struct fo_error *err);
 

@@ -33,12 +33,8 @@ void fo__modes_told(struct fo_engine *e, double value) {
 double fo__modes_spread(struct fo_engine *e) {
     const size_t D = e->D, G = fo_flow_n_layers(e->flow) - 1;
     double *mu = e->cma_work, *L = mu + D; /* free between updates */
-    if (fo_flow_gaussian_get(e->flow, G, mu, L, NULL) != FO_OK)
-        return NAN;
-    double logdet = 0.0;
-    for (size_t a = 0; a < D; a++)
-        logdet += log(L[a * D + a]);
-    return exp(logdet / (double)D);
+    return fo_flow_gaussian_get(e->flow, G, mu, L, NULL) == FO_OK ? fo__spread_of(L, D)
+                                                                  : NAN;
 }
 
 /* Index of the archived mode at x, or -1. */

@@ -95,10 +95,7 @@ void fo__recommend_resolved(struct fo_engine *e, size_t i) {
         p->sumsq += rec->value * rec->value;
         p->n++;
     }
-    const size_t D = e->D;
-    memmove(&e->recs[i], &e->recs[i + 1], (e->n_recs - i - 1) * sizeof e->recs[0]);
-    memmove(e->xs + i * D, e->xs + (i + 1) * D, (e->n_recs - i - 1) * D * sizeof(double));
-    e->n_recs--;
+    fo__engine_forget(e, i);
 }
 
 static void moments(const struct fo_pool *p, double *mean, double *var_mean) {

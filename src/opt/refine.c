@@ -226,20 +226,11 @@ size_t fo__refine_wanted(const struct fo_engine *e) {
     }
 }
 
-/* Drop resolved record i (the refiner has taken its value). */
-static void forget(struct fo_engine *e, size_t i) {
-    const size_t D = e->D;
-    memmove(&e->recs[i], &e->recs[i + 1], (e->n_recs - i - 1) * sizeof e->recs[0]);
-    memmove(e->xs + i * D, e->xs + (i + 1) * D, (e->n_recs - i - 1) * D * sizeof(double));
-    e->n_recs--;
-}
-
+/* Drop the record of a resolved refiner point (its value is taken). */
 static void forget_id(struct fo_engine *e, uint64_t id) {
-    for (size_t i = 0; i < e->n_recs; i++)
-        if (e->recs[i].id == id && e->recs[i].status != FO_SAMPLE_PENDING) {
-            forget(e, i);
-            return;
-        }
+    long i = fo__engine_find(e, id);
+    if (i >= 0 && e->recs[i].status != FO_SAMPLE_PENDING)
+        fo__engine_forget(e, (size_t)i);
 }
 
 /* Both probes of coordinate j are resolved: move it. */

@@ -303,10 +303,7 @@ static void report_shape(struct fo_engine *e, struct fo_step_report *rep) {
     rep->step_size = rep->condition = NAN;
     if (fo_flow_gaussian_get(e->flow, G, mu, L, NULL) != FO_OK)
         return;
-    double logdet = 0.0;
-    for (size_t a = 0; a < D; a++)
-        logdet += log(L[a * D + a]);
-    rep->step_size = exp(logdet / (double)D);
+    rep->step_size = fo__spread_of(L, D);
     rep->condition =
         extreme_eigenvalue(L, D, 0, v, w) / extreme_eigenvalue(L, D, 1, v, w);
 }
