@@ -2,7 +2,8 @@
  * snapshot.c - an engine's whole state to bytes and back (see opt.h):
  *   "FOEN" | u32 version | configuration | flow parameters | Adam state |
  *   learning rate | RNG | counters | best | mirror noise | samples in
- *   memory | u32 CRC-32 of everything before it.
+ *   memory | the optional modules' sections (snapshot_parts.c) | u32
+ *   CRC-32 of everything before it.
  * The configuration is every row of the settings table in its order (see
  * settings.h); a row newer than the snapshot takes its `absent` value.
  * Version 3 adds the stall restart (its two settings at the end of the
@@ -23,8 +24,7 @@
  * are the same on every host and a loaded run continues bit for bit.
  */
 #include "opt/engine_internal.h"
-#include "opt/lq.h"
-#include "opt/surrogate.h"
+#include "opt/snapshot_io.h"
 #include "core/bytes.h"
 
 #include <flowopt/settings.h>
@@ -40,57 +40,6 @@
 #define SNAP_VERSION                                                                     \
     (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
                                                 : SNAP_STATE_VERSION)
-
-struct writer {
-    unsigned char *p; /* NULL: only count */
-    size_t len, cap;
-};
-
-static void put_u64(struct writer *w, uint64_t v) {
-    if (w->p && w->len + 8 <= w->cap)
-        fo__put_u64(w->p + w->len, v);
-    w->len += 8;
-}
-
-static void put_f64(struct writer *w, double v) {
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    put_u64(w, u);
-}
-
-static void put_f64s(struct writer *w, const double *v, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        put_f64(w, v[i]);
-}
-
-struct reader {
-    const unsigned char *p;
-    size_t len, pos;
-    int bad;
-    unsigned version;
-};
-
-static uint64_t get_u64(struct reader *r) {
-    if (r->bad || r->pos + 8 > r->len) {
-        r->bad = 1;
-        return 0;
-    }
-    uint64_t v = fo__get_u64(r->p + r->pos);
-    r->pos += 8;
-    return v;
-}
-
-static double get_f64(struct reader *r) {
-    uint64_t u = get_u64(r);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-static void get_f64s(struct reader *r, double *v, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        v[i] = get_f64(r);
-}
 
 /* One setting in its encoding: integers as u64, reals as their bits, an
  * optional real as its flag then its value, a list as its count then every
@@ -224,83 +173,6 @@ static void get_config(struct reader *r, struct fo_run_config *c,
         get_setting(r, c, &table[i], a);
 }
 
-/* The surrogate's archive (oldest first) and the generation's candidates
- * in their order; the model is refitted from the archive when used. */
-static void put_surrogate(struct writer *w, const struct fo_engine *e) {
-    const struct fo_surrogate *s = e->sur;
-    const size_t D = e->D;
-    put_u64(w, s ? s->n : 0);
-    for (size_t i = 0; s && i < s->n; i++) {
-        size_t k = (s->head + s->cap - s->n + i) % s->cap;
-        put_f64s(w, s->x + k * D, D);
-        put_f64(w, s->f[k]);
-    }
-    /* the model as last fitted: tau is measured with it before a refit */
-    put_u64(w, s ? (uint64_t)s->kind : 0);
-    put_u64(w, s ? s->df : 0);
-    if (s) {
-        put_f64s(w, s->beta, s->df);
-        put_f64s(w, s->centre, D);
-        put_f64s(w, s->scale, D);
-    }
-    const uint64_t pool[] = {(uint64_t)e->pool_on, e->pool_n, e->pool_next,
-                             e->pool_target, e->lq_modelled};
-    for (size_t i = 0; i < sizeof pool / sizeof pool[0]; i++)
-        put_u64(w, pool[i]);
-    put_f64(w, e->lq_tau);
-    for (size_t j = 0; j < e->pool_n; j++) {
-        put_f64s(w, e->pool_x + j * D, D);
-        put_f64(w, e->pool_lp[j]);
-        put_f64(w, e->pool_f[j]);
-    }
-}
-
-static enum fo_status get_surrogate(struct reader *r, struct fo_engine *e,
-                                    struct fo_error *err) {
-    const size_t D = e->D;
-    uint64_t n = get_u64(r);
-    struct fo_surrogate *s = e->sur;
-    if (r->bad || (s ? n > s->cap : n > 0))
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad surrogate archive");
-    double *x = malloc(D * sizeof *x);
-    if (!x)
-        return fo_error_set(err, FO_ENOMEM, "snapshot", "out of memory");
-    for (size_t i = 0; i < n && !r->bad; i++) {
-        get_f64s(r, x, D);
-        fo__surrogate_add(s, x, get_f64(r));
-    }
-    free(x);
-    uint64_t kind = get_u64(r), df = get_u64(r);
-    if (r->bad || kind > FO_MODEL_FULL || (s ? df > s->cap / 2 : df > 0))
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad surrogate model");
-    if (s) {
-        s->kind = (enum fo_model_kind)kind;
-        s->df = (size_t)df;
-        get_f64s(r, s->beta, s->df);
-        get_f64s(r, s->centre, D);
-        get_f64s(r, s->scale, D);
-    }
-    e->pool_on = (int)get_u64(r);
-    uint64_t pn = get_u64(r), next = get_u64(r), target = get_u64(r);
-    e->lq_modelled = get_u64(r);
-    e->lq_tau = get_f64(r);
-    if (r->bad || e->pool_on > 1 || next > pn || target > pn ||
-        pn > (r->len - r->pos) / (8 * (D + 2)) || (pn && !s))
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad surrogate candidates");
-    if (fo__lq_reserve(e, (size_t)pn) != 0)
-        return fo_error_set(err, FO_ENOMEM, "snapshot", "out of memory");
-    e->pool_n = pn;
-    e->pool_next = next;
-    e->pool_target = target;
-    for (size_t j = 0; j < pn; j++) {
-        get_f64s(r, e->pool_x + j * D, D);
-        e->pool_lp[j] = get_f64(r);
-        e->pool_f[j] = get_f64(r);
-    }
-    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "truncated surrogate")
-                  : FO_OK;
-}
-
 static void put_state(struct writer *w, const struct fo_engine *e) {
     const size_t P = fo_flow_n_params(e->flow), D = e->D;
     put_f64s(w, fo_flow_params_const(e->flow), P);
@@ -354,160 +226,7 @@ static void put_state(struct writer *w, const struct fo_engine *e) {
         put_u64(w, (uint64_t)rec->status | (uint64_t)rec->kind << 8);
         put_f64s(w, e->xs + i * D, D);
     }
-    put_surrogate(w, e);
-    const uint64_t mix[] = {(uint64_t)e->mix_ready, e->mix_kept, e->mix_left,
-                            e->mix_reused};
-    for (size_t i = 0; i < sizeof mix / sizeof mix[0]; i++)
-        put_u64(w, mix[i]);
-    if (e->mix_ready)
-        put_f64s(w, e->mix_params, P);
-    const struct fo_refine *f = &e->ref;
-    const uint64_t ref[] = {(uint64_t)f->stage,
-                            f->j,
-                            f->done,
-                            (uint64_t)f->handed,
-                            (uint64_t)f->resolved,
-                            (uint64_t)f->n_told[0],
-                            (uint64_t)f->n_told[1],
-                            f->steps,
-                            f->sweeps,
-                            f->starts};
-    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
-        put_u64(w, ref[i]);
-    for (int i = 0; i < f->handed; i++)
-        put_u64(w, f->ids[i]);
-    put_f64(w, f->f);
-    put_f64(w, f->f_sweep);
-    put_f64s(w, f->sum, 2);
-    put_f64(w, f->se_sum);
-    put_u64(w, (uint64_t)f->stalled);
-    put_f64(w, f->stall_f);
-    put_u64(w, (uint64_t)f->noisy);
-    put_u64(w, (uint64_t)f->remeasure);
-    if (f->x)
-        put_f64s(w, f->x, D);
-    const struct fo_recommender *rc = &e->rec;
-    const struct fo_pool *pools[2] = {&rc->cur, &rc->done};
-    const int has[2] = {rc->has_cur, rc->has_done};
-    put_u64(w, rc->round);
-    put_u64(w, rc->asked_gen);
-    put_u64(w, rc->asked);
-    for (int k = 0; k < 2; k++) {
-        put_u64(w, (uint64_t)has[k]);
-        put_u64(w, pools[k]->n);
-        put_u64(w, pools[k]->generations);
-        put_f64(w, pools[k]->sum);
-        put_f64(w, pools[k]->sumsq);
-        put_f64s(w, pools[k]->x, D);
-    }
-    const struct fo_mode_archive *m = &e->modes;
-    put_u64(w, m->n);
-    put_u64(w, (uint64_t)m->has_best);
-    put_f64(w, m->phase_best);
-    put_u64(w, m->phase_told0);
-    for (size_t k = 0; k < m->n; k++) {
-        put_f64s(w, m->x + k * D, D);
-        put_f64(w, m->best[k]);
-        put_f64(w, m->spread[k]);
-        put_u64(w, m->evaluations[k]);
-    }
-}
-
-static enum fo_status get_modes(struct reader *r, struct fo_engine *e,
-                                struct fo_error *err) {
-    struct fo_mode_archive *m = &e->modes;
-    uint64_t n = get_u64(r), has = get_u64(r);
-    if (r->bad || n > FO_MODES_MAX || has > 1)
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad modes");
-    m->n = (size_t)n;
-    m->has_best = (int)has;
-    m->phase_best = get_f64(r);
-    m->phase_told0 = get_u64(r);
-    for (size_t k = 0; k < m->n; k++) {
-        get_f64s(r, m->x + k * e->D, e->D);
-        m->best[k] = get_f64(r);
-        m->spread[k] = get_f64(r);
-        m->evaluations[k] = get_u64(r);
-    }
-    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "truncated modes") : FO_OK;
-}
-
-static enum fo_status get_recommender(struct reader *r, struct fo_engine *e,
-                                      struct fo_error *err) {
-    struct fo_recommender *rc = &e->rec;
-    struct fo_pool *pools[2] = {&rc->cur, &rc->done};
-    int *has[2] = {&rc->has_cur, &rc->has_done};
-    rc->round = get_u64(r);
-    rc->asked_gen = get_u64(r);
-    rc->asked = get_u64(r);
-    for (int k = 0; k < 2; k++) {
-        uint64_t h = get_u64(r);
-        r->bad |= h > 1;
-        *has[k] = h == 1;
-        pools[k]->n = get_u64(r);
-        pools[k]->generations = get_u64(r);
-        pools[k]->sum = get_f64(r);
-        pools[k]->sumsq = get_f64(r);
-        get_f64s(r, pools[k]->x, e->D);
-    }
-    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "bad recommender state")
-                  : FO_OK;
-}
-
-static enum fo_status get_refine(struct reader *r, struct fo_engine *e,
-                                 struct fo_error *err) {
-    struct fo_refine *f = &e->ref;
-    uint64_t v[10];
-    for (size_t i = 0; i < 10; i++)
-        v[i] = get_u64(r);
-    const uint64_t most = 2 * (uint64_t)e->cfg.structure_repeats;
-    if (r->bad || v[3] > most || v[4] > v[3] || v[5] > v[4] || v[6] > v[4])
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad refiner state");
-    f->stage = (int)v[0];
-    f->j = (size_t)v[1];
-    f->done = (size_t)v[2];
-    f->handed = (int)v[3];
-    f->resolved = (int)v[4];
-    f->n_told[0] = (int)v[5];
-    f->n_told[1] = (int)v[6];
-    f->steps = v[7];
-    f->sweeps = v[8];
-    f->starts = v[9];
-    for (int i = 0; i < f->handed; i++)
-        f->ids[i] = get_u64(r);
-    f->f = get_f64(r);
-    f->f_sweep = get_f64(r);
-    get_f64s(r, f->sum, 2);
-    f->se_sum = get_f64(r);
-    uint64_t stalled = get_u64(r);
-    f->stalled = stalled == 1;
-    f->stall_f = get_f64(r);
-    uint64_t noisy = get_u64(r), remeasure = get_u64(r);
-    f->noisy = noisy == 1;
-    f->remeasure = remeasure == 1;
-    r->bad |= stalled > 1 || noisy > 1 || remeasure > 1;
-    if (f->x)
-        get_f64s(r, f->x, e->D);
-    if (r->bad || v[0] > FO_REFINE_BROKEN || v[1] >= e->D || v[2] > e->D ||
-        (!f->x && v[0] != FO_REFINE_IDLE))
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad refiner state");
-    return FO_OK;
-}
-
-static enum fo_status get_mixing(struct reader *r, struct fo_engine *e,
-                                 struct fo_error *err) {
-    const size_t P = fo_flow_n_params(e->flow);
-    uint64_t ready = get_u64(r), kept = get_u64(r), left = get_u64(r);
-    e->mix_reused = get_u64(r);
-    if (r->bad || ready > 1 || kept > e->cfg.batch_size || left > e->cfg.batch_size)
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad mixing state");
-    e->mix_ready = (int)ready;
-    e->mix_kept = (size_t)kept;
-    e->mix_left = (size_t)left;
-    if (ready)
-        get_f64s(r, e->mix_params, P);
-    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "truncated mixing state")
-                  : FO_OK;
+    fo__snap_put_parts(w, e);
 }
 
 enum fo_status fo_engine_save(const struct fo_engine *e, unsigned char *buf, size_t cap,
@@ -612,16 +331,8 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
         if (!isfinite(fo_flow_params(e->flow)[i]))
             return fo_error_set(err, FO_ECORRUPT, "snapshot", "non-finite parameter");
     enum fo_status st = get_records(r, e, err);
-    if (st == FO_OK && r->version >= 10)
-        st = get_surrogate(r, e, err);
-    if (st == FO_OK && r->version >= 11)
-        st = get_mixing(r, e, err);
-    if (st == FO_OK && r->version >= 12)
-        st = get_refine(r, e, err);
-    if (st == FO_OK && r->version >= 13)
-        st = get_recommender(r, e, err);
-    if (st == FO_OK && r->version >= 14)
-        st = get_modes(r, e, err);
+    if (st == FO_OK)
+        st = fo__snap_get_parts(r, e, err);
     return st;
 }
 
