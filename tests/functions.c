@@ -48,6 +48,14 @@ double fo_fn_styblinski_tang(const double *x, size_t d) {
 const double fo_himmelblau_minima[4][2] = {
     {3.0, 2.0}, {-2.805118, 3.131312}, {-3.779310, -3.283186}, {3.584428, -1.848126}};
 
+int fo_himmelblau_which(const double *x) {
+    for (int k = 0; k < 4; k++)
+        if (hypot(x[0] - fo_himmelblau_minima[k][0], x[1] - fo_himmelblau_minima[k][1]) <
+            0.01)
+            return k;
+    return -1;
+}
+
 double fo_fn_himmelblau(const double *x, size_t d) {
     (void)d;
     double a = x[0] * x[0] + x[1] - 11.0, b = x[0] + x[1] * x[1] - 7.0;

@@ -80,6 +80,8 @@ const struct fo_bench_fn *fo_bench_find(const char *name);
 
 /* himmelblau's four minima */
 extern const double fo_himmelblau_minima[4][2];
+/* Which of them x (2) lies within 0.01 of, or -1. */
+int fo_himmelblau_which(const double *x);
 
 double fo_fn_sphere(const double *x, size_t d);
 double fo_fn_rosenbrock(const double *x, size_t d);

@@ -85,6 +85,8 @@ struct fo_opt_config {
     double mixing;       /* importance mixing's alpha (mixing.h); 0: off */
     unsigned reevaluate; /* re-evaluations per generation behind the recommended
                             point's estimate (recommend.h); 0: none */
+    unsigned niches;     /* components of the niching mixture active at once
+                            (niche.h); 0: one distribution */
 };
 
 /* Whether a generation may be ranked by a model instead of evaluated. */
@@ -173,8 +175,13 @@ enum fo_event {
     FO_EVENT_RESTART = 1 << 10, /* converged: a fresh distribution, batch doubled */
     FO_EVENT_EXPIRED = 1 << 11, /* pending samples expired into this update */
     FO_EVENT_REFINE = 1 << 12,  /* a sweep of the coordinate refiner, not an update */
-    FO_EVENT_STRUCTURE_BROKEN = 1 << 13 /* its measurement contradicted the declared
-                                           structure: the refiner stops */
+    FO_EVENT_STRUCTURE_BROKEN = 1 << 13, /* its measurement contradicted the declared
+                                            structure: the refiner stops */
+    FO_EVENT_NICHE = 1 << 14,            /* a step of the niching mixture: one component's
+                                            CMA step, not a flow update */
+    FO_EVENT_SEEDED = 1 << 15,           /* its seeds were clustered into components */
+    FO_EVENT_CONVERGED = 1 << 16,        /* a component converged: an optimum held */
+    FO_EVENT_MERGED = 1 << 17            /* two components were one basin: one dropped */
 };
 
 /* Text for each set bit, comma-separated, into buf (always terminated). */

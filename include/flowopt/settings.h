@@ -52,9 +52,10 @@ enum fo_preset {
     FO_PRESET_DEFAULT = 0,
     FO_PRESET_SEED = 1,
     FO_PRESET_NES = 2,
-    FO_PRESET_CMA = 3
+    FO_PRESET_CMA = 3,
+    FO_PRESET_MULTIMODAL = 4
 };
-#define FO_N_PRESETS 4
+#define FO_N_PRESETS 5
 extern const char *const fo_preset_names[FO_N_PRESETS];
 
 /* How a preset's default follows the dimension D. */

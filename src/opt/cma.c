@@ -43,14 +43,14 @@ void fo__cma_rates(size_t D, size_t lambda, struct fo_cma_rates *r) {
 
 /* M = c_mu sum w'_i z_i z_i^T over the ranked samples (the best mu; all
  * lambda when active). Returns the sum of the weights used. */
-static double rank_mu(const struct fo_engine *e, const struct fo_cma_rates *r,
-                      size_t lambda, int active, double *M) {
-    const size_t D = e->D;
+static double rank_mu(size_t D, const double *z_all, const size_t *order,
+                      const struct fo_cma_rates *r, size_t lambda, int active,
+                      double *M) {
     memset(M, 0, D * D * sizeof(double));
     double total = 0.0;
     for (size_t k = 0; k < lambda && (active || k < r->mu); k++) {
         double w = r->w_top - log((double)(k + 1)), wo;
-        const double *z = e->cma_z + e->u_order[k] * D;
+        const double *z = z_all + order[k] * D;
         if (k < r->mu) {
             w /= r->w_sum;
             wo = w;
@@ -107,26 +107,23 @@ static size_t ranked(const struct fo_engine *e, size_t n, size_t *order) {
     return m;
 }
 
-int fo__cma_step(struct fo_engine *e, size_t n) {
-    const size_t D = e->D, G = fo_flow_n_layers(e->flow) - 1;
-    size_t lambda = ranked(e, n, e->u_order);
-    if (lambda < 2)
-        return 0;
+int fo__cma_adapt(struct fo_cma_gaussian *g, const double *z, const size_t *order,
+                  size_t lambda, int active, double *L_new, double *work) {
+    const size_t D = g->D;
     struct fo_cma_rates r;
     fo__cma_rates(D, lambda, &r);
-    double *mu = e->cma_work, *L = mu + D, *M = L + D * D, *y = M + D * D, *Ay = y + D,
-           *q = Ay + D;
-    if (fo_flow_gaussian_get(e->flow, G, mu, L, NULL) != FO_OK)
-        return -1;
+    double *mu = g->mu, *ps = g->ps, *pc = g->pc;
+    const double *L = g->L;
+    double *M = work, *y = M + D * D, *Ay = y + D, *q = Ay + D;
     /* y = sum w z over the best mu */
     memset(y, 0, D * sizeof(double));
     for (size_t k = 0; k < r.mu && k < lambda; k++) {
         double w = (r.w_top - log((double)(k + 1))) / r.w_sum;
-        const double *z = e->cma_z + e->u_order[k] * D;
+        const double *zk = z + order[k] * D;
         for (size_t a = 0; a < D; a++)
-            y[a] += w * z[a];
+            y[a] += w * zk[a];
     }
-    const double sigma = e->cma_sigma;
+    const double sigma = g->sigma;
     /* A = L / sigma; Ay and the mean step L y */
     for (size_t a = 0; a < D; a++) {
         double acc = 0.0;
@@ -138,26 +135,26 @@ int fo__cma_step(struct fo_engine *e, size_t n) {
     double ps2 = 0.0;
     const double cs_norm = sqrt(r.c_s * (2.0 - r.c_s) * r.mu_eff);
     for (size_t a = 0; a < D; a++) {
-        e->cma_ps[a] = (1.0 - r.c_s) * e->cma_ps[a] + cs_norm * y[a];
-        ps2 += e->cma_ps[a] * e->cma_ps[a];
+        ps[a] = (1.0 - r.c_s) * ps[a] + cs_norm * y[a];
+        ps2 += ps[a] * ps[a];
     }
-    e->cma_gen++;
+    g->gen++;
     const double ps_len = sqrt(ps2);
-    const double corr = sqrt(1.0 - pow(1.0 - r.c_s, 2.0 * (double)e->cma_gen));
+    const double corr = sqrt(1.0 - pow(1.0 - r.c_s, 2.0 * (double)g->gen));
     const int h_s = ps_len / corr < (1.4 + 2.0 / ((double)D + 1.0)) * r.chi_d;
     const double cc_norm = sqrt(r.c_c * (2.0 - r.c_c) * r.mu_eff);
     for (size_t a = 0; a < D; a++)
-        e->cma_pc[a] = (1.0 - r.c_c) * e->cma_pc[a] + (h_s ? cc_norm * Ay[a] : 0.0);
+        pc[a] = (1.0 - r.c_c) * pc[a] + (h_s ? cc_norm * Ay[a] : 0.0);
     /* q = A^-1 p_c by forward substitution */
     for (size_t a = 0; a < D; a++) {
-        double s = e->cma_pc[a];
+        double s = pc[a];
         for (size_t b = 0; b < a; b++)
             s -= L[a * D + b] / sigma * q[b];
         q[a] = s / (L[a * D + a] / sigma);
     }
-    int active = e->cfg.opt.cma_active && lambda > r.mu;
+    active = active && lambda > r.mu;
     for (;;) {
-        double wsum = rank_mu(e, &r, lambda, active, M);
+        double wsum = rank_mu(D, z, order, &r, lambda, active, M);
         const double keep =
             1.0 - r.c_1 - r.c_mu * wsum + (h_s ? 0.0 : r.c_1 * r.c_c * (2.0 - r.c_c));
         for (size_t a = 0; a < D; a++)
@@ -170,19 +167,34 @@ int fo__cma_step(struct fo_engine *e, size_t n) {
         active = 0; /* the negative part made M indefinite: without it */
     }
     const double grow = exp(fmin(1.0, (r.c_s / r.d_s) * (ps_len / r.chi_d - 1.0)));
-    const double sigma_new = sigma * grow;
-    /* L' = sigma' A chol(M) = grow L chol(M), both lower triangular; into y row by row */
-    double *Lnew = e->cma_work + D + 2 * D * D + 3 * D;
+    /* L' = sigma' A chol(M) = grow L chol(M), both lower triangular */
     for (size_t a = 0; a < D; a++)
         for (size_t b = 0; b < D; b++) {
             double acc = 0.0;
             for (size_t k = b; k <= a; k++)
                 acc += L[a * D + k] * M[k * D + b];
-            Lnew[a * D + b] = b <= a ? grow * acc : 0.0;
+            L_new[a * D + b] = b <= a ? grow * acc : 0.0;
         }
-    if (!fo__all_finite(mu, D) || !fo__all_finite(Lnew, D * D) ||
-        fo_flow_gaussian_set(e->flow, G, mu, Lnew, NULL) != FO_OK)
+    if (!fo__all_finite(mu, D) || !fo__all_finite(L_new, D * D))
         return -1;
-    e->cma_sigma = sigma_new;
+    g->sigma = sigma * grow;
+    return 0;
+}
+
+int fo__cma_step(struct fo_engine *e, size_t n) {
+    const size_t D = e->D, G = fo_flow_n_layers(e->flow) - 1;
+    size_t lambda = ranked(e, n, e->u_order);
+    if (lambda < 2)
+        return 0;
+    double *mu = e->cma_work, *L = mu + D, *L_new = L + D * D, *work = L_new + D * D;
+    if (fo_flow_gaussian_get(e->flow, G, mu, L, NULL) != FO_OK)
+        return -1;
+    struct fo_cma_gaussian g = {D, mu, L, e->cma_ps, e->cma_pc, e->cma_sigma, e->cma_gen};
+    int rc = fo__cma_adapt(&g, e->cma_z, e->u_order, lambda, e->cfg.opt.cma_active, L_new,
+                           work);
+    e->cma_gen = g.gen; /* the paths moved even when the step is refused */
+    if (rc != 0 || fo_flow_gaussian_set(e->flow, G, mu, L_new, NULL) != FO_OK)
+        return -1;
+    e->cma_sigma = g.sigma;
     return 0;
 }

@@ -24,6 +24,7 @@
 #define FLOWOPT_OPT_CMA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct fo_engine;
 
@@ -43,6 +44,26 @@ void fo__cma_rates(size_t D, size_t lambda, struct fo_cma_rates *out);
 /* In-place lower Cholesky factor of the symmetric positive M (D, D), its
  * upper triangle zeroed. Returns -1 when M is not positive definite. */
 int fo__cholesky(double *M, size_t D);
+
+/* A Gaussian u = mu + L z under CMA adaptation, L = sigma A: its state. */
+struct fo_cma_gaussian {
+    size_t D;
+    double *mu;      /* (D) moved in place */
+    const double *L; /* (D, D) lower triangular, read */
+    double *ps, *pc; /* (D) the paths, moved in place */
+    double sigma;    /* the step size: set only when the step is taken */
+    uint64_t gen;    /* generations adapted: counts every attempt */
+};
+
+/*
+ * One CMA generation of g from lambda samples with base points z (lambda,
+ * D), order (lambda) their indices best first; active: negative weights
+ * for the worse half. OUT: L_new (D, D). Scratch: work (D^2 + 3 D). Returns
+ * 0, or -1 when the result is not finite (g->sigma then unchanged, mu and
+ * the paths moved: the caller holds mu in a copy).
+ */
+int fo__cma_adapt(struct fo_cma_gaussian *g, const double *z, const size_t *order,
+                  size_t lambda, int active, double *L_new, double *work);
 
 /*
  * One CMA update of the engine's innermost Gaussian from the n gathered

@@ -8,6 +8,7 @@
 #include "opt/lq.h"
 #include "opt/mixing.h"
 #include "opt/modes.h"
+#include "opt/niche.h"
 #include "opt/recommend.h"
 #include "opt/start.h"
 
@@ -33,6 +34,7 @@ void fo_engine_destroy(struct fo_engine *e) {
     fo__refine_destroy(e);
     fo__recommend_destroy(e);
     fo__modes_destroy(e);
+    fo__niche_destroy(e);
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -123,7 +125,8 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
     if ((st = fo__lq_create(e, err)) != FO_OK ||
         (st = fo__refine_create(e, err)) != FO_OK ||
         (st = fo__recommend_create(e, err)) != FO_OK ||
-        (st = fo__modes_create(e, err)) != FO_OK) {
+        (st = fo__modes_create(e, err)) != FO_OK ||
+        (st = fo__niche_create(e, err)) != FO_OK) {
         fo_engine_destroy(e);
         return st;
     }
@@ -236,6 +239,8 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
     struct fo_recommender rec = e->rec;
     /* re-evaluations first, the refiner's points, the surrogate's
      * candidates, then draws */
+    if (fo__niche_on(e)) /* the mixture hands out everything */
+        return fo__niche_ask(e, n, samples, x) == n ? FO_OK : FO_EINVAL;
     size_t from_rec = fo__recommend_ask(e, n, samples, x);
     size_t from_ref = from_rec;
     from_ref += fo__refine_ask(e, n - from_rec, samples + from_rec, x + from_rec * e->D);
@@ -402,6 +407,13 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
             e->stop = FO_STOP_BUDGET;
         return FO_OK;
     }
+    if (r->kind == FO_REC_NICHE) { /* a component's, or a seed */
+        struct fo_step_report local;
+        fo__niche_resolved(e, (size_t)i, updated, report ? report : &local);
+        if (e->cfg.budget && e->told >= e->cfg.budget && e->stop == FO_STOP_NONE)
+            e->stop = FO_STOP_BUDGET;
+        return FO_OK;
+    }
     if (r->kind == FO_REC_REFINE) { /* not a member of any generation */
         struct fo_step_report local;
         fo__refine_resolved(e, (size_t)i, updated, report ? report : &local);
@@ -460,6 +472,8 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
         (fo__refine_wanted(e) || e->cfg.structure_mode == FO_STRUCTURE_ALONE))
         out->wanted = e->has_best ? fo__refine_wanted(e) : 1;
     out->wanted += fo__recommend_wanted(e);
+    if (fo__niche_on(e))
+        out->wanted = fo__niche_wanted(e);
     out->modelled = e->lq_modelled;
     out->modelling = e->pool_on;
     out->reused = e->mix_reused;
@@ -548,6 +562,8 @@ enum fo_status fo_engine_log_prob(struct fo_engine *e, size_t n, const double *x
                                   double *log_p, struct fo_error *err) {
     if (n > FO_ENGINE_MAX_ASK)
         return fo_error_set(err, FO_ERANGE, "x", "at most %d points", FO_ENGINE_MAX_ASK);
+    if (fo__niche_on(e))
+        return fo__niche_log_prob(e, n, x, log_p, err);
     if (fo_flow_wraps(e->flow))
         return fo__circle_log_prob(e, n, x, log_p, err);
     return fo_flow_log_prob(e->flow, n, x, log_p, err);

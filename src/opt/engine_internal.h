@@ -8,6 +8,7 @@
 #include <flowopt/rng.h>
 #include <flowopt/settings.h>
 #include "opt/modes.h"
+#include "opt/niche.h"
 #include "opt/recommend.h"
 #include "opt/refine.h"
 
@@ -31,7 +32,8 @@ struct fo_rec {
 enum fo_rec_kind {
     FO_REC_FLOW = 0,   /* drawn from the flow: a member of its generation */
     FO_REC_REFINE = 1, /* a point of the coordinate refiner (refine.c) */
-    FO_REC_REEVAL = 2  /* a re-evaluation of the recommended point (recommend.c) */
+    FO_REC_REEVAL = 2, /* a re-evaluation of the recommended point (recommend.c) */
+    FO_REC_NICHE = 3   /* a point of the niching mixture (niche.c) */
 };
 
 struct fo_engine {
@@ -132,6 +134,9 @@ struct fo_engine {
 
     /* the modes it holds and has held (modes.c) */
     struct fo_mode_archive modes;
+
+    /* optimizer.niches (niche.c): the mixture's components */
+    struct fo_niche niche;
 };
 
 /* Share of the KL budget the conditioner networks may spend first. */

@@ -95,6 +95,8 @@ size_t fo_engine_modes(struct fo_engine *e, size_t cap, double *x, struct fo_mod
     struct fo_mode_archive *m = &e->modes;
     const size_t D = e->D;
     size_t n = 0;
+    if (fo__niche_on(e))
+        return fo__niche_modes(e, cap, x, out);
     if (cap > n && fo__recommend_centre(e) == 0) {
         memcpy(x, e->rec.centre, D * sizeof(double));
         out[n] = (struct fo_mode){FO_MODE_ACTIVE, m->has_best ? m->phase_best : NAN,

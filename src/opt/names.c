@@ -16,11 +16,12 @@ const char *fo_stop_name(enum fo_stop s) {
 
 void fo_event_names(unsigned events, char *buf, size_t cap) {
     static const char *const names[] = {
-        "rollback",      "nonfinite",       "trust_region_failed",
-        "entropy_floor", "step_halved",     "lr_up",
-        "lr_down",       "clipped",         "forced",
-        "empty",         "restart",         "expired",
-        "refine",        "structure_broken"};
+        "rollback",      "nonfinite",        "trust_region_failed",
+        "entropy_floor", "step_halved",      "lr_up",
+        "lr_down",       "clipped",          "forced",
+        "empty",         "restart",          "expired",
+        "refine",        "structure_broken", "niche",
+        "seeded",        "converged",        "merged"};
     size_t used = 0;
     if (cap == 0)
         return;

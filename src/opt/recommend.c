@@ -29,6 +29,8 @@ void fo__recommend_destroy(struct fo_engine *e) {
 
 int fo__recommend_centre(struct fo_engine *e) {
     double lp;
+    if (fo__niche_on(e))
+        return fo__niche_centre(e, e->rec.centre);
     if (fo_flow_sample_from(e->flow, 1, e->rec.zero, e->rec.centre, &lp, NULL) != FO_OK)
         return -1;
     fo_flow_wrap(e->flow, 1, e->rec.centre, e->rec.centre);

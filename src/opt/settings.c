@@ -441,6 +441,26 @@ static enum fo_status check_structure(const struct fo_run_config *c,
     return FO_OK;
 }
 
+/* The niching mixture adapts Gaussians as the CMA core does, and hands out
+ * every point itself: with one gaussian-full layer and no other module. */
+static enum fo_status check_niches(const struct fo_run_config *c, struct fo_error *err) {
+    if (c->opt.niches == 0)
+        return FO_OK;
+    const char *why = NULL;
+    if (c->flow.n_layers != 1 || c->flow.kinds[0] != FO_LAYER_GAUSSIAN_FULL)
+        why = "flow.layers [gaussian-full]";
+    else if (c->opt.optimizer != FO_OPTIMIZER_CMA)
+        why = "optimizer.kind cma";
+    else if (c->structure != FO_STRUCTURE_NONE)
+        why = "structure.kind none";
+    else if (c->opt.surrogate != FO_SURROGATE_OFF || c->opt.mixing > 0.0 ||
+             c->opt.reuse_generations > 0 || c->opt.reevaluate > 0)
+        why = "optimizer.surrogate off, mixing 0, reuse_generations 0 and reevaluate 0";
+    return why ? fo_error_set(err, FO_EINVAL, "optimizer.niches",
+                              "optimizer.niches needs %s", why)
+               : FO_OK;
+}
+
 /* The table's checks, then what no single row can say, then the flow's own. */
 enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_error *err) {
     enum fo_status st = fo_settings_check(c, err);
@@ -452,6 +472,8 @@ enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_err
     if ((st = check_start(c, err)) != FO_OK)
         return st;
     if ((st = check_structure(c, err)) != FO_OK)
+        return st;
+    if ((st = check_niches(c, err)) != FO_OK)
         return st;
     if (c->opt.mixing > 0.0 && c->opt.reuse_generations > 0)
         return fo_error_set(err, FO_EINVAL, "optimizer.mixing",
@@ -571,8 +593,9 @@ enum fo_status fo_run_config_build(struct fo_run_config *cfg, const char *preset
     if (st != FO_OK)
         return st;
     if (fo_run_preset(cfg, preset ? preset : "default", (size_t)dim->integer) != 0)
-        return fo_error_set(err, FO_EINVAL, "optimizer.preset",
-                            "optimizer.preset must be default, seed, nes or cma");
+        return fo_error_set(
+            err, FO_EINVAL, "optimizer.preset",
+            "optimizer.preset must be default, seed, nes, cma or multimodal");
     for (size_t i = 0; i < n && st == FO_OK; i++)
         st = fo_setting_set(cfg, &values[i], err);
     if (st != FO_OK)

@@ -19,6 +19,10 @@
  *   nes      the Gaussian alone with natural-gradient (xNES) steps inside
  *            the trust region, in the sigmoid box
  *   cma      the default (kept by name: the Gaussian with CMA-ES's update)
+ *   multimodal  the default's Gaussian as a niching mixture of 6 active
+ *            components (optimizer.niches; niche.h), without the surrogate:
+ *            a run that holds several optima (docs/optimizer.md measures
+ *            the trade-off against the default)
  */
 #include "opt/engine_internal.h"
 
@@ -26,7 +30,8 @@
 #include <math.h>
 #include <stddef.h>
 
-const char *const fo_preset_names[FO_N_PRESETS] = {"default", "seed", "nes", "cma"};
+const char *const fo_preset_names[FO_N_PRESETS] = {"default", "seed", "nes", "cma",
+                                                   "multimodal"};
 
 static const char *const direction_names[] = {"minimize", "maximize"};
 static const char *const perm_names[] = {"reverse", "random"};
@@ -46,7 +51,7 @@ static const unsigned char kinds_gaussian[] = {FO_LAYER_GAUSSIAN_FULL};
     .size = sizeof(((struct fo_run_config *)0)->f)
 #define AUX(f) .aux = offsetof(struct fo_run_config, f)
 #define NAMES(a) .names = (a), .n_names = sizeof(a) / sizeof((a)[0])
-#define ALL(x) .def = {{.v = (x)}, {.v = (x)}, {.v = (x)}, {.v = (x)}}
+#define ALL(x) .def = {{.v = (x)}, {.v = (x)}, {.v = (x)}, {.v = (x)}, {.v = (x)}}
 #define PRESETS(...) .def = {__VA_ARGS__}
 #define VAL(x)                                                                           \
     { .v = (x) }
@@ -67,6 +72,7 @@ const struct fo_setting fo__settings_table[] = {
      .def = {{.rule = FO_DEFAULT_DIM},
              {.rule = FO_DEFAULT_DIM},
              {.rule = FO_DEFAULT_DIM},
+             {.rule = FO_DEFAULT_DIM},
              {.rule = FO_DEFAULT_DIM}},
      .doc = "dimension of x"},
     {.name = "flow.layers",
@@ -75,7 +81,7 @@ const struct fo_setting fo__settings_table[] = {
      AUX(flow.n_layers),
      NAMES(fo_layer_kind_names),
      PRESETS(KINDS(kinds_gaussian), KINDS(kinds_seed), KINDS(kinds_gaussian),
-             KINDS(kinds_gaussian)),
+             KINDS(kinds_gaussian), KINDS(kinds_gaussian)),
      .doc = "layer kinds, from x inwards"},
     {.name = "flow.hidden",
      .type = FO_SETTING_SIZES,
@@ -85,6 +91,7 @@ const struct fo_setting fo__settings_table[] = {
      .max = FO_FLOW_MAX_HIDDEN,
      PRESETS({.rule = FO_DEFAULT_PER_DIM, .v = 4, .lo = 16, .hi = 64, .n = 2},
              {.rule = FO_DEFAULT_PER_DIM, .v = 10, .n = 2},
+             {.rule = FO_DEFAULT_PER_DIM, .v = 4, .lo = 16, .hi = 64, .n = 2},
              {.rule = FO_DEFAULT_PER_DIM, .v = 4, .lo = 16, .hi = 64, .n = 2},
              {.rule = FO_DEFAULT_PER_DIM, .v = 4, .lo = 16, .hi = 64, .n = 2}),
      .doc = "hidden layer sizes of the conditioner networks"},
@@ -101,7 +108,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(flow.bound),
      .min = 0,
      .max = 1e6,
-     PRESETS(VAL(4), VAL(10), VAL(4), VAL(4)),
+     PRESETS(VAL(4), VAL(10), VAL(4), VAL(4), VAL(4)),
      .doc = "splines act on [-B, B], identity outside"},
     {.name = "flow.permutation",
      .type = FO_SETTING_ENUM,
@@ -122,6 +129,7 @@ const struct fo_setting fo__settings_table[] = {
      .def = {{.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET}},
      .doc = "the box [lo, hi] per coordinate; none: unbounded"},
     {.name = "optimizer.utility",
@@ -129,7 +137,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.utility),
      NAMES(fo_utility_names),
      PRESETS(VAL(FO_UTILITY_RANK), VAL(FO_UTILITY_RAW), VAL(FO_UTILITY_RANK),
-             VAL(FO_UTILITY_RANK)),
+             VAL(FO_UTILITY_RANK), VAL(FO_UTILITY_RANK)),
      .doc = "fitness shaping of the told values"},
     {.name = "optimizer.kind",
      .type = FO_SETTING_ENUM,
@@ -137,12 +145,12 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.optimizer),
      NAMES(optimizer_names),
      PRESETS(VAL(FO_OPTIMIZER_CMA), VAL(FO_OPTIMIZER_SGD_CLAMP),
-             VAL(FO_OPTIMIZER_NATURAL), VAL(FO_OPTIMIZER_CMA)),
+             VAL(FO_OPTIMIZER_NATURAL), VAL(FO_OPTIMIZER_CMA), VAL(FO_OPTIMIZER_CMA)),
      .doc = "the step rule"},
     {.name = "optimizer.trust_region",
      .type = FO_SETTING_BOOL,
      AT(opt.trust_region),
-     PRESETS(VAL(1), VAL(0), VAL(1), VAL(1)),
+     PRESETS(VAL(1), VAL(0), VAL(1), VAL(1), VAL(1)),
      .doc = "hold KL(p_old || p_new) to kl_target"},
     {.name = "optimizer.max_halvings",
      .type = FO_SETTING_UINT,
@@ -163,7 +171,7 @@ const struct fo_setting fo__settings_table[] = {
     {.name = "optimizer.mirrored",
      .type = FO_SETTING_BOOL,
      AT(opt.mirrored),
-     PRESETS(VAL(1), VAL(0), VAL(1), VAL(1)),
+     PRESETS(VAL(1), VAL(0), VAL(1), VAL(1), VAL(1)),
      .doc = "draw base noise in pairs z, -z"},
     {.name = "optimizer.entropy_coef",
      .type = FO_SETTING_REAL,
@@ -179,7 +187,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.lr),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(0.5), VAL(0.2), VAL(0.5), VAL(0.5)),
+     PRESETS(VAL(0.5), VAL(0.2), VAL(0.5), VAL(0.5), VAL(0.5)),
      .doc = "initial learning rate"},
     {.name = "optimizer.lr_min",
      .type = FO_SETTING_REAL,
@@ -187,7 +195,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.lr_min),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(1e-6), VAL(0.2), VAL(1e-6), VAL(1e-6)),
+     PRESETS(VAL(1e-6), VAL(0.2), VAL(1e-6), VAL(1e-6), VAL(1e-6)),
      .doc = "the controller's lowest rate"},
     {.name = "optimizer.lr_max",
      .type = FO_SETTING_REAL,
@@ -195,7 +203,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.lr_max),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(8), VAL(0.2), VAL(8), VAL(8)),
+     PRESETS(VAL(8), VAL(0.2), VAL(8), VAL(8), VAL(8)),
      .doc = "the controller's highest rate"},
     {.name = "optimizer.shape_lr_scale",
      .type = FO_SETTING_REAL,
@@ -203,7 +211,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.shape_lr_scale),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(0.3), VAL(0), VAL(0.3), VAL(0.3)),
+     PRESETS(VAL(0.3), VAL(0), VAL(0.3), VAL(0.3), VAL(0.3)),
      .doc = "step multiplier of Gaussian scale and shape (0: 1)"},
     {.name = "optimizer.net_lr_scale",
      .type = FO_SETTING_REAL,
@@ -211,7 +219,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.net_lr_scale),
      .min = 0,
      .max = 100,
-     PRESETS(VAL(0.1), VAL(0), VAL(0.1), VAL(0.1)),
+     PRESETS(VAL(0.1), VAL(0), VAL(0.1), VAL(0.1), VAL(0.1)),
      .doc = "step multiplier of the conditioner networks (0: 1)"},
     {.name = "optimizer.clip_norm",
      .type = FO_SETTING_REAL,
@@ -236,7 +244,8 @@ const struct fo_setting fo__settings_table[] = {
      .min = 0,
      .max = 1000,
      .when = "optimizer.trust_region",
-     PRESETS(PER_DIM(0.1, 0, 0), VAL(0), PER_DIM(0.1, 0, 0), PER_DIM(0.1, 0, 0)),
+     PRESETS(PER_DIM(0.1, 0, 0), VAL(0), PER_DIM(0.1, 0, 0), PER_DIM(0.1, 0, 0),
+             PER_DIM(0.1, 0, 0)),
      .doc = "the trust region's KL bound (nats)"},
     {.name = "optimizer.lr_grow",
      .type = FO_SETTING_REAL,
@@ -272,7 +281,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.entropy_floor),
      .min = -INFINITY,
      .max = INFINITY,
-     PRESETS(VAL(-30), VAL(-INFINITY), VAL(-30), VAL(-30)),
+     PRESETS(VAL(-30), VAL(-INFINITY), VAL(-30), VAL(-30), VAL(-30)),
      .doc = "per-dimension entropy floor (nats)"},
     {.name = "direction",
      .type = FO_SETTING_ENUM,
@@ -287,6 +296,7 @@ const struct fo_setting fo__settings_table[] = {
      .min = 2,
      .max = FO_ENGINE_MAX_ASK,
      PRESETS({.rule = FO_DEFAULT_POPULATION, .lo = 6}, VAL(50),
+             {.rule = FO_DEFAULT_POPULATION, .lo = 6},
              {.rule = FO_DEFAULT_POPULATION, .lo = 6},
              {.rule = FO_DEFAULT_POPULATION, .lo = 6}),
      .doc = "samples per generation"},
@@ -316,6 +326,7 @@ const struct fo_setting fo__settings_table[] = {
      .def = {{.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET}},
      .doc = "stop once the best value reaches it; null clears it"},
     {.name = "patience",
@@ -339,7 +350,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(restarts),
      .min = 0,
      .max = 1000,
-     PRESETS(VAL(9), VAL(0), VAL(9), VAL(9)),
+     PRESETS(VAL(9), VAL(0), VAL(9), VAL(9), VAL(9)),
      .doc = "IPOP restarts allowed (each doubles the batch); 0 never restarts"},
     {.name = "optimizer.restart_tolfun",
      .type = FO_SETTING_REAL,
@@ -348,7 +359,7 @@ const struct fo_setting fo__settings_table[] = {
      .min = 0,
      .max = INFINITY,
      .when = "optimizer.restarts",
-     PRESETS(VAL(1e-6), VAL(0), VAL(1e-6), VAL(1e-6)),
+     PRESETS(VAL(1e-6), VAL(0), VAL(1e-6), VAL(1e-6), VAL(1e-6)),
      .doc = "converged: recent values span less than tolfun (1 + |best|)"},
     {.name = "pending_timeout_s",
      .type = FO_SETTING_REAL,
@@ -367,7 +378,7 @@ const struct fo_setting fo__settings_table[] = {
      .min = 0,
      .max = FO_RESTART_STALL_MAX,
      .since = 3,
-     PRESETS(VAL(100), VAL(0), VAL(100), VAL(100)),
+     PRESETS(VAL(100), VAL(0), VAL(100), VAL(100), VAL(100)),
      .doc = "restart when the best improved by less than restart_stall_tol"
             " (1 + |best|) over this many generations; 0 off"},
     {.name = "optimizer.restart_stall_tol",
@@ -377,7 +388,7 @@ const struct fo_setting fo__settings_table[] = {
      .max = 1,
      .when = "optimizer.restart_stall",
      .since = 3,
-     PRESETS(VAL(1e-5), VAL(0), VAL(1e-5), VAL(1e-5)),
+     PRESETS(VAL(1e-5), VAL(0), VAL(1e-5), VAL(1e-5), VAL(1e-5)),
      .doc = "the stall test's relative improvement"},
     {.name = "optimizer.failed_rank",
      .type = FO_SETTING_ENUM,
@@ -394,6 +405,7 @@ const struct fo_setting fo__settings_table[] = {
      .def = {{.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET}},
      .doc = "coordinates that are angles: [lo, hi) is a circle, the driver gets x "
             "wrapped into it (true: all; or a list of indices)"},
@@ -403,6 +415,7 @@ const struct fo_setting fo__settings_table[] = {
      .slot = 0,
      .since = 7,
      .def = {{.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET}},
@@ -419,6 +432,7 @@ const struct fo_setting fo__settings_table[] = {
      .def = {{.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET}},
      .doc = "the first distribution's spread in x's units; none: about (hi - lo) / 4"},
     /* IPOP-CMA-ES draws each restart's mean uniformly in the box */
@@ -430,7 +444,7 @@ const struct fo_setting fo__settings_table[] = {
      .since = 7,
      .absent = FO_RESTART_AT_START,
      PRESETS(VAL(FO_RESTART_RANDOM), VAL(FO_RESTART_AT_START), VAL(FO_RESTART_RANDOM),
-             VAL(FO_RESTART_RANDOM)),
+             VAL(FO_RESTART_RANDOM), VAL(FO_RESTART_RANDOM)),
      .doc = "where a restart centres its fresh distribution: the start, or uniform "
             "in the box"},
     {.name = "flow.box_map",
@@ -439,7 +453,7 @@ const struct fo_setting fo__settings_table[] = {
      NAMES(box_map_names),
      .since = 8,
      .absent = FO_BOX_SIGMOID,
-     PRESETS(VAL(FO_BOX_FOLD), VAL(FO_BOX_SIGMOID), VAL(FO_BOX_SIGMOID),
+     PRESETS(VAL(FO_BOX_FOLD), VAL(FO_BOX_SIGMOID), VAL(FO_BOX_SIGMOID), VAL(FO_BOX_FOLD),
              VAL(FO_BOX_FOLD)),
      .doc = "how a box is reached from the line: a sigmoid (edges at infinity), or "
             "the line folded onto it by reflection at the edges"},
@@ -452,7 +466,7 @@ const struct fo_setting fo__settings_table[] = {
      AT(opt.cma_active),
      .since = 9,
      .absent = 0,
-     PRESETS(VAL(1), VAL(0), VAL(0), VAL(1)),
+     PRESETS(VAL(1), VAL(0), VAL(0), VAL(1), VAL(1)),
      .doc = "kind cma: negative weights for the worse half in the covariance update"},
     {.name = "optimizer.surrogate",
      .type = FO_SETTING_ENUM,
@@ -461,7 +475,7 @@ const struct fo_setting fo__settings_table[] = {
      .since = 10,
      .absent = FO_SURROGATE_OFF,
      PRESETS(VAL(FO_SURROGATE_LQ), VAL(FO_SURROGATE_OFF), VAL(FO_SURROGATE_OFF),
-             VAL(FO_SURROGATE_LQ)),
+             VAL(FO_SURROGATE_LQ), VAL(FO_SURROGATE_OFF)),
      .doc = "kind cma: rank each generation by a linear-quadratic model of the told "
             "points and evaluate only as many as Kendall's tau needs (lq-CMA-ES)"},
     /* Sun, Wierstra, Schaul and Schmidhuber (GECCO 2009); docs/optimizer.md
@@ -508,6 +522,7 @@ const struct fo_setting fo__settings_table[] = {
      .def = {{.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET},
+             {.rule = FO_DEFAULT_UNSET},
              {.rule = FO_DEFAULT_UNSET}},
      .doc = "under pauli-rotations, each coordinate's frequency k (an integer 1..16: "
             "the value is c + a cos(k t - b) along it; 2 for squared sines); none: "
@@ -531,5 +546,17 @@ const struct fo_setting fo__settings_table[] = {
      ALL(1),
      .doc = "under pauli-rotations: evaluations of each of the refiner's points, "
             "whose mean it fits (under shot noise, the noise over its square root)"},
+    /* NEA2, RS-CMSA, HillVallEA's pattern; docs/optimizer.md */
+    {.name = "optimizer.niches",
+     .type = FO_SETTING_UINT,
+     AT(opt.niches),
+     .min = 0,
+     .max = FO_NICHE_SLOTS,
+     .since = 15,
+     .absent = 0,
+     PRESETS(VAL(0), VAL(0), VAL(0), VAL(0), VAL(6)),
+     .doc = "components of a niching mixture searched at once, each its own CMA "
+            "Gaussian seeded by clustering a space-filling first generation, so a "
+            "run holds several optima (GET /modes); 0: one distribution"},
 };
 const size_t fo__n_settings = sizeof fo__settings_table / sizeof fo__settings_table[0];

@@ -2,7 +2,8 @@
  * snapshot_parts.c - the snapshot sections of the optional modules, one
  * put/get pair each, in the table's order after the samples (snapshot.c
  * writes the rest): the surrogate (format 10), importance mixing (11), the
- * refiner (12), the recommender (13), the modes (14).
+ * refiner (12), the recommender (13), the modes (14), the niching
+ * mixture (15).
  */
 #include "opt/snapshot_io.h"
 #include "opt/engine_internal.h"
@@ -259,6 +260,157 @@ static enum fo_status get_mixing(struct reader *r, struct fo_engine *e,
                   : FO_OK;
 }
 
+/* The niching mixture: the round's seeds, the queue, every component held
+ * with its current generation. */
+static void put_niche(struct writer *w, const struct fo_engine *e) {
+    const struct fo_niche *m = &e->niche;
+    const size_t D = e->D;
+    const uint64_t head[] = {(uint64_t)m->phase, m->n_seeds,  m->seeds_resolved,
+                             m->rounds,          m->n_queue,  m->turn,
+                             m->merged,          m->converged};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        put_u64(w, head[i]);
+    if (m->phase == FO_NICHE_OFF)
+        return;
+    put_f64(w, m->tolfun);
+    for (size_t i = 0; i < m->n_seeds; i++) {
+        put_f64s(w, m->seed_y + i * D, D);
+        put_f64(w, m->seed_cost[i]);
+        put_u64(w, m->seed_id[i]);
+    }
+    /* the strata of the seeds still to be drawn (none before the first ask) */
+    for (size_t i = m->phase == FO_NICHE_SEEDING && m->rounds ? m->n_seeds
+                                                              : m->seeds_want;
+         i < m->seeds_want; i++)
+        for (size_t d = 0; d < D; d++)
+            put_u64(w, m->strata[i * D + d]);
+    for (size_t q = 0; q < m->n_queue; q++) {
+        put_f64s(w, m->queue_y + q * D, D);
+        put_f64(w, m->queue_sigma[q]);
+    }
+    for (size_t k = 0; k < m->slots; k++) {
+        const struct fo_niche_comp *c = &m->comp[k];
+        put_u64(w, (uint64_t)c->state);
+        if (c->state == FO_COMP_FREE)
+            continue;
+        const uint64_t ints[] = {c->gen,
+                                 c->asked,
+                                 c->resolved,
+                                 c->evaluations,
+                                 c->flat,
+                                 c->stale,
+                                 (uint64_t)(c->hv_with + 1),
+                                 c->hv_asked,
+                                 c->hv_resolved,
+                                 c->hv_distinct};
+        for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+            put_u64(w, ints[i]);
+        put_f64(w, c->sigma);
+        put_f64(w, c->best);
+        put_f64(w, c->hv_cost);
+        const double *rows[] = {m->mu, m->ps, m->pc, m->best_x, m->seed0};
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+            put_f64s(w, rows[i] + k * D, D);
+        put_f64s(w, m->L + k * D * D, D * D);
+        put_f64s(w, m->z + k * m->cap_gen * D, c->asked * D);
+        put_f64s(w, m->cost + k * m->cap_gen, c->asked);
+        for (size_t s = 0; s < c->asked; s++)
+            put_u64(w, m->ids[k * m->cap_gen + s]);
+        for (size_t p = 0; p < c->hv_asked; p++)
+            put_u64(w, m->hv_ids[k][p]);
+    }
+}
+
+static enum fo_status get_comp(struct reader *r, struct fo_engine *e, size_t k) {
+    struct fo_niche *m = &e->niche;
+    struct fo_niche_comp *c = &m->comp[k];
+    const size_t D = e->D;
+    uint64_t v[10];
+    for (size_t i = 0; i < 10; i++)
+        v[i] = get_u64(r);
+    if (r->bad || v[1] > m->cap_gen || v[2] > v[1] || v[6] > m->slots ||
+        v[7] > FO_NICHE_HV_POINTS || v[8] > v[7] || v[6] == k + 1)
+        return FO_ECORRUPT;
+    c->gen = v[0];
+    c->asked = (size_t)v[1];
+    c->resolved = (size_t)v[2];
+    c->evaluations = v[3];
+    c->flat = v[4];
+    c->stale = v[5];
+    c->hv_with = (int)v[6] - 1;
+    c->hv_asked = (size_t)v[7];
+    c->hv_resolved = (size_t)v[8];
+    c->hv_distinct = v[9];
+    c->sigma = get_f64(r);
+    c->best = get_f64(r);
+    c->hv_cost = get_f64(r);
+    double *rows[] = {m->mu, m->ps, m->pc, m->best_x, m->seed0};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        get_f64s(r, rows[i] + k * D, D);
+    get_f64s(r, m->L + k * D * D, D * D);
+    get_f64s(r, m->z + k * m->cap_gen * D, c->asked * D);
+    get_f64s(r, m->cost + k * m->cap_gen, c->asked);
+    for (size_t s = 0; s < c->asked; s++)
+        m->ids[k * m->cap_gen + s] = get_u64(r);
+    for (size_t p = 0; p < c->hv_asked; p++)
+        m->hv_ids[k][p] = get_u64(r);
+    for (size_t d = 0; d < D; d++)
+        r->bad |= !(m->L[k * D * D + d * D + d] > 0.0);
+    return r->bad || !(c->sigma > 0.0) ? FO_ECORRUPT : FO_OK;
+}
+
+static enum fo_status get_niche(struct reader *r, struct fo_engine *e,
+                                struct fo_error *err) {
+    struct fo_niche *m = &e->niche;
+    const size_t D = e->D;
+    uint64_t v[8];
+    for (size_t i = 0; i < 8; i++)
+        v[i] = get_u64(r);
+    if (r->bad || v[0] > FO_NICHE_RUNNING || (v[0] != FO_NICHE_OFF) != fo__niche_on(e) ||
+        v[1] > m->seeds_want || v[2] > v[1] || v[4] > m->slots)
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad niching state");
+    if (v[0] == FO_NICHE_OFF)
+        return FO_OK;
+    m->phase = (int)v[0];
+    m->n_seeds = (size_t)v[1];
+    m->seeds_resolved = (size_t)v[2];
+    m->rounds = v[3];
+    m->n_queue = (size_t)v[4];
+    m->turn = (size_t)(v[5] % m->slots);
+    m->merged = v[6];
+    m->converged = v[7];
+    m->tolfun = get_f64(r);
+    for (size_t i = 0; i < m->n_seeds; i++) {
+        get_f64s(r, m->seed_y + i * D, D);
+        m->seed_cost[i] = get_f64(r);
+        m->seed_id[i] = get_u64(r);
+    }
+    /* the strata of the seeds still to be drawn (none before the first ask) */
+    for (size_t i = m->phase == FO_NICHE_SEEDING && m->rounds ? m->n_seeds
+                                                              : m->seeds_want;
+         i < m->seeds_want; i++)
+        for (size_t d = 0; d < D; d++) {
+            uint64_t s = get_u64(r);
+            r->bad |= s >= m->seeds_want;
+            m->strata[i * D + d] = (uint32_t)s;
+        }
+    for (size_t q = 0; q < m->n_queue; q++) {
+        get_f64s(r, m->queue_y + q * D, D);
+        m->queue_sigma[q] = get_f64(r);
+    }
+    for (size_t k = 0; k < m->slots && !r->bad; k++) {
+        uint64_t state = get_u64(r);
+        if (state > FO_COMP_CONVERGED)
+            r->bad = 1;
+        m->comp[k].state = (int)state;
+        m->comp[k].hv_with = -1;
+        if (!r->bad && state != FO_COMP_FREE && get_comp(r, e, k) != FO_OK)
+            r->bad = 1;
+    }
+    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "bad niching state")
+                  : FO_OK;
+}
+
 struct part {
     unsigned since; /* the first format that carries it */
     void (*put)(struct writer *w, const struct fo_engine *e);
@@ -268,7 +420,7 @@ struct part {
 static const struct part parts[] = {
     {10, put_surrogate, get_surrogate}, {11, put_mixing, get_mixing},
     {12, put_refine, get_refine},       {13, put_recommender, get_recommender},
-    {14, put_modes, get_modes},
+    {14, put_modes, get_modes},         {15, put_niche, get_niche},
 };
 
 void fo__snap_put_parts(struct writer *w, const struct fo_engine *e) {

@@ -45,15 +45,6 @@ static void drive(struct fo_engine *e, uint64_t evals) {
     }
 }
 
-/* Which of Himmelblau's minima x is within 0.01 of, or -1. */
-static int which(const double *x) {
-    for (int k = 0; k < 4; k++)
-        if (hypot(x[0] - fo_himmelblau_minima[k][0], x[1] - fo_himmelblau_minima[k][1]) <
-            0.01)
-            return k;
-    return -1;
-}
-
 static void test_himmelblau(void) {
     int distinct_ok = 1, values_ok = 1, found_max = 0, first_active = 1;
     uint64_t spent_ok = 1;
@@ -67,7 +58,7 @@ static void test_himmelblau(void) {
         uint64_t spent = 0;
         first_active &= n >= 1 && m[0].state == FO_MODE_ACTIVE && m[0].weight == 1.0;
         for (size_t k = 1; k < n; k++) {
-            int w = which(x + 2 * k);
+            int w = fo_himmelblau_which(x + 2 * k);
             values_ok &= m[k].state == FO_MODE_CONVERGED && m[k].weight == 0.0 &&
                          (w < 0 || m[k].best < 1e-3);
             if (w >= 0) {

@@ -274,13 +274,23 @@ static void test_snapshot_round_trip(void) {
     tap_is_int((long long)moved, (long long)n_rows - 1, "every setting but dim moved");
     /* two ways of reusing samples a run refuses together: each travels once */
     const char *pair[2] = {"optimizer.reuse_generations", "optimizer.mixing"};
+    struct fo_setting_value none;
+    fo_setting_get(&d, fo_setting_find("optimizer.niches"), &none);
     for (int k = 0; k < 2; k++) {
         struct fo_run_config one = c;
         struct fo_setting_value v;
         fo_setting_get(&d, fo_setting_find(pair[k]), &v);
         fo_setting_set(&one, &v, NULL);
+        fo_setting_set(&one, &none, NULL); /* the mixture refuses both */
         snapshot_round_trip(&one, pair[1 - k]);
     }
+    /* the niching mixture needs the Gaussian alone, without the modules */
+    struct fo_run_config mm;
+    fo_run_preset(&mm, "multimodal", 3);
+    mm.flow.lo = lo;
+    mm.flow.hi = hi;
+    mm.opt.niches = 3;
+    snapshot_round_trip(&mm, "optimizer.niches");
 }
 
 /* c builds, saves, loads, and every setting comes back. */
