@@ -25,7 +25,10 @@ from cmaes import CMA
 
 DEFAULT = ["sphere", "ellipsoid", "rosenbrock", "rastrigin", "ackley", "styblinski_tang",
            "seed_trig", "tfim_vqe", "seed_trig_periodic", "tfim_vqe_periodic",
-           "seed_trig_structure", "tfim_vqe_structure"]
+           "seed_trig_structure", "tfim_vqe_structure", "himmelblau"]
+# several optima in one run (issue 11): flowopt's multimodal preset against
+# the distinct optima IPOP-CMA-ES's restarts end on, over the whole budget
+NICHING = ["himmelblau", "cec_f6_shubert", "cec_f7_vincent"]
 
 
 class Problems:
@@ -98,6 +101,78 @@ def ipop_cmaes(problems, name, seed):
     return None
 
 
+def ipop_optima(problems, name, seed):
+    """IPOP-CMA-ES over the whole budget: the (x, value) each restart ends
+    on (its best told point)."""
+    dim, lo, hi, maximize, target, budget = problems.info(name)
+    handle = problems.lib.fo_bench_open(name.encode(), seed)
+    sign = -1.0 if maximize else 1.0
+    rng = np.random.default_rng(seed)
+    bounds = np.array([[lo, hi]] * dim)
+    popsize, evals, restart, ends = 4 + int(3 * math.log(dim)), 0, 0, []
+    try:
+        while evals < budget:
+            opt = CMA(mean=rng.uniform(lo, hi, dim), sigma=(hi - lo) / 4, bounds=bounds,
+                      seed=seed * 1000 + restart, population_size=popsize)
+            best = None
+            while evals < budget and not opt.should_stop():
+                told = []
+                for _ in range(opt.population_size):
+                    x = np.ascontiguousarray(opt.ask(), dtype=np.float64)
+                    v = problems.lib.fo_bench_value(
+                        handle, x.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))
+                    evals += 1
+                    told.append((x, sign * v))
+                    if best is None or sign * v < sign * best[1]:
+                        best = (x.copy(), v)
+                opt.tell(told)
+            if best is not None:
+                ends.append(best)
+            popsize *= 2
+            restart += 1
+    finally:
+        problems.lib.fo_bench_close(handle)
+    return ends
+
+
+def optima_found(problems, name, ends):
+    """Himmelblau: how many of the four minima some end lies within 0.01 of
+    with a value below 1e-3; CEC F6/F7: the peak ratio at accuracy 1e-3
+    (ends within 1e-3 of the global value, distinct by the niche radius)."""
+    if name == "himmelblau":
+        minima = (ctypes.c_double * 8).in_dll(problems.lib, "fo_himmelblau_minima")
+        return sum(any(v < 1e-3 and math.hypot(x[0] - minima[2 * k], x[1] - minima[2 * k + 1])
+                       < 0.01 for x, v in ends) for k in range(4))
+    best, n, radius = ctypes.c_double(), ctypes.c_int(), ctypes.c_double()
+    problems.lib.fo_bench_niche(name.encode(), ctypes.byref(best), ctypes.byref(n),
+                                ctypes.byref(radius))
+    taken = []
+    for x, v in sorted(ends, key=lambda e: -e[1]):
+        if v >= best.value - 1e-3 and all(np.linalg.norm(x - t) > radius.value
+                                          for t in taken):
+            taken.append(x)
+    return len(taken) / n.value
+
+
+def niching_row(build, problems, name, seeds):
+    out = subprocess.run([build + "/flowopt-bench", "opt", "--preset", "multimodal",
+                          "--function", name, "--seeds", str(seeds)],
+                         check=True, capture_output=True, text=True).stdout
+    f_row = json.loads(out.strip().splitlines()[-1])
+    found = [optima_found(problems, name, ipop_optima(problems, name, s))
+             for s in range(1, seeds + 1)]
+    if name == "himmelblau":
+        f = {"all_four_rate": sum(m == 4 for m in f_row["modes_found"]) / seeds,
+             "median_found": statistics.median(f_row["modes_found"])}
+        c = {"all_four_rate": sum(m == 4 for m in found) / seeds,
+             "median_found": statistics.median(found)}
+    else:
+        f = {"peak_ratio": f_row["peak_ratio_mean"]}
+        c = {"peak_ratio": round(statistics.mean(found), 4)}
+    return {"bench": "compare-niching", "function": name, "seeds": seeds,
+            "preset": "multimodal", "flowopt": f, "ipop_cmaes": c}
+
+
 def flowopt(build, name, seeds, preset):
     out = subprocess.run([build + "/flowopt-bench", "opt", "--preset", preset,
                           "--function", name, "--seeds", str(seeds)],
@@ -122,7 +197,12 @@ def main():
             raise SystemExit("unknown argument " + args[i])
     problems = Problems(build + "/libfobench.so")
     rows = []
+    problems.lib.fo_bench_niche.argtypes = [ctypes.c_char_p, ctypes.c_void_p,
+                                            ctypes.c_void_p, ctypes.c_void_p]
     for name in names:
+        if name in NICHING:
+            print(json.dumps(niching_row(build, problems, name, seeds)), flush=True)
+            continue
         f_row = flowopt(build, name, seeds, preset)
         f_rate, f_median = f_row["success_rate"], f_row["evals_to_target"][1]
         runs = [ipop_cmaes(problems, name, s) for s in range(1, seeds + 1)]
