@@ -578,16 +578,6 @@ static void hv_done(struct fo_engine *e, size_t k, struct fo_step_report *rep,
     refill(e);
 }
 
-/* Whether k holds the best value of every component held: it goes on to
- * the precision its step size reaches, past tolfun (a share of the first
- * values' range, which suits the other optima, not the answer itself). */
-static int leads(const struct fo_niche *m, size_t k) {
-    for (size_t j = 0; j < m->slots; j++)
-        if (j != k && held(m, j) && m->comp[j].best < m->comp[k].best)
-            return 0;
-    return 1;
-}
-
 /* k's generation is complete: its CMA step and the tests after it. */
 static void comp_step(struct fo_engine *e, size_t k, struct fo_step_report *rep) {
     struct fo_niche *m = &e->niche;
@@ -635,7 +625,7 @@ static void comp_step(struct fo_engine *e, size_t k, struct fo_step_report *rep)
     c->flat = finite >= 2 && hi - lo <= m->tolfun ? c->flat + 1 : 0;
     rep->step_size = spread(e, k);
     const uint64_t stall = 10 + (uint64_t)(30 * D / e->cfg.batch_size);
-    if (failed || (c->flat >= FO_NICHE_FLAT && !leads(m, k)) || c->stale >= stall)
+    if (failed || c->flat >= FO_NICHE_FLAT || c->stale >= stall)
         converge(e, k, rep);
     else
         maybe_test(e, k);
