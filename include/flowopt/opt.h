@@ -212,12 +212,18 @@ enum fo_stop {
 };
 const char *fo_stop_name(enum fo_stop s);
 
-enum fo_sample_status { FO_SAMPLE_PENDING = 0, FO_SAMPLE_TOLD = 1, FO_SAMPLE_FAILED = 2 };
+enum fo_sample_status {
+    FO_SAMPLE_PENDING = 0,
+    FO_SAMPLE_TOLD = 1,
+    FO_SAMPLE_FAILED = 2,
+    FO_SAMPLE_LOST = 3 /* told lost: its point is handed out again under a new id */
+};
 
 struct fo_sample {
     uint64_t id;         /* 1, 2, ... unique within the run */
     uint64_t generation; /* parameter version it was drawn from */
     double log_prob;     /* behaviour log-density at x */
+    uint64_t reissue_of; /* the lost sample whose point this is again (0: a new one) */
 };
 
 struct fo_engine;
@@ -257,6 +263,15 @@ enum fo_status fo_engine_tell_se(struct fo_engine *e, uint64_t id, double value,
                                  struct fo_step_report *report, struct fo_error *err);
 
 /* The evaluation of id failed: it is left out of the update. */
+/*
+ * The sample was lost (the instrument or the link failed, not the point):
+ * no value, no penalty; the next ask hands the same point out again under
+ * a new id (reissue_of = id), and it stays a member of its generation.
+ * A lost id told lost again is a duplicate; told anything else, a conflict.
+ */
+enum fo_status fo_engine_tell_lost(struct fo_engine *e, uint64_t id, int *duplicate,
+                                   struct fo_error *err);
+
 enum fo_status fo_engine_tell_failed(struct fo_engine *e, uint64_t id, int *duplicate,
                                      int *updated, struct fo_step_report *report,
                                      struct fo_error *err);
@@ -275,6 +290,7 @@ enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report
 
 struct fo_engine_counters {
     uint64_t asked, told, failed, pending, updates, generation, rollbacks, nonfinite;
+    uint64_t lost; /* samples told lost (their points handed out again) */
     uint64_t restarts;
     size_t batch_size; /* the current generation size (restarts grow it) */
     size_t wanted;     /* samples the current generation still needs asked before

@@ -3,7 +3,7 @@
  * arguments into one or a few requests and prints the answer for a shell.
  * ask prints one sample a line: id, then the coordinates (in the fewest
  * digits that read back exactly); tell reads "id value [stderr [shots]]"
- * (or "id failed") lines and sends them in one request.
+ * (or "id failed", "id lost") lines and sends them in one request.
  */
 #include <flowopt/settings.h>
 #include "client/commands.h"
@@ -118,9 +118,9 @@ int fo_cmd_tell(const char *base, const char *run, int argc, char **argv) {
         }
         char *end = NULL;
         double v = strtod(value, &end);
-        if (strcmp(value, "failed") == 0)
+        if (strcmp(value, "failed") == 0 || strcmp(value, "lost") == 0)
             json_array_append_new(results,
-                                  json_pack("{s:s, s:s}", "id", id, "status", "failed"));
+                                  json_pack("{s:s, s:s}", "id", id, "status", value));
         else if (end && !*end && isfinite(v)) {
             json_t *r = json_pack("{s:s, s:f}", "id", id, "value", v);
             /* the daemon checks them and names the field it refuses */

@@ -47,9 +47,11 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
             for (size_t d = 0; d < D; d++)
                 json_array_append_new(xs, fo_json_real(x[i * D + d]));
             json_array_append_new(
-                arr, json_pack("{s:o, s:o, s:o, s:I}", "id", fo_json_id(s[i].id), "x", xs,
-                               "log_prob", fo_json_real(s[i].log_prob), "generation",
-                               (json_int_t)s[i].generation));
+                arr,
+                json_pack("{s:o, s:o, s:o, s:I, s:o}", "id", fo_json_id(s[i].id), "x", xs,
+                          "log_prob", fo_json_real(s[i].log_prob), "generation",
+                          (json_int_t)s[i].generation, "reissue_of",
+                          s[i].reissue_of ? fo_json_id(s[i].reissue_of) : json_null()));
         }
         fo_reply_json_raw(rep, 200, json_pack("{s:o}", "samples", arr));
     } else {
@@ -76,11 +78,14 @@ static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
                             where);
     const char *status = json_string_value(json_object_get(r, "status"));
     json_t *value = json_object_get(r, "value");
+    enum fo_record_status rs = FO_RECORD_TOLD;
     if (json_object_get(r, "status") &&
-        (!status || strcmp(status, fo_service_record_status_name(FO_RECORD_FAILED)) != 0))
-        return fo_error_set(err, FO_EINVAL, "status", "%s.status may only be \"failed\"",
-                            where);
+        (!status || fo_service_record_status_parse(status, &rs) != 0 ||
+         (rs != FO_RECORD_FAILED && rs != FO_RECORD_LOST)))
+        return fo_error_set(err, FO_EINVAL, "status",
+                            "%s.status may only be \"failed\" or \"lost\"", where);
     it->failed = status != NULL;
+    it->lost = rs == FO_RECORD_LOST;
     it->error = json_string_value(json_object_get(r, "error"));
     json_t *se = json_object_get(r, "stderr"), *shots = json_object_get(r, "shots");
     it->std_error = NAN;
@@ -90,7 +95,7 @@ static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
                             value ? "value"
                             : se  ? "stderr"
                                   : "shots",
-                            "%s: a failed result has no %s", where,
+                            "%s: a %s result has no %s", where, status,
                             value ? "value"
                             : se  ? "stderr"
                                   : "shots");
@@ -344,6 +349,9 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
         fo_text_printf(&c->text, ",");
         if (r->shots > 0)
             fo_text_printf(&c->text, "%lld", (long long)r->shots);
+        fo_text_printf(&c->text, ",");
+        if (r->reissue_of)
+            fo_text_printf(&c->text, "%llu", (unsigned long long)r->reissue_of);
         for (size_t d = 0; d < r->dim; d++)
             fo_text_printf(&c->text, ",%s", fo_format_double(num, r->x[d]));
         fo_text_printf(&c->text, "\n");
@@ -360,6 +368,8 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
     json_object_set_new(row, "stderr", fo_json_real(r->std_error));
     json_object_set_new(row, "shots",
                         r->shots > 0 ? json_integer((json_int_t)r->shots) : json_null());
+    json_object_set_new(row, "reissue_of",
+                        r->reissue_of ? fo_json_id(r->reissue_of) : json_null());
     json_array_append_new(c->rows, row);
     return 0;
 }
@@ -381,7 +391,7 @@ static void samples(const struct fo_http_request *req, struct fo_http_reply *rep
     else if (status &&
              fo_service_record_status_parse(status, &(enum fo_record_status){0}))
         st = fo_error_set(&err, FO_EINVAL, "status",
-                          "status must be pending, told, failed or expired");
+                          "status must be pending, told, failed, expired or lost");
     else if (cursor && fo_json_parse_id(cursor, &after) != 0)
         st = fo_error_set(&err, FO_EINVAL, "cursor", "cursor must come from next_cursor");
     else if (format && strcmp(format, "json") && strcmp(format, "csv"))
@@ -394,7 +404,7 @@ static void samples(const struct fo_http_request *req, struct fo_http_reply *rep
     if (c.csv)
         fo_text_printf(
             &c.text, "id,generation,status,value,log_prob,asked_at,told_at,stderr,shots,"
-                     "x...\n");
+                     "reissue_of,x...\n");
     st = fo_service_samples(req->svc, req->params[0], status, gen, after,
                             (size_t)limit + 1, collect_sample, &c, &err);
     if (st != FO_OK) {

@@ -220,11 +220,50 @@ void fo__engine_draw_noise(struct fo_engine *e, size_t n, double *z) {
     }
 }
 
+/* Up to n lost records handed out again, in id order, under new ids. */
+static size_t reissue(struct fo_engine *e, size_t n, struct fo_sample *samples,
+                      double *x) {
+    size_t k = 0;
+    for (size_t i = 0; i < e->n_recs && k < n && e->n_rekeyed; i++) {
+        struct fo_rec *r = &e->recs[i];
+        if (r->cur_id != 0)
+            continue;
+        r->cur_id = e->next_id++;
+        e->asked++;
+        samples[k] = (struct fo_sample){r->cur_id, r->generation, r->lb, r->lost_id};
+        fo_flow_wrap(e->flow, 1, e->xs + i * e->D, x + k * e->D);
+        k++;
+    }
+    return k;
+}
+
+/* How many of n the lost records waiting to be handed out again take. */
+static size_t waiting(const struct fo_engine *e, size_t n) {
+    size_t k = 0;
+    for (size_t i = 0; i < e->n_recs && k < n && e->n_rekeyed; i++)
+        k += e->recs[i].cur_id == 0;
+    return k;
+}
+
+static enum fo_status draw_fresh(struct fo_engine *e, size_t n, struct fo_sample *samples,
+                                 double *x, struct fo_error *err);
+
 enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *samples,
                              double *x, struct fo_error *err) {
     if (n < 1 || n > FO_ENGINE_MAX_ASK)
         return fo_error_set(err, FO_ERANGE, "n", "n must be in [1, %d], got %zu",
                             FO_ENGINE_MAX_ASK, n);
+    /* lost points first (last in the answer, so the fresh ids come first
+     * and a failed draw leaves nothing to undo) */
+    const size_t again = waiting(e, n), fresh = n - again;
+    enum fo_status st = fresh ? draw_fresh(e, fresh, samples, x, err) : FO_OK;
+    if (st == FO_OK)
+        reissue(e, again, samples + fresh, x + fresh * e->D);
+    return st;
+}
+
+static enum fo_status draw_fresh(struct fo_engine *e, size_t n, struct fo_sample *samples,
+                                 double *x, struct fo_error *err) {
     enum fo_status st = fo__engine_reserve(e, e->n_recs + n, err);
     if (st != FO_OK)
         return st;
@@ -271,7 +310,8 @@ enum fo_status fo_engine_ask(struct fo_engine *e, size_t n, struct fo_sample *sa
 void fo__engine_add_record(struct fo_engine *e, const double *x, double lp,
                            struct fo_sample *out) {
     struct fo_rec *r = &e->recs[e->n_recs];
-    r->id = e->next_id++;
+    r->id = r->cur_id = e->next_id++;
+    r->lost_id = 0;
     r->generation = e->generation;
     r->value = 0.0;
     r->lb = lp;
@@ -285,6 +325,7 @@ void fo__engine_add_record(struct fo_engine *e, const double *x, double lp,
     out->id = r->id;
     out->generation = r->generation;
     out->log_prob = lp;
+    out->reissue_of = 0;
 }
 
 long fo__engine_find(const struct fo_engine *e, uint64_t id) {
@@ -299,8 +340,29 @@ long fo__engine_find(const struct fo_engine *e, uint64_t id) {
     return lo < e->n_recs && e->recs[lo].id == id ? (long)lo : -1;
 }
 
+/* The record handed out under id now, or -1 (a lost id has none). */
+static long find_handed(const struct fo_engine *e, uint64_t id) {
+    long i = fo__engine_find(e, id);
+    if (i >= 0 && e->recs[i].cur_id == id)
+        return i;
+    for (size_t k = 0; e->n_rekeyed && id && k < e->n_recs; k++)
+        if (e->recs[k].cur_id == id)
+            return (long)k;
+    return -1;
+}
+
+/* Whether id was handed out and then lost (its record still held). */
+static int lost_here(const struct fo_engine *e, uint64_t id) {
+    for (size_t k = 0; e->n_rekeyed && k < e->n_recs; k++)
+        if (e->recs[k].cur_id != e->recs[k].id &&
+            (e->recs[k].id == id || e->recs[k].lost_id == id))
+            return 1;
+    return 0;
+}
+
 void fo__engine_forget(struct fo_engine *e, size_t i) {
     const size_t D = e->D, after = e->n_recs - i - 1;
+    e->n_rekeyed -= e->recs[i].cur_id != e->recs[i].id;
     memmove(&e->recs[i], &e->recs[i + 1], after * sizeof e->recs[0]);
     memmove(e->xs + i * D, e->xs + (i + 1) * D, after * D * sizeof(double));
     e->n_recs--;
@@ -308,7 +370,12 @@ void fo__engine_forget(struct fo_engine *e, size_t i) {
 
 enum fo_status fo_engine_sample_state(const struct fo_engine *e, uint64_t id, int *status,
                                       double *value, struct fo_error *err) {
-    long i = fo__engine_find(e, id);
+    long i = find_handed(e, id);
+    if (i < 0 && lost_here(e, id)) {
+        *status = FO_SAMPLE_LOST;
+        *value = 0.0;
+        return FO_OK;
+    }
     if (i < 0)
         return fo_error_set(err, id > 0 && id < e->next_id ? FO_ESTATE : FO_ENOTFOUND,
                             "id",
@@ -372,7 +439,11 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
     enum fo_status st = fo_engine_sample_state(e, id, &prior_status, &prior_value, err);
     if (st != FO_OK)
         return st;
-    long i = fo__engine_find(e, id);
+    if (prior_status == FO_SAMPLE_LOST)
+        return fo_error_set(err, FO_ECONFLICT, "id",
+                            "sample %llu was lost and its point handed out again",
+                            (unsigned long long)id);
+    long i = find_handed(e, id);
     struct fo_rec *r = &e->recs[i];
     if (r->status != FO_SAMPLE_PENDING) {
         int same = failed ? r->status == FO_SAMPLE_FAILED
@@ -440,6 +511,31 @@ enum fo_status fo_engine_tell_se(struct fo_engine *e, uint64_t id, double value,
     return resolve(e, id, 0, value, std_error, duplicate, updated, report, err);
 }
 
+enum fo_status fo_engine_tell_lost(struct fo_engine *e, uint64_t id, int *duplicate,
+                                   struct fo_error *err) {
+    int dup_local = 0, status = FO_SAMPLE_PENDING;
+    double value = 0.0;
+    duplicate = duplicate ? duplicate : &dup_local;
+    *duplicate = 0;
+    enum fo_status st = fo_engine_sample_state(e, id, &status, &value, err);
+    if (st != FO_OK)
+        return st;
+    if (status == FO_SAMPLE_LOST) {
+        *duplicate = 1;
+        return FO_OK;
+    }
+    if (status != FO_SAMPLE_PENDING)
+        return fo_error_set(err, FO_ECONFLICT, "id",
+                            "sample %llu was already resolved with another result",
+                            (unsigned long long)id);
+    struct fo_rec *r = &e->recs[find_handed(e, id)];
+    e->n_rekeyed += r->cur_id == r->id;
+    r->lost_id = id;
+    r->cur_id = 0; /* the next ask hands it out again */
+    e->lost++;
+    return FO_OK;
+}
+
 enum fo_status fo_engine_tell_failed(struct fo_engine *e, uint64_t id, int *duplicate,
                                      int *updated, struct fo_step_report *report,
                                      struct fo_error *err) {
@@ -456,7 +552,8 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
     out->asked = e->asked;
     out->told = e->told;
     out->failed = e->failed;
-    out->pending = e->asked - e->told - e->failed;
+    out->pending = e->asked - e->told - e->failed - e->lost;
+    out->lost = e->lost;
     out->updates = e->updates;
     out->generation = e->generation;
     out->rollbacks = e->rollbacks;

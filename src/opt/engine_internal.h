@@ -19,7 +19,10 @@
 
 /* One asked sample still in memory (pending, or told within the reuse window). */
 struct fo_rec {
-    uint64_t id;
+    uint64_t id;      /* the id it was drawn under (the modules know it by this) */
+    uint64_t cur_id;  /* the id it is handed out under now: id, a re-issue's, or
+                         0 while lost and waiting for the next ask */
+    uint64_t lost_id; /* the id it was last lost under (0: never) */
     uint64_t generation;
     double value;
     double lb;  /* behaviour log-density */
@@ -56,6 +59,8 @@ struct fo_engine {
 
     uint64_t next_id, generation, updates;
     uint64_t asked, told, failed, rollbacks, nonfinite;
+    uint64_t lost;             /* samples told lost */
+    size_t n_rekeyed;          /* records whose cur_id is not their id */
     uint64_t resolved_in_gen;  /* told or failed samples of the current generation */
     uint64_t last_improve_gen; /* generation in which best last improved */
     enum fo_stop stop;

@@ -35,7 +35,7 @@
 
 #define SNAP_MAGIC "FOEN"
 /* The engine state's own format; the settings table may need a newer one. */
-#define SNAP_STATE_VERSION 15u
+#define SNAP_STATE_VERSION 16u
 #define SNAP_OLDEST 2u
 #define SNAP_VERSION                                                                     \
     (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
@@ -266,6 +266,8 @@ static enum fo_status get_records(struct reader *r, struct fo_engine *e,
         rec->generation = get_u64(r);
         rec->value = get_f64(r);
         rec->lb = get_f64(r);
+        rec->cur_id = rec->id; /* the lost ones are in their own section */
+        rec->lost_id = 0;
         uint64_t word = get_u64(r);
         rec->status = (int)(word & 0xff);
         rec->kind = r->version >= 12 ? (int)(word >> 8) : FO_REC_FLOW;

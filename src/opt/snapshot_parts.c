@@ -3,7 +3,7 @@
  * put/get pair each, in the table's order after the samples (snapshot.c
  * writes the rest): the surrogate (format 10), importance mixing (11), the
  * refiner (12), the recommender (13), the modes (14), the niching
- * mixture (15).
+ * mixture (15), the lost samples (16).
  */
 #include "opt/snapshot_io.h"
 #include "opt/engine_internal.h"
@@ -411,6 +411,44 @@ static enum fo_status get_niche(struct reader *r, struct fo_engine *e,
                   : FO_OK;
 }
 
+/* Samples told lost: the count, and each record handed out under another
+ * id than its own (or waiting for the next ask: 0), with the id it was
+ * lost under. */
+static void put_lost(struct writer *w, const struct fo_engine *e) {
+    put_u64(w, e->lost);
+    put_u64(w, e->n_rekeyed);
+    for (size_t i = 0; i < e->n_recs; i++) {
+        const struct fo_rec *rec = &e->recs[i];
+        if (rec->cur_id == rec->id)
+            continue;
+        put_u64(w, i);
+        put_u64(w, rec->cur_id);
+        put_u64(w, rec->lost_id);
+    }
+}
+
+static enum fo_status get_lost(struct reader *r, struct fo_engine *e,
+                               struct fo_error *err) {
+    e->lost = get_u64(r);
+    uint64_t n = get_u64(r), prev = 0;
+    if (r->bad || n > e->n_recs)
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad lost samples");
+    for (uint64_t k = 0; k < n && !r->bad; k++) {
+        uint64_t i = get_u64(r), cur = get_u64(r), lost = get_u64(r);
+        if (r->bad || i >= e->n_recs || (k && i <= prev) || cur == e->recs[i].id ||
+            cur >= e->next_id || lost == 0 || lost >= e->next_id) {
+            r->bad = 1;
+            break;
+        }
+        e->recs[i].cur_id = cur;
+        e->recs[i].lost_id = lost;
+        prev = i;
+    }
+    e->n_rekeyed = (size_t)n;
+    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "bad lost samples")
+                  : FO_OK;
+}
+
 struct part {
     unsigned since; /* the first format that carries it */
     void (*put)(struct writer *w, const struct fo_engine *e);
@@ -421,6 +459,7 @@ static const struct part parts[] = {
     {10, put_surrogate, get_surrogate}, {11, put_mixing, get_mixing},
     {12, put_refine, get_refine},       {13, put_recommender, get_recommender},
     {14, put_modes, get_modes},         {15, put_niche, get_niche},
+    {16, put_lost, get_lost},
 };
 
 void fo__snap_put_parts(struct writer *w, const struct fo_engine *e) {

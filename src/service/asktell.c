@@ -35,7 +35,7 @@ static enum fo_status write_ask(struct fo_store *store, void *ctx, struct fo_err
     for (size_t i = 0; st == FO_OK && i < w->n; i++)
         st = fo_store_sample_insert(store, w->run_id, (int64_t)w->s[i].id,
                                     (int64_t)w->s[i].generation, w->x + i * w->D, w->D,
-                                    w->s[i].log_prob, err);
+                                    w->s[i].log_prob, (int64_t)w->s[i].reissue_of, err);
     return st;
 }
 
@@ -60,6 +60,7 @@ static int on_replayed(void *p, const struct fo_sample_row *row) {
     c->samples[i].id = (uint64_t)row->id;
     c->samples[i].generation = (uint64_t)row->generation;
     c->samples[i].log_prob = row->log_prob;
+    c->samples[i].reissue_of = (uint64_t)row->reissue_of;
     memcpy(c->x + i * c->dim, row->x, c->dim * sizeof(double));
     c->count++;
     return 0;
@@ -139,6 +140,7 @@ static enum fo_status recorded(struct fo_service *svc, const struct fo_run *r,
     if (st == FO_OK)
         *status = rs == FO_RECORD_TOLD      ? FO_SAMPLE_TOLD
                   : rs == FO_RECORD_PENDING ? FO_SAMPLE_PENDING
+                  : rs == FO_RECORD_LOST    ? FO_SAMPLE_LOST
                                             : FO_SAMPLE_FAILED; /* failed, expired */
     if (st == FO_OK && *status == FO_SAMPLE_PENDING)
         st = fo_error_set(err, FO_ECORRUPT, "id",
@@ -162,12 +164,15 @@ enum fo_status fo__check_tells(struct fo_service *svc, const struct fo_run *r,
             return st;
         for (size_t j = 0; j < i && status == FO_SAMPLE_PENDING; j++)
             if (items[j].id == it->id) {
-                status = items[j].failed ? FO_SAMPLE_FAILED : FO_SAMPLE_TOLD;
+                status = items[j].lost     ? FO_SAMPLE_LOST
+                         : items[j].failed ? FO_SAMPLE_FAILED
+                                           : FO_SAMPLE_TOLD;
                 value = items[j].value;
             }
         dup[i] = status != FO_SAMPLE_PENDING;
-        int same = it->failed ? status == FO_SAMPLE_FAILED
-                              : status == FO_SAMPLE_TOLD && value == it->value;
+        int same = it->lost     ? status == FO_SAMPLE_LOST
+                   : it->failed ? status == FO_SAMPLE_FAILED
+                                : status == FO_SAMPLE_TOLD && value == it->value;
         if (dup[i] && !same)
             return fo_error_set(err, FO_ECONFLICT, "results",
                                 "results[%zu]: sample %llu already has another result", i,
@@ -273,19 +278,22 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
         }
         int updated = 0;
         struct fo_step_report *rep = &reports[out->n_reports];
-        st = it->failed
+        st = it->lost ? fo_engine_tell_lost(r->engine, it->id, NULL, err)
+             : it->failed
                  ? fo_engine_tell_failed(r->engine, it->id, NULL, &updated, rep, err)
                  : fo_engine_tell_se(r->engine, it->id, it->value, it->std_error, NULL,
                                      &updated, rep, err);
         if (st != FO_OK)
             break;
-        ops[k] = (struct fo_op){0,         it->failed ? FO_OP_FAIL : FO_OP_TELL,
-                                0,         (int64_t)it->id,
-                                it->value, it->std_error};
+        ops[k] = (struct fo_op){
+            0,         it->lost ? FO_OP_LOST : it->failed ? FO_OP_FAIL : FO_OP_TELL,
+            0,         (int64_t)it->id,
+            it->value, it->std_error};
         w[k].item = it;
-        w[k].status = it->expired  ? FO_RECORD_EXPIRED
-                      : it->failed ? FO_RECORD_FAILED
-                                   : FO_RECORD_TOLD;
+        w[k].status = it->lost      ? FO_RECORD_LOST
+                      : it->expired ? FO_RECORD_EXPIRED
+                      : it->failed  ? FO_RECORD_FAILED
+                                    : FO_RECORD_TOLD;
         w[k].report = -1;
         if (updated) {
             if (it->expired)
@@ -397,7 +405,7 @@ static int on_expired(void *p, int64_t id) {
     struct expire_ctx *c = p;
     if (c->n < c->cap)
         c->items[c->n++] =
-            (struct fo_tell_item){(uint64_t)id, 1, 0.0, "expired", 1, NAN, 0};
+            (struct fo_tell_item){(uint64_t)id, 1, 0.0, "expired", 1, NAN, 0, 0};
     return 0;
 }
 

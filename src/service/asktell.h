@@ -21,6 +21,7 @@ struct fo_tell_item {
     int expired;       /* set by the service for a pending timeout */
     double std_error;  /* the value's standard error as the driver gave it; NaN: none */
     int64_t shots;     /* the shots it was estimated from; 0: none */
+    int lost;          /* 1: lost (no value; its point is handed out again) */
 };
 
 struct fo_tell_outcome {

@@ -45,6 +45,8 @@ static int replay(struct fo_engine *e, const struct fo_op *op) {
         return fo_engine_tell_failed(e, (uint64_t)op->sample_id, NULL, NULL, NULL,
                                      NULL) != FO_OK;
     case FO_OP_STEP: return fo_engine_step(e, NULL, NULL) != FO_OK;
+    case FO_OP_LOST:
+        return fo_engine_tell_lost(e, (uint64_t)op->sample_id, NULL, NULL) != FO_OK;
     }
     return 1;
 }

@@ -4,8 +4,8 @@
 #include <string.h>
 
 static const char *const run_states[FO_N_RUN_STATES] = {"active", "paused", "finished"};
-static const char *const record_statuses[FO_N_RECORD_STATUSES] = {"pending", "told",
-                                                                  "failed", "expired"};
+static const char *const record_statuses[FO_N_RECORD_STATUSES] = {
+    "pending", "told", "failed", "expired", "lost"};
 
 static int find(const char *const *names, int n, const char *name) {
     for (int i = 0; name && i < n; i++)

@@ -20,9 +20,10 @@ enum fo_record_status {
     FO_RECORD_PENDING = 0,
     FO_RECORD_TOLD = 1,
     FO_RECORD_FAILED = 2,
-    FO_RECORD_EXPIRED = 3
+    FO_RECORD_EXPIRED = 3,
+    FO_RECORD_LOST = 4 /* told lost: its point was handed out again */
 };
-#define FO_N_RECORD_STATUSES 4
+#define FO_N_RECORD_STATUSES 5
 
 /* Names, and back (-1 for an unknown name). The names are the API's and
  * the database's: "active", ..., "pending", "told", .... */

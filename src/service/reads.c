@@ -93,7 +93,8 @@ static int on_sample_row(void *p, const struct fo_sample_row *row) {
                                    row->told_at,
                                    row->error,
                                    row->std_error,
-                                   row->shots};
+                                   row->shots,
+                                   (uint64_t)row->reissue_of};
     return c->fn(c->ctx, &rec);
 }
 

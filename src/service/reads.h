@@ -39,8 +39,9 @@ struct fo_sample_record {
     size_t dim;
     double log_prob, value; /* value NaN when none */
     const char *status, *asked_at, *told_at, *error;
-    double std_error; /* NaN when the driver gave none */
-    int64_t shots;    /* 0 when none */
+    double std_error;    /* NaN when the driver gave none */
+    int64_t shots;       /* 0 when none */
+    uint64_t reissue_of; /* the lost sample it hands out again; 0: none */
 };
 typedef int (*fo_sample_fn)(void *ctx, const struct fo_sample_record *rec);
 /* Samples with id > after; status NULL and generation < 0 mean any. */

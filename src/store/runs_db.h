@@ -12,7 +12,13 @@
 #include "store/store.h"
 #include "store/txn.h"
 
-enum fo_op_kind { FO_OP_ASK = 1, FO_OP_TELL = 2, FO_OP_FAIL = 3, FO_OP_STEP = 4 };
+enum fo_op_kind {
+    FO_OP_ASK = 1,
+    FO_OP_TELL = 2,
+    FO_OP_FAIL = 3,
+    FO_OP_STEP = 4,
+    FO_OP_LOST = 5
+};
 
 struct fo_op {
     int64_t seq;

@@ -42,7 +42,8 @@ static int sample_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     r.told_at = (const char *)sqlite3_column_text(st, 7);
     r.error = (const char *)sqlite3_column_text(st, 8);
     r.std_error = fo__column_real(st, 9);
-    r.shots = sqlite3_column_int64(st, 10); /* NULL reads as 0 */
+    r.shots = sqlite3_column_int64(st, 10);      /* NULL reads as 0 */
+    r.reissue_of = sqlite3_column_int64(st, 11); /* NULL reads as 0 */
     return c->fn(c->ctx, &r) != 0;
 }
 
@@ -60,7 +61,7 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
     enum fo_status rc =
         fo__store_prepare(s,
                           "SELECT id, generation, x, log_prob, status, value, asked_at,"
-                          " told_at, error, stderr, shots FROM samples"
+                          " told_at, error, stderr, shots, reissue_of FROM samples"
                           " WHERE run_id = ?1 AND id > ?2"
                           " AND (?3 IS NULL OR status = ?3)"
                           " AND (?4 < 0 OR generation = ?4) ORDER BY id LIMIT ?5",
@@ -81,7 +82,8 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
 
 enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, int64_t id,
                                       int64_t generation, const double *x, size_t dim,
-                                      double log_prob, struct fo_error *err) {
+                                      double log_prob, int64_t reissue_of,
+                                      struct fo_error *err) {
     unsigned char *blob = malloc(dim > 0 ? dim * 8 : 1);
     if (!blob)
         return fo_error_set(err, FO_ENOMEM, "samples", "out of memory");
@@ -94,8 +96,8 @@ enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, in
     sqlite3_stmt *st;
     enum fo_status rc =
         fo__store_prepare(s,
-                          "INSERT INTO samples (run_id, id, generation, x, log_prob)"
-                          " VALUES (?, ?, ?, ?, ?)",
+                          "INSERT INTO samples (run_id, id, generation, x, log_prob,"
+                          " reissue_of) VALUES (?, ?, ?, ?, ?, ?)",
                           &st, err);
     if (rc == FO_OK) {
         sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
@@ -103,6 +105,10 @@ enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, in
         sqlite3_bind_int64(st, 3, generation);
         sqlite3_bind_blob64(st, 4, blob, dim * 8, SQLITE_STATIC);
         sqlite3_bind_double(st, 5, log_prob);
+        if (reissue_of > 0)
+            sqlite3_bind_int64(st, 6, reissue_of);
+        else
+            sqlite3_bind_null(st, 6);
         rc = fo__store_run(s, st, "recording a sample", err);
     }
     free(blob);

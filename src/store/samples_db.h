@@ -17,9 +17,11 @@
 
 typedef int (*fo_id64_fn)(void *ctx, int64_t id);
 
+/* reissue_of: the lost sample whose point this is again (0: none, NULL). */
 enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, int64_t id,
                                       int64_t generation, const double *x, size_t dim,
-                                      double log_prob, struct fo_error *err);
+                                      double log_prob, int64_t reissue_of,
+                                      struct fo_error *err);
 
 /* A result: status (the service's name for it), value (NaN: none, stored
  * as NULL), error text (may be NULL), and the value's error bar as the
@@ -51,6 +53,7 @@ struct fo_sample_row {
     const char *status, *asked_at, *told_at, *error; /* told_at, error may be NULL */
     double std_error;                                /* NaN when none */
     int64_t shots;                                   /* 0 when none */
+    int64_t reissue_of;                              /* 0 when none */
 };
 typedef int (*fo_sample_row_fn)(void *ctx, const struct fo_sample_row *row);
 /* Samples with id > after, filtered by status (NULL: any) and generation

@@ -123,6 +123,92 @@ static int stop_is(const char *id, const char *want) {
     return same;
 }
 
+/* POST path body; the answer's JSON (status must be want). */
+static json_t *post_ok(const char *path, const char *body, long want, const char *what) {
+    long status;
+    json_t *j = call("POST", path, body, &status);
+    if (status != want)
+        tap_diag("%s: %ld %s", what, status,
+                 json_string_value(json_object_get(j, "detail")));
+    return j;
+}
+
+/* A sample told lost costs nothing: its x comes back under a new id that
+ * names the lost one, in the same generation, across a kill -9. */
+static void test_lost(void) {
+    long status;
+    json_t *run = post_ok("/v1/runs",
+                          "{\"dim\": 3, \"direction\": \"minimize\", \"batch_size\": 6,"
+                          " \"bounds\": {\"lo\": -2, \"hi\": 2}, \"seed\": 3,"
+                          " \"optimizer\": {\"surrogate\": \"off\"}}",
+                          201, "create");
+    char id[64], path[160], body[512];
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(run, "id")));
+    json_decref(run);
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    json_t *a = post_ok(path, "{\"n\": 6}", 200, "ask");
+    json_t *s = json_object_get(a, "samples");
+    const char *lost_id = json_string_value(json_object_get(json_array_get(s, 2), "id"));
+    json_t *lost_x = json_deep_copy(json_object_get(json_array_get(s, 2), "x"));
+    char lost[32];
+    snprintf(lost, sizeof lost, "%s", lost_id);
+    json_t *results = json_array();
+    for (size_t i = 0; i < 6; i++) {
+        json_t *si = json_array_get(s, i);
+        json_array_append_new(
+            results, i == 2 ? json_pack("{s:O, s:s}", "id", json_object_get(si, "id"),
+                                        "status", "lost")
+                            : json_pack("{s:O, s:f}", "id", json_object_get(si, "id"),
+                                        "value", 1.0 + (double)i));
+    }
+    json_decref(a);
+    json_t *req = json_pack("{s:o}", "results", results);
+    char *tb = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+    json_decref(post_ok(path, tb, 200, "tell with a lost one"));
+    free(tb);
+    tap_ok(counter(id, "lost") == 1 && counter(id, "pending") == 0 &&
+               counter(id, "failed") == 0 && counter(id, "updates") == 0,
+           "a lost sample: counted lost, not failed, and its generation waits");
+    snprintf(body, sizeof body, "{\"results\": [{\"id\": \"%s\", \"status\": \"lost\"}]}",
+             lost);
+    json_t *t = post_ok(path, body, 200, "lost again");
+    tap_is_int(json_integer_value(json_object_get(t, "duplicates")), 1,
+               "told lost again: a duplicate");
+    json_decref(t);
+    snprintf(body, sizeof body, "{\"results\": [{\"id\": \"%s\", \"value\": 2}]}", lost);
+    expect_problem("POST", path, body, 409, "results", "a value for a lost sample");
+    snprintf(body, sizeof body, "{\"results\": [{\"id\": \"%s\", \"status\": \"gone\"}]}",
+             lost);
+    expect_problem("POST", path, body, 400, "status", "an unknown status");
+    snprintf(path, sizeof path, "/v1/runs/%s/samples?status=lost", id);
+    json_t *l = call("GET", path, NULL, &status);
+    json_t *rows = json_object_get(l, "samples");
+    tap_ok(status == 200 && json_array_size(rows) == 1 &&
+               strcmp(json_string_value(json_object_get(json_array_get(rows, 0), "id")),
+                      lost) == 0,
+           "GET /samples?status=lost lists it");
+    json_decref(l);
+    fo_test_daemon_kill(&d); /* kill -9: the lost point must survive */
+    start();
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    a = post_ok(path, "{\"n\": 1}", 200, "ask after the restart");
+    json_t *again = json_array_get(json_object_get(a, "samples"), 0);
+    const char *of = json_string_value(json_object_get(again, "reissue_of"));
+    tap_ok(of && strcmp(of, lost) == 0 && json_equal(json_object_get(again, "x"), lost_x),
+           "after kill -9, the next ask hands the lost x out again, reissue_of %s",
+           of ? of : "null");
+    snprintf(body, sizeof body, "{\"results\": [{\"id\": \"%s\", \"value\": 0.5}]}",
+             json_string_value(json_object_get(again, "id")));
+    json_decref(a);
+    json_decref(lost_x);
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+    json_decref(post_ok(path, body, 200, "tell the re-issued sample"));
+    tap_ok(counter(id, "updates") == 1 && counter(id, "told") == 6,
+           "told, it completes the generation");
+}
+
 /* PATCH of live settings: applied whole or not at all, stops judged again. */
 /* A run on the torus: the asked x wrapped into [lo, hi), the config
  * showing the indices, log_prob the density on the circle. */
@@ -964,6 +1050,7 @@ int main(void) {
                config_num(tr, "kl_target") == 0.5,
            "PATCHed settings survive the restarts");
     json_decref(tr);
+    test_lost(); /* it kills the daemon too: after the counts above */
     kill(d.pid, SIGTERM);
     fo_test_daemon_wait(&d, 5000, &st);
     fo_test_daemon_kill(&d);

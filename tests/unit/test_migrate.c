@@ -204,15 +204,57 @@ static void test_snapshots_move(void) {
         text, sizeof text);
     tap_is_str(text, "told 2.5 -1.5 01 1",
                "samples and ops survive their rebuild (0005)");
-    tap_ok(sqlite3_exec(db, "UPDATE samples SET status = 'lost'", NULL, NULL, NULL) ==
+    tap_ok(sqlite3_exec(db, "UPDATE samples SET status = 'bogus'", NULL, NULL, NULL) ==
                    SQLITE_CONSTRAINT &&
-               sqlite3_exec(db, "INSERT INTO ops (run_id, seq, kind) VALUES ('r1', 9, 5)",
+               sqlite3_exec(db, "INSERT INTO ops (run_id, seq, kind) VALUES ('r1', 9, 6)",
                             NULL, NULL, NULL) == SQLITE_CONSTRAINT,
            "and their CHECK constraints still refuse a bad status or op kind");
     sqlite3_exec(db, "DELETE FROM runs WHERE id = 'r1'", NULL, NULL, NULL);
     tap_is_int(query_int(db, "SELECT COUNT(*) FROM run_snapshots") +
                    query_int(db, "SELECT COUNT(*) FROM ops"),
                0, "deleting the run still deletes its snapshot and ops");
+    sqlite3_close(db);
+}
+
+/* 0012 rebuilds samples and ops for the status lost and the op kind 5,
+ * keeping every column 0009 and 0011 added. */
+static void test_lost_rebuild(void) {
+    char path[600], text[128];
+    struct fo_error err = {0};
+    int version = -1;
+    sqlite3 *db = NULL;
+    db_path(path, sizeof path, "v11.db");
+    sqlite3_open(path, &db);
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    tap_is_int(fo_migrate_apply(db, fo__migrations, 11, &version, &err), FO_OK,
+               "a version-11 database");
+    tap_is_int(
+        sqlite3_exec(db,
+                     "INSERT INTO runs (id, dim, next_seq) VALUES ('r1', 1, 3);"
+                     "INSERT INTO ops (run_id, seq, kind, sample_id, value, stderr)"
+                     " VALUES ('r1', 2, 2, 4, 1.5, 0.25);"
+                     "INSERT INTO samples (run_id, id, generation, x, log_prob, status,"
+                     " value, stderr, shots) VALUES ('r1', 4, 0, x'02', -2, 'told', 1.5,"
+                     " 0.25, 4000);",
+                     NULL, NULL, NULL),
+        SQLITE_OK, "holding a told sample with its error bar and its op");
+    tap_is_int(fo_migrate_apply(db, fo__migrations, fo__n_migrations, &version, &err),
+               FO_OK, "migrates to the current schema");
+    query_text(db,
+               "SELECT status || ' ' || value || ' ' || stderr || ' ' || shots || ' ' ||"
+               " (SELECT kind || ' ' || stderr FROM ops WHERE seq = 2) ||"
+               " ' ' || coalesce(reissue_of, 'none') FROM samples WHERE id = 4",
+               text, sizeof text);
+    tap_is_str(text, "told 1.5 0.25 4000 2 0.25 none", "every column survives 0012");
+    tap_ok(sqlite3_exec(
+               db,
+               "INSERT INTO samples (run_id, id, generation, x, log_prob, status,"
+               " reissue_of) VALUES ('r1', 5, 0, x'02', -2, 'lost', NULL);"
+               "INSERT INTO samples (run_id, id, generation, x, log_prob,"
+               " reissue_of) VALUES ('r1', 6, 0, x'02', -2, 5);"
+               "INSERT INTO ops (run_id, seq, kind, sample_id) VALUES ('r1', 3, 5, 5)",
+               NULL, NULL, NULL) == SQLITE_OK,
+           "and a lost sample, its re-issue and a lost op are now accepted");
     sqlite3_close(db);
 }
 
@@ -290,6 +332,7 @@ int main(void) {
     TAP_RUN(test_lists);
     TAP_RUN(test_newer_schema);
     TAP_RUN(test_snapshots_move);
+    TAP_RUN(test_lost_rebuild);
     TAP_RUN(test_wal_checkpoints);
     TAP_RUN(test_bad_path);
     fo_test_rmdir(dir);

@@ -1,0 +1,111 @@
+/*
+ * test_outcomes.c - a told sample is a value, failed, or lost. A lost one
+ * costs nothing: its point is handed out again under a new id linked to
+ * the old one, it stays in its generation (the update waits for it), a
+ * repeat is a no-op and a value for the old id a conflict; a snapshot
+ * keeps the waiting point.
+ */
+#include <flowopt/opt.h>
+#include <flowopt/settings.h>
+#include "opt/engine_internal.h"
+#include "engineutil.h"
+#include "tap.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct fo_engine *make(void) {
+    struct fo_run_config c;
+    fo_run_preset(&c, "default", 3);
+    c.opt.surrogate = FO_SURROGATE_OFF; /* one generation is batch_size draws */
+    c.seed = c.flow.seed = 5;
+    struct fo_engine *e = NULL;
+    if (fo_engine_create(&c, &e, NULL) != FO_OK)
+        tap_bail("create");
+    return e;
+}
+
+static double f(const double *x) {
+    return x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+}
+
+static void test_lost(void) {
+    struct fo_engine *e = make();
+    const size_t B = e->cfg.batch_size;
+    struct fo_sample s[16], again;
+    double x[48], xa[3];
+    if (fo_engine_ask(e, B, s, x, NULL) != FO_OK)
+        tap_bail("ask");
+    struct fo_error err;
+    int dup = 0;
+    tap_is_int(fo_engine_tell_lost(e, s[2].id, &dup, &err), FO_OK,
+               "a pending sample is told lost");
+    struct fo_engine_counters c;
+    fo_engine_counters(e, &c);
+    tap_ok(c.lost == 1 && c.pending == B - 1 && c.failed == 0,
+           "it counts as lost, neither pending nor failed (%llu, %llu)",
+           (unsigned long long)c.lost, (unsigned long long)c.pending);
+    dup = 0;
+    tap_ok(fo_engine_tell_lost(e, s[2].id, &dup, NULL) == FO_OK && dup,
+           "told lost again: a duplicate");
+    tap_is_int(fo_engine_tell(e, s[2].id, 1.0, NULL, NULL, NULL, &err), FO_ECONFLICT,
+               "a value for the lost id is a conflict");
+    for (size_t i = 0; i < B; i++)
+        if (i != 2)
+            fo_engine_tell(e, s[i].id, f(x + 3 * i), NULL, NULL, NULL, NULL);
+    fo_engine_counters(e, &c);
+    tap_is_int((long long)c.updates, 0, "the generation waits for the lost point");
+    /* a snapshot while it waits: the copy hands out the same point */
+    size_t len;
+    unsigned char *buf = fo_test_engine_save(e, &len);
+    struct fo_engine *copy = NULL;
+    if (fo_engine_load(buf, len, &copy, NULL) != FO_OK)
+        tap_bail("load");
+    free(buf);
+    if (fo_engine_ask(e, 1, &again, xa, NULL) != FO_OK)
+        tap_bail("ask again");
+    tap_ok(again.reissue_of == s[2].id && again.id == s[B - 1].id + 1 &&
+               again.generation == s[2].generation && memcmp(xa, x + 6, sizeof xa) == 0,
+           "the next ask hands the same point out again: id %llu, reissue_of %llu",
+           (unsigned long long)again.id, (unsigned long long)again.reissue_of);
+    struct fo_sample sc;
+    double xc[3];
+    fo_engine_ask(copy, 1, &sc, xc, NULL);
+    tap_ok(sc.id == again.id && sc.reissue_of == again.reissue_of &&
+               memcmp(xc, xa, sizeof xa) == 0,
+           "a run restored from a snapshot re-issues it the same way");
+    int updated = 0;
+    fo_engine_tell(e, again.id, f(xa), NULL, &updated, NULL, NULL);
+    fo_engine_counters(e, &c);
+    tap_ok(updated && c.updates == 1 && c.told == B && c.pending == 0,
+           "told under its new id, it completes the generation (%llu told)",
+           (unsigned long long)c.told);
+    fo_engine_destroy(copy);
+    fo_engine_destroy(e);
+}
+
+static void test_lost_twice(void) {
+    struct fo_engine *e = make();
+    struct fo_sample s[16], a, b;
+    double x[48], xa[3], xb[3];
+    fo_engine_ask(e, 2, s, x, NULL);
+    fo_engine_tell_lost(e, s[0].id, NULL, NULL);
+    fo_engine_ask(e, 1, &a, xa, NULL);
+    fo_engine_tell_lost(e, a.id, NULL, NULL);
+    fo_engine_ask(e, 1, &b, xb, NULL);
+    tap_ok(b.reissue_of == a.id && memcmp(xb, x, sizeof xb) == 0,
+           "lost twice: the third id links to the second, the point is the first's");
+    int status;
+    double v;
+    tap_ok(fo_engine_sample_state(e, s[0].id, &status, &v, NULL) == FO_OK &&
+               status == FO_SAMPLE_LOST,
+           "the first id reads as lost");
+    fo_engine_destroy(e);
+}
+
+int main(void) {
+    test_lost();
+    test_lost_twice();
+    return tap_done();
+}
