@@ -25,6 +25,8 @@
  *                       mixing kept in this one
  *   refined             coordinate steps of the refiner's sweep (a row with
  *                       the event refine is a sweep, not a flow update)
+ *   failed              failed evaluations of the generation it completed
+ *                       (optimizer.failed_rank says how the update took them)
  */
 #ifndef FLOWOPT_HISTORY_H
 #define FLOWOPT_HISTORY_H
@@ -33,7 +35,7 @@
 #define FO_STEP_REALS(X)                                                               \
     X(mean) X(median) X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess) \
     X(step_size) X(condition) X(tau)
-#define FO_STEP_INTS(X) X(restarts) X(modelled) X(reused) X(refined)
+#define FO_STEP_INTS(X) X(restarts) X(modelled) X(reused) X(refined) X(failed)
 /* clang-format on */
 
 #endif

@@ -602,6 +602,7 @@ static void comp_step(struct fo_engine *e, size_t k, struct fo_step_report *rep)
     report_base(e, rep);
     rep->n = finite;
     rep->n_used = lambda;
+    rep->failed = lambda - finite;
     int failed = 0;
     if (finite >= 2) {
         memcpy(mu, m->mu + k * D, D * sizeof(double));

@@ -321,6 +321,10 @@ enum fo_status fo__engine_update(struct fo_engine *e, int forced,
     if (forced)
         rep->events |= FO_EVENT_FORCED;
     rep->reused = e->mix_kept;
+    for (size_t i = 0; i < e->n_recs; i++)
+        rep->failed += e->recs[i].status == FO_SAMPLE_FAILED &&
+                       e->recs[i].generation == e->generation &&
+                       e->recs[i].kind == FO_REC_FLOW;
     fo__mix_remember(e);
     size_t n_cur, n = gather(e, &n_cur);
     value_stats(e, n, rep);

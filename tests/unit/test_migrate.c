@@ -255,6 +255,14 @@ static void test_lost_rebuild(void) {
                "INSERT INTO ops (run_id, seq, kind, sample_id) VALUES ('r1', 3, 5, 5)",
                NULL, NULL, NULL) == SQLITE_OK,
            "and a lost sample, its re-issue and a lost op are now accepted");
+    tap_is_int(sqlite3_exec(db,
+                            "INSERT INTO steps (run_id, step, generation, evaluations, n,"
+                            " best, refined) VALUES ('r1', 1, 0, 6, 6, 0.5, 2)",
+                            NULL, NULL, NULL),
+               SQLITE_OK, "a history row as 0012 knew it");
+    query_text(db, "SELECT best || ' ' || refined || ' ' || failed FROM steps", text,
+               sizeof text);
+    tap_is_str(text, "0.5 2 0", "reads back with failed 0 (0013)");
     sqlite3_close(db);
 }
 
