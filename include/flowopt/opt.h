@@ -89,6 +89,13 @@ struct fo_opt_config {
                             (niche.h); 0: one distribution */
 };
 
+/* What a pending sample becomes when its lease (or the run's
+ * pending_timeout_s) runs out. */
+enum fo_pending_expiry {
+    FO_EXPIRY_FAILED = 0, /* failed (status expired), as before format 17 */
+    FO_EXPIRY_LOST = 1    /* lost: its point is handed out again, no penalty */
+};
+
 /* Whether a generation may be ranked by a model instead of evaluated. */
 enum fo_surrogate_mode {
     FO_SURROGATE_OFF = 0,
@@ -120,6 +127,8 @@ struct fo_run_config {
     double pending_timeout_s; /* a sample not told within this many seconds
                                  expires (counted as failed); 0 = never. The
                                  engine has no clock: its host applies this */
+    int pending_expiry;       /* enum fo_pending_expiry: what a sample past its
+                                 lease or timeout becomes */
     const double *start;      /* NULL (the box's centre), or (dim) the first
                                  distribution's centre: yesterday's optimum */
     int has_start_scale;

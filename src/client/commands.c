@@ -66,15 +66,68 @@ int fo_cmd_create(const char *base, const char *run, int argc, char **argv) {
     return st == 201 ? 0 : 1;
 }
 
-int fo_cmd_ask(const char *base, const char *run, int argc, char **argv) {
-    if (argc != 0 && !(argc == 2 && strcmp(argv[0], "-n") == 0))
+/* A JSON number as the user wrote it, or the text (which the daemon refuses
+ * naming the field). */
+static json_t *number_or_text(const char *s) {
+    json_t *j = json_loads(s, JSON_DECODE_ANY, NULL);
+    if (j && !json_is_number(j)) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j ? j : json_string(s);
+}
+
+/* leases RUN CLIENT [LEASE_S]: renew a driver's leases, print how many. */
+int fo_cmd_leases(const char *base, const char *run, int argc, char **argv) {
+    if (argc < 1 || argc > 2)
         return 2;
-    long n = argc ? atol(argv[1]) : 1;
-    char path[256], body[64];
-    snprintf(path, sizeof path, "/v1/runs/%s/ask", run);
-    snprintf(body, sizeof body, "{\"n\": %ld}", n);
+    json_t *req = json_pack("{s:s}", "client_id", argv[0]);
+    if (argc == 2)
+        json_object_set_new(req, "lease_s", number_or_text(argv[1]));
+    char path[256];
+    snprintf(path, sizeof path, "/v1/runs/%s/leases", run);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
     json_t *r;
     long st = fo_cli_request_json(base, "POST", path, body, &r);
+    free(body);
+    if (st == 200)
+        printf("%lld\n", (long long)json_integer_value(json_object_get(r, "renewed")));
+    json_decref(r);
+    return st == 200 ? 0 : 1;
+}
+
+int fo_cmd_ask(const char *base, const char *run, int argc, char **argv) {
+    json_t *req = json_pack("{s:I}", "n", (json_int_t)1);
+    for (int i = 0; i < argc; i++) {
+        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(opt, "--resume") == 0) {
+            json_object_set_new(req, "resume", json_true());
+            continue;
+        }
+        if (!val) {
+            json_decref(req);
+            return 2;
+        }
+        i++;
+        if (strcmp(opt, "-n") == 0)
+            json_object_set_new(req, "n", json_integer(atol(val)));
+        else if (strcmp(opt, "--client") == 0)
+            json_object_set_new(req, "client_id", json_string(val));
+        else if (strcmp(opt, "--lease") == 0) /* the daemon names a bad one */
+            json_object_set_new(req, "lease_s", number_or_text(val));
+        else {
+            json_decref(req);
+            return 2;
+        }
+    }
+    char path[256];
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", run);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    json_t *r;
+    long st = fo_cli_request_json(base, "POST", path, body, &r);
+    free(body);
     json_t *samples = json_object_get(r, "samples");
     for (size_t i = 0; st == 200 && i < json_array_size(samples); i++) {
         json_t *s = json_array_get(samples, i), *x = json_object_get(s, "x");
@@ -86,17 +139,6 @@ int fo_cmd_ask(const char *base, const char *run, int argc, char **argv) {
     }
     json_decref(r);
     return st == 200 ? 0 : 1;
-}
-
-/* A JSON number as the user wrote it, or the text (which the daemon refuses
- * naming the field). */
-static json_t *number_or_text(const char *s) {
-    json_t *j = json_loads(s, JSON_DECODE_ANY, NULL);
-    if (j && !json_is_number(j)) {
-        json_decref(j);
-        j = NULL;
-    }
-    return j ? j : json_string(s);
 }
 
 int fo_cmd_tell(const char *base, const char *run, int argc, char **argv) {

@@ -17,15 +17,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The longest client_id, and the longest lease (seconds). */
+#define MAX_CLIENT_ID 128
+#define MAX_LEASE_S 1e9
+
+/* An optional driver name: 1..MAX_CLIENT_ID printable characters. OUT:
+ * *out (borrowed from obj, NULL when absent). */
+static enum fo_status parse_client(json_t *obj, const char **out, struct fo_error *err) {
+    json_t *v = json_object_get(obj, "client_id");
+    *out = NULL;
+    if (!v)
+        return FO_OK;
+    const char *s = json_string_value(v);
+    size_t len = s ? strlen(s) : 0;
+    int printable = s && len >= 1 && len <= MAX_CLIENT_ID;
+    for (size_t i = 0; printable && i < len; i++)
+        printable = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] != 0x7f;
+    if (!printable)
+        return fo_error_set(err, FO_EINVAL, "client_id",
+                            "client_id must be a string of 1 to %d printable characters",
+                            MAX_CLIENT_ID);
+    *out = s;
+    return FO_OK;
+}
+
+/* An optional lease in seconds, (0, MAX_LEASE_S]. OUT: *out (NaN: absent). */
+static enum fo_status parse_lease(json_t *obj, double *out, struct fo_error *err) {
+    json_t *v = json_object_get(obj, "lease_s");
+    *out = NAN;
+    if (!v)
+        return FO_OK;
+    double s = json_is_number(v) ? json_number_value(v) : NAN;
+    if (!(s > 0.0 && s <= MAX_LEASE_S))
+        return fo_error_set(err, json_is_number(v) ? FO_ERANGE : FO_EINVAL, "lease_s",
+                            "lease_s must be a number of seconds in (0, %g]",
+                            MAX_LEASE_S);
+    *out = s;
+    return FO_OK;
+}
+
 static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
     json_t *root = NULL;
-    static const char *const keys[] = {"n", NULL};
+    static const char *const keys[] = {"n", "client_id", "lease_s", "resume", NULL};
     long long n = 1;
+    struct fo_ask_options o = {NULL, NULL, NAN, 0};
     enum fo_status st =
         fo_json_parse_request(req->body, req->body_len, keys, "the ask", &root, &err);
     if (st == FO_OK)
         st = fo_json_int(root, "n", "n", 1, FO_ENGINE_MAX_ASK, &n, &err);
+    if (st == FO_OK)
+        st = parse_client(root, &o.client_id, &err);
+    if (st == FO_OK)
+        st = parse_lease(root, &o.lease_s, &err);
+    json_t *resume = root ? json_object_get(root, "resume") : NULL;
+    if (st == FO_OK && resume && !json_is_boolean(resume))
+        st = fo_error_set(&err, FO_EINVAL, "resume", "resume must be true or false");
+    o.resume = resume && json_is_true(resume);
+    char client[MAX_CLIENT_ID + 1] = "";
+    if (o.client_id) { /* root goes before the service call */
+        snprintf(client, sizeof client, "%s", o.client_id);
+        o.client_id = client;
+    }
     json_decref(root);
     size_t D = fo_service_run_dim(req->svc, req->params[0]);
     if (st == FO_OK && D == 0)
@@ -38,8 +91,11 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
     double *x = st == FO_OK ? malloc((size_t)n * D * sizeof *x) : NULL;
     if (st == FO_OK && (!s || !x))
         st = fo_error_set(&err, FO_ENOMEM, "n", "out of memory");
+    o.key = key;
+    size_t resumed = 0;
     if (st == FO_OK)
-        st = fo_service_ask(req->svc, req->params[0], (size_t)n, key, s, x, &err);
+        st = fo_service_ask_ex(req->svc, req->params[0], (size_t)n, &o, s, x, &resumed,
+                               &err);
     if (st == FO_OK) {
         json_t *arr = json_array();
         for (size_t i = 0; i < (size_t)n; i++) {
@@ -53,7 +109,9 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
                           (json_int_t)s[i].generation, "reissue_of",
                           s[i].reissue_of ? fo_json_id(s[i].reissue_of) : json_null()));
         }
-        fo_reply_json_raw(rep, 200, json_pack("{s:o}", "samples", arr));
+        fo_reply_json_raw(
+            rep, 200,
+            json_pack("{s:o, s:I}", "samples", arr, "resumed", (json_int_t)resumed));
     } else {
         fo__reply_status(rep, st, &err);
     }
@@ -121,9 +179,12 @@ static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
 static void tell(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
     json_t *root = NULL;
-    static const char *const keys[] = {"results", NULL};
+    static const char *const keys[] = {"results", "client_id", NULL};
+    const char *client = NULL;
     enum fo_status st =
         fo_json_parse_request(req->body, req->body_len, keys, "the tell", &root, &err);
+    if (st == FO_OK)
+        st = parse_client(root, &client, &err);
     json_t *results = root ? json_object_get(root, "results") : NULL;
     if (st == FO_OK && (!json_is_array(results) || json_array_size(results) == 0))
         st =
@@ -138,6 +199,9 @@ static void tell(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_tell_outcome out;
     if (st == FO_OK)
         st = fo_service_tell(req->svc, req->params[0], items, n, reps, &out, &err);
+    /* a tell of a driver renews the leases of what it still holds */
+    if (st == FO_OK && client)
+        st = fo_service_leases_renew(req->svc, req->params[0], client, NAN, NULL, &err);
     if (st == FO_OK) {
         json_t *updates = json_array();
         for (size_t i = 0; i < out.n_reports; i++)
@@ -332,6 +396,14 @@ struct samples_ctx {
     struct fo_text text;
 };
 
+/* s as one CSV field: in quotes, quotes doubled. */
+static void csv_quoted(struct fo_text *t, const char *s) {
+    fo_text_printf(t, "\"");
+    for (; *s; s++)
+        fo_text_printf(t, *s == '"' ? "\"\"" : "%c", *s);
+    fo_text_printf(t, "\"");
+}
+
 static int collect_sample(void *p, const struct fo_sample_record *r) {
     struct samples_ctx *c = p;
     c->count++;
@@ -352,6 +424,11 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
         fo_text_printf(&c->text, ",");
         if (r->reissue_of)
             fo_text_printf(&c->text, "%llu", (unsigned long long)r->reissue_of);
+        /* a client_id is printable but may hold a comma or a quote */
+        fo_text_printf(&c->text, ",");
+        if (r->client_id)
+            csv_quoted(&c->text, r->client_id);
+        fo_text_printf(&c->text, ",%s", r->lease_until ? r->lease_until : "");
         for (size_t d = 0; d < r->dim; d++)
             fo_text_printf(&c->text, ",%s", fo_format_double(num, r->x[d]));
         fo_text_printf(&c->text, "\n");
@@ -370,6 +447,10 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
                         r->shots > 0 ? json_integer((json_int_t)r->shots) : json_null());
     json_object_set_new(row, "reissue_of",
                         r->reissue_of ? fo_json_id(r->reissue_of) : json_null());
+    json_object_set_new(row, "client_id",
+                        r->client_id ? json_string(r->client_id) : json_null());
+    json_object_set_new(row, "lease_expires_at",
+                        r->lease_until ? json_string(r->lease_until) : json_null());
     json_array_append_new(c->rows, row);
     return 0;
 }
@@ -404,8 +485,9 @@ static void samples(const struct fo_http_request *req, struct fo_http_reply *rep
     if (c.csv)
         fo_text_printf(
             &c.text, "id,generation,status,value,log_prob,asked_at,told_at,stderr,shots,"
-                     "reissue_of,x...\n");
-    st = fo_service_samples(req->svc, req->params[0], status, gen, after,
+                     "reissue_of,client_id,lease_expires_at,x...\n");
+    st = fo_service_samples(req->svc, req->params[0], status,
+                            fo_http_query(req, "client_id"), gen, after,
                             (size_t)limit + 1, collect_sample, &c, &err);
     if (st != FO_OK) {
         json_decref(c.rows);
@@ -484,9 +566,37 @@ static void log_prob(const struct fo_http_request *req, struct fo_http_reply *re
     free(lp);
 }
 
+/* POST /leases: a driver's heartbeat, renewing every lease it holds. */
+static void leases(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    json_t *root = NULL;
+    static const char *const keys[] = {"client_id", "lease_s", NULL};
+    const char *client = NULL;
+    double lease_s = NAN;
+    enum fo_status st =
+        fo_json_parse_request(req->body, req->body_len, keys, "the renewal", &root, &err);
+    if (st == FO_OK)
+        st = parse_client(root, &client, &err);
+    if (st == FO_OK && !client)
+        st = fo_error_set(&err, FO_EINVAL, "client_id", "client_id is required");
+    if (st == FO_OK)
+        st = parse_lease(root, &lease_s, &err);
+    int64_t renewed = 0;
+    if (st == FO_OK)
+        st = fo_service_leases_renew(req->svc, req->params[0], client, lease_s, &renewed,
+                                     &err);
+    if (st == FO_OK)
+        fo_reply_json(rep, 200, json_pack("{s:I}", "renewed", (json_int_t)renewed));
+    else
+        fo__reply_status(rep, st, &err);
+    json_decref(root);
+}
+
 const struct fo_route fo__asktell_routes[] = {
     {"POST", "/v1/runs/{id}/step", 1024, step, NULL},
-    {"GET", "/v1/runs/{id}/samples", 0, samples, "status generation limit cursor format"},
+    {"GET", "/v1/runs/{id}/samples", 0, samples,
+     "status client_id generation limit cursor format"},
+    {"POST", "/v1/runs/{id}/leases", 1024, leases, NULL},
     {"POST", "/v1/runs/{id}/log_prob", MAX_TELL_BODY, log_prob, NULL},
     {"POST", "/v1/runs/{id}/ask", MAX_ASK_BODY, ask, NULL},
     {"POST", "/v1/runs/{id}/tell", MAX_TELL_BODY, tell, NULL},

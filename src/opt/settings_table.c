@@ -42,6 +42,7 @@ static const char *const box_map_names[] = {"sigmoid", "fold"};
 static const char *const surrogate_names[] = {"off", "lq"};
 static const char *const structure_names[] = {"none", "pauli-rotations"};
 static const char *const structure_mode_names[] = {"interleave", "alone"};
+static const char *const expiry_names[] = {"failed", "lost"};
 
 static const unsigned char kinds_seed[] = {FO_LAYER_SPLINE_AR};
 static const unsigned char kinds_gaussian[] = {FO_LAYER_GAUSSIAN_FULL};
@@ -558,5 +559,16 @@ const struct fo_setting fo__settings_table[] = {
      .doc = "components of a niching mixture searched at once, each its own CMA "
             "Gaussian seeded by clustering a space-filling first generation, so a "
             "run holds several optima (GET /modes); 0: one distribution"},
+    {.name = "pending_expiry",
+     .type = FO_SETTING_ENUM,
+     .flags = FO_SETTING_LIVE,
+     AT(pending_expiry),
+     NAMES(expiry_names),
+     .since = 17,
+     .absent = FO_EXPIRY_FAILED,
+     ALL(FO_EXPIRY_FAILED),
+     .doc = "what a sample past its lease or pending_timeout_s becomes: failed "
+            "(status expired, ranked by failed_rank) or lost (its point handed out "
+            "again under a new id, no penalty)"},
 };
 const size_t fo__n_settings = sizeof fo__settings_table / sizeof fo__settings_table[0];

@@ -19,8 +19,9 @@
 #include <unistd.h>
 
 struct ask_write {
-    const char *run_id, *key;
-    size_t n, D;
+    const char *run_id;
+    const struct fo_ask_options *o;
+    size_t n, D; /* n new samples (0: a heartbeat of the client's leases) */
     const struct fo_sample *s;
     const double *x;
 };
@@ -28,22 +29,31 @@ struct ask_write {
 static enum fo_status write_ask(struct fo_store *store, void *ctx, struct fo_error *err) {
     const struct ask_write *w = ctx;
     struct fo_op op = {0, FO_OP_ASK, (int64_t)w->n, 0, 0.0, NAN};
-    enum fo_status st = fo_store_ops_append(store, w->run_id, &op, 1, err);
-    if (st == FO_OK && w->key)
-        st = fo_store_ask_key_insert(store, w->run_id, w->key, (int64_t)w->s[0].id,
+    enum fo_status st = FO_OK;
+    /* any ask of a driver renews what it holds, before its new leases */
+    if (w->o->client_id)
+        st = fo_store_leases_renew(store, w->run_id, w->o->client_id, NAN, NULL, err);
+    if (st == FO_OK && w->n)
+        st = fo_store_ops_append(store, w->run_id, &op, 1, err);
+    if (st == FO_OK && w->n && w->o->key)
+        st = fo_store_ask_key_insert(store, w->run_id, w->o->key, (int64_t)w->s[0].id,
                                      (int64_t)w->n, err);
-    for (size_t i = 0; st == FO_OK && i < w->n; i++)
-        st = fo_store_sample_insert(store, w->run_id, (int64_t)w->s[i].id,
-                                    (int64_t)w->s[i].generation, w->x + i * w->D, w->D,
-                                    w->s[i].log_prob, (int64_t)w->s[i].reissue_of, err);
+    for (size_t i = 0; st == FO_OK && i < w->n; i++) {
+        const struct fo_store_new_sample ns = {
+            (int64_t)w->s[i].id, (int64_t)w->s[i].generation,
+            w->x + i * w->D,     w->D,
+            w->s[i].log_prob,    (int64_t)w->s[i].reissue_of,
+            w->o->client_id,     w->o->lease_s};
+        st = fo_store_sample_insert(store, w->run_id, &ns, err);
+    }
     return st;
 }
 
 /* The ask's op, key and samples in one transaction (OUT: the commit's ticket). */
 static enum fo_status log_ask(struct fo_service *svc, struct fo_run *r, size_t n,
-                              const char *key, const struct fo_sample *s, const double *x,
-                              uint64_t *ticket, struct fo_error *err) {
-    struct ask_write w = {r->id, key, n, fo_engine_dim(r->engine), s, x};
+                              const struct fo_ask_options *o, const struct fo_sample *s,
+                              const double *x, uint64_t *ticket, struct fo_error *err) {
+    struct ask_write w = {r->id, o, n, fo_engine_dim(r->engine), s, x};
     return fo_store_transact(svc->store, write_ask, &w, ticket, err);
 }
 
@@ -79,20 +89,67 @@ static enum fo_status replay_key(struct fo_service *svc, struct fo_run *r, size_
                             "this key was used for an ask of %lld samples",
                             (long long)count);
     struct replay_ctx c = {samples, x, fo_engine_dim(r->engine), 0, (uint64_t)first};
-    st = fo_store_samples(svc->store, r->id, NULL, -1, first - 1, count, on_replayed, &c,
-                          err);
+    st = fo_store_samples(svc->store, r->id, NULL, NULL, -1, first - 1, count,
+                          on_replayed, &c, err);
     if (st == FO_OK && c.count != n)
         st = fo_error_set(err, FO_ECORRUPT, "Idempotency-Key",
                           "the key's samples are gone");
     return st;
 }
 
+/* Each sample in turn, at its index (its id's offset from the first
+ * otherwise: resumed samples are not consecutive). */
+static int on_resumed(void *p, const struct fo_sample_row *row) {
+    struct replay_ctx *c = p;
+    c->first = (uint64_t)row->id - c->count; /* so on_replayed puts it at count */
+    return on_replayed(p, row);
+}
+
+/* The pending samples the client holds, up to n, oldest first. */
+static enum fo_status resume(struct fo_service *svc, struct fo_run *r, size_t n,
+                             const char *client_id, struct fo_sample *samples, double *x,
+                             size_t *got, struct fo_error *err) {
+    struct replay_ctx c = {samples, x, fo_engine_dim(r->engine), 0, 0};
+    enum fo_status st = fo_store_samples(svc->store, r->id, "pending", client_id, -1, 0,
+                                         (int64_t)n, on_resumed, &c, err);
+    *got = c.count;
+    return st;
+}
+
 enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
                               const char *key, struct fo_sample *samples, double *x,
                               struct fo_error *err) {
+    const struct fo_ask_options o = {key, NULL, NAN, 0};
+    return fo_service_ask_ex(svc, id, n, &o, samples, x, NULL, err);
+}
+
+enum fo_status fo_service_ask_ex(struct fo_service *svc, const char *id, size_t n,
+                                 const struct fo_ask_options *o,
+                                 struct fo_sample *samples, double *x, size_t *resumed,
+                                 struct fo_error *err) {
+    const char *key = o->key;
+    size_t held = 0;
+    if (resumed)
+        *resumed = 0;
+    if (o->resume && key)
+        return fo_error_set(err, FO_EINVAL, "resume",
+                            "an ask that resumes is safe to repeat: it takes no "
+                            "Idempotency-Key");
+    if (o->resume && !o->client_id)
+        return fo_error_set(err, FO_EINVAL, "client_id",
+                            "resume hands back what a client holds: it needs client_id");
     struct fo_run *r = fo__run_acquire(svc, id, err);
     if (!r)
         return FO_ENOTFOUND;
+    if (o->resume) {
+        enum fo_status rst = resume(svc, r, n, o->client_id, samples, x, &held, err);
+        if (rst != FO_OK) {
+            fo__run_release(r);
+            return rst;
+        }
+        if (resumed)
+            *resumed = held;
+    }
     if (key) {
         enum fo_status kst = replay_key(svc, r, n, key, samples, x, err);
         if (kst != FO_ENOTFOUND) {
@@ -101,13 +158,18 @@ enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
         }
         fo_error_clear(err);
     }
-    enum fo_status st = r->state == FO_RUN_ACTIVE
-                            ? fo_engine_ask(r->engine, n, samples, x, err)
-                            : fo_error_set(err, FO_ESTATE, "state",
-                                           "run %s is %s: it hands out no samples", r->id,
-                                           fo_service_run_state_name(r->state));
+    const size_t fresh = n - held, D = fo_engine_dim(r->engine);
+    enum fo_status st =
+        !fresh ? FO_OK
+        : r->state == FO_RUN_ACTIVE
+            ? fo_engine_ask(r->engine, fresh, samples + held, x + held * D, err)
+            : fo_error_set(err, FO_ESTATE, "state",
+                           "run %s is %s: it hands out no samples", r->id,
+                           fo_service_run_state_name(r->state));
     uint64_t ticket = 0;
-    if (st == FO_OK && (st = log_ask(svc, r, n, key, samples, x, &ticket, err)) != FO_OK)
+    if (st == FO_OK && (fresh || o->client_id) &&
+        (st = log_ask(svc, r, fresh, o, samples + held, x + held * D, &ticket, err)) !=
+            FO_OK)
         fo__run_rebuild(svc, r);
     fo__run_release(r);
     /* Durable before it is handed out; waiting without the run's lock lets
@@ -360,6 +422,32 @@ enum fo_status fo_service_tell(struct fo_service *svc, const char *id,
     return st == FO_OK ? fo_store_wait(svc->store, ticket, err) : st;
 }
 
+struct renew_write {
+    const char *run_id, *client_id;
+    double lease_s;
+    int64_t *renewed;
+};
+
+static enum fo_status write_renew(struct fo_store *store, void *ctx,
+                                  struct fo_error *err) {
+    const struct renew_write *w = ctx;
+    return fo_store_leases_renew(store, w->run_id, w->client_id, w->lease_s, w->renewed,
+                                 err);
+}
+
+enum fo_status fo_service_leases_renew(struct fo_service *svc, const char *id,
+                                       const char *client_id, double lease_s,
+                                       int64_t *renewed, struct fo_error *err) {
+    struct fo_run *r = fo__run_acquire(svc, id, err);
+    if (!r)
+        return FO_ENOTFOUND;
+    struct renew_write w = {r->id, client_id, lease_s, renewed};
+    uint64_t ticket = 0;
+    enum fo_status st = fo_store_transact(svc->store, write_renew, &w, &ticket, err);
+    fo__run_release(r);
+    return st == FO_OK ? fo_store_wait(svc->store, ticket, err) : st;
+}
+
 struct step_write {
     struct fo_service *svc;
     struct fo_run *r;
@@ -399,13 +487,15 @@ enum fo_status fo_service_step(struct fo_service *svc, const char *id,
 struct expire_ctx {
     struct fo_tell_item *items;
     size_t n, cap;
+    int lost; /* the run's pending_expiry is lost */
 };
 
 static int on_expired(void *p, int64_t id) {
     struct expire_ctx *c = p;
     if (c->n < c->cap)
         c->items[c->n++] =
-            (struct fo_tell_item){(uint64_t)id, 1, 0.0, "expired", 1, NAN, 0, 0};
+            (struct fo_tell_item){(uint64_t)id, !c->lost, 0.0, c->lost ? NULL : "expired",
+                                  !c->lost,     NAN,      0,   c->lost};
     return 0;
 }
 
@@ -423,14 +513,17 @@ enum fo_status fo_service_expire(struct fo_service *svc, const char *id, size_t 
         fo__run_release(r);
         return FO_OK;
     }
-    double timeout = fo_engine_config(r->engine)->pending_timeout_s;
+    /* leases expire whatever the timeout (0: samples without one never do) */
+    const struct fo_run_config *cfg = fo_engine_config(r->engine);
+    double timeout = cfg->pending_timeout_s;
     enum fo_status st = FO_OK;
     uint64_t ticket = 0;
-    if (timeout > 0.0) {
+    {
         struct fo_tell_item *items = calloc(EXPIRE_BATCH, sizeof *items);
         struct fo_step_report *reps = calloc(EXPIRE_BATCH, sizeof *reps);
         unsigned char *dup = calloc(EXPIRE_BATCH, 1);
-        struct expire_ctx c = {items, 0, EXPIRE_BATCH};
+        struct expire_ctx c = {items, 0, EXPIRE_BATCH,
+                               cfg->pending_expiry == FO_EXPIRY_LOST};
         if (!items || !reps || !dup)
             st = fo_error_set(err, FO_ENOMEM, "run", "out of memory");
         if (st == FO_OK)

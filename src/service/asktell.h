@@ -40,6 +40,29 @@ enum fo_status fo_service_ask(struct fo_service *svc, const char *id, size_t n,
                               const char *key, struct fo_sample *samples, double *x,
                               struct fo_error *err);
 
+/* What an ask may say besides n. */
+struct fo_ask_options {
+    const char *key;       /* Idempotency-Key, or NULL */
+    const char *client_id; /* the driver asking (NULL: none): its asks and tells
+                              renew the leases of what it holds */
+    double lease_s;        /* the new samples' lease (NaN: none; the run's
+                              pending_timeout_s then applies) */
+    int resume;            /* first hand back client_id's pending samples (no key) */
+};
+
+/* fo_service_ask with options. OUT: *resumed (may be NULL) how many of the
+ * n were the client's pending samples handed back (they come first). */
+enum fo_status fo_service_ask_ex(struct fo_service *svc, const char *id, size_t n,
+                                 const struct fo_ask_options *o,
+                                 struct fo_sample *samples, double *x, size_t *resumed,
+                                 struct fo_error *err);
+
+/* Renew client_id's leases on the run: each for lease_s (NaN: its own).
+ * OUT: *renewed. Durable on return. */
+enum fo_status fo_service_leases_renew(struct fo_service *svc, const char *id,
+                                       const char *client_id, double lease_s,
+                                       int64_t *renewed, struct fo_error *err);
+
 /*
  * Record results. The whole request is checked first: an unknown id, a
  * non-finite value or a result that contradicts a recorded one fails it

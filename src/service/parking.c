@@ -4,6 +4,7 @@
  * compact view kept for reads); its next use rebuilds it from the store.
  */
 #include "service/service_internal.h"
+#include "store/samples_db.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,11 @@ static int park(struct fo_service *svc, struct fo_run *r) {
     struct fo_engine_counters c;
     fo_engine_counters(r->engine, &c);
     if (c.pending && fo_engine_config(r->engine)->pending_timeout_s > 0.0)
+        return 0;
+    int64_t leased = 0; /* leases expire whatever the timeout */
+    if (c.pending &&
+        (fo_store_leased_pending(svc->store, r->id, &leased, NULL) != FO_OK ||
+         leased > 0))
         return 0;
     const struct fo_run_config *cfg = fo_engine_config(r->engine);
     const size_t D = cfg->flow.dim;

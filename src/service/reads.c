@@ -94,18 +94,20 @@ static int on_sample_row(void *p, const struct fo_sample_row *row) {
                                    row->error,
                                    row->std_error,
                                    row->shots,
-                                   (uint64_t)row->reissue_of};
+                                   (uint64_t)row->reissue_of,
+                                   row->client_id,
+                                   row->lease_until};
     return c->fn(c->ctx, &rec);
 }
 
 enum fo_status fo_service_samples(struct fo_service *svc, const char *id,
-                                  const char *status, int64_t generation, uint64_t after,
-                                  size_t limit, fo_sample_fn fn, void *ctx,
-                                  struct fo_error *err) {
+                                  const char *status, const char *client_id,
+                                  int64_t generation, uint64_t after, size_t limit,
+                                  fo_sample_fn fn, void *ctx, struct fo_error *err) {
     if (!fo__run_exists(svc, id, err))
         return FO_ENOTFOUND;
     struct samples_ctx c = {fn, ctx};
-    return fo_store_samples(svc->store, id, status, generation,
+    return fo_store_samples(svc->store, id, status, client_id, generation,
                             (int64_t)(after > INT64_MAX ? INT64_MAX : after),
                             (int64_t)limit, on_sample_row, &c, err);
 }

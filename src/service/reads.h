@@ -39,16 +39,18 @@ struct fo_sample_record {
     size_t dim;
     double log_prob, value; /* value NaN when none */
     const char *status, *asked_at, *told_at, *error;
-    double std_error;    /* NaN when the driver gave none */
-    int64_t shots;       /* 0 when none */
-    uint64_t reissue_of; /* the lost sample it hands out again; 0: none */
+    double std_error;                    /* NaN when the driver gave none */
+    int64_t shots;                       /* 0 when none */
+    uint64_t reissue_of;                 /* the lost sample it hands out again; 0: none */
+    const char *client_id, *lease_until; /* NULL when none */
 };
 typedef int (*fo_sample_fn)(void *ctx, const struct fo_sample_record *rec);
-/* Samples with id > after; status NULL and generation < 0 mean any. */
+/* Samples with id > after; status and client_id NULL and generation < 0
+ * mean any. */
 enum fo_status fo_service_samples(struct fo_service *svc, const char *id,
-                                  const char *status, int64_t generation, uint64_t after,
-                                  size_t limit, fo_sample_fn fn, void *ctx,
-                                  struct fo_error *err);
+                                  const char *status, const char *client_id,
+                                  int64_t generation, uint64_t after, size_t limit,
+                                  fo_sample_fn fn, void *ctx, struct fo_error *err);
 
 /* log p of the run's current density at x (n, dim). OUT: log_p (n). */
 enum fo_status fo_service_log_prob(struct fo_service *svc, const char *id, size_t n,

@@ -44,13 +44,15 @@ static int sample_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     r.std_error = fo__column_real(st, 9);
     r.shots = sqlite3_column_int64(st, 10);      /* NULL reads as 0 */
     r.reissue_of = sqlite3_column_int64(st, 11); /* NULL reads as 0 */
+    r.client_id = (const char *)sqlite3_column_text(st, 12);
+    r.lease_until = (const char *)sqlite3_column_text(st, 13);
     return c->fn(c->ctx, &r) != 0;
 }
 
 enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
-                                const char *status, int64_t generation, int64_t after,
-                                int64_t limit, fo_sample_row_fn fn, void *ctx,
-                                struct fo_error *err) {
+                                const char *status, const char *client_id,
+                                int64_t generation, int64_t after, int64_t limit,
+                                fo_sample_row_fn fn, void *ctx, struct fo_error *err) {
     sqlite3_stmt *st;
     struct sample_cb *c = malloc(sizeof *c);
     if (!c)
@@ -61,10 +63,12 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
     enum fo_status rc =
         fo__store_prepare(s,
                           "SELECT id, generation, x, log_prob, status, value, asked_at,"
-                          " told_at, error, stderr, shots, reissue_of FROM samples"
+                          " told_at, error, stderr, shots, reissue_of, client_id,"
+                          " lease_until FROM samples"
                           " WHERE run_id = ?1 AND id > ?2"
                           " AND (?3 IS NULL OR status = ?3)"
-                          " AND (?4 < 0 OR generation = ?4) ORDER BY id LIMIT ?5",
+                          " AND (?4 < 0 OR generation = ?4)"
+                          " AND (?6 IS NULL OR client_id = ?6) ORDER BY id LIMIT ?5",
                           &st, err);
     if (rc == FO_OK) {
         sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
@@ -73,6 +77,8 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
             sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, generation);
         sqlite3_bind_int64(st, 5, limit);
+        if (client_id)
+            sqlite3_bind_text(st, 6, client_id, -1, SQLITE_STATIC);
         rc = fo__store_each_row(s, st, sample_row, c, "reading samples", err);
     }
     pthread_mutex_unlock(&s->lock);
@@ -80,10 +86,11 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
     return rc;
 }
 
-enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, int64_t id,
-                                      int64_t generation, const double *x, size_t dim,
-                                      double log_prob, int64_t reissue_of,
+enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id,
+                                      const struct fo_store_new_sample *n,
                                       struct fo_error *err) {
+    const size_t dim = n->dim;
+    const double *x = n->x;
     unsigned char *blob = malloc(dim > 0 ? dim * 8 : 1);
     if (!blob)
         return fo_error_set(err, FO_ENOMEM, "samples", "out of memory");
@@ -97,18 +104,22 @@ enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, in
     enum fo_status rc =
         fo__store_prepare(s,
                           "INSERT INTO samples (run_id, id, generation, x, log_prob,"
-                          " reissue_of) VALUES (?, ?, ?, ?, ?, ?)",
+                          " reissue_of, client_id, lease_s, lease_until)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                          " CASE WHEN ?8 IS NULL THEN NULL ELSE strftime("
+                          "'%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?8 || ' seconds') END)",
                           &st, err);
     if (rc == FO_OK) {
         sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, id);
-        sqlite3_bind_int64(st, 3, generation);
+        sqlite3_bind_int64(st, 2, n->id);
+        sqlite3_bind_int64(st, 3, n->generation);
         sqlite3_bind_blob64(st, 4, blob, dim * 8, SQLITE_STATIC);
-        sqlite3_bind_double(st, 5, log_prob);
-        if (reissue_of > 0)
-            sqlite3_bind_int64(st, 6, reissue_of);
-        else
-            sqlite3_bind_null(st, 6);
+        sqlite3_bind_double(st, 5, n->log_prob);
+        if (n->reissue_of > 0)
+            sqlite3_bind_int64(st, 6, n->reissue_of);
+        if (n->client_id)
+            sqlite3_bind_text(st, 7, n->client_id, -1, SQLITE_STATIC);
+        fo__bind_real(st, 8, n->lease_s); /* NaN: NULL */
         rc = fo__store_run(s, st, "recording a sample", err);
     }
     free(blob);
@@ -258,17 +269,67 @@ enum fo_status fo_store_pending_older(struct fo_store *s, const char *run_id,
     char modifier[64];
     snprintf(modifier, sizeof modifier, "-%.3f seconds", seconds);
     pthread_mutex_lock(&s->lock);
-    enum fo_status rc =
-        fo__store_prepare(s,
-                          "SELECT id FROM samples WHERE run_id = ? AND status = 'pending'"
-                          " AND asked_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)"
-                          " ORDER BY id LIMIT ?",
-                          &st, err);
+    enum fo_status rc = fo__store_prepare(
+        s,
+        "SELECT id FROM samples WHERE run_id = ?1 AND status = 'pending'"
+        " AND (lease_until < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+        " OR (lease_until IS NULL AND ?4 > 0"
+        " AND asked_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2)))"
+        " ORDER BY id LIMIT ?3",
+        &st, err);
     if (rc == FO_OK) {
         sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, modifier, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 3, limit);
+        sqlite3_bind_double(st, 4, seconds);
         rc = fo__store_each_row(s, st, id64_row, &c, "finding expired samples", err);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+enum fo_status fo_store_leases_renew(struct fo_store *s, const char *run_id,
+                                     const char *client_id, double lease_s,
+                                     int64_t *renewed, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc =
+        fo__store_prepare(s,
+                          "UPDATE samples SET lease_s = coalesce(?3, lease_s),"
+                          " lease_until = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+                          " '+' || coalesce(?3, lease_s) || ' seconds')"
+                          " WHERE run_id = ?1 AND client_id = ?2 AND status = 'pending'"
+                          " AND coalesce(?3, lease_s) IS NOT NULL",
+                          &st, err);
+    if (rc != FO_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, client_id, -1, SQLITE_STATIC);
+    fo__bind_real(st, 3, lease_s);
+    rc = fo__store_run(s, st, "renewing leases", err);
+    if (rc == FO_OK && renewed)
+        *renewed = sqlite3_changes(s->db);
+    return rc;
+}
+
+static int count_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
+    (void)row_err;
+    *(int64_t *)ctx = sqlite3_column_int64(st, 0);
+    return 0;
+}
+
+enum fo_status fo_store_leased_pending(struct fo_store *s, const char *run_id, int64_t *n,
+                                       struct fo_error *err) {
+    sqlite3_stmt *st;
+    *n = 0;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc = fo__store_prepare(
+        s,
+        "SELECT COUNT(*) FROM samples WHERE run_id = ? AND status = 'pending'"
+        " AND lease_until IS NOT NULL",
+        &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+        rc = fo__store_one_row(s, st, count_row, n, "counting leases", "run", NULL, err);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;

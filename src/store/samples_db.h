@@ -17,11 +17,35 @@
 
 typedef int (*fo_id64_fn)(void *ctx, int64_t id);
 
-/* reissue_of: the lost sample whose point this is again (0: none, NULL). */
-enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id, int64_t id,
-                                      int64_t generation, const double *x, size_t dim,
-                                      double log_prob, int64_t reissue_of,
+/* A sample handed out: reissue_of the lost sample whose point this is
+ * again (0: none); client_id the driver it went to (NULL: none) and
+ * lease_s its lease (NaN: none; it then expires by the run's timeout). */
+struct fo_store_new_sample {
+    int64_t id, generation;
+    const double *x;
+    size_t dim;
+    double log_prob;
+    int64_t reissue_of;
+    const char *client_id;
+    double lease_s;
+};
+enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id,
+                                      const struct fo_store_new_sample *n,
                                       struct fo_error *err);
+
+/*
+ * Renew the leases of client_id's pending samples: each for lease_s from
+ * now (NaN: for its own lease_s; samples without one keep none). OUT:
+ * *renewed (may be NULL). Inside a transaction.
+ */
+enum fo_status fo_store_leases_renew(struct fo_store *s, const char *run_id,
+                                     const char *client_id, double lease_s,
+                                     int64_t *renewed, struct fo_error *err);
+
+/* Pending samples of the run with a lease (the janitor must see the run).
+ * Takes the lock itself. */
+enum fo_status fo_store_leased_pending(struct fo_store *s, const char *run_id, int64_t *n,
+                                       struct fo_error *err);
 
 /* A result: status (the service's name for it), value (NaN: none, stored
  * as NULL), error text (may be NULL), and the value's error bar as the
@@ -54,14 +78,15 @@ struct fo_sample_row {
     double std_error;                                /* NaN when none */
     int64_t shots;                                   /* 0 when none */
     int64_t reissue_of;                              /* 0 when none */
+    const char *client_id, *lease_until;             /* NULL when none */
 };
 typedef int (*fo_sample_row_fn)(void *ctx, const struct fo_sample_row *row);
-/* Samples with id > after, filtered by status (NULL: any) and generation
- * (< 0: any), at most limit; takes the lock itself. */
+/* Samples with id > after, filtered by status and client_id (NULL: any)
+ * and generation (< 0: any), at most limit; takes the lock itself. */
 enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
-                                const char *status, int64_t generation, int64_t after,
-                                int64_t limit, fo_sample_row_fn fn, void *ctx,
-                                struct fo_error *err);
+                                const char *status, const char *client_id,
+                                int64_t generation, int64_t after, int64_t limit,
+                                fo_sample_row_fn fn, void *ctx, struct fo_error *err);
 
 /* An ask's Idempotency-Key: remember it, or look it up (FO_ENOTFOUND). */
 enum fo_status fo_store_ask_key_insert(struct fo_store *s, const char *run_id,
@@ -71,8 +96,9 @@ enum fo_status fo_store_ask_key_get(struct fo_store *s, const char *run_id,
                                     const char *key, int64_t *first_id, int64_t *n,
                                     struct fo_error *err);
 
-/* Ids of samples pending for more than `seconds`, oldest first (at most
- * limit); takes the lock itself. */
+/* Ids of samples due to expire, oldest first (at most limit): pending past
+ * their lease, or, without one, for more than `seconds` (0: never); takes
+ * the lock itself. */
 enum fo_status fo_store_pending_older(struct fo_store *s, const char *run_id,
                                       double seconds, int64_t limit, fo_id64_fn fn,
                                       void *ctx, struct fo_error *err);

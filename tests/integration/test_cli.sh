@@ -39,6 +39,16 @@ echo "$sid 0.5 -1" | "$cli" tell "$run" 2> "$tmp/se.err" > /dev/null
 [ $? -eq 1 ] && grep -q "stderr" "$tmp/se.err" &&
     "$cli" samples "$run" --status pending | grep -q "^$sid,"
 ok $? "a negative stderr is refused naming the field, the sample still pending"
+lid=$("$cli" ask "$run" -n 1 | cut -d' ' -f1)
+echo "$lid lost" | "$cli" tell "$run" | grep -q "^accepted 1 " &&
+    "$cli" samples "$run" --status lost | grep -q "^$lid," &&
+    "$cli" ask "$run" -n 1 > "$tmp/again.out" &&
+    "$cli" samples "$run" --status pending | grep -q "^$(cut -d' ' -f1 "$tmp/again.out"),[^,]*,pending,.*,$lid,"
+ok $? "tell 'id lost': listed lost, its point asked again with reissue_of $lid"
+cid=$("$cli" ask "$run" -n 2 --client rig-1 --lease 600 | cut -d' ' -f1 | head -1)
+[ "$("$cli" ask "$run" -n 2 --client rig-1 --resume | cut -d' ' -f1 | head -1)" = "$cid" ] &&
+    [ "$("$cli" leases "$run" rig-1)" = 2 ]
+ok $? "ask --client --lease, --resume hands them back, leases renews both"
 "$cli" modes "$run" > "$tmp/modes.out" && head -1 "$tmp/modes.out" | grep -q "^active [-0-9.e]* [0-9]* [-0-9.e]* [-0-9.e]*$"
 ok $? "flowopt modes: the active mode first ($(head -1 "$tmp/modes.out"))"
 "$cli" ask 0000000000000000 > /dev/null 2>&1

@@ -411,7 +411,7 @@ static void test_parking(void) {
     unsigned events = 0;
     size_t n_samples = 0;
     fo_service_history(a, ida, 0, 100, on_row, &events, NULL);
-    fo_service_samples(a, ida, NULL, -1, 0, 100, count_sample, &n_samples, NULL);
+    fo_service_samples(a, ida, NULL, NULL, -1, 0, 100, count_sample, &n_samples, NULL);
     tap_ok(n_samples == 20 && parked_runs(a) == 1,
            "showing it, its history or its samples (%zu) does not bring it back",
            n_samples);
