@@ -18,6 +18,8 @@
  *   condition           the condition number of that Gaussian's covariance
  *   tau                 Kendall's tau of the surrogate's ranking when it
  *                       completed the generation (NaN when it did not)
+ *   cost                the cost told with the results so far (0 when none
+ *                       was told)
  * and the integers
  *   restarts            restarts so far, this update's included
  *   modelled            candidates of the generation the surrogate valued
@@ -34,7 +36,7 @@
 /* clang-format off */
 #define FO_STEP_REALS(X)                                                               \
     X(mean) X(median) X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess) \
-    X(step_size) X(condition) X(tau)
+    X(step_size) X(condition) X(tau) X(cost)
 #define FO_STEP_INTS(X) X(restarts) X(modelled) X(reused) X(refined) X(failed)
 /* clang-format on */
 

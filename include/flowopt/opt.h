@@ -110,6 +110,8 @@ struct fo_run_config {
     size_t batch_size; /* samples per generation */
     uint64_t seed;
     uint64_t budget; /* evaluations; 0 = unlimited */
+    double
+        budget_cost; /* the told results' cost (shots, seconds, money); 0 = unlimited */
     int has_target;
     double target;          /* stop once best reaches it */
     unsigned patience;      /* generations without improvement; 0 = off */
@@ -217,7 +219,8 @@ enum fo_stop {
     FO_STOP_BUDGET = 1,
     FO_STOP_TARGET = 2,
     FO_STOP_SCALE = 3,
-    FO_STOP_STALLED = 4
+    FO_STOP_STALLED = 4,
+    FO_STOP_COST = 5 /* the told results' cost reached budget_cost */
 };
 const char *fo_stop_name(enum fo_stop s);
 
@@ -281,6 +284,12 @@ enum fo_status fo_engine_tell_se(struct fo_engine *e, uint64_t id, double value,
 enum fo_status fo_engine_tell_lost(struct fo_engine *e, uint64_t id, int *duplicate,
                                    struct fo_error *err);
 
+/* A told result cost this much (a positive number: shots, device seconds,
+ * money); spent before the result itself is told, so the update it
+ * completes and the stop on budget_cost see it. */
+void fo_engine_spend(struct fo_engine *e, double cost);
+double fo_engine_spent(const struct fo_engine *e);
+
 enum fo_status fo_engine_tell_failed(struct fo_engine *e, uint64_t id, int *duplicate,
                                      int *updated, struct fo_step_report *report,
                                      struct fo_error *err);
@@ -300,6 +309,7 @@ enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report
 struct fo_engine_counters {
     uint64_t asked, told, failed, pending, updates, generation, rollbacks, nonfinite;
     uint64_t lost; /* samples told lost (their points handed out again) */
+    double cost;   /* the cost told with the results, so far */
     uint64_t restarts;
     size_t batch_size; /* the current generation size (restarts grow it) */
     size_t wanted;     /* samples the current generation still needs asked before

@@ -141,54 +141,107 @@ int fo_cmd_ask(const char *base, const char *run, int argc, char **argv) {
     return st == 200 ? 0 : 1;
 }
 
+/* One NAME=VALUE token of a tell line into result r: cost=, metric.NAME=
+ * (a number) or meta.NAME= (text). Returns 0, or -1 for another name. */
+static int tell_extra(json_t *r, const char *tok) {
+    const char *eq = strchr(tok, '=');
+    if (!eq)
+        return -1;
+    char name[128];
+    size_t len = (size_t)(eq - tok);
+    if (len == 0 || len >= sizeof name)
+        return -1;
+    memcpy(name, tok, len);
+    name[len] = '\0';
+    const char *val = eq + 1;
+    if (strcmp(name, "cost") == 0) {
+        json_object_set_new(r, "cost", number_or_text(val));
+        return 0;
+    }
+    const int metric = strncmp(name, "metric.", 7) == 0;
+    const size_t skip = metric ? 7 : strncmp(name, "meta.", 5) == 0 ? 5 : 0;
+    if (!skip || !name[skip])
+        return -1;
+    const char *group = metric ? "metrics" : "metadata";
+    json_t *obj = json_object_get(r, group);
+    if (!obj) {
+        obj = json_object();
+        json_object_set_new(r, group, obj);
+    }
+    json_object_set_new(obj, name + skip,
+                        metric ? number_or_text(val) : json_string(val));
+    return 0;
+}
+
 int fo_cmd_tell(const char *base, const char *run, int argc, char **argv) {
     (void)argv;
     if (argc)
         return 2;
     json_t *results = json_array();
-    char line[512], id[64], value[128], se[64], shots[64];
+    char line[4096];
     int lineno = 0;
     while (fgets(line, sizeof line, stdin)) {
         lineno++;
-        int got = sscanf(line, "%63s %127s %63s %63s", id, value, se, shots);
+        char *tok[64], *save = NULL;
+        int got = 0;
+        for (char *t = strtok_r(line, " \t\r\n", &save); t && got < 64;
+             t = strtok_r(NULL, " \t\r\n", &save))
+            tok[got++] = t;
+        if (got == 0)
+            continue;
         if (got < 2) {
-            if (strspn(line, " \t\r\n") == strlen(line))
-                continue;
             fprintf(stderr, "flowopt: line %d: expected 'id value'\n", lineno);
             json_decref(results);
             return 2;
         }
         char *end = NULL;
+        const char *value = tok[1];
         double v = strtod(value, &end);
+        json_t *r;
         if (strcmp(value, "failed") == 0 || strcmp(value, "lost") == 0)
-            json_array_append_new(results,
-                                  json_pack("{s:s, s:s}", "id", id, "status", value));
-        else if (end && !*end && isfinite(v)) {
-            json_t *r = json_pack("{s:s, s:f}", "id", id, "value", v);
-            /* the daemon checks them and names the field it refuses */
-            if (got >= 3)
-                json_object_set_new(r, "stderr", number_or_text(se));
-            if (got >= 4)
-                json_object_set_new(r, "shots", number_or_text(shots));
-            json_array_append_new(results, r);
-        } else {
+            r = json_pack("{s:s, s:s}", "id", tok[0], "status", value);
+        else if (end && !*end && isfinite(v))
+            r = json_pack("{s:s, s:f}", "id", tok[0], "value", v);
+        else {
             fprintf(stderr, "flowopt: line %d: '%s' is not a finite number\n", lineno,
                     value);
             json_decref(results);
             return 2;
         }
+        /* then stderr and shots, and NAME=VALUE extras; the daemon checks
+         * them and names the field it refuses */
+        int positional = 0, bad = 0;
+        for (int k = 2; k < got && !bad; k++) {
+            if (strchr(tok[k], '='))
+                bad = tell_extra(r, tok[k]) != 0;
+            else if (positional < 2)
+                json_object_set_new(r, positional++ ? "shots" : "stderr",
+                                    number_or_text(tok[k]));
+            else
+                bad = 1;
+        }
+        if (bad) {
+            fprintf(stderr,
+                    "flowopt: line %d: after the value come stderr, shots and cost=, "
+                    "metric.NAME=, meta.NAME=\n",
+                    lineno);
+            json_decref(r);
+            json_decref(results);
+            return 2;
+        }
+        json_array_append_new(results, r);
     }
     char path[256];
     snprintf(path, sizeof path, "/v1/runs/%s/tell", run);
-    json_t *r;
-    long st =
-        fo_cli_send_json(base, "POST", path, json_pack("{s:o}", "results", results), &r);
+    json_t *resp;
+    long st = fo_cli_send_json(base, "POST", path, json_pack("{s:o}", "results", results),
+                               &resp);
     if (st == 200)
         printf("accepted %lld duplicates %lld updates %zu\n",
-               (long long)json_integer_value(json_object_get(r, "accepted")),
-               (long long)json_integer_value(json_object_get(r, "duplicates")),
-               json_array_size(json_object_get(r, "updates")));
-    json_decref(r);
+               (long long)json_integer_value(json_object_get(resp, "accepted")),
+               (long long)json_integer_value(json_object_get(resp, "duplicates")),
+               json_array_size(json_object_get(resp, "updates")));
+    json_decref(resp);
     return st == 200 ? 0 : 1;
 }
 

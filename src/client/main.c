@@ -54,8 +54,9 @@ static const struct command commands[] = {
     {"leases", "RUN CLIENT [LEASE_S]", "renew CLIENT's leases, print how many", 1,
      fo_cmd_leases},
     {"tell", "RUN",
-     "read 'id value [stderr [shots]]', 'id failed' or 'id lost' lines from stdin", 1,
-     fo_cmd_tell},
+     "read 'id value [stderr [shots]] [cost=C] [metric.N=V] [meta.N=T]', 'id failed'"
+     " or 'id lost' lines from stdin",
+     1, fo_cmd_tell},
     {"best", "RUN", "print the best value, then its x", 1, fo_cmd_best},
     {"modes", "RUN", "the optima the run holds or held: state, best, evaluations, x", 1,
      fo_cmd_modes},

@@ -119,11 +119,84 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
     free(x);
 }
 
+/* What a result may carry besides its value, at most. */
+#define MAX_METADATA 4096 /* bytes of its compact JSON */
+#define MAX_METRICS 64    /* named numbers */
+#define MAX_METRIC_NAME 64
+
+/* metrics as compact JSON, each number in the fewest digits that read back
+ * exactly (jansson prints 17); the caller frees it; NULL: out of memory. */
+static char *metrics_text(json_t *mt) {
+    struct fo_text t = {0};
+    const char *name;
+    json_t *v;
+    char num[FO_DOUBLE_CHARS];
+    fo_text_printf(&t, "{");
+    int first = 1;
+    json_object_foreach(mt, name, v) {
+        json_t *key = json_string(name);
+        char *k = key ? json_dumps(key, JSON_ENCODE_ANY) : NULL;
+        fo_text_printf(&t, "%s%s:%s", first ? "" : ",", k ? k : "\"\"",
+                       fo_format_double(num, json_number_value(v)));
+        t.failed |= !k;
+        free(k);
+        json_decref(key);
+        first = 0;
+    }
+    fo_text_printf(&t, "}");
+    if (t.failed) {
+        free(t.p);
+        return NULL;
+    }
+    return t.p;
+}
+
+/* metadata, metrics and cost of results[i] (where), into it; the texts are
+ * the caller's to free. */
+static enum fo_status parse_extras(json_t *r, const char *where, struct fo_tell_item *it,
+                                   struct fo_error *err) {
+    json_t *md = json_object_get(r, "metadata"), *mt = json_object_get(r, "metrics"),
+           *cost = json_object_get(r, "cost");
+    it->cost = NAN;
+    if (cost && !(json_is_number(cost) && isfinite(json_number_value(cost)) &&
+                  json_number_value(cost) > 0.0))
+        return fo_error_set(err, FO_EINVAL, "cost", "%s.cost must be a number > 0",
+                            where);
+    it->cost = cost ? json_number_value(cost) : NAN;
+    if (md && !json_is_object(md))
+        return fo_error_set(err, FO_EINVAL, "metadata", "%s.metadata must be an object",
+                            where);
+    if (mt && !json_is_object(mt))
+        return fo_error_set(err, FO_EINVAL, "metrics",
+                            "%s.metrics must be an object of named numbers", where);
+    const char *name;
+    json_t *v;
+    size_t count = 0;
+    json_object_foreach(mt, name, v) {
+        if (++count > MAX_METRICS || strlen(name) < 1 || strlen(name) > MAX_METRIC_NAME ||
+            !json_is_number(v) || !isfinite(json_number_value(v)))
+            return fo_error_set(
+                err, FO_EINVAL, "metrics",
+                "%s.metrics holds at most %d finite numbers named by 1 to "
+                "%d characters",
+                where, MAX_METRICS, MAX_METRIC_NAME);
+    }
+    it->metadata = md ? json_dumps(md, JSON_COMPACT) : NULL;
+    it->metrics = mt ? metrics_text(mt) : NULL;
+    if ((md && !it->metadata) || (mt && !it->metrics))
+        return fo_error_set(err, FO_ENOMEM, "results", "out of memory");
+    if (it->metadata && strlen(it->metadata) > MAX_METADATA)
+        return fo_error_set(err, FO_EINVAL, "metadata",
+                            "%s.metadata is %zu bytes as JSON; at most %d", where,
+                            strlen(it->metadata), MAX_METADATA);
+    return FO_OK;
+}
+
 /* One entry of "results". */
 static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
                                    struct fo_error *err) {
-    static const char *const keys[] = {"id",     "value", "status", "error",
-                                       "stderr", "shots", NULL};
+    static const char *const keys[] = {"id",    "value",    "status",  "error", "stderr",
+                                       "shots", "metadata", "metrics", "cost",  NULL};
     char where[32];
     snprintf(where, sizeof where, "results[%zu]", i);
     if (!json_is_object(r))
@@ -144,6 +217,8 @@ static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
                             "%s.status may only be \"failed\" or \"lost\"", where);
     it->failed = status != NULL;
     it->lost = rs == FO_RECORD_LOST;
+    if ((st = parse_extras(r, where, it, err)) != FO_OK)
+        return st;
     it->error = json_string_value(json_object_get(r, "error"));
     json_t *se = json_object_get(r, "stderr"), *shots = json_object_get(r, "shots");
     it->std_error = NAN;
@@ -215,6 +290,10 @@ static void tell(const struct fo_http_request *req, struct fo_http_reply *rep) {
         fo__reply_status(rep, st, &err);
     }
     json_decref(root);
+    for (size_t i = 0; items && i < n; i++) {
+        free((char *)items[i].metadata);
+        free((char *)items[i].metrics);
+    }
     free(items);
     free(reps);
 }
@@ -428,7 +507,15 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
         fo_text_printf(&c->text, ",");
         if (r->client_id)
             csv_quoted(&c->text, r->client_id);
-        fo_text_printf(&c->text, ",%s", r->lease_until ? r->lease_until : "");
+        fo_text_printf(&c->text, ",%s,", r->lease_until ? r->lease_until : "");
+        if (isfinite(r->cost))
+            fo_text_printf(&c->text, "%s", fo_format_double(num, r->cost));
+        fo_text_printf(&c->text, ",");
+        if (r->metadata)
+            csv_quoted(&c->text, r->metadata);
+        fo_text_printf(&c->text, ",");
+        if (r->metrics)
+            csv_quoted(&c->text, r->metrics);
         for (size_t d = 0; d < r->dim; d++)
             fo_text_printf(&c->text, ",%s", fo_format_double(num, r->x[d]));
         fo_text_printf(&c->text, "\n");
@@ -449,6 +536,11 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
                         r->reissue_of ? fo_json_id(r->reissue_of) : json_null());
     json_object_set_new(row, "client_id",
                         r->client_id ? json_string(r->client_id) : json_null());
+    json_object_set_new(row, "cost", fo_json_real(r->cost));
+    json_object_set_new(row, "metadata",
+                        r->metadata ? json_loads(r->metadata, 0, NULL) : json_null());
+    json_object_set_new(row, "metrics",
+                        r->metrics ? json_loads(r->metrics, 0, NULL) : json_null());
     json_object_set_new(row, "lease_expires_at",
                         r->lease_until ? json_string(r->lease_until) : json_null());
     json_array_append_new(c->rows, row);
@@ -484,8 +576,9 @@ static void samples(const struct fo_http_request *req, struct fo_http_reply *rep
     struct samples_ctx c = {json_array(), 0, 0, format && !strcmp(format, "csv"), {0}};
     if (c.csv)
         fo_text_printf(
-            &c.text, "id,generation,status,value,log_prob,asked_at,told_at,stderr,shots,"
-                     "reissue_of,client_id,lease_expires_at,x...\n");
+            &c.text,
+            "id,generation,status,value,log_prob,asked_at,told_at,stderr,shots,"
+            "reissue_of,client_id,lease_expires_at,cost,metadata,metrics,x...\n");
     st = fo_service_samples(req->svc, req->params[0], status,
                             fo_http_query(req, "client_id"), gen, after,
                             (size_t)limit + 1, collect_sample, &c, &err);

@@ -38,6 +38,9 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
         "# TYPE flowopt_pending_samples gauge\nflowopt_pending_samples %llu\n"
         "# HELP flowopt_evaluations_total Values told.\n"
         "# TYPE flowopt_evaluations_total counter\nflowopt_evaluations_total %llu\n"
+        "# HELP flowopt_cost_total The cost told with the results (shots, seconds, "
+        "money).\n"
+        "# TYPE flowopt_cost_total counter\nflowopt_cost_total %.17g\n"
         "# HELP flowopt_updates_total Optimizer updates.\n"
         "# TYPE flowopt_updates_total counter\nflowopt_updates_total %llu\n"
         "# HELP flowopt_rollbacks_total Updates rolled back by the divergence guard.\n"
@@ -55,7 +58,7 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
         "# TYPE flowopt_store_checkpoints_total counter\n"
         "flowopt_store_checkpoints_total %llu\n",
         st.runs_active, st.runs_paused, st.runs_finished, st.runs_parked,
-        (unsigned long long)st.pending, (unsigned long long)st.evaluations,
+        (unsigned long long)st.pending, (unsigned long long)st.evaluations, st.cost,
         (unsigned long long)st.updates, (unsigned long long)st.rollbacks,
         st.update_seconds, (unsigned long long)st.timed_updates,
         (unsigned long long)st.commits, (unsigned long long)st.syncs,

@@ -495,10 +495,24 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
     return after_resolve(e, r->generation, updated, report, err);
 }
 
+/* resolve, with the spend so far on the history row it may write */
+static enum fo_status resolve_costed(struct fo_engine *e, uint64_t id, int failed,
+                                     double value, double se, int *duplicate,
+                                     int *updated, struct fo_step_report *report,
+                                     struct fo_error *err) {
+    int upd_local = 0;
+    updated = updated ? updated : &upd_local;
+    enum fo_status st =
+        resolve(e, id, failed, value, se, duplicate, updated, report, err);
+    if (st == FO_OK && *updated && report)
+        report->cost = e->cost;
+    return st;
+}
+
 enum fo_status fo_engine_tell(struct fo_engine *e, uint64_t id, double value,
                               int *duplicate, int *updated, struct fo_step_report *report,
                               struct fo_error *err) {
-    return resolve(e, id, 0, value, NAN, duplicate, updated, report, err);
+    return resolve_costed(e, id, 0, value, NAN, duplicate, updated, report, err);
 }
 
 enum fo_status fo_engine_tell_se(struct fo_engine *e, uint64_t id, double value,
@@ -508,7 +522,7 @@ enum fo_status fo_engine_tell_se(struct fo_engine *e, uint64_t id, double value,
         return fo_error_set(err, FO_ERANGE, "stderr",
                             "the standard error of sample %llu must be >= 0",
                             (unsigned long long)id);
-    return resolve(e, id, 0, value, std_error, duplicate, updated, report, err);
+    return resolve_costed(e, id, 0, value, std_error, duplicate, updated, report, err);
 }
 
 enum fo_status fo_engine_tell_lost(struct fo_engine *e, uint64_t id, int *duplicate,
@@ -539,13 +553,16 @@ enum fo_status fo_engine_tell_lost(struct fo_engine *e, uint64_t id, int *duplic
 enum fo_status fo_engine_tell_failed(struct fo_engine *e, uint64_t id, int *duplicate,
                                      int *updated, struct fo_step_report *report,
                                      struct fo_error *err) {
-    return resolve(e, id, 1, 0.0, NAN, duplicate, updated, report, err);
+    return resolve_costed(e, id, 1, 0.0, NAN, duplicate, updated, report, err);
 }
 
 enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report,
                               struct fo_error *err) {
-    struct fo_step_report local;
-    return fo__engine_update(e, 1, report ? report : &local, err);
+    struct fo_step_report local = {0};
+    report = report ? report : &local;
+    enum fo_status st = fo__engine_update(e, 1, report, err);
+    report->cost = e->cost;
+    return st;
 }
 
 void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *out) {
@@ -554,6 +571,7 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
     out->failed = e->failed;
     out->pending = e->asked - e->told - e->failed - e->lost;
     out->lost = e->lost;
+    out->cost = e->cost;
     out->updates = e->updates;
     out->generation = e->generation;
     out->rollbacks = e->rollbacks;
@@ -606,6 +624,19 @@ void fo_engine_set_lr(struct fo_engine *e, double lr) {
         e->lr = lr;
 }
 
+void fo_engine_spend(struct fo_engine *e, double cost) {
+    if (!(isfinite(cost) && cost > 0.0))
+        return;
+    e->cost += cost;
+    if (e->cfg.budget_cost > 0.0 && e->cost >= e->cfg.budget_cost &&
+        e->stop == FO_STOP_NONE)
+        e->stop = FO_STOP_COST;
+}
+
+double fo_engine_spent(const struct fo_engine *e) {
+    return e->cost;
+}
+
 /* Stops that depend on settings, judged afresh (scale collapse is kept: it
  * was measured on samples that are gone). */
 static void reconsider_stop(struct fo_engine *e) {
@@ -616,6 +647,8 @@ static void reconsider_stop(struct fo_engine *e) {
         e->stop = FO_STOP_TARGET;
     else if (e->cfg.budget && e->told >= e->cfg.budget)
         e->stop = FO_STOP_BUDGET;
+    else if (e->cfg.budget_cost > 0.0 && e->cost >= e->cfg.budget_cost)
+        e->stop = FO_STOP_COST;
     else if (e->cfg.patience && e->generation - e->last_improve_gen > e->cfg.patience)
         e->stop = FO_STOP_STALLED;
 }

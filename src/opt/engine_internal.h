@@ -60,6 +60,7 @@ struct fo_engine {
     uint64_t next_id, generation, updates;
     uint64_t asked, told, failed, rollbacks, nonfinite;
     uint64_t lost;             /* samples told lost */
+    double cost;               /* the cost told so far */
     size_t n_rekeyed;          /* records whose cur_id is not their id */
     uint64_t resolved_in_gen;  /* told or failed samples of the current generation */
     uint64_t last_improve_gen; /* generation in which best last improved */

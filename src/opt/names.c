@@ -10,6 +10,7 @@ const char *fo_stop_name(enum fo_stop s) {
     case FO_STOP_TARGET: return "target";
     case FO_STOP_SCALE: return "scale";
     case FO_STOP_STALLED: return "stalled";
+    case FO_STOP_COST: return "cost";
     }
     return "unknown";
 }

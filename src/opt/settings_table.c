@@ -559,6 +559,17 @@ const struct fo_setting fo__settings_table[] = {
      .doc = "components of a niching mixture searched at once, each its own CMA "
             "Gaussian seeded by clustering a space-filling first generation, so a "
             "run holds several optima (GET /modes); 0: one distribution"},
+    {.name = "budget_cost",
+     .type = FO_SETTING_REAL,
+     .flags = FO_SETTING_LIVE,
+     AT(budget_cost),
+     .min = 0,
+     .max = 1e300,
+     .since = 18,
+     .absent = 0,
+     ALL(0),
+     .doc = "the told results' cost (shots, device seconds, money) at which the run "
+            "stops; 0 is unlimited"},
     {.name = "pending_expiry",
      .type = FO_SETTING_ENUM,
      .flags = FO_SETTING_LIVE,

@@ -327,7 +327,7 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
         r->bad |= !(isfinite(e->cma_sigma) && e->cma_sigma > 0.0);
     }
     if (r->bad || !isfinite(e->lr) || e->lr <= 0.0 || !isfinite(e->lr_net) ||
-        e->lr_net <= 0.0 || e->stop > FO_STOP_STALLED)
+        e->lr_net <= 0.0 || e->stop > FO_STOP_COST)
         return fo_error_set(err, FO_ECORRUPT, "snapshot", "bad engine state");
     for (size_t i = 0; i < P; i++)
         if (!isfinite(fo_flow_params(e->flow)[i]))

@@ -3,7 +3,7 @@
  * put/get pair each, in the table's order after the samples (snapshot.c
  * writes the rest): the surrogate (format 10), importance mixing (11), the
  * refiner (12), the recommender (13), the modes (14), the niching
- * mixture (15), the lost samples (16).
+ * mixture (15), the lost samples (16), the cost told (18).
  */
 #include "opt/snapshot_io.h"
 #include "opt/engine_internal.h"
@@ -414,6 +414,19 @@ static enum fo_status get_niche(struct reader *r, struct fo_engine *e,
 /* Samples told lost: the count, and each record handed out under another
  * id than its own (or waiting for the next ask: 0), with the id it was
  * lost under. */
+/* The cost told so far. */
+static void put_cost(struct writer *w, const struct fo_engine *e) {
+    put_f64(w, e->cost);
+}
+
+static enum fo_status get_cost(struct reader *r, struct fo_engine *e,
+                               struct fo_error *err) {
+    e->cost = get_f64(r);
+    return r->bad || !(e->cost >= 0.0 && isfinite(e->cost))
+               ? fo_error_set(err, FO_ECORRUPT, "snapshot", "bad cost")
+               : FO_OK;
+}
+
 static void put_lost(struct writer *w, const struct fo_engine *e) {
     put_u64(w, e->lost);
     put_u64(w, e->n_rekeyed);
@@ -459,7 +472,7 @@ static const struct part parts[] = {
     {10, put_surrogate, get_surrogate}, {11, put_mixing, get_mixing},
     {12, put_refine, get_refine},       {13, put_recommender, get_recommender},
     {14, put_modes, get_modes},         {15, put_niche, get_niche},
-    {16, put_lost, get_lost},
+    {16, put_lost, get_lost},           {18, put_cost, get_cost},
 };
 
 void fo__snap_put_parts(struct writer *w, const struct fo_engine *e) {

@@ -28,7 +28,7 @@ struct ask_write {
 
 static enum fo_status write_ask(struct fo_store *store, void *ctx, struct fo_error *err) {
     const struct ask_write *w = ctx;
-    struct fo_op op = {0, FO_OP_ASK, (int64_t)w->n, 0, 0.0, NAN};
+    struct fo_op op = {0, FO_OP_ASK, (int64_t)w->n, 0, 0.0, NAN, NAN};
     enum fo_status st = FO_OK;
     /* any ask of a driver renews what it holds, before its new leases */
     if (w->o->client_id)
@@ -288,9 +288,14 @@ static enum fo_status write_tells(struct fo_store *store, void *ctx,
         const struct fo_tell_item *it = t->w[k].item;
         enum fo_record_status rs = t->w[k].status;
         const int told = rs == FO_RECORD_TOLD;
-        const struct fo_store_result res = {
-            fo_service_record_status_name(rs), told ? it->value : NAN, it->error,
-            told ? it->std_error : NAN, told ? it->shots : 0};
+        const struct fo_store_result res = {fo_service_record_status_name(rs),
+                                            told ? it->value : NAN,
+                                            it->error,
+                                            told ? it->std_error : NAN,
+                                            told ? it->shots : 0,
+                                            it->cost,
+                                            it->metadata,
+                                            it->metrics};
         st = fo_store_sample_resolve(store, t->run_id, (int64_t)it->id, &res, err);
         if (st == FO_OK && t->w[k].report >= 0) {
             struct fo_step_row row = step_row(&t->reports[t->w[k].report]);
@@ -340,6 +345,7 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
         }
         int updated = 0;
         struct fo_step_report *rep = &reports[out->n_reports];
+        fo_engine_spend(r->engine, it->cost); /* before: its update sees it */
         st = it->lost ? fo_engine_tell_lost(r->engine, it->id, NULL, err)
              : it->failed
                  ? fo_engine_tell_failed(r->engine, it->id, NULL, &updated, rep, err)
@@ -350,7 +356,8 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
         ops[k] = (struct fo_op){
             0,         it->lost ? FO_OP_LOST : it->failed ? FO_OP_FAIL : FO_OP_TELL,
             0,         (int64_t)it->id,
-            it->value, it->std_error};
+            it->value, it->std_error,
+            it->cost};
         w[k].item = it;
         w[k].status = it->lost      ? FO_RECORD_LOST
                       : it->expired ? FO_RECORD_EXPIRED
@@ -458,7 +465,7 @@ struct step_write {
 static enum fo_status write_step(struct fo_store *store, void *ctx,
                                  struct fo_error *err) {
     const struct step_write *w = ctx;
-    struct fo_op op = {0, FO_OP_STEP, 0, 0, 0.0, NAN};
+    struct fo_op op = {0, FO_OP_STEP, 0, 0, 0.0, NAN, NAN};
     struct fo_step_row row = step_row(w->report);
     enum fo_status st = fo_store_ops_append(store, w->r->id, &op, 1, err);
     if (st == FO_OK)
@@ -495,7 +502,8 @@ static int on_expired(void *p, int64_t id) {
     if (c->n < c->cap)
         c->items[c->n++] =
             (struct fo_tell_item){(uint64_t)id, !c->lost, 0.0, c->lost ? NULL : "expired",
-                                  !c->lost,     NAN,      0,   c->lost};
+                                  !c->lost,     NAN,      0,   c->lost,
+                                  NAN,          NULL,     NULL};
     return 0;
 }
 

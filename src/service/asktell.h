@@ -22,6 +22,9 @@ struct fo_tell_item {
     double std_error;  /* the value's standard error as the driver gave it; NaN: none */
     int64_t shots;     /* the shots it was estimated from; 0: none */
     int lost;          /* 1: lost (no value; its point is handed out again) */
+    double cost;       /* what it cost (shots, device seconds, money); NaN: none */
+    const char *metadata; /* a JSON object's text, or NULL */
+    const char *metrics;  /* a JSON object of named numbers' text, or NULL */
 };
 
 struct fo_tell_outcome {

@@ -28,6 +28,7 @@ enum fo_status fo__run_snapshot(const struct fo_engine *e, unsigned char **buf,
 
 /* Apply one logged op to an engine, as it was applied when acknowledged. */
 static int replay(struct fo_engine *e, const struct fo_op *op) {
+    fo_engine_spend(e, op->cost); /* before the result, as when it was told */
     switch (op->kind) {
     case FO_OP_ASK: {
         size_t n = (size_t)op->n, D = fo_engine_dim(e);

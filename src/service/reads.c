@@ -96,7 +96,10 @@ static int on_sample_row(void *p, const struct fo_sample_row *row) {
                                    row->shots,
                                    (uint64_t)row->reissue_of,
                                    row->client_id,
-                                   row->lease_until};
+                                   row->lease_until,
+                                   row->cost,
+                                   row->metadata,
+                                   row->metrics};
     return c->fn(c->ctx, &rec);
 }
 

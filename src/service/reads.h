@@ -43,6 +43,8 @@ struct fo_sample_record {
     int64_t shots;                       /* 0 when none */
     uint64_t reissue_of;                 /* the lost sample it hands out again; 0: none */
     const char *client_id, *lease_until; /* NULL when none */
+    double cost;                         /* NaN when none */
+    const char *metadata, *metrics;      /* JSON objects' text, NULL when none */
 };
 typedef int (*fo_sample_fn)(void *ctx, const struct fo_sample_record *rec);
 /* Samples with id > after; status and client_id NULL and generation < 0

@@ -294,6 +294,7 @@ void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out) {
         out->updates += c.updates;
         out->rollbacks += c.rollbacks;
         out->evaluations += c.told;
+        out->cost += c.cost;
     }
     pthread_rwlock_unlock(&svc->registry_lock);
     pthread_mutex_lock(&svc->stats_lock);

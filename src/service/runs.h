@@ -75,6 +75,7 @@ struct fo_service_stats {
     size_t runs_active, runs_paused, runs_finished;
     size_t runs_parked; /* engines out of memory until the next use */
     uint64_t pending, updates, rollbacks, evaluations;
+    double cost;           /* the cost told to every run */
     double update_seconds; /* time spent in tells that ran updates */
     uint64_t timed_updates;
     uint64_t commits, syncs, checkpoints; /* the store's (fo_store_stats) */

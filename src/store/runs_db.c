@@ -138,8 +138,8 @@ enum fo_status fo_store_ops_append(struct fo_store *s, const char *run_id,
                    : fo__store_fail(s, err, "numbering ops");
     rc = fo__store_prepare(
         s,
-        "INSERT INTO ops (run_id, seq, kind, n, sample_id, value, stderr)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO ops (run_id, seq, kind, n, sample_id, value, stderr, cost)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         &st, err);
     for (size_t i = 0; rc == FO_OK && i < n; i++) {
         struct fo_op *op = &ops[i];
@@ -154,6 +154,7 @@ enum fo_status fo_store_ops_append(struct fo_store *s, const char *run_id,
         else
             sqlite3_bind_null(st, 6);
         fo__bind_real(st, 7, op->kind == FO_OP_TELL ? op->std_error : NAN);
+        fo__bind_real(st, 8, op->cost);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = fo__store_fail(s, err, "logging an op");
         sqlite3_reset(st);
@@ -173,7 +174,8 @@ static int op_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     struct fo_op op = {
         sqlite3_column_int64(st, 0),  (enum fo_op_kind)sqlite3_column_int(st, 1),
         sqlite3_column_int64(st, 2),  sqlite3_column_int64(st, 3),
-        sqlite3_column_double(st, 4), fo__column_real(st, 5)};
+        sqlite3_column_double(st, 4), fo__column_real(st, 5),
+        fo__column_real(st, 6)};
     if (c->fn(c->ctx, c->id, &op) == 0)
         return 0;
     fo_error_set(row_err, FO_ECORRUPT, "run", "run %s: op %lld does not replay", c->id,
@@ -188,7 +190,7 @@ static enum fo_status load_ops(struct fo_store *s, const char *id, int64_t seq,
     struct op_cb c = {id, op_fn, ctx};
     enum fo_status rc =
         fo__store_prepare(s,
-                          "SELECT seq, kind, n, sample_id, value, stderr FROM ops"
+                          "SELECT seq, kind, n, sample_id, value, stderr, cost FROM ops"
                           " WHERE run_id = ? AND seq > ? ORDER BY seq",
                           &st, err);
     if (rc != FO_OK)

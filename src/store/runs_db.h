@@ -27,6 +27,7 @@ struct fo_op {
     int64_t sample_id; /* tell, fail */
     double value;      /* tell */
     double std_error;  /* tell: its standard error, NaN when none */
+    double cost;       /* tell, fail, lost: the cost told with it, NaN when none */
 };
 
 enum fo_status fo_store_run_insert(struct fo_store *s, const char *id, const char *name,

@@ -46,6 +46,9 @@ static int sample_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     r.reissue_of = sqlite3_column_int64(st, 11); /* NULL reads as 0 */
     r.client_id = (const char *)sqlite3_column_text(st, 12);
     r.lease_until = (const char *)sqlite3_column_text(st, 13);
+    r.cost = fo__column_real(st, 14);
+    r.metadata = (const char *)sqlite3_column_text(st, 15);
+    r.metrics = (const char *)sqlite3_column_text(st, 16);
     return c->fn(c->ctx, &r) != 0;
 }
 
@@ -64,7 +67,7 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
         fo__store_prepare(s,
                           "SELECT id, generation, x, log_prob, status, value, asked_at,"
                           " told_at, error, stderr, shots, reissue_of, client_id,"
-                          " lease_until FROM samples"
+                          " lease_until, cost, metadata, metrics FROM samples"
                           " WHERE run_id = ?1 AND id > ?2"
                           " AND (?3 IS NULL OR status = ?3)"
                           " AND (?4 < 0 OR generation = ?4)"
@@ -133,8 +136,9 @@ enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, i
     enum fo_status rc = fo__store_prepare(
         s,
         "UPDATE samples SET status = ?, value = ?, error = ?, stderr = ?, shots = ?,"
+        " cost = ?8, metadata = ?9, metrics = ?10,"
         " told_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-        " WHERE run_id = ? AND id = ?",
+        " WHERE run_id = ?6 AND id = ?7",
         &st, err);
     if (rc != FO_OK)
         return rc;
@@ -151,6 +155,11 @@ enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, i
         sqlite3_bind_null(st, 5);
     sqlite3_bind_text(st, 6, run_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, id);
+    fo__bind_real(st, 8, r->cost);
+    if (r->metadata)
+        sqlite3_bind_text(st, 9, r->metadata, -1, SQLITE_STATIC);
+    if (r->metrics)
+        sqlite3_bind_text(st, 10, r->metrics, -1, SQLITE_STATIC);
     return fo__store_run(s, st, "recording a result", err);
 }
 

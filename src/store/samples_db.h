@@ -56,6 +56,8 @@ struct fo_store_result {
     const char *error;
     double std_error;
     int64_t shots;
+    double cost;                    /* NaN: none */
+    const char *metadata, *metrics; /* JSON objects' text, or NULL */
 };
 enum fo_status fo_store_sample_resolve(struct fo_store *s, const char *run_id, int64_t id,
                                        const struct fo_store_result *r,
@@ -79,6 +81,8 @@ struct fo_sample_row {
     int64_t shots;                                   /* 0 when none */
     int64_t reissue_of;                              /* 0 when none */
     const char *client_id, *lease_until;             /* NULL when none */
+    double cost;                                     /* NaN when none */
+    const char *metadata, *metrics;                  /* JSON text, NULL when none */
 };
 typedef int (*fo_sample_row_fn)(void *ctx, const struct fo_sample_row *row);
 /* Samples with id > after, filtered by status and client_id (NULL: any)

@@ -49,6 +49,13 @@ cid=$("$cli" ask "$run" -n 2 --client rig-1 --lease 600 | cut -d' ' -f1 | head -
 [ "$("$cli" ask "$run" -n 2 --client rig-1 --resume | cut -d' ' -f1 | head -1)" = "$cid" ] &&
     [ "$("$cli" leases "$run" rig-1)" = 2 ]
 ok $? "ask --client --lease, --resume hands them back, leases renews both"
+mid=$("$cli" ask "$run" -n 1 | cut -d' ' -f1)
+echo "$mid 0.75 cost=120 metric.fidelity=0.98 meta.backend=ibm_kyiv" | "$cli" tell "$run" | grep -q "^accepted 1 " &&
+    "$cli" samples "$run" --status told | grep "^$mid," | grep -q ',120,"{""backend"":""ibm_kyiv""}","{""fidelity"":0.98}"'
+ok $? "tell 'id value cost= metric.N= meta.N=': stored, and in the samples CSV"
+echo "$mid 0.75 colour=red" | "$cli" tell "$run" > /dev/null 2>&1
+[ $? -eq 2 ]
+ok $? "an unknown NAME= is refused before anything is sent (exit 2)"
 "$cli" modes "$run" > "$tmp/modes.out" && head -1 "$tmp/modes.out" | grep -q "^active [-0-9.e]* [0-9]* [-0-9.e]* [-0-9.e]*$"
 ok $? "flowopt modes: the active mode first ($(head -1 "$tmp/modes.out"))"
 "$cli" ask 0000000000000000 > /dev/null 2>&1

@@ -198,6 +198,107 @@ static void test_failures(void) {
            "the history counts each update's failures (first row: %lld)", failed_worst);
 }
 
+/* Tell n sphere results of an ask of n with a cost, metadata and metrics
+ * each; the tell's status. */
+static long tell_extras(const char *id, int n, double cost) {
+    char path[128], body[64];
+    long status;
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    snprintf(body, sizeof body, "{\"n\": %d}", n);
+    json_t *a = call("POST", path, body, &status);
+    json_t *s = json_object_get(a, "samples"), *results = json_array();
+    for (size_t i = 0; i < json_array_size(s); i++)
+        json_array_append_new(
+            results, json_pack("{s:O, s:f, s:f, s:{s:s, s:I}, s:{s:f, s:f}}", "id",
+                               json_object_get(json_array_get(s, i), "id"), "value",
+                               1.0 + (double)i, "cost", cost, "metadata", "backend",
+                               "ibm_kyiv", "job", (json_int_t)i, "metrics", "variance",
+                               0.01 * (double)i, "fidelity", 0.99));
+    json_decref(a);
+    json_t *req = json_pack("{s:o}", "results", results);
+    char *tb = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+    json_decref(call("POST", path, tb, &status));
+    free(tb);
+    return status;
+}
+
+/* metadata, metrics and cost: stored, returned under their names, the spend
+ * in the counters, history and /metrics, a stop on budget_cost, replayed
+ * after kill -9. */
+static void test_extras(void) {
+    json_t *run =
+        post_ok("/v1/runs",
+                "{\"dim\": 2, \"direction\": \"minimize\", \"batch_size\": 6,"
+                " \"budget_cost\": 10, \"optimizer\": {\"surrogate\": \"off\"}}",
+                201, "create");
+    char id[64], path[160];
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(run, "id")));
+    json_decref(run);
+    tap_is_int(tell_extras(id, 6, 1.0), 200, "a tell with cost, metadata and metrics");
+    snprintf(path, sizeof path, "/v1/runs/%s/samples?status=told&limit=1", id);
+    long status;
+    json_t *l = call("GET", path, NULL, &status);
+    json_t *row = json_array_get(json_object_get(l, "samples"), 0);
+    tap_ok(status == 200 && json_real_value(json_object_get(row, "cost")) == 1.0 &&
+               strcmp(json_string_value(
+                          json_object_get(json_object_get(row, "metadata"), "backend")),
+                      "ibm_kyiv") == 0 &&
+               json_real_value(
+                   json_object_get(json_object_get(row, "metrics"), "fidelity")) == 0.99,
+           "/samples returns them under the same names");
+    json_decref(l);
+    snprintf(path, sizeof path, "/v1/runs/%s/history", id);
+    json_t *h = call("GET", path, NULL, &status);
+    json_t *step = json_array_get(json_object_get(h, "steps"), 0);
+    tap_ok(json_real_value(json_object_get(step, "cost")) == 6.0,
+           "the history row shows the spend at its update (%g)",
+           json_real_value(json_object_get(step, "cost")));
+    json_decref(h);
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+    expect_problem("POST", path,
+                   "{\"results\": [{\"id\": \"1\", \"value\": 1, \"metadata\": [1]}]}",
+                   400, "metadata", "metadata that is not an object");
+    expect_problem("POST", path,
+                   "{\"results\": [{\"id\": \"1\", \"value\": 1, \"metrics\":"
+                   " {\"v\": \"high\"}}]}",
+                   400, "metrics", "a metric that is not a number");
+    expect_problem("POST", path,
+                   "{\"results\": [{\"id\": \"1\", \"value\": 1, \"cost\": -1}]}", 400,
+                   "cost", "a negative cost");
+    char big[6000];
+    int k = snprintf(big, sizeof big,
+                     "{\"results\": [{\"id\": \"1\", \"value\": 1, \"metadata\":"
+                     " {\"note\": \"");
+    memset(big + k, 'a', 4200);
+    snprintf(big + k + 4200, sizeof big - (size_t)k - 4200, "\"}}]}");
+    expect_problem("POST", path, big, 400, "metadata", "metadata over 4 KB");
+    tap_ok(tell_extras(id, 6, 1.0) == 200 && stop_is(id, "cost"),
+           "a spend of 12 against budget_cost 10 stops the run (stop_reason cost)");
+    json_t *m = NULL;
+    {
+        char url[512];
+        struct fo_test_resp r;
+        snprintf(url, sizeof url, "%s/metrics", d.base_url);
+        int got = fo_test_http("GET", url, NULL, NULL, &r) == 0 &&
+                  strstr(r.body, "flowopt_cost_total ") != NULL;
+        fo_test_resp_free(&r);
+        tap_ok(got, "/metrics shows flowopt_cost_total");
+    }
+    json_decref(m);
+    fo_test_daemon_kill(&d);
+    start();
+    json_t *rr = get_run(id);
+    tap_ok(json_real_value(json_object_get(json_object_get(rr, "counters"), "cost")) ==
+                   12.0 &&
+               strcmp(json_string_value(json_object_get(rr, "stop_reason")), "cost") == 0,
+           "after kill -9 the spend and the stop are there");
+    json_decref(rr);
+    snprintf(path, sizeof path, "/v1/runs/%s", id);
+    json_decref(call("DELETE", path, NULL, &status));
+}
+
 /* A sample told lost costs nothing: its x comes back under a new id that
  * names the lost one, in the same generation, across a kill -9. */
 static void test_lost(void) {
@@ -1116,6 +1217,7 @@ int main(void) {
            "PATCHed settings survive the restarts");
     json_decref(tr);
     test_failures();
+    test_extras();
     test_lost(); /* it kills the daemon too: after the counts above */
     kill(d.pid, SIGTERM);
     fo_test_daemon_wait(&d, 5000, &st);

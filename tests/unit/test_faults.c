@@ -232,8 +232,8 @@ static int parked(void *ctx) {
 
 static void tell_items(const struct fo_sample *s, size_t n, struct fo_tell_item *items) {
     for (size_t i = 0; i < n; i++)
-        items[i] =
-            (struct fo_tell_item){s[i].id, 0, 0.5 * (double)s[i].id, NULL, 0, NAN, 0, 0};
+        items[i] = (struct fo_tell_item){
+            s[i].id, 0, 0.5 * (double)s[i].id, NULL, 0, NAN, 0, 0, NAN, NULL, NULL};
 }
 
 /* One failure kind (SQLITE_IOERR_WRITE or SQLITE_FULL) on every path. */

@@ -61,7 +61,7 @@ static int round_trip(struct fo_service *svc, const char *id, size_t n, double *
         return -1;
     for (size_t i = 0; i < n; i++)
         items[i] = (struct fo_tell_item){
-            s[i].id, 0, fo_fn_sphere(x + i * D, D), NULL, 0, NAN, 0, 0};
+            s[i].id, 0, fo_fn_sphere(x + i * D, D), NULL, 0, NAN, 0, 0, NAN, NULL, NULL};
     if (fo_service_tell(svc, id, items, n, reps, &out, NULL) != FO_OK)
         return -1;
     *n_reports = out.n_reports;
@@ -85,8 +85,9 @@ static void test_basics(void) {
 
     struct fo_sample s[2];
     fo_service_ask(svc, id, 2, NULL, s, x, NULL);
-    struct fo_tell_item items[2] = {{s[0].id, 0, 1.5, NULL, 0, NAN, 0, 0},
-                                    {s[0].id, 0, 2.5, NULL, 0, NAN, 0, 0}};
+    struct fo_tell_item items[2] = {
+        {s[0].id, 0, 1.5, NULL, 0, NAN, 0, 0, NAN, NULL, NULL},
+        {s[0].id, 0, 2.5, NULL, 0, NAN, 0, 0, NAN, NULL, NULL}};
     struct fo_step_report reps[2];
     struct fo_tell_outcome out;
     tap_is_int(fo_service_tell(svc, id, items, 2, reps, &out, &err), FO_ECONFLICT,
@@ -94,7 +95,8 @@ static void test_basics(void) {
     struct fo_engine_counters c;
     fo_service_run_counters(svc, id, &c, NULL);
     tap_is_int((long long)c.told, 6, "and nothing of that request is applied");
-    items[1] = (struct fo_tell_item){s[1].id, 1, 0.0, "instrument offline", 0, NAN, 0, 0};
+    items[1] = (struct fo_tell_item){
+        s[1].id, 1, 0.0, "instrument offline", 0, NAN, 0, 0, NAN, NULL, NULL};
     tap_is_int(fo_service_tell(svc, id, items, 2, reps, &out, &err), FO_OK,
                "a value and a failure");
     tap_ok(out.accepted == 2 && out.duplicates == 0, "both accepted");
@@ -104,10 +106,11 @@ static void test_basics(void) {
     items[0].value = 9.0;
     tap_is_int(fo_service_tell(svc, id, items, 1, reps, &out, &err), FO_ECONFLICT,
                "another value later is a conflict");
-    items[0] = (struct fo_tell_item){12345, 0, 1.0, NULL, 0, NAN, 0, 0};
+    items[0] = (struct fo_tell_item){12345, 0, 1.0, NULL, 0, NAN, 0, 0, NAN, NULL, NULL};
     tap_is_int(fo_service_tell(svc, id, items, 1, reps, &out, &err), FO_ENOTFOUND,
                "an unknown sample id");
-    items[0] = (struct fo_tell_item){s[0].id, 0, 1.0 / 0.0, NULL, 0, NAN, 0, 0};
+    items[0] =
+        (struct fo_tell_item){s[0].id, 0, 1.0 / 0.0, NULL, 0, NAN, 0, 0, NAN, NULL, NULL};
     tap_is_int(fo_service_tell(svc, id, items, 1, reps, &out, &err), FO_ERANGE,
                "an infinite value");
     tap_is_int(fo_service_ask(svc, "nope", 1, NULL, s, x, &err), FO_ENOTFOUND,
@@ -151,10 +154,10 @@ static void test_restart(void) {
            "with every count as acknowledged (asked %llu, told %llu, pending %llu)",
            (unsigned long long)cb.asked, (unsigned long long)cb.told,
            (unsigned long long)cb.pending);
-    struct fo_tell_item ia[2] = {{sa[0].id, 0, 0.25, NULL, 0, NAN, 0, 0},
-                                 {sa[1].id, 0, 0.5, NULL, 0, NAN, 0, 0}};
-    struct fo_tell_item ib[2] = {{sb[0].id, 0, 0.25, NULL, 0, NAN, 0, 0},
-                                 {sb[1].id, 0, 0.5, NULL, 0, NAN, 0, 0}};
+    struct fo_tell_item ia[2] = {{sa[0].id, 0, 0.25, NULL, 0, NAN, 0, 0, NAN, NULL, NULL},
+                                 {sa[1].id, 0, 0.5, NULL, 0, NAN, 0, 0, NAN, NULL, NULL}};
+    struct fo_tell_item ib[2] = {{sb[0].id, 0, 0.25, NULL, 0, NAN, 0, 0, NAN, NULL, NULL},
+                                 {sb[1].id, 0, 0.5, NULL, 0, NAN, 0, 0, NAN, NULL, NULL}};
     struct fo_step_report reps[2];
     struct fo_tell_outcome oa, ob;
     fo_service_tell(a, ida, ia, 2, reps, &oa, NULL);
@@ -201,7 +204,8 @@ static void noisy_round(struct fo_service *svc, const char *id, unsigned *k, dou
         tap_bail("ask");
     for (size_t i = 0; i < *n; i++)
         items[i] = (struct fo_tell_item){
-            s[i].id, 0, noisy_waves(x + i * D, k), NULL, 0, 0.02, 4000, 0};
+            s[i].id, 0,   noisy_waves(x + i * D, k), NULL, 0, 0.02, 4000, 0, NAN,
+            NULL,    NULL};
     if (fo_service_tell(svc, id, items, *n, reps, &out, NULL) != FO_OK)
         tap_bail("tell");
 }
@@ -290,7 +294,8 @@ static void test_expiry(void) {
     fo_service_ask(svc, id, 6, NULL, s, x, NULL);
     struct fo_tell_item items[3];
     for (int i = 0; i < 3; i++)
-        items[i] = (struct fo_tell_item){s[i].id, 0, 1.0 + i, NULL, 0, NAN, 0, 0};
+        items[i] = (struct fo_tell_item){s[i].id, 0, 1.0 + i, NULL, 0,   NAN,
+                                         0,       0, NAN,     NULL, NULL};
     struct fo_step_report reps[3];
     struct fo_tell_outcome out;
     fo_service_tell(svc, id, items, 3, reps, &out, NULL);
@@ -306,7 +311,8 @@ static void test_expiry(void) {
     unsigned events = 0;
     fo_service_history(svc, id, 0, 10, on_row, &events, NULL);
     tap_ok(events & FO_EVENT_EXPIRED, "the expiry shows in the history");
-    items[0] = (struct fo_tell_item){s[4].id, 0, 2.0, NULL, 0, NAN, 0, 0};
+    items[0] =
+        (struct fo_tell_item){s[4].id, 0, 2.0, NULL, 0, NAN, 0, 0, NAN, NULL, NULL};
     struct fo_error err;
     tap_is_int(fo_service_tell(svc, id, items, 1, reps, &out, &err), FO_ECONFLICT,
                "a value for an expired sample is a conflict");
@@ -415,10 +421,10 @@ static void test_parking(void) {
     tap_ok(n_samples == 20 && parked_runs(a) == 1,
            "showing it, its history or its samples (%zu) does not bring it back",
            n_samples);
-    struct fo_tell_item ia[2] = {{sa[0].id, 0, 0.25, NULL, 0, NAN, 0, 0},
-                                 {sa[1].id, 0, 0.5, NULL, 0, NAN, 0, 0}};
-    struct fo_tell_item ib[2] = {{sb[0].id, 0, 0.25, NULL, 0, NAN, 0, 0},
-                                 {sb[1].id, 0, 0.5, NULL, 0, NAN, 0, 0}};
+    struct fo_tell_item ia[2] = {{sa[0].id, 0, 0.25, NULL, 0, NAN, 0, 0, NAN, NULL, NULL},
+                                 {sa[1].id, 0, 0.5, NULL, 0, NAN, 0, 0, NAN, NULL, NULL}};
+    struct fo_tell_item ib[2] = {{sb[0].id, 0, 0.25, NULL, 0, NAN, 0, 0, NAN, NULL, NULL},
+                                 {sb[1].id, 0, 0.5, NULL, 0, NAN, 0, 0, NAN, NULL, NULL}};
     struct fo_step_report reps[2];
     struct fo_tell_outcome oa, ob;
     tap_is_int(fo_service_tell(a, ida, ia, 2, reps, &oa, NULL), FO_OK,
