@@ -284,6 +284,21 @@ enum fo_status fo_engine_tell_se(struct fo_engine *e, uint64_t id, double value,
 enum fo_status fo_engine_tell_lost(struct fo_engine *e, uint64_t id, int *duplicate,
                                    struct fo_error *err);
 
+/*
+ * A value at x (D, the driver's coordinates, inside the bounds) that the
+ * run did not hand out: yesterday's scan, another optimizer's history. It
+ * joins best-ever and the surrogate's archive and, before the first ask of
+ * a run without start.x, moves the start to the best observation; it never
+ * enters the score-function or CMA update, nor told and the budget. OUT:
+ * *id, the sample id it takes.
+ */
+enum fo_status fo_engine_observe(struct fo_engine *e, const double *x, double value,
+                                 uint64_t *id, struct fo_error *err);
+
+/* Whether x (D) may be observed: finite, inside the bounds. */
+enum fo_status fo_engine_check_point(const struct fo_engine *e, const double *x,
+                                     struct fo_error *err);
+
 /* A told result cost this much (a positive number: shots, device seconds,
  * money); spent before the result itself is told, so the update it
  * completes and the stop on budget_cost see it. */
@@ -308,8 +323,9 @@ enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report
 
 struct fo_engine_counters {
     uint64_t asked, told, failed, pending, updates, generation, rollbacks, nonfinite;
-    uint64_t lost; /* samples told lost (their points handed out again) */
-    double cost;   /* the cost told with the results, so far */
+    uint64_t lost;     /* samples told lost (their points handed out again) */
+    double cost;       /* the cost told with the results, so far */
+    uint64_t observed; /* values observed at points the run did not hand out */
     uint64_t restarts;
     size_t batch_size; /* the current generation size (restarts grow it) */
     size_t wanted;     /* samples the current generation still needs asked before

@@ -77,6 +77,53 @@ static json_t *number_or_text(const char *s) {
     return j ? j : json_string(s);
 }
 
+/* observe RUN: "x1 ... xD value" lines from stdin as one request. */
+int fo_cmd_observe(const char *base, const char *run, int argc, char **argv) {
+    (void)argv;
+    if (argc)
+        return 2;
+    json_t *list = json_array();
+    char line[65536];
+    int lineno = 0;
+    while (fgets(line, sizeof line, stdin)) {
+        lineno++;
+        json_t *xs = json_array();
+        char *save = NULL, *end = NULL;
+        int bad = 0;
+        for (char *t = strtok_r(line, " \t\r\n", &save); t;
+             t = strtok_r(NULL, " \t\r\n", &save)) {
+            double v = strtod(t, &end);
+            bad |= !end || *end || !isfinite(v);
+            json_array_append_new(xs, json_real(v));
+        }
+        size_t n = json_array_size(xs);
+        if (n == 0) {
+            json_decref(xs);
+            continue;
+        }
+        if (bad || n < 2) {
+            fprintf(stderr, "flowopt: line %d: expected 'x1 ... xD value' (numbers)\n",
+                    lineno);
+            json_decref(xs);
+            json_decref(list);
+            return 2;
+        }
+        json_t *value = json_incref(json_array_get(xs, n - 1));
+        json_array_remove(xs, n - 1);
+        json_array_append_new(list, json_pack("{s:o, s:o}", "x", xs, "value", value));
+    }
+    char path[256];
+    snprintf(path, sizeof path, "/v1/runs/%s/observations", run);
+    json_t *resp;
+    long st = fo_cli_send_json(base, "POST", path,
+                               json_pack("{s:o}", "observations", list), &resp);
+    if (st == 200)
+        printf("accepted %lld\n",
+               (long long)json_integer_value(json_object_get(resp, "accepted")));
+    json_decref(resp);
+    return st == 200 ? 0 : 1;
+}
+
 /* leases RUN CLIENT [LEASE_S]: renew a driver's leases, print how many. */
 int fo_cmd_leases(const char *base, const char *run, int argc, char **argv) {
     if (argc < 1 || argc > 2)

@@ -53,6 +53,8 @@ static const struct command commands[] = {
      fo_cmd_ask},
     {"leases", "RUN CLIENT [LEASE_S]", "renew CLIENT's leases, print how many", 1,
      fo_cmd_leases},
+    {"observe", "RUN", "read 'x1 ... xD value' lines the run did not ask for from stdin",
+     1, fo_cmd_observe},
     {"tell", "RUN",
      "read 'id value [stderr [shots]] [cost=C] [metric.N=V] [meta.N=T]', 'id failed'"
      " or 'id lost' lines from stdin",

@@ -7,6 +7,7 @@
 #include "http/routes_common.h"
 #include "service/names.h"
 #include "service/asktell.h"
+#include "service/observations.h"
 #include "service/reads.h"
 #include "service/runs.h"
 #include "service/service.h"
@@ -516,6 +517,7 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
         fo_text_printf(&c->text, ",");
         if (r->metrics)
             csv_quoted(&c->text, r->metrics);
+        fo_text_printf(&c->text, ",%s", r->observed ? "observed" : "asked");
         for (size_t d = 0; d < r->dim; d++)
             fo_text_printf(&c->text, ",%s", fo_format_double(num, r->x[d]));
         fo_text_printf(&c->text, "\n");
@@ -537,6 +539,7 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
     json_object_set_new(row, "client_id",
                         r->client_id ? json_string(r->client_id) : json_null());
     json_object_set_new(row, "cost", fo_json_real(r->cost));
+    json_object_set_new(row, "origin", json_string(r->observed ? "observed" : "asked"));
     json_object_set_new(row, "metadata",
                         r->metadata ? json_loads(r->metadata, 0, NULL) : json_null());
     json_object_set_new(row, "metrics",
@@ -578,7 +581,7 @@ static void samples(const struct fo_http_request *req, struct fo_http_reply *rep
         fo_text_printf(
             &c.text,
             "id,generation,status,value,log_prob,asked_at,told_at,stderr,shots,"
-            "reissue_of,client_id,lease_expires_at,cost,metadata,metrics,x...\n");
+            "reissue_of,client_id,lease_expires_at,cost,metadata,metrics,origin,x...\n");
     st = fo_service_samples(req->svc, req->params[0], status,
                             fo_http_query(req, "client_id"), gen, after,
                             (size_t)limit + 1, collect_sample, &c, &err);
@@ -659,6 +662,78 @@ static void log_prob(const struct fo_http_request *req, struct fo_http_reply *re
     free(lp);
 }
 
+/* observations[i] into x (D) and *value. */
+static enum fo_status parse_observation(json_t *o, size_t i, size_t D, double *x,
+                                        double *value, struct fo_error *err) {
+    static const char *const keys[] = {"x", "value", NULL};
+    char where[40];
+    snprintf(where, sizeof where, "observations[%zu]", i);
+    if (!json_is_object(o))
+        return fo_error_set(err, FO_EINVAL, "observations", "%s must be an object",
+                            where);
+    enum fo_status st = fo_json_only_keys(o, keys, where, err);
+    if (st != FO_OK)
+        return st;
+    json_t *xs = json_object_get(o, "x"), *v = json_object_get(o, "value");
+    if (!json_is_array(xs) || json_array_size(xs) != D)
+        return fo_error_set(err, FO_EINVAL, "x", "%s.x must be an array of %zu numbers",
+                            where, D);
+    for (size_t d = 0; d < D; d++) {
+        json_t *xd = json_array_get(xs, d);
+        if (!json_is_number(xd))
+            return fo_error_set(err, FO_EINVAL, "x", "%s.x[%zu] must be a number", where,
+                                d);
+        x[d] = json_number_value(xd);
+    }
+    if (!json_is_number(v))
+        return fo_error_set(err, FO_EINVAL, "value", "%s.value must be a number", where);
+    *value = json_number_value(v);
+    return FO_OK;
+}
+
+/* POST /observations: values at x the run did not hand out. */
+static void observations(const struct fo_http_request *req, struct fo_http_reply *rep) {
+    struct fo_error err = {0};
+    json_t *root = NULL;
+    static const char *const keys[] = {"observations", NULL};
+    enum fo_status st = fo_json_parse_request(req->body, req->body_len, keys,
+                                              "the observations", &root, &err);
+    json_t *list = root ? json_object_get(root, "observations") : NULL;
+    size_t n = json_is_array(list) ? json_array_size(list) : 0;
+    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    if (st == FO_OK && D == 0)
+        st = fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0]);
+    if (st == FO_OK && n == 0)
+        st = fo_error_set(&err, FO_EINVAL, "observations",
+                          "observations must be a non-empty array");
+    if (st == FO_OK && n > FO_MAX_OBSERVATIONS)
+        st = fo_error_set(&err, FO_ERANGE, "observations",
+                          "at most %d observations a request, got %zu",
+                          FO_MAX_OBSERVATIONS, n);
+    double *x = st == FO_OK ? malloc(n * D * sizeof *x) : NULL;
+    double *v = st == FO_OK ? malloc(n * sizeof *v) : NULL;
+    uint64_t *ids = st == FO_OK ? malloc(n * sizeof *ids) : NULL;
+    if (st == FO_OK && (!x || !v || !ids))
+        st = fo_error_set(&err, FO_ENOMEM, "observations", "out of memory");
+    for (size_t i = 0; st == FO_OK && i < n; i++)
+        st = parse_observation(json_array_get(list, i), i, D, x + i * D, &v[i], &err);
+    if (st == FO_OK)
+        st = fo_service_observe(req->svc, req->params[0], n, x, v, ids, &err);
+    if (st == FO_OK) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, fo_json_id(ids[i]));
+        fo_reply_json(rep, 200,
+                      json_pack("{s:I, s:o}", "accepted", (json_int_t)n, "ids", arr));
+    } else {
+        fo__reply_status(rep, st, &err);
+    }
+    json_decref(root);
+    free(x);
+    free(v);
+    free(ids);
+}
+
 /* POST /leases: a driver's heartbeat, renewing every lease it holds. */
 static void leases(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
@@ -690,6 +765,7 @@ const struct fo_route fo__asktell_routes[] = {
     {"GET", "/v1/runs/{id}/samples", 0, samples,
      "status client_id generation limit cursor format"},
     {"POST", "/v1/runs/{id}/leases", 1024, leases, NULL},
+    {"POST", "/v1/runs/{id}/observations", MAX_TELL_BODY, observations, NULL},
     {"POST", "/v1/runs/{id}/log_prob", MAX_TELL_BODY, log_prob, NULL},
     {"POST", "/v1/runs/{id}/ask", MAX_ASK_BODY, ask, NULL},
     {"POST", "/v1/runs/{id}/tell", MAX_TELL_BODY, tell, NULL},

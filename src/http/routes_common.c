@@ -35,6 +35,7 @@ json_t *fo__run_json(const struct fo_run_view *v) {
     json_object_set_new(counters, "refined", json_integer((json_int_t)k->refined));
     json_object_set_new(counters, "lost", json_integer((json_int_t)k->lost));
     json_object_set_new(counters, "cost", json_real(k->cost));
+    json_object_set_new(counters, "observed", json_integer((json_int_t)k->observed));
     json_object_set_new(counters, "phase",
                         json_string(k->refining    ? "refining"
                                     : k->modelling ? "modelling"

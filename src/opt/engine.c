@@ -572,6 +572,7 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
     out->pending = e->asked - e->told - e->failed - e->lost;
     out->lost = e->lost;
     out->cost = e->cost;
+    out->observed = e->observed;
     out->updates = e->updates;
     out->generation = e->generation;
     out->rollbacks = e->rollbacks;
@@ -622,6 +623,57 @@ double fo_engine_lr(const struct fo_engine *e) {
 void fo_engine_set_lr(struct fo_engine *e, double lr) {
     if (isfinite(lr) && lr > 0.0)
         e->lr = lr;
+}
+
+enum fo_status fo_engine_check_point(const struct fo_engine *e, const double *x,
+                                     struct fo_error *err) {
+    for (size_t d = 0; d < e->D; d++) {
+        int circle = e->periodic && e->periodic[d];
+        int ok = isfinite(x[d]) && x[d] >= e->lo[d] &&
+                 (circle ? x[d] < e->hi[d] : x[d] <= e->hi[d]);
+        if (!ok)
+            return fo_error_set(err, isfinite(x[d]) ? FO_ERANGE : FO_EINVAL, "x",
+                                "x[%zu] must be a finite number inside the bounds "
+                                "[%.17g, %.17g], got %.17g",
+                                d, e->lo[d], e->hi[d], x[d]);
+    }
+    return FO_OK;
+}
+
+enum fo_status fo_engine_observe(struct fo_engine *e, const double *x, double value,
+                                 uint64_t *id, struct fo_error *err) {
+    enum fo_status st = fo_engine_check_point(e, x, err);
+    if (st != FO_OK)
+        return st;
+    if (!isfinite(value))
+        return fo_error_set(err, FO_ERANGE, "value", "an observed value must be finite");
+    if ((st = fo__engine_reserve(e, e->n_recs + 1, err)) != FO_OK)
+        return st;
+    const size_t i = e->n_recs++;
+    struct fo_rec *r = &e->recs[i];
+    *r = (struct fo_rec){0};
+    r->id = r->cur_id = e->next_id++;
+    r->generation = e->generation;
+    r->value = value;
+    r->status = FO_SAMPLE_TOLD;
+    r->kind = FO_REC_OBSERVED;
+    r->se = NAN;
+    memcpy(e->xs + i * e->D, x, e->D * sizeof(double));
+    *id = r->id;
+    e->observed++;
+    int was = e->has_best ? 1 : 0;
+    uint64_t best_before = e->best_id;
+    note_best(e, i);
+    /* a point in the driver's box: on a circle the archive takes only flow
+     * samples (as the refiner's) */
+    if (!fo_flow_wraps(e->flow))
+        fo__lq_told(e, i);
+    const int better = !was || e->best_id != best_before;
+    fo__engine_forget(e, i);
+    /* a warm start: before anything was asked, the start is the best seen */
+    if (better && e->asked == 0 && !e->cfg.start)
+        fo__start_place(e, x, 0, 0.0, NULL);
+    return FO_OK;
 }
 
 void fo_engine_spend(struct fo_engine *e, double cost) {

@@ -33,10 +33,11 @@ struct fo_rec {
 };
 
 enum fo_rec_kind {
-    FO_REC_FLOW = 0,   /* drawn from the flow: a member of its generation */
-    FO_REC_REFINE = 1, /* a point of the coordinate refiner (refine.c) */
-    FO_REC_REEVAL = 2, /* a re-evaluation of the recommended point (recommend.c) */
-    FO_REC_NICHE = 3   /* a point of the niching mixture (niche.c) */
+    FO_REC_FLOW = 0,    /* drawn from the flow: a member of its generation */
+    FO_REC_REFINE = 1,  /* a point of the coordinate refiner (refine.c) */
+    FO_REC_REEVAL = 2,  /* a re-evaluation of the recommended point (recommend.c) */
+    FO_REC_NICHE = 3,   /* a point of the niching mixture (niche.c) */
+    FO_REC_OBSERVED = 4 /* a value the driver observed unasked (never kept) */
 };
 
 struct fo_engine {
@@ -61,6 +62,7 @@ struct fo_engine {
     uint64_t asked, told, failed, rollbacks, nonfinite;
     uint64_t lost;             /* samples told lost */
     double cost;               /* the cost told so far */
+    uint64_t observed;         /* observations so far */
     size_t n_rekeyed;          /* records whose cur_id is not their id */
     uint64_t resolved_in_gen;  /* told or failed samples of the current generation */
     uint64_t last_improve_gen; /* generation in which best last improved */

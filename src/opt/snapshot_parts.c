@@ -3,7 +3,7 @@
  * put/get pair each, in the table's order after the samples (snapshot.c
  * writes the rest): the surrogate (format 10), importance mixing (11), the
  * refiner (12), the recommender (13), the modes (14), the niching
- * mixture (15), the lost samples (16), the cost told (18).
+ * mixture (15), the lost samples (16), the cost told (18), the observations (19).
  */
 #include "opt/snapshot_io.h"
 #include "opt/engine_internal.h"
@@ -427,6 +427,18 @@ static enum fo_status get_cost(struct reader *r, struct fo_engine *e,
                : FO_OK;
 }
 
+/* Values observed at points the run did not hand out, so far. */
+static void put_observed(struct writer *w, const struct fo_engine *e) {
+    put_u64(w, e->observed);
+}
+
+static enum fo_status get_observed(struct reader *r, struct fo_engine *e,
+                                   struct fo_error *err) {
+    e->observed = get_u64(r);
+    return r->bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "bad observations")
+                  : FO_OK;
+}
+
 static void put_lost(struct writer *w, const struct fo_engine *e) {
     put_u64(w, e->lost);
     put_u64(w, e->n_rekeyed);
@@ -473,6 +485,7 @@ static const struct part parts[] = {
     {12, put_refine, get_refine},       {13, put_recommender, get_recommender},
     {14, put_modes, get_modes},         {15, put_niche, get_niche},
     {16, put_lost, get_lost},           {18, put_cost, get_cost},
+    {19, put_observed, get_observed},
 };
 
 void fo__snap_put_parts(struct writer *w, const struct fo_engine *e) {

@@ -28,7 +28,8 @@ struct ask_write {
 
 static enum fo_status write_ask(struct fo_store *store, void *ctx, struct fo_error *err) {
     const struct ask_write *w = ctx;
-    struct fo_op op = {0, FO_OP_ASK, (int64_t)w->n, 0, 0.0, NAN, NAN};
+    struct fo_op op = {
+        .kind = FO_OP_ASK, .n = (int64_t)w->n, .std_error = NAN, .cost = NAN};
     enum fo_status st = FO_OK;
     /* any ask of a driver renews what it holds, before its new leases */
     if (w->o->client_id)
@@ -39,11 +40,14 @@ static enum fo_status write_ask(struct fo_store *store, void *ctx, struct fo_err
         st = fo_store_ask_key_insert(store, w->run_id, w->o->key, (int64_t)w->s[0].id,
                                      (int64_t)w->n, err);
     for (size_t i = 0; st == FO_OK && i < w->n; i++) {
-        const struct fo_store_new_sample ns = {
-            (int64_t)w->s[i].id, (int64_t)w->s[i].generation,
-            w->x + i * w->D,     w->D,
-            w->s[i].log_prob,    (int64_t)w->s[i].reissue_of,
-            w->o->client_id,     w->o->lease_s};
+        const struct fo_store_new_sample ns = {.id = (int64_t)w->s[i].id,
+                                               .generation = (int64_t)w->s[i].generation,
+                                               .x = w->x + i * w->D,
+                                               .dim = w->D,
+                                               .log_prob = w->s[i].log_prob,
+                                               .reissue_of = (int64_t)w->s[i].reissue_of,
+                                               .client_id = w->o->client_id,
+                                               .lease_s = w->o->lease_s};
         st = fo_store_sample_insert(store, w->run_id, &ns, err);
     }
     return st;
@@ -353,11 +357,13 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
                                      &updated, rep, err);
         if (st != FO_OK)
             break;
-        ops[k] = (struct fo_op){
-            0,         it->lost ? FO_OP_LOST : it->failed ? FO_OP_FAIL : FO_OP_TELL,
-            0,         (int64_t)it->id,
-            it->value, it->std_error,
-            it->cost};
+        ops[k] = (struct fo_op){.kind = it->lost     ? FO_OP_LOST
+                                        : it->failed ? FO_OP_FAIL
+                                                     : FO_OP_TELL,
+                                .sample_id = (int64_t)it->id,
+                                .value = it->value,
+                                .std_error = it->std_error,
+                                .cost = it->cost};
         w[k].item = it;
         w[k].status = it->lost      ? FO_RECORD_LOST
                       : it->expired ? FO_RECORD_EXPIRED
@@ -465,7 +471,7 @@ struct step_write {
 static enum fo_status write_step(struct fo_store *store, void *ctx,
                                  struct fo_error *err) {
     const struct step_write *w = ctx;
-    struct fo_op op = {0, FO_OP_STEP, 0, 0, 0.0, NAN, NAN};
+    struct fo_op op = {.kind = FO_OP_STEP, .std_error = NAN, .cost = NAN};
     struct fo_step_row row = step_row(w->report);
     enum fo_status st = fo_store_ops_append(store, w->r->id, &op, 1, err);
     if (st == FO_OK)

@@ -48,6 +48,12 @@ static int replay(struct fo_engine *e, const struct fo_op *op) {
     case FO_OP_STEP: return fo_engine_step(e, NULL, NULL) != FO_OK;
     case FO_OP_LOST:
         return fo_engine_tell_lost(e, (uint64_t)op->sample_id, NULL, NULL) != FO_OK;
+    case FO_OP_OBSERVE: {
+        uint64_t id = 0; /* the same id again, or the log and the run disagree */
+        return !op->x || op->dim != fo_engine_dim(e) ||
+               fo_engine_observe(e, op->x, op->value, &id, NULL) != FO_OK ||
+               id != (uint64_t)op->sample_id;
+    }
     }
     return 1;
 }

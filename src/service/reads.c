@@ -99,7 +99,8 @@ static int on_sample_row(void *p, const struct fo_sample_row *row) {
                                    row->lease_until,
                                    row->cost,
                                    row->metadata,
-                                   row->metrics};
+                                   row->metrics,
+                                   row->observed};
     return c->fn(c->ctx, &rec);
 }
 

@@ -45,6 +45,7 @@ struct fo_sample_record {
     const char *client_id, *lease_until; /* NULL when none */
     double cost;                         /* NaN when none */
     const char *metadata, *metrics;      /* JSON objects' text, NULL when none */
+    int observed;                        /* a value observed unasked */
 };
 typedef int (*fo_sample_fn)(void *ctx, const struct fo_sample_record *rec);
 /* Samples with id > after; status and client_id NULL and generation < 0

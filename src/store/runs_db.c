@@ -3,6 +3,7 @@
  * runs_db.h.
  */
 #include "store/runs_db.h"
+#include "store/samples_db.h"
 #include "store/stmt.h"
 
 #include <math.h>
@@ -149,7 +150,7 @@ enum fo_status fo_store_ops_append(struct fo_store *s, const char *run_id,
         sqlite3_bind_int(st, 3, (int)op->kind);
         sqlite3_bind_int64(st, 4, op->n);
         sqlite3_bind_int64(st, 5, op->sample_id);
-        if (op->kind == FO_OP_TELL)
+        if (op->kind == FO_OP_TELL || op->kind == FO_OP_OBSERVE)
             sqlite3_bind_double(st, 6, op->value);
         else
             sqlite3_bind_null(st, 6);
@@ -167,15 +168,26 @@ struct op_cb {
     const char *id;
     fo_op_row_fn fn;
     void *ctx;
+    double x[FO_STORE_MAX_DIM]; /* an observation's x */
 };
 
 static int op_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
-    const struct op_cb *c = ctx;
-    struct fo_op op = {
-        sqlite3_column_int64(st, 0),  (enum fo_op_kind)sqlite3_column_int(st, 1),
-        sqlite3_column_int64(st, 2),  sqlite3_column_int64(st, 3),
-        sqlite3_column_double(st, 4), fo__column_real(st, 5),
-        fo__column_real(st, 6)};
+    struct op_cb *c = ctx;
+    struct fo_op op = {sqlite3_column_int64(st, 0),
+                       (enum fo_op_kind)sqlite3_column_int(st, 1),
+                       sqlite3_column_int64(st, 2),
+                       sqlite3_column_int64(st, 3),
+                       sqlite3_column_double(st, 4),
+                       fo__column_real(st, 5),
+                       fo__column_real(st, 6),
+                       NULL,
+                       0};
+    if (op.kind == FO_OP_OBSERVE && sqlite3_column_type(st, 7) == SQLITE_BLOB) {
+        size_t bytes = (size_t)sqlite3_column_bytes(st, 7);
+        op.dim = bytes / 8 < FO_STORE_MAX_DIM ? bytes / 8 : FO_STORE_MAX_DIM;
+        fo__decode_x(sqlite3_column_blob(st, 7), op.dim, c->x);
+        op.x = c->x;
+    }
     if (c->fn(c->ctx, c->id, &op) == 0)
         return 0;
     fo_error_set(row_err, FO_ECORRUPT, "run", "run %s: op %lld does not replay", c->id,
@@ -187,17 +199,24 @@ static int op_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
 static enum fo_status load_ops(struct fo_store *s, const char *id, int64_t seq,
                                fo_op_row_fn op_fn, void *ctx, struct fo_error *err) {
     sqlite3_stmt *st;
-    struct op_cb c = {id, op_fn, ctx};
-    enum fo_status rc =
-        fo__store_prepare(s,
-                          "SELECT seq, kind, n, sample_id, value, stderr, cost FROM ops"
-                          " WHERE run_id = ? AND seq > ? ORDER BY seq",
-                          &st, err);
-    if (rc != FO_OK)
-        return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, seq);
-    return fo__store_each_row(s, st, op_row, &c, "reading the op log", err);
+    struct op_cb *c = malloc(sizeof *c);
+    if (!c)
+        return fo_error_set(err, FO_ENOMEM, "run", "out of memory");
+    *c = (struct op_cb){id, op_fn, ctx, {0}};
+    /* an observation's x is its sample row's */
+    enum fo_status rc = fo__store_prepare(
+        s,
+        "SELECT o.seq, o.kind, o.n, o.sample_id, o.value, o.stderr, o.cost, s.x"
+        " FROM ops o LEFT JOIN samples s ON o.kind = 6 AND s.run_id = o.run_id"
+        " AND s.id = o.sample_id WHERE o.run_id = ? AND o.seq > ? ORDER BY o.seq",
+        &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, seq);
+        rc = fo__store_each_row(s, st, op_row, c, "reading the op log", err);
+    }
+    free(c);
+    return rc;
 }
 
 struct run_cb {

@@ -17,7 +17,8 @@ enum fo_op_kind {
     FO_OP_TELL = 2,
     FO_OP_FAIL = 3,
     FO_OP_STEP = 4,
-    FO_OP_LOST = 5
+    FO_OP_LOST = 5,
+    FO_OP_OBSERVE = 6 /* a value at an x the run did not hand out (the sample row's) */
 };
 
 struct fo_op {
@@ -28,6 +29,8 @@ struct fo_op {
     double value;      /* tell */
     double std_error;  /* tell: its standard error, NaN when none */
     double cost;       /* tell, fail, lost: the cost told with it, NaN when none */
+    const double *x;   /* observe, when read back: its sample's x (dim), else NULL */
+    size_t dim;
 };
 
 enum fo_status fo_store_run_insert(struct fo_store *s, const char *id, const char *name,

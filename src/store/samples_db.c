@@ -9,16 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* x is stored as little-endian doubles. */
-static void decode_x(const unsigned char *b, size_t n, double *x) {
-    for (size_t d = 0; d < n; d++) {
-        uint64_t u = 0;
-        for (int k = 0; k < 8; k++)
-            u |= (uint64_t)b[8 * d + (size_t)k] << (8 * k);
-        memcpy(&x[d], &u, sizeof u);
-    }
-}
-
 struct sample_cb {
     fo_sample_row_fn fn;
     void *ctx;
@@ -31,7 +21,7 @@ static int sample_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     struct fo_sample_row r;
     size_t bytes = (size_t)sqlite3_column_bytes(st, 2);
     r.dim = bytes / 8 < FO_STORE_MAX_DIM ? bytes / 8 : FO_STORE_MAX_DIM;
-    decode_x(sqlite3_column_blob(st, 2), r.dim, c->x);
+    fo__decode_x(sqlite3_column_blob(st, 2), r.dim, c->x);
     r.id = sqlite3_column_int64(st, 0);
     r.generation = sqlite3_column_int64(st, 1);
     r.x = c->x;
@@ -49,6 +39,7 @@ static int sample_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     r.cost = fo__column_real(st, 14);
     r.metadata = (const char *)sqlite3_column_text(st, 15);
     r.metrics = (const char *)sqlite3_column_text(st, 16);
+    r.observed = strcmp((const char *)sqlite3_column_text(st, 17), "observed") == 0;
     return c->fn(c->ctx, &r) != 0;
 }
 
@@ -67,7 +58,7 @@ enum fo_status fo_store_samples(struct fo_store *s, const char *run_id,
         fo__store_prepare(s,
                           "SELECT id, generation, x, log_prob, status, value, asked_at,"
                           " told_at, error, stderr, shots, reissue_of, client_id,"
-                          " lease_until, cost, metadata, metrics FROM samples"
+                          " lease_until, cost, metadata, metrics, origin FROM samples"
                           " WHERE run_id = ?1 AND id > ?2"
                           " AND (?3 IS NULL OR status = ?3)"
                           " AND (?4 < 0 OR generation = ?4)"
@@ -107,10 +98,11 @@ enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id,
     enum fo_status rc =
         fo__store_prepare(s,
                           "INSERT INTO samples (run_id, id, generation, x, log_prob,"
-                          " reissue_of, client_id, lease_s, lease_until)"
+                          " reissue_of, client_id, lease_s, lease_until, origin)"
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
                           " CASE WHEN ?8 IS NULL THEN NULL ELSE strftime("
-                          "'%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?8 || ' seconds') END)",
+                          "'%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?8 || ' seconds') END,"
+                          " ?9)",
                           &st, err);
     if (rc == FO_OK) {
         sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
@@ -123,6 +115,7 @@ enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id,
         if (n->client_id)
             sqlite3_bind_text(st, 7, n->client_id, -1, SQLITE_STATIC);
         fo__bind_real(st, 8, n->lease_s); /* NaN: NULL */
+        sqlite3_bind_text(st, 9, n->observed ? "observed" : "asked", -1, SQLITE_STATIC);
         rc = fo__store_run(s, st, "recording a sample", err);
     }
     free(blob);

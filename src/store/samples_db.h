@@ -28,6 +28,7 @@ struct fo_store_new_sample {
     int64_t reissue_of;
     const char *client_id;
     double lease_s;
+    int observed; /* a value the driver observed unasked (origin 'observed') */
 };
 enum fo_status fo_store_sample_insert(struct fo_store *s, const char *run_id,
                                       const struct fo_store_new_sample *n,
@@ -83,6 +84,7 @@ struct fo_sample_row {
     const char *client_id, *lease_until;             /* NULL when none */
     double cost;                                     /* NaN when none */
     const char *metadata, *metrics;                  /* JSON text, NULL when none */
+    int observed;                                    /* origin 'observed' */
 };
 typedef int (*fo_sample_row_fn)(void *ctx, const struct fo_sample_row *row);
 /* Samples with id > after, filtered by status and client_id (NULL: any)

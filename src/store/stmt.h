@@ -7,6 +7,7 @@
 #define FLOWOPT_STORE_STMT_H
 
 #include <sqlite3.h>
+#include <string.h>
 #include <stddef.h>
 #include <flowopt/status.h>
 #include "store/store_internal.h"
@@ -56,5 +57,15 @@ void fo__bind_real(sqlite3_stmt *st, int i, double v);
 /* Column col of the current row, copied. OUT: *out (malloc'd), *len. */
 enum fo_status fo__column_blob_copy(sqlite3_stmt *st, int col, unsigned char **out,
                                     size_t *len, const char *field, struct fo_error *err);
+
+/* A sample's x, stored as little-endian doubles: n of them from b. */
+static inline void fo__decode_x(const unsigned char *b, size_t n, double *x) {
+    for (size_t d = 0; d < n; d++) {
+        uint64_t u = 0;
+        for (int k = 0; k < 8; k++)
+            u |= (uint64_t)b[8 * d + (size_t)k] << (8 * k);
+        memcpy(&x[d], &u, sizeof u);
+    }
+}
 
 #endif

@@ -56,6 +56,13 @@ ok $? "tell 'id value cost= metric.N= meta.N=': stored, and in the samples CSV"
 echo "$mid 0.75 colour=red" | "$cli" tell "$run" > /dev/null 2>&1
 [ $? -eq 2 ]
 ok $? "an unknown NAME= is refused before anything is sent (exit 2)"
+before=$("$cli" get "$run" | grep -o '"observed": *[0-9]*' | grep -o '[0-9]*$')
+printf '0.5 0.5 7.5\n-0.25 0.125 8.5\n' | "$cli" observe "$run" | grep -q "^accepted 2$" &&
+    "$cli" samples "$run" --status told | grep -q ",observed,0.5,0.5$"
+ok $? "flowopt observe reads 'x1 x2 value' lines (observed before: $before)"
+echo "0.5 oops" | "$cli" observe "$run" > /dev/null 2>&1
+[ $? -eq 2 ]
+ok $? "a line that is not numbers is refused before anything is sent (exit 2)"
 "$cli" modes "$run" > "$tmp/modes.out" && head -1 "$tmp/modes.out" | grep -q "^active [-0-9.e]* [0-9]* [-0-9.e]* [-0-9.e]*$"
 ok $? "flowopt modes: the active mode first ($(head -1 "$tmp/modes.out"))"
 "$cli" ask 0000000000000000 > /dev/null 2>&1

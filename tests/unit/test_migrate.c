@@ -206,7 +206,7 @@ static void test_snapshots_move(void) {
                "samples and ops survive their rebuild (0005)");
     tap_ok(sqlite3_exec(db, "UPDATE samples SET status = 'bogus'", NULL, NULL, NULL) ==
                    SQLITE_CONSTRAINT &&
-               sqlite3_exec(db, "INSERT INTO ops (run_id, seq, kind) VALUES ('r1', 9, 6)",
+               sqlite3_exec(db, "INSERT INTO ops (run_id, seq, kind) VALUES ('r1', 9, 9)",
                             NULL, NULL, NULL) == SQLITE_CONSTRAINT,
            "and their CHECK constraints still refuse a bad status or op kind");
     sqlite3_exec(db, "DELETE FROM runs WHERE id = 'r1'", NULL, NULL, NULL);
@@ -263,6 +263,19 @@ static void test_lost_rebuild(void) {
     query_text(db, "SELECT best || ' ' || refined || ' ' || failed FROM steps", text,
                sizeof text);
     tap_is_str(text, "0.5 2 0", "reads back with failed 0 (0013)");
+    tap_is_int(sqlite3_exec(db,
+                            "INSERT INTO ops (run_id, seq, kind, sample_id, value, cost)"
+                            " VALUES ('r1', 4, 6, 6, 0.5, NULL)",
+                            NULL, NULL, NULL),
+               SQLITE_OK, "an observation's op, kind 6, is accepted (0016)");
+    query_text(db,
+               "SELECT group_concat(kind || ':' || sample_id || ':' ||"
+               " coalesce(stderr, '-'), ' ') FROM ops ORDER BY seq",
+               text, sizeof text);
+    tap_is_str(text, "2:4:0.25 5:5:- 6:6:-", "every op survives the rebuild of 0016");
+    query_text(db, "SELECT group_concat(origin, ' ') FROM samples ORDER BY id", text,
+               sizeof text);
+    tap_is_str(text, "asked asked asked", "and the samples before it were asked");
     sqlite3_close(db);
 }
 

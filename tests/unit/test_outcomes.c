@@ -104,7 +104,40 @@ static void test_lost_twice(void) {
     fo_engine_destroy(e);
 }
 
+/* Observations join best-ever but never the update: its n and mean are
+ * the generation's own. */
+static void test_observed(void) {
+    struct fo_engine *e = make();
+    const size_t B = e->cfg.batch_size;
+    uint64_t id = 0;
+    double far[3] = {2.0, 2.0, 2.0};
+    for (int k = 0; k < 50; k++)
+        if (fo_engine_observe(e, far, -100.0 - k, &id, NULL) != FO_OK)
+            tap_bail("observe");
+    struct fo_error err;
+    double out[3] = {0.0, 0.0, INFINITY};
+    tap_is_int(fo_engine_observe(e, out, 1.0, &id, &err), FO_EINVAL,
+               "a non-finite x is refused (%s)", err.field);
+    struct fo_engine_counters c;
+    fo_engine_counters(e, &c);
+    double best;
+    fo_engine_best(e, NULL, &best, NULL, NULL);
+    tap_ok(c.observed == 50 && c.told == 0 && best == -149.0,
+           "50 observed, none told, best-ever the best of them");
+    struct fo_sample s[16];
+    double x[48];
+    fo_engine_ask(e, B, s, x, NULL);
+    struct fo_step_report rep;
+    int updated = 0;
+    for (size_t i = 0; i < B; i++)
+        fo_engine_tell(e, s[i].id, 1.0, NULL, &updated, &rep, NULL);
+    tap_ok(updated && rep.n == B && rep.mean == 1.0,
+           "the update sees its generation only (n %zu, mean %g)", rep.n, rep.mean);
+    fo_engine_destroy(e);
+}
+
 int main(void) {
+    test_observed();
     test_lost();
     test_lost_twice();
     return tap_done();
