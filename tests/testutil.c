@@ -323,17 +323,22 @@ void fo_test_resp_free(struct fo_test_resp *r) {
     r->body = NULL;
 }
 
-json_t *fo_test_post(const struct fo_test_daemon *d, const char *path, const char *body,
-                     long *status) {
+json_t *fo_test_call(const struct fo_test_daemon *d, const char *method, const char *path,
+                     const char *body, const char *const *headers, long *status) {
     char url[512];
     struct fo_test_resp r;
     snprintf(url, sizeof url, "%s%s", d->base_url, path);
     json_t *j = NULL;
     *status = 0;
-    if (fo_test_http("POST", url, body, NULL, &r) == 0) {
+    if (fo_test_http(method, url, body, headers, &r) == 0) {
         *status = r.status;
         j = json_loads(r.body, 0, NULL);
     }
     fo_test_resp_free(&r);
     return j;
+}
+
+json_t *fo_test_post(const struct fo_test_daemon *d, const char *path, const char *body,
+                     long *status) {
+    return fo_test_call(d, "POST", path, body, NULL, status);
 }

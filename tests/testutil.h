@@ -66,6 +66,10 @@ void fo_test_resp_free(struct fo_test_resp *r);
  */
 struct json_t *fo_test_post(const struct fo_test_daemon *d, const char *path,
                             const char *body, long *status);
+/* The same for any method, with extra headers (NULL-terminated, may be NULL). */
+struct json_t *fo_test_call(const struct fo_test_daemon *d, const char *method,
+                            const char *path, const char *body,
+                            const char *const *headers, long *status);
 
 /* Monotonic milliseconds. */
 double fo_test_now_ms(void);

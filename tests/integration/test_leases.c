@@ -25,17 +25,7 @@ static void start(void) {
 
 static json_t *call(const char *method, const char *path, const char *body,
                     const char *const *headers, long *status) {
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", d.base_url, path);
-    struct fo_test_resp r;
-    *status = 0;
-    json_t *j = NULL;
-    if (fo_test_http(method, url, body, headers, &r) == 0) {
-        *status = r.status;
-        j = json_loads(r.body, 0, NULL);
-    }
-    fo_test_resp_free(&r);
-    return j;
+    return fo_test_call(&d, method, path, body, headers, status);
 }
 
 static json_t *ask(const char *body, long *status) {
