@@ -186,10 +186,11 @@ static char *valid_tell(const char *run) {
     snprintf(path, sizeof path, "/v1/runs/%s/ask", run);
     json_t *j = fo_test_post(&d, path, "{\"n\": 2}", &status);
     json_t *s = json_object_get(j, "samples");
-    char *body = malloc(256);
-    snprintf(body, 256,
-             "{\"results\": [{\"id\": \"%s\", \"value\": 1.5}, {\"id\": \"%s\", "
-             "\"status\": \"failed\", \"error\": \"x\"}]}",
+    char *body = malloc(512);
+    snprintf(body, 512,
+             "{\"results\": [{\"id\": \"%s\", \"value\": 1.5, \"cost\": 2, \"metadata\": "
+             "{\"b\": \"q\"}, \"metrics\": {\"v\": 0.1}}, {\"id\": \"%s\", "
+             "\"status\": \"failed\", \"error\": \"x\"}], \"client_id\": \"fz\"}",
              json_string_value(json_object_get(json_array_get(s, 0), "id")),
              json_string_value(json_object_get(json_array_get(s, 1), "id")));
     json_decref(j);
@@ -282,7 +283,12 @@ int main(void) {
 
     fuzz_route("POST /v1/runs", "POST", "/v1/runs", run, create);
     snprintf(path, sizeof path, "/v1/runs/%s/ask", run);
-    fuzz_route("ask", "POST", path, run, "{\"n\": 2}");
+    fuzz_route("ask", "POST", path, run,
+               "{\"n\": 2, \"client_id\": \"fz\", \"resume\": true}");
+    snprintf(path, sizeof path, "/v1/runs/%s/observations", run);
+    fuzz_route("observations", "POST", path, run,
+               "{\"observations\": [{\"x\": [0.1, 0.2], \"value\": 1.5},"
+               " {\"x\": [-0.3, 0.4], \"value\": 2.5}]}");
     snprintf(path, sizeof path, "/v1/runs/%s/tell", run);
     fuzz_route("tell", "POST", path, run, "");
     /* PATCH on a run with nothing pending: a mutated pending_timeout_s that is
@@ -300,6 +306,16 @@ int main(void) {
     fuzz_route("fork", "POST", path, run,
                "{\"checkpoint\": \"1\", \"name\": \"forked\"}");
     fuzz_queries(run);
+    /* leases last, on a run of their own: a mutated lease that is accepted
+     * expires later, which must not count against another route */
+    char leased[64];
+    new_run(create, leased, sizeof leased);
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", leased);
+    fuzz_route("ask with a lease", "POST", path, leased,
+               "{\"n\": 2, \"client_id\": \"fz\", \"lease_s\": 6000}");
+    snprintf(path, sizeof path, "/v1/runs/%s/leases", leased);
+    fuzz_route("leases", "POST", path, leased,
+               "{\"client_id\": \"fz\", \"lease_s\": 6000}");
 
     char url[256];
     struct fo_test_resp r;
