@@ -5,6 +5,7 @@
 #include "http/jsonio.h"
 #include "http/router.h"
 #include "http/routes_common.h"
+#include "service/archive.h"
 #include "service/checkpoints.h"
 #include "service/runs.h"
 #include "service/service.h"
@@ -89,7 +90,7 @@ static void export_checkpoint(const struct fo_http_request *req,
         return;
     }
     enum fo_status st =
-        fo_service_checkpoint_bytes(req->svc, req->params[0], cid, &bytes, &len, &err);
+        fo_service_export(req->svc, req->params[0], cid, &bytes, &len, &err);
     if (st != FO_OK) {
         fo__reply_status(rep, st, &err);
         return;

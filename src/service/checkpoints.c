@@ -2,6 +2,7 @@
  * checkpoints.c - a run's saved states: create (with retention), list,
  * bytes for export, restore, fork, and import of untrusted bytes.
  */
+#include "service/archive.h"
 #include "service/service_internal.h"
 #include "store/checkpoints_db.h"
 #include "store/samples_db.h"
@@ -148,7 +149,19 @@ enum fo_status fo_service_fork(struct fo_service *svc, const char *id, uint64_t 
 enum fo_status fo_service_import(struct fo_service *svc, const unsigned char *bytes,
                                  size_t len, const char *name, char *new_id_out,
                                  struct fo_error *err) {
+    /* an archive (its snapshot and the samples' results), or a bare snapshot */
+    const unsigned char *snap = bytes;
+    size_t snap_len = len;
+    const int archive = fo__archive_is(bytes, len);
+    enum fo_status st =
+        archive ? fo__archive_snapshot(bytes, len, &snap, &snap_len, err) : FO_OK;
     struct fo_engine *engine = NULL;
-    enum fo_status st = fo_engine_load(bytes, len, &engine, err);
-    return st == FO_OK ? fo__run_adopt(svc, engine, name, new_id_out, err) : st;
+    if (st == FO_OK)
+        st = fo_engine_load(snap, snap_len, &engine, err);
+    if (st == FO_OK)
+        st = fo__run_adopt(svc, engine, name, new_id_out, err);
+    if (st == FO_OK && archive &&
+        (st = fo__archive_rows(svc, new_id_out, bytes, len, err)) != FO_OK)
+        fo_service_run_delete(svc, new_id_out, NULL); /* all of it, or nothing */
+    return st;
 }

@@ -295,6 +295,63 @@ static void test_extras(void) {
                strcmp(json_string_value(json_object_get(rr, "stop_reason")), "cost") == 0,
            "after kill -9 the spend and the stop are there");
     json_decref(rr);
+    /* export and import: the new run holds every result with its extras */
+    snprintf(path, sizeof path, "/v1/runs/%s/checkpoints", id);
+    json_t *ck = call("POST", path, NULL, &status);
+    const char *cid = json_string_value(json_object_get(ck, "id"));
+    char url[512];
+    snprintf(url, sizeof url, "%s/v1/runs/%s/checkpoints/%s/export", d.base_url, id,
+             cid ? cid : "0");
+    json_decref(ck);
+    struct fo_test_resp ex;
+    int exported = fo_test_http("GET", url, NULL, NULL, &ex) == 0 && ex.status == 200;
+    static const char *const octets[] = {"Content-Type: application/octet-stream", NULL};
+    struct fo_test_resp im = {0};
+    snprintf(url, sizeof url, "%s/v1/runs/import", d.base_url);
+    int imported = exported &&
+                   fo_test_http_bytes("POST", url, ex.body, ex.len, octets, &im) == 0 &&
+                   im.status == 201;
+    json_t *nr = imported ? json_loads(im.body, 0, NULL) : NULL;
+    char copy[64] = "";
+    snprintf(copy, sizeof copy, "%s", json_string_value(json_object_get(nr, "id")));
+    json_decref(nr);
+    snprintf(path, sizeof path, "/v1/runs/%s/samples?status=told&limit=100", copy);
+    json_t *cs = call("GET", path, NULL, &status);
+    json_t *rows = json_object_get(cs, "samples");
+    int kept = imported && json_array_size(rows) == 12;
+    for (size_t i = 0; kept && i < json_array_size(rows); i++) {
+        json_t *r = json_array_get(rows, i);
+        kept = json_real_value(json_object_get(r, "cost")) == 1.0 &&
+               strcmp(json_string_value(
+                          json_object_get(json_object_get(r, "metadata"), "backend")),
+                      "ibm_kyiv") == 0 &&
+               json_real_value(
+                   json_object_get(json_object_get(r, "metrics"), "fidelity")) == 0.99;
+    }
+    tap_ok(kept, "export then import: the new run holds the 12 results with cost, "
+                 "metadata and metrics");
+    json_decref(cs);
+    /* damaged bytes: refused, and no run appears */
+    long long runs_before = 0;
+    json_t *all = call("GET", "/v1/runs?limit=1000", NULL, &status);
+    runs_before = (long long)json_array_size(json_object_get(all, "runs"));
+    json_decref(all);
+    if (exported && ex.len > 100)
+        ex.body[ex.len - 60] ^= 0x5a;
+    struct fo_test_resp bad = {0};
+    int refused = exported &&
+                  fo_test_http_bytes("POST", url, ex.body, ex.len, octets, &bad) == 0 &&
+                  bad.status >= 400 && bad.status < 500;
+    all = call("GET", "/v1/runs?limit=1000", NULL, &status);
+    tap_ok(refused &&
+               (long long)json_array_size(json_object_get(all, "runs")) == runs_before,
+           "a damaged export is refused (%ld) and creates no run", bad.status);
+    json_decref(all);
+    fo_test_resp_free(&bad);
+    fo_test_resp_free(&im);
+    fo_test_resp_free(&ex);
+    snprintf(path, sizeof path, "/v1/runs/%s", copy);
+    json_decref(call("DELETE", path, NULL, &status));
     snprintf(path, sizeof path, "/v1/runs/%s", id);
     json_decref(call("DELETE", path, NULL, &status));
 }
