@@ -1,6 +1,7 @@
 /* bytes.c - CRC-32 for serialised blobs; see bytes.h. */
 #include <stddef.h>
 #include "core/bytes.h"
+#include <flowopt/crc.h>
 
 /*
  * Table-driven CRC-32 (reflected, polynomial 0xedb88320). The table is
@@ -19,4 +20,8 @@ uint32_t fo__crc32(const unsigned char *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         crc = (crc >> 8) ^ table[(crc ^ p[i]) & 0xffu];
     return ~crc;
+}
+
+uint32_t fo_crc32(const unsigned char *p, size_t n) {
+    return fo__crc32(p, n);
 }

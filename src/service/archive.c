@@ -1,12 +1,12 @@
 /* archive.c - exports with the samples' results; see archive.h. */
 #include "service/archive.h"
-#include "core/bytes.h"
 #include "service/checkpoints.h"
 #include "service/names.h"
 #include "service/service_internal.h"
 #include "store/samples_db.h"
 #include "store/txn.h"
 
+#include <flowopt/crc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,31 @@
 #define NO_TEXT 0xffffffffu
 /* The longest text a row may carry (metadata is at most 4 KB at a tell). */
 #define MAX_TEXT 65536u
+
+/* Little-endian words (the service keeps its own: core's are the engine's). */
+static void le_put(unsigned char *p, uint64_t v, int bytes) {
+    for (int k = 0; k < bytes; k++)
+        p[k] = (unsigned char)(v >> (8 * k));
+}
+
+static uint64_t le_get(const unsigned char *p, int bytes) {
+    uint64_t v = 0;
+    for (int k = 0; k < bytes; k++)
+        v |= (uint64_t)p[k] << (8 * k);
+    return v;
+}
+
+static uint64_t f64_bits(double d) {
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static double bits_f64(uint64_t u) {
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
 
 /* ---- writing ---- */
 
@@ -48,13 +73,13 @@ static unsigned char *room(struct buf *b, size_t n) {
 static void put64(struct buf *b, uint64_t v) {
     unsigned char *p = room(b, 8);
     if (p)
-        fo__put_u64(p, v);
+        le_put(p, v, 8);
 }
 
 static void putf(struct buf *b, double v) {
     unsigned char *p = room(b, 8);
     if (p)
-        fo__put_f64(p, v);
+        le_put(p, f64_bits(v), 8);
 }
 
 static void put8(struct buf *b, unsigned v) {
@@ -67,7 +92,7 @@ static void put_text(struct buf *b, const char *s) {
     size_t n = s ? strlen(s) : 0;
     unsigned char *p = room(b, 4);
     if (p)
-        fo__put_u32(p, s ? (uint32_t)n : NO_TEXT);
+        le_put(p, s ? (uint32_t)n : NO_TEXT, 4);
     if (s && (p = room(b, n)))
         memcpy(p, s, n);
 }
@@ -120,7 +145,7 @@ enum fo_status fo_service_export(struct fo_service *svc, const char *id, uint64_
         memcpy(head, ARCHIVE_MAGIC, 4);
     unsigned char *ver = room(&b, 4);
     if (ver)
-        fo__put_u32(ver, ARCHIVE_VERSION);
+        le_put(ver, ARCHIVE_VERSION, 4);
     put64(&b, snap_len);
     unsigned char *s = room(&b, snap_len);
     if (s && snap)
@@ -132,11 +157,11 @@ enum fo_status fo_service_export(struct fo_service *svc, const char *id, uint64_
         st = fo_store_samples(svc->store, id, NULL, NULL, -1, 0, INT64_MAX, on_row, &c,
                               err);
     if (st == FO_OK && !b.failed) {
-        fo__put_u64(b.p + rows_at, c.rows);
-        uint32_t crc = fo__crc32(b.p, b.len);
+        le_put(b.p + rows_at, c.rows, 8);
+        uint32_t crc = fo_crc32(b.p, b.len);
         unsigned char *t = room(&b, 4);
         if (t)
-            fo__put_u32(t, crc);
+            le_put(t, crc, 4);
     }
     if (st == FO_OK && b.failed)
         st = fo_error_set(err, FO_ENOMEM, "checkpoint", "out of memory for the export");
@@ -166,12 +191,12 @@ enum fo_status fo__archive_snapshot(const unsigned char *bytes, size_t len,
                                     struct fo_error *err) {
     if (len < 4 + 4 + 8 + 8 + 4 || !fo__archive_is(bytes, len))
         return corrupt(err, "too short");
-    if (fo__get_u32(bytes + 4) != ARCHIVE_VERSION)
+    if ((uint32_t)le_get(bytes + 4, 4) != ARCHIVE_VERSION)
         return fo_error_set(err, FO_ECORRUPT, "body", "export version %u is not known",
-                            (unsigned)fo__get_u32(bytes + 4));
-    if (fo__get_u32(bytes + len - 4) != fo__crc32(bytes, len - 4))
+                            (unsigned)(uint32_t)le_get(bytes + 4, 4));
+    if ((uint32_t)le_get(bytes + len - 4, 4) != fo_crc32(bytes, len - 4))
         return corrupt(err, "its CRC-32 does not match");
-    uint64_t n = fo__get_u64(bytes + 8);
+    uint64_t n = le_get(bytes + 8, 8);
     if (n > len - 28)
         return corrupt(err, "the snapshot's length");
     *snap = bytes + 16;
@@ -198,18 +223,18 @@ static const unsigned char *take(struct reader *r, size_t n) {
 
 static uint64_t get64(struct reader *r) {
     const unsigned char *p = take(r, 8);
-    return p ? fo__get_u64(p) : 0;
+    return p ? le_get(p, 8) : 0;
 }
 
 static double getf(struct reader *r) {
     const unsigned char *p = take(r, 8);
-    return p ? fo__get_f64(p) : NAN;
+    return p ? bits_f64(le_get(p, 8)) : NAN;
 }
 
 /* A text into a new string (NULL for none). */
 static char *get_text(struct reader *r) {
     const unsigned char *p = take(r, 4);
-    uint32_t n = p ? fo__get_u32(p) : NO_TEXT;
+    uint32_t n = p ? (uint32_t)le_get(p, 4) : NO_TEXT;
     if (n == NO_TEXT)
         return NULL;
     const unsigned char *s = n <= MAX_TEXT ? take(r, n) : NULL;
@@ -311,12 +336,9 @@ enum fo_status fo__archive_rows(struct fo_service *svc, const char *new_id,
         return FO_ENOTFOUND;
     const unsigned char *after = snap + snap_len;
     size_t left = len - (size_t)(after - bytes);
-    struct rows_write w = {new_id,
-                           after + 8,
-                           left - 8,
-                           fo_engine_dim(r->engine),
-                           fo__get_u64(after),
-                           fo_engine_next_id(r->engine)};
+    struct rows_write w = {new_id,           after + 8,
+                           left - 8,         fo_engine_dim(r->engine),
+                           le_get(after, 8), fo_engine_next_id(r->engine)};
     fo__run_release(r);
     uint64_t ticket = 0;
     st = fo_store_transact(svc->store, write_rows, &w, &ticket, err);
