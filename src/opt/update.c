@@ -234,8 +234,10 @@ static void compact(struct fo_engine *e) {
     size_t k = 0;
     for (size_t i = 0; i < e->n_recs; i++) {
         const struct fo_rec *r = &e->recs[i];
-        if (r->status != FO_SAMPLE_PENDING && r->generation + G < e->generation)
+        if (r->status != FO_SAMPLE_PENDING && r->generation + G < e->generation) {
+            e->n_rekeyed -= r->cur_id != r->id; /* a re-issued one goes too */
             continue;
+        }
         if (k != i) {
             e->recs[k] = *r;
             memcpy(e->xs + k * e->D, e->xs + i * e->D, e->D * sizeof(double));

@@ -47,6 +47,10 @@ struct client {
     long long errors;
     uint64_t acked[4096]; /* ids whose tell was acknowledged */
     size_t n_acked;
+    /* as a lab drives it: a leased ask, one of each 4 told lost, and an
+     * observation a round; what was acknowledged of them */
+    int lab;
+    long long lost, observed;
 };
 
 static json_t *post(const char *path, const char *body, long *status) {
@@ -58,7 +62,10 @@ static int round_trip(struct client *c) {
     char path[128];
     long status;
     snprintf(path, sizeof path, "/v1/runs/%s/ask", c->run);
-    json_t *a = post(path, "{\"n\": 4}", &status);
+    char ask[128];
+    snprintf(ask, sizeof ask, "{\"n\": 4, \"client_id\": \"rig-%p\", \"lease_s\": 3600}",
+             (void *)c);
+    json_t *a = post(path, c->lab ? ask : "{\"n\": 4}", &status);
     json_t *samples = json_object_get(a, "samples");
     if (status != 200 || json_array_size(samples) != 4) {
         json_decref(a);
@@ -72,9 +79,12 @@ static int round_trip(struct client *c) {
         for (size_t k = 0; k < DIM; k++)
             x[k] = json_number_value(json_array_get(json_object_get(s, "x"), k));
         ids[i] = strtoull(json_string_value(json_object_get(s, "id")), NULL, 10);
-        json_array_append_new(results,
-                              json_pack("{s:O, s:f}", "id", json_object_get(s, "id"),
-                                        "value", fo_fn_sphere(x, DIM)));
+        json_array_append_new(
+            results, c->lab && i == 0
+                         ? json_pack("{s:O, s:s}", "id", json_object_get(s, "id"),
+                                     "status", "lost")
+                         : json_pack("{s:O, s:f}", "id", json_object_get(s, "id"),
+                                     "value", fo_fn_sphere(x, DIM)));
     }
     json_decref(a);
     json_t *req = json_pack("{s:o}", "results", results);
@@ -86,11 +96,22 @@ static int round_trip(struct client *c) {
     int ok = status == 200;
     if (ok) {
         atomic_fetch_add(&progress, 1);
-        c->accepted += json_integer_value(json_object_get(t, "accepted"));
-        for (size_t i = 0; i < 4 && c->n_acked < 4096; i++)
+        long long accepted = json_integer_value(json_object_get(t, "accepted"));
+        c->accepted += accepted - (c->lab && accepted == 4);
+        c->lost += c->lab && accepted == 4;
+        for (size_t i = c->lab ? 1 : 0; i < 4 && c->n_acked < 4096; i++)
             c->acked[c->n_acked++] = ids[i];
     }
     json_decref(t);
+    if (ok && c->lab) {
+        snprintf(path, sizeof path, "/v1/runs/%s/observations", c->run);
+        json_t *o = post(
+            path, "{\"observations\": [{\"x\": [0.5, 0.5, 0.5, 0.5], \"value\": 1}]}",
+            &status);
+        json_decref(o);
+        c->observed += status == 200;
+        ok = status == 200;
+    }
     return ok ? 0 : -1;
 }
 
@@ -311,6 +332,7 @@ static void test_kill9(const char *const *args) {
     for (int i = 0; i < CLIENTS; i++) {
         memset(&c[i], 0, sizeof c[i]);
         snprintf(c[i].run, sizeof c[i].run, "%s", id);
+        c[i].lab = 1;
         pthread_create(&t[i], NULL, client_main, &c[i]);
     }
     wait_progress(40 * CLIENTS); /* a few snapshots into the run */
@@ -318,9 +340,12 @@ static void test_kill9(const char *const *args) {
     atomic_store(&stop_flag, 1);
     for (int i = 0; i < CLIENTS; i++)
         pthread_join(t[i], NULL);
-    long long acked = 0;
-    for (int i = 0; i < CLIENTS; i++)
+    long long acked = 0, lost = 0, observed = 0;
+    for (int i = 0; i < CLIENTS; i++) {
         acked += c[i].accepted;
+        lost += c[i].lost;
+        observed += c[i].observed;
+    }
     if (fo_test_daemon_start(&d, db, log_path, args) != 0)
         tap_bail("flowoptd did not restart; see %s", log_path);
     long long told = counter(id, "told");
@@ -331,8 +356,17 @@ static void test_kill9(const char *const *args) {
            told, acked);
     tap_is_int(missing_acked(id, c, CLIENTS), 0,
                "each acknowledged sample is told, by id");
-    tap_is_int(counter(id, "told") + counter(id, "failed") + counter(id, "pending"),
-               counter(id, "asked"), "asked = told + failed + pending");
+    long long lost_now = counter(id, "lost"), observed_now = counter(id, "observed");
+    tap_ok(
+        lost > 0 && lost_now >= lost && lost_now <= lost + CLIENTS,
+        "every acknowledged lost sample is lost after it (%lld lost, %lld acknowledged)",
+        lost_now, lost);
+    tap_ok(observed > 0 && observed_now >= observed && observed_now <= observed + CLIENTS,
+           "and every acknowledged observation is there (%lld, %lld acknowledged)",
+           observed_now, observed);
+    tap_is_int(counter(id, "told") + counter(id, "failed") + counter(id, "pending") +
+                   lost_now,
+               counter(id, "asked"), "asked = told + failed + pending + lost");
     static struct client again;
     memset(&again, 0, sizeof again);
     snprintf(again.run, sizeof again.run, "%s", id);
