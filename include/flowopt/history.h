@@ -20,6 +20,8 @@
  *                       completed the generation (NaN when it did not)
  *   cost                the cost told with the results so far (0 when none
  *                       was told)
+ *   reference           the value measured at reference.x since the row
+ *                       before (NaN when none): the device's drift
  * and the integers
  *   restarts            restarts so far, this update's included
  *   modelled            candidates of the generation the surrogate valued
@@ -36,7 +38,7 @@
 /* clang-format off */
 #define FO_STEP_REALS(X)                                                               \
     X(mean) X(median) X(best) X(best_ever) X(entropy) X(grad_norm) X(kl) X(lr) X(ess) \
-    X(step_size) X(condition) X(tau) X(cost)
+    X(step_size) X(condition) X(tau) X(cost) X(reference)
 #define FO_STEP_INTS(X) X(restarts) X(modelled) X(reused) X(refined) X(failed)
 /* clang-format on */
 

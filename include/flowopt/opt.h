@@ -141,6 +141,9 @@ struct fo_run_config {
     int structure_mode;         /* enum fo_structure_mode */
     unsigned structure_repeats; /* evaluations of each refiner point (their mean
                                    is used: noise over sqrt of it) */
+    const double *reference;    /* NULL, or (dim) a point measured every
+                                   reference_every generations (drift.h) */
+    unsigned reference_every;   /* 0: never */
     const double *frequency;    /* NULL (all 1), or (dim) each coordinate's frequency
                                    under structure pauli-rotations */
 };

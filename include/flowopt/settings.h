@@ -76,7 +76,7 @@ struct fo_setting_default {
 
 #define FO_SETTING_MAX_LIST FO_FLOW_MAX_LAYERS
 /* POINT settings (start.x, structure.frequency): their slots. */
-#define FO_SETTING_POINTS 2
+#define FO_SETTING_POINTS 3
 /* The max of an integer setting with no upper limit (INT64_MAX as a double). */
 #define FO_SETTING_INT_MAX 9223372036854775807.0
 /* PATCH may set this many settings at once (a test checks the live rows fit). */

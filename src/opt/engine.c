@@ -35,6 +35,7 @@ void fo_engine_destroy(struct fo_engine *e) {
     fo__recommend_destroy(e);
     fo__modes_destroy(e);
     fo__niche_destroy(e);
+    fo__drift_destroy(e);
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -126,7 +127,8 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
         (st = fo__refine_create(e, err)) != FO_OK ||
         (st = fo__recommend_create(e, err)) != FO_OK ||
         (st = fo__modes_create(e, err)) != FO_OK ||
-        (st = fo__niche_create(e, err)) != FO_OK) {
+        (st = fo__niche_create(e, err)) != FO_OK ||
+        (st = fo__drift_create(e, err)) != FO_OK) {
         fo_engine_destroy(e);
         return st;
     }
@@ -276,11 +278,14 @@ static enum fo_status draw_fresh(struct fo_engine *e, size_t n, struct fo_sample
     size_t mix_left = e->mix_left;
     struct fo_refine ref = e->ref;
     struct fo_recommender rec = e->rec;
+    struct fo_drift drift = e->drift;
     /* re-evaluations first, the refiner's points, the surrogate's
      * candidates, then draws */
     if (fo__niche_on(e)) /* the mixture hands out everything */
         return fo__niche_ask(e, n, samples, x) == n ? FO_OK : FO_EINVAL;
-    size_t from_rec = fo__recommend_ask(e, n, samples, x);
+    size_t from_rec = fo__drift_ask(e, n, samples, x);
+    from_rec +=
+        fo__recommend_ask(e, n - from_rec, samples + from_rec, x + from_rec * e->D);
     size_t from_ref = from_rec;
     from_ref += fo__refine_ask(e, n - from_rec, samples + from_rec, x + from_rec * e->D);
     size_t from_pool =
@@ -294,6 +299,7 @@ static enum fo_status draw_fresh(struct fo_engine *e, size_t n, struct fo_sample
         e->mix_left = mix_left;
         e->ref = ref;
         e->rec = rec;
+        e->drift = drift;
         e->n_recs -= done;
         e->next_id -= done;
         e->asked -= done;
@@ -478,6 +484,12 @@ static enum fo_status resolve(struct fo_engine *e, uint64_t id, int failed, doub
             e->stop = FO_STOP_BUDGET;
         return FO_OK;
     }
+    if (r->kind == FO_REC_DRIFT) { /* the reference: kept for the history */
+        fo__drift_resolved(e, (size_t)i);
+        if (e->cfg.budget && e->told >= e->cfg.budget && e->stop == FO_STOP_NONE)
+            e->stop = FO_STOP_BUDGET;
+        return FO_OK;
+    }
     if (r->kind == FO_REC_NICHE) { /* a component's, or a seed */
         struct fo_step_report local;
         fo__niche_resolved(e, (size_t)i, updated, report ? report : &local);
@@ -504,8 +516,10 @@ static enum fo_status resolve_costed(struct fo_engine *e, uint64_t id, int faile
     updated = updated ? updated : &upd_local;
     enum fo_status st =
         resolve(e, id, failed, value, se, duplicate, updated, report, err);
-    if (st == FO_OK && *updated && report)
+    if (st == FO_OK && *updated && report) {
         report->cost = e->cost;
+        report->reference = fo__drift_take(e);
+    }
     return st;
 }
 
@@ -562,6 +576,7 @@ enum fo_status fo_engine_step(struct fo_engine *e, struct fo_step_report *report
     report = report ? report : &local;
     enum fo_status st = fo__engine_update(e, 1, report, err);
     report->cost = e->cost;
+    report->reference = fo__drift_take(e);
     return st;
 }
 
@@ -587,7 +602,7 @@ void fo_engine_counters(const struct fo_engine *e, struct fo_engine_counters *ou
     if (fo__refine_on(e) &&
         (fo__refine_wanted(e) || e->cfg.structure_mode == FO_STRUCTURE_ALONE))
         out->wanted = e->has_best ? fo__refine_wanted(e) : 1;
-    out->wanted += fo__recommend_wanted(e);
+    out->wanted += fo__recommend_wanted(e) + fo__drift_wanted(e);
     if (fo__niche_on(e))
         out->wanted = fo__niche_wanted(e);
     out->modelled = e->lq_modelled;

@@ -7,6 +7,7 @@
 #include <flowopt/opt.h>
 #include <flowopt/rng.h>
 #include <flowopt/settings.h>
+#include "opt/drift.h"
 #include "opt/modes.h"
 #include "opt/niche.h"
 #include "opt/recommend.h"
@@ -33,11 +34,12 @@ struct fo_rec {
 };
 
 enum fo_rec_kind {
-    FO_REC_FLOW = 0,    /* drawn from the flow: a member of its generation */
-    FO_REC_REFINE = 1,  /* a point of the coordinate refiner (refine.c) */
-    FO_REC_REEVAL = 2,  /* a re-evaluation of the recommended point (recommend.c) */
-    FO_REC_NICHE = 3,   /* a point of the niching mixture (niche.c) */
-    FO_REC_OBSERVED = 4 /* a value the driver observed unasked (never kept) */
+    FO_REC_FLOW = 0,     /* drawn from the flow: a member of its generation */
+    FO_REC_REFINE = 1,   /* a point of the coordinate refiner (refine.c) */
+    FO_REC_REEVAL = 2,   /* a re-evaluation of the recommended point (recommend.c) */
+    FO_REC_NICHE = 3,    /* a point of the niching mixture (niche.c) */
+    FO_REC_OBSERVED = 4, /* a value the driver observed unasked (never kept) */
+    FO_REC_DRIFT = 5     /* a measurement of the reference point (drift.c) */
 };
 
 struct fo_engine {
@@ -145,6 +147,9 @@ struct fo_engine {
 
     /* optimizer.niches (niche.c): the mixture's components */
     struct fo_niche niche;
+
+    /* reference.x (drift.c): the point re-measured over time */
+    struct fo_drift drift;
 };
 
 /* Share of the KL budget the conditioner networks may spend first. */

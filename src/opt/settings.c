@@ -441,6 +441,28 @@ static enum fo_status check_structure(const struct fo_run_config *c,
     return FO_OK;
 }
 
+/* reference.x lies in the driver's box (it is handed out as it is), and
+ * reference.every is not set without it. */
+static enum fo_status check_reference(const struct fo_run_config *c,
+                                      struct fo_error *err) {
+    if (!c->reference && c->reference_every)
+        return fo_error_set(err, FO_EINVAL, "reference.every",
+                            "reference.every needs reference.x");
+    for (size_t d = 0; c->reference && d < c->flow.dim; d++) {
+        double x = c->reference[d];
+        double lo = c->flow.lo ? c->flow.lo[d] : -INFINITY;
+        double hi = c->flow.hi ? c->flow.hi[d] : INFINITY;
+        int ok = isfinite(x) && x >= lo &&
+                 (coord_flag(c->flow.periodic, d) ? x < hi : x <= hi);
+        if (!ok)
+            return fo_error_set(err, FO_ERANGE, "reference.x",
+                                "reference.x[%zu] must lie inside the bounds [%.17g, "
+                                "%.17g], got %.17g",
+                                d, lo, hi, x);
+    }
+    return FO_OK;
+}
+
 /* The niching mixture adapts Gaussians as the CMA core does, and hands out
  * every point itself: with one gaussian-full layer and no other module. */
 static enum fo_status check_niches(const struct fo_run_config *c, struct fo_error *err) {
@@ -453,6 +475,8 @@ static enum fo_status check_niches(const struct fo_run_config *c, struct fo_erro
         why = "optimizer.kind cma";
     else if (c->structure != FO_STRUCTURE_NONE)
         why = "structure.kind none";
+    else if (c->reference)
+        why = "no reference.x";
     else if (c->opt.surrogate != FO_SURROGATE_OFF || c->opt.mixing > 0.0 ||
              c->opt.reuse_generations > 0 || c->opt.reevaluate > 0)
         why = "optimizer.surrogate off, mixing 0, reuse_generations 0 and reevaluate 0";
@@ -474,6 +498,8 @@ enum fo_status fo__run_config_check(const struct fo_run_config *c, struct fo_err
     if ((st = check_structure(c, err)) != FO_OK)
         return st;
     if ((st = check_niches(c, err)) != FO_OK)
+        return st;
+    if ((st = check_reference(c, err)) != FO_OK)
         return st;
     if (c->opt.mixing > 0.0 && c->opt.reuse_generations > 0)
         return fo_error_set(err, FO_EINVAL, "optimizer.mixing",

@@ -35,7 +35,7 @@
 
 #define SNAP_MAGIC "FOEN"
 /* The engine state's own format; the settings table may need a newer one. */
-#define SNAP_STATE_VERSION 19u
+#define SNAP_STATE_VERSION 20u
 #define SNAP_OLDEST 2u
 #define SNAP_VERSION                                                                     \
     (fo__settings_format() > SNAP_STATE_VERSION ? fo__settings_format()                  \
@@ -273,7 +273,7 @@ static enum fo_status get_records(struct reader *r, struct fo_engine *e,
         rec->kind = r->version >= 12 ? (int)(word >> 8) : FO_REC_FLOW;
         get_f64s(r, e->xs + i * e->D, e->D);
         if (rec->id <= prev || rec->id >= e->next_id || rec->status < 0 ||
-            rec->status > 2 || rec->kind > FO_REC_NICHE)
+            rec->status > 2 || rec->kind > FO_REC_DRIFT)
             r->bad = 1;
         prev = rec->id;
     }

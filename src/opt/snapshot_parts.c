@@ -3,7 +3,8 @@
  * put/get pair each, in the table's order after the samples (snapshot.c
  * writes the rest): the surrogate (format 10), importance mixing (11), the
  * refiner (12), the recommender (13), the modes (14), the niching
- * mixture (15), the lost samples (16), the cost told (18), the observations (19).
+ * mixture (15), the lost samples (16), the cost told (18), the observations (19), the
+ * reference (20).
  */
 #include "opt/snapshot_io.h"
 #include "opt/engine_internal.h"
@@ -427,6 +428,26 @@ static enum fo_status get_cost(struct reader *r, struct fo_engine *e,
                : FO_OK;
 }
 
+/* The reference's schedule and its last value not yet in the history. */
+static void put_drift(struct writer *w, const struct fo_engine *e) {
+    put_u64(w, e->drift.due);
+    put_u64(w, e->drift.pending);
+    put_f64(w, e->drift.last);
+    put_u64(w, e->drift.measured);
+}
+
+static enum fo_status get_drift(struct reader *r, struct fo_engine *e,
+                                struct fo_error *err) {
+    e->drift.due = get_u64(r);
+    e->drift.pending = get_u64(r);
+    e->drift.last = get_f64(r);
+    e->drift.measured = get_u64(r);
+    int bad = r->bad || e->drift.pending >= e->next_id ||
+              (e->drift.pending && fo__engine_find(e, e->drift.pending) < 0);
+    return bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "bad reference state")
+               : FO_OK;
+}
+
 /* Values observed at points the run did not hand out, so far. */
 static void put_observed(struct writer *w, const struct fo_engine *e) {
     put_u64(w, e->observed);
@@ -485,7 +506,7 @@ static const struct part parts[] = {
     {12, put_refine, get_refine},       {13, put_recommender, get_recommender},
     {14, put_modes, get_modes},         {15, put_niche, get_niche},
     {16, put_lost, get_lost},           {18, put_cost, get_cost},
-    {19, put_observed, get_observed},
+    {19, put_observed, get_observed},   {20, put_drift, get_drift},
 };
 
 void fo__snap_put_parts(struct writer *w, const struct fo_engine *e) {

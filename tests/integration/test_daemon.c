@@ -95,7 +95,7 @@ static void test_settings_route(const struct fo_test_daemon *d) {
         if (name && strcmp(name, "optimizer.kl_target") == 0)
             kl = row;
     }
-    tap_ok(json_array_size(rows) > 20 && live == 12 && internal == 0,
+    tap_ok(json_array_size(rows) > 20 && live == 13 && internal == 0,
            "%zu settings, %zu live, none of the preset's own", json_array_size(rows),
            live);
     tap_ok(kl && json_is_true(json_object_get(kl, "live")) &&

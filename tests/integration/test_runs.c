@@ -356,6 +356,38 @@ static void test_extras(void) {
     json_decref(call("DELETE", path, NULL, &status));
 }
 
+/* reference.x every 2 generations against the daemon: the history's
+ * reference column shows what it measured there. */
+static void test_reference(void) {
+    json_t *run = post_ok("/v1/runs",
+                          "{\"dim\": 3, \"direction\": \"minimize\", \"batch_size\": 6,"
+                          " \"bounds\": {\"lo\": -2, \"hi\": 2},"
+                          " \"reference\": {\"x\": [0.5, 0.5, 0.5], \"every\": 2},"
+                          " \"optimizer\": {\"surrogate\": \"off\"}}",
+                          201, "create");
+    char id[64], path[160];
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(run, "id")));
+    json_t *ref = json_object_get(
+        json_object_get(json_object_get(run, "config"), "reference"), "every");
+    tap_is_int(json_integer_value(ref), 2, "a run takes reference.x and reference.every");
+    json_decref(run);
+    for (int g = 0; g < 6; g++)
+        ask_tell(id, (int)counter(id, "wanted"));
+    snprintf(path, sizeof path, "/v1/runs/%s/history", id);
+    long status;
+    json_t *h = call("GET", path, NULL, &status);
+    json_t *steps = json_object_get(h, "steps");
+    int with = 0;
+    for (size_t i = 0; i < json_array_size(steps); i++) {
+        json_t *v = json_object_get(json_array_get(steps, i), "reference");
+        with += json_is_number(v) && fabs(json_number_value(v) - 0.75) < 1e-12;
+    }
+    tap_is_int(with, 3, "6 generations: 3 history rows carry the value measured there");
+    json_decref(h);
+    snprintf(path, sizeof path, "/v1/runs/%s", id);
+    json_decref(call("DELETE", path, NULL, &status));
+}
+
 /* A sample told lost costs nothing: its x comes back under a new id that
  * names the lost one, in the same generation, across a kill -9. */
 static void test_lost(void) {
@@ -1274,6 +1306,7 @@ int main(void) {
            "PATCHed settings survive the restarts");
     json_decref(tr);
     test_failures();
+    test_reference();
     test_extras();
     test_lost(); /* it kills the daemon too: after the counts above */
     kill(d.pid, SIGTERM);

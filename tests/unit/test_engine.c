@@ -379,8 +379,8 @@ static void test_snapshot_v2(void) {
     unsigned char *b3 = malloc(len3);
     fo_engine_save(e, b3, len3, &len3, NULL);
     struct fo_engine *e3 = NULL;
-    tap_ok(fo_engine_load(b3, len3, &e3, NULL) == FO_OK && b3[4] == 19,
-           "saved again, it is a format-19 snapshot that loads");
+    tap_ok(fo_engine_load(b3, len3, &e3, NULL) == FO_OK && b3[4] == 20,
+           "saved again, it is a format-20 snapshot that loads");
     free(b3);
     fo_engine_destroy(e3);
     fo_engine_destroy(e);

@@ -167,7 +167,65 @@ static void test_observed(void) {
     fo_engine_destroy(e);
 }
 
+/* reference.x every 2 generations: measured on schedule, its values in the
+ * history rows, never in the update. */
+static void test_reference(void) {
+    static double ref[3] = {0.5, -0.5, 0.25};
+    struct fo_run_config cfg;
+    fo_run_preset(&cfg, "default", 3);
+    cfg.opt.surrogate = FO_SURROGATE_OFF;
+    cfg.reference = ref;
+    cfg.reference_every = 2;
+    struct fo_engine *e = NULL;
+    struct fo_error err;
+    if (fo_engine_create(&cfg, &e, &err) != FO_OK)
+        tap_bail("create: %s", err.msg);
+    int measured = 0, rows_with = 0, n_ok = 1;
+    double drift = 0.0;
+    for (int g = 0; g < 10; g++) {
+        struct fo_engine_counters c;
+        fo_engine_counters(e, &c);
+        struct fo_sample s[32];
+        double x[96];
+        size_t n = c.wanted;
+        fo_engine_ask(e, n, s, x, NULL);
+        for (size_t i = 0; i < n; i++) {
+            int at_ref = memcmp(x + 3 * i, ref, sizeof ref) == 0;
+            measured += at_ref;
+            drift += at_ref ? 0.1 : 0.0; /* the device drifts by 0.1 a measurement */
+            struct fo_step_report rep;
+            int updated = 0;
+            fo_engine_tell(e, s[i].id, at_ref ? 1.0 + drift : f(x + 3 * i), NULL,
+                           &updated, &rep, NULL);
+            if (updated) {
+                rows_with += !isnan(rep.reference);
+                n_ok &= rep.n == cfg.batch_size;
+            }
+        }
+    }
+    tap_is_int(measured, 5, "10 generations with reference.every 2: 5 measurements");
+    tap_ok(rows_with == 5 && n_ok,
+           "each is in one history row's reference, none in the update (%d rows)",
+           rows_with);
+    tap_is_int(fo_engine_config(e)->reference_every, 2, "the schedule is the config's");
+    cfg.reference_every = 0;
+    cfg.reference = NULL;
+    struct fo_run_config bad = cfg;
+    bad.reference_every = 3;
+    tap_is_int(fo_engine_create(&bad, &(struct fo_engine *){NULL}, &err), FO_EINVAL,
+               "reference.every without reference.x is refused (%s)", err.field);
+    static double out[3] = {0.0, 0.0, 9.0};
+    static double lo[3] = {-1, -1, -1}, hi[3] = {1, 1, 1};
+    bad.reference = out;
+    bad.flow.lo = lo;
+    bad.flow.hi = hi;
+    tap_is_int(fo_engine_create(&bad, &(struct fo_engine *){NULL}, &err), FO_ERANGE,
+               "a reference outside the bounds is refused (%s)", err.field);
+    fo_engine_destroy(e);
+}
+
 int main(void) {
+    test_reference();
     test_observed();
     test_lost();
     test_lost_twice();
