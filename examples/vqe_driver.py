@@ -3,32 +3,26 @@
 
 The "hardware" is a pure-Python 16-amplitude statevector of the 4-qubit
 transverse-field Ising ansatz of shared/bench/FUNCTIONS.md (tfim_vqe). The
-driver asks for a generation of parameter vectors, measures each, tells the
-energies back, and repeats. Standard library only.
+driver asks for what the generation wants, measures each circuit, tells the
+energies back, and repeats, on the flowopt package (clients/python: it
+retries, keys its asks, and maps problems to flowopt.ApiError).
 
     FLOWOPT_URL=http://127.0.0.1:8080 python3 examples/vqe_driver.py [evaluations]
 
 FLOWOPT_TOKEN, when set, is sent as the API token (flowoptd --tokens-file).
+Without the package installed it is taken from the checkout.
 """
 import cmath
-import json
 import math
 import os
 import sys
-import urllib.request
 
-URL = os.environ.get("FLOWOPT_URL", "http://127.0.0.1:8080")
-HEADERS = {"Content-Type": "application/json"}
-if os.environ.get("FLOWOPT_TOKEN"):
-    HEADERS["Authorization"] = "Bearer " + os.environ["FLOWOPT_TOKEN"]
-
-
-def api(method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(URL + path, data=data, method=method,
-                                 headers=HEADERS)
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read() or b"null")
+try:
+    import flowopt
+except ImportError:  # run from the checkout
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                    "clients", "python"))
+    import flowopt
 
 
 def tfim_energy(theta):
@@ -71,27 +65,28 @@ def tfim_energy(theta):
 
 def main():
     budget = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    client = flowopt.Client()
     # the angles are periodic: the run hands out x wrapped into [-pi, pi)
-    run = api("POST", "/v1/runs", {
-        "name": "tfim vqe driver", "dim": 16,
-        "bounds": {"lo": -math.pi, "hi": math.pi}, "periodic": True,
-        "direction": "minimize", "budget": budget})
-    print("run", run["id"], "batch", run["config"]["batch_size"])
+    run = client.create_run(dim=16, bounds=(-math.pi, math.pi), periodic=True,
+                            name="tfim vqe driver", budget=budget)
+    batch = run.data["config"]["batch_size"]
+    print("run", run.id, "batch", batch)
     # ask what the generation still wants: while the run's model ranks a
     # generation that is one or two circuits, not the whole batch
-    wanted = run["counters"]["wanted"] or run["config"]["batch_size"]
+    wanted = run.data["counters"]["wanted"] or batch
     told = 0
     while told < budget:
-        samples = api("POST", "/v1/runs/%s/ask" % run["id"], {"n": wanted})["samples"]
-        results = [{"id": s["id"], "value": tfim_energy(s["x"])} for s in samples]
-        reply = api("POST", "/v1/runs/%s/tell" % run["id"], {"results": results})
+        samples = run.ask(wanted)
+        for s in samples:
+            s.value = tfim_energy(s.x)
+        reply = run.tell(samples)
         told += reply["accepted"]
-        wanted = reply["wanted"] or run["config"]["batch_size"]
+        wanted = reply["wanted"] or batch
         for row in reply["updates"]:
             if row["step"] % 20 == 0:
                 print("step %d evaluations %d best %.6f" % (
                     row["step"], row["evaluations"], row["best_ever"]))
-    best = api("GET", "/v1/runs/%s/best" % run["id"])
+    best = run.best()
     print("best energy %.6f (exact ground state -4.758770)" % best["value"])
     return best["value"]
 

@@ -4,7 +4,7 @@
 # present, so `make test` and `make run` can call it every time.
 set -eu
 pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-libcurl4-openssl-dev perl curl python3 jq"
+libcurl4-openssl-dev perl curl python3 jq python3-venv python3-setuptools python3-wheel"
 # make bench-compare: the CMA-ES reference
 [ "${1:-}" = bench ] && pkgs="$pkgs python3-cmaes python3-numpy"
 missing=""
