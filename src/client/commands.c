@@ -63,7 +63,7 @@ int fo_cmd_create(const char *base, const char *run, int argc, char **argv) {
     if (st == 201)
         puts(json_string_value(json_object_get(made, "id")));
     json_decref(made);
-    return st == 201 ? 0 : 1;
+    return fo_cli_exit(st, 201);
 }
 
 /* A JSON number as the user wrote it, or the text (which the daemon refuses
@@ -121,7 +121,7 @@ int fo_cmd_observe(const char *base, const char *run, int argc, char **argv) {
         printf("accepted %lld\n",
                (long long)json_integer_value(json_object_get(resp, "accepted")));
     json_decref(resp);
-    return st == 200 ? 0 : 1;
+    return fo_cli_exit(st, 200);
 }
 
 /* leases RUN CLIENT [LEASE_S]: renew a driver's leases, print how many. */
@@ -141,7 +141,7 @@ int fo_cmd_leases(const char *base, const char *run, int argc, char **argv) {
     if (st == 200)
         printf("%lld\n", (long long)json_integer_value(json_object_get(r, "renewed")));
     json_decref(r);
-    return st == 200 ? 0 : 1;
+    return fo_cli_exit(st, 200);
 }
 
 int fo_cmd_ask(const char *base, const char *run, int argc, char **argv) {
@@ -171,9 +171,13 @@ int fo_cmd_ask(const char *base, const char *run, int argc, char **argv) {
     char path[256];
     snprintf(path, sizeof path, "/v1/runs/%s/ask", run);
     char *body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
+    json_t *req_keep = req; /* resume takes no key */
     json_t *r;
-    long st = fo_cli_request_json(base, "POST", path, body, &r);
+    char key[33];
+    fo_cli_new_key(key); /* a retried ask returns the same samples */
+    long st = fo_cli_request_json_keyed(
+        base, "POST", path, body, json_object_get(req_keep, "resume") ? NULL : key, &r);
+    json_decref(req_keep);
     free(body);
     json_t *samples = json_object_get(r, "samples");
     for (size_t i = 0; st == 200 && i < json_array_size(samples); i++) {
@@ -185,7 +189,7 @@ int fo_cmd_ask(const char *base, const char *run, int argc, char **argv) {
         putchar('\n');
     }
     json_decref(r);
-    return st == 200 ? 0 : 1;
+    return fo_cli_exit(st, 200);
 }
 
 /* One NAME=VALUE token of a tell line into result r: cost=, metric.NAME=
@@ -289,13 +293,13 @@ int fo_cmd_tell(const char *base, const char *run, int argc, char **argv) {
                (long long)json_integer_value(json_object_get(resp, "duplicates")),
                json_array_size(json_object_get(resp, "updates")));
     json_decref(resp);
-    return st == 200 ? 0 : 1;
+    return fo_cli_exit(st, 200);
 }
 
 static int get_print(const char *base, const char *path, int best) {
     json_t *r;
     long st = fo_cli_request_json(base, "GET", path, NULL, &r);
-    int rc = st == 200 ? 0 : 1;
+    int rc = fo_cli_exit(st, 200);
     if (st == 200 && best) {
         char num[FO_DOUBLE_CHARS];
         printf("%s",
@@ -318,7 +322,7 @@ static int get_raw(const char *base, const char *path) {
     if (st == 200 && b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
         st = -1;
     free(b.p);
-    return st == 200 ? 0 : 1;
+    return fo_cli_exit(st, 200);
 }
 
 /* The history as CSV, 10,000 rows a request; the header once. */
@@ -485,7 +489,7 @@ static int post_print(const char *base, const char *path, json_t *req, const cha
                  ? json_string_value(json_object_get(r, field))
                  : "");
     json_decref(r);
-    return st == want ? 0 : 1;
+    return fo_cli_exit(st, want);
 }
 
 /* Everything on stdin (exported checkpoint bytes). OUT: *len. */
@@ -585,7 +589,7 @@ int fo_cmd_modes(const char *base, const char *run, int argc, char **argv) {
         putchar('\n');
     }
     json_decref(r);
-    return st == 200 ? 0 : 1;
+    return fo_cli_exit(st, 200);
 }
 
 int fo_cmd_get(const char *base, const char *run, int argc, char **argv) {
@@ -614,7 +618,7 @@ int fo_cmd_delete(const char *base, const char *run, int argc, char **argv) {
     struct fo_body b;
     long st = fo_cli_request(base, "DELETE", path, NULL, 0, NULL, &b);
     free(b.p);
-    return st == 204 ? 0 : 1;
+    return fo_cli_exit(st, 204);
 }
 
 int fo_cmd_checkpoint(const char *base, const char *run, int argc, char **argv) {

@@ -18,6 +18,7 @@ int fo_cmd_list(const char *base, const char *run, int argc, char **argv);
 int fo_cmd_ask(const char *base, const char *run, int argc, char **argv);
 int fo_cmd_leases(const char *base, const char *run, int argc, char **argv);
 int fo_cmd_observe(const char *base, const char *run, int argc, char **argv);
+int fo_cmd_loop(const char *base, const char *run, int argc, char **argv);
 int fo_cmd_tell(const char *base, const char *run, int argc, char **argv);
 int fo_cmd_best(const char *base, const char *run, int argc, char **argv);
 int fo_cmd_modes(const char *base, const char *run, int argc, char **argv);

@@ -29,6 +29,9 @@ static const char options[] =
     "  --help         this text\n"
     "  --version      print the version and exit\n"
     "\n"
+    "exit codes: 0 ok, 1 HTTP error (the problem on stderr), 2 usage, 3 network (after\n"
+    "retries with backoff; asks carry an Idempotency-Key, so a retry is safe)\n"
+    "\n"
     "commands:\n";
 
 /* ---- the commands: one table, from which --help is printed ------------- */
@@ -53,6 +56,10 @@ static const struct command commands[] = {
      fo_cmd_ask},
     {"leases", "RUN CLIENT [LEASE_S]", "renew CLIENT's leases, print how many", 1,
      fo_cmd_leases},
+    {"loop", "RUN --cmd CMD [-j N] [--budget B] [--timeout S]",
+     "ask, run CMD per sample (x as arguments and a stdin line; the last stdout line "
+     "is the value; a failure is told failed), tell; N at once; Ctrl-C: exit 130",
+     1, fo_cmd_loop},
     {"observe", "RUN", "read 'x1 ... xD value' lines the run did not ask for from stdin",
      1, fo_cmd_observe},
     {"tell", "RUN",

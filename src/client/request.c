@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char *api_token;
 
@@ -32,10 +34,11 @@ static void report(long status, const struct fo_body *b) {
     json_decref(j);
 }
 
-long fo_cli_request(const char *base, const char *method, const char *path,
-                    const char *body, size_t len, const char *content_type,
-                    struct fo_body *out) {
-    char url[2048], ctype[128];
+/* One try. */
+static long request_once(const char *base, const char *method, const char *path,
+                         const char *body, size_t len, const char *content_type,
+                         const char *key, int last, struct fo_body *out) {
+    char url[2048], ctype[128], idem[300];
     out->p = NULL;
     out->len = 0;
     if ((size_t)snprintf(url, sizeof url, "%s%s", base, path) >= sizeof url)
@@ -50,6 +53,9 @@ long fo_cli_request(const char *base, const char *method, const char *path,
     if (api_token && (size_t)snprintf(auth, sizeof auth, "Authorization: Bearer %s",
                                       api_token) < sizeof auth)
         h = curl_slist_append(h, auth);
+    if (key &&
+        (size_t)snprintf(idem, sizeof idem, "Idempotency-Key: %s", key) < sizeof idem)
+        h = curl_slist_append(h, idem);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
@@ -65,13 +71,64 @@ long fo_cli_request(const char *base, const char *method, const char *path,
     CURLcode rc = curl_easy_perform(c);
     if (rc == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    else
+    else if (last)
         fprintf(stderr, "flowopt: %s: %s\n", url, curl_easy_strerror(rc));
-    if (status >= 400)
+    if (status >= 400 && (status != 503 || last))
         report(status, out);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return status;
+}
+
+long fo_cli_request_keyed(const char *base, const char *method, const char *path,
+                          const char *body, size_t len, const char *content_type,
+                          const char *key, struct fo_body *out) {
+    long st = -1;
+    for (int t = 0; t < FO_CLI_TRIES; t++) {
+        if (t) {
+            free(out->p);
+            double s = 0.1 * (double)(1 << (t - 1)) * (0.5 + (double)rand() / RAND_MAX);
+            struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+        st = request_once(base, method, path, body, len, content_type, key,
+                          t == FO_CLI_TRIES - 1, out);
+        if (st != -1 && st != 503)
+            break;
+    }
+    return st;
+}
+
+long fo_cli_request(const char *base, const char *method, const char *path,
+                    const char *body, size_t len, const char *content_type,
+                    struct fo_body *out) {
+    return fo_cli_request_keyed(base, method, path, body, len, content_type, NULL, out);
+}
+
+void fo_cli_new_key(char *key) {
+    unsigned char r[16] = {0};
+    FILE *f = fopen("/dev/urandom", "rb");
+    size_t got = f ? fread(r, 1, sizeof r, f) : 0;
+    if (f)
+        fclose(f);
+    for (size_t i = got; i < sizeof r; i++) /* no urandom: time and pid */
+        r[i] = (unsigned char)(rand() ^ (int)time(NULL) ^ (int)getpid());
+    for (size_t i = 0; i < sizeof r; i++)
+        snprintf(key + 2 * i, 3, "%02x", r[i]);
+}
+
+int fo_cli_exit(long status, long want) {
+    return status == want ? 0 : status == -1 ? 3 : 1;
+}
+
+long fo_cli_request_json_keyed(const char *base, const char *method, const char *path,
+                               const char *body, const char *key, json_t **json) {
+    struct fo_body b;
+    long st = fo_cli_request_keyed(base, method, path, body, body ? strlen(body) : 0,
+                                   NULL, key, &b);
+    *json = b.p ? json_loads(b.p, 0, NULL) : NULL;
+    free(b.p);
+    return st;
 }
 
 long fo_cli_request_json(const char *base, const char *method, const char *path,

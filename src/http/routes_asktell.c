@@ -540,6 +540,7 @@ static int collect_sample(void *p, const struct fo_sample_record *r) {
                         r->client_id ? json_string(r->client_id) : json_null());
     json_object_set_new(row, "cost", fo_json_real(r->cost));
     json_object_set_new(row, "origin", json_string(r->observed ? "observed" : "asked"));
+    json_object_set_new(row, "error", r->error ? json_string(r->error) : json_null());
     json_object_set_new(row, "metadata",
                         r->metadata ? json_loads(r->metadata, 0, NULL) : json_null());
     json_object_set_new(row, "metrics",
