@@ -20,12 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char options[] =
     "usage: flowopt [--url URL] COMMAND [ARGS]\n"
     "\n"
     "  --url URL      daemon base URL (env FLOWOPT_URL, default http://127.0.0.1:8080)\n"
     "  --token TOKEN  API token, when the daemon has a tokens file (env FLOWOPT_TOKEN)\n"
+    "  --json         print the daemon's JSON answers (one a line) in place of the text\n"
     "  --help         this text\n"
     "  --version      print the version and exit\n"
     "\n"
@@ -131,6 +133,7 @@ static int dispatch(const char *base, int argc, char **argv) {
 
 int main(int argc, char **argv) {
     const char *base = getenv("FLOWOPT_URL"), *token = getenv("FLOWOPT_TOKEN");
+    int json_mode = 0;
     if (!base || !*base)
         base = "http://127.0.0.1:8080";
     int i = 1;
@@ -142,6 +145,10 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--version") == 0) {
             printf("flowopt %s\n", FO_VERSION_STRING);
             return 0;
+        }
+        if (strcmp(argv[i], "--json") == 0) {
+            json_mode = 1;
+            continue;
         }
         if (strcmp(argv[i], "--url") == 0 && i + 1 < argc) {
             base = argv[++i];
@@ -161,7 +168,19 @@ int main(int argc, char **argv) {
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     fo_cli_set_token(token);
+    FILE *json_out = NULL;
+    if (json_mode) { /* the daemon's answers on stdout, the commands' text nowhere */
+        int fd = dup(1);
+        json_out = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!json_out || !freopen("/dev/null", "w", stdout)) {
+            fprintf(stderr, "flowopt: cannot set up --json output\n");
+            return 2;
+        }
+        fo_cli_set_json_out(json_out);
+    }
     int rc = dispatch(base, argc - i, argv + i);
+    if (json_out)
+        fclose(json_out);
     curl_global_cleanup();
     return rc;
 }

@@ -9,6 +9,11 @@
 #include <unistd.h>
 
 static const char *api_token;
+static FILE *json_out;
+
+void fo_cli_set_json_out(FILE *out) {
+    json_out = out;
+}
 
 void fo_cli_set_token(const char *token) {
     api_token = token && *token ? token : NULL;
@@ -41,7 +46,12 @@ static long request_once(const char *base, const char *method, const char *path,
     char url[2048], ctype[128], idem[300];
     out->p = NULL;
     out->len = 0;
-    if ((size_t)snprintf(url, sizeof url, "%s%s", base, path) >= sizeof url)
+    const char *csv = json_out ? strstr(path, "format=csv") : NULL;
+    int n = csv /* --json: the daemon's JSON in place of its CSV */
+                ? snprintf(url, sizeof url, "%s%.*sformat=json%s", base,
+                           (int)(csv - path), path, csv + 10)
+                : snprintf(url, sizeof url, "%s%s", base, path);
+    if (n < 0 || (size_t)n >= sizeof url)
         return -1;
     CURL *c = curl_easy_init();
     if (!c)
@@ -75,6 +85,12 @@ static long request_once(const char *base, const char *method, const char *path,
         fprintf(stderr, "flowopt: %s: %s\n", url, curl_easy_strerror(rc));
     if (status >= 400 && (status != 503 || last))
         report(status, out);
+    if (json_out && out->p && (status < 400 || last || status != 503)) {
+        fputs(out->p, json_out);
+        if (out->len && out->p[out->len - 1] != '\n')
+            fputc('\n', json_out);
+        fflush(json_out);
+    }
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return status;

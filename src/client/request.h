@@ -7,11 +7,17 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct fo_body {
     char *p; /* NUL-terminated, malloc'd (NULL when empty) */
     size_t len;
 };
+
+/* --json: every answer's body goes to out as the daemon sent it (one
+ * document a line; CSV asked for is asked as JSON), and the commands' own
+ * text is not printed (main points stdout elsewhere). NULL: off. */
+void fo_cli_set_json_out(FILE *out);
 
 /* The API token to send as "Authorization: Bearer TOKEN" (NULL: none);
  * borrowed, must outlive the requests. */

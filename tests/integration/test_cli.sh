@@ -63,6 +63,11 @@ ok $? "flowopt observe reads 'x1 x2 value' lines (observed before: $before)"
 echo "0.5 oops" | "$cli" observe "$run" > /dev/null 2>&1
 [ $? -eq 2 ]
 ok $? "a line that is not numbers is refused before anything is sent (exit 2)"
+"$cli" --json ask "$run" -n 2 | jq -e '.samples | length == 2' > /dev/null &&
+    "$cli" --json history "$run" | jq -e '.steps | length > 0' > /dev/null &&
+    "$cli" --json samples "$run" | jq -e '.samples[0].id' > /dev/null &&
+    "$cli" --json get "$run" | jq -e '.id' > /dev/null
+ok $? "--json prints the daemon's JSON (ask, history, samples, get)"
 "$cli" modes "$run" > "$tmp/modes.out" && head -1 "$tmp/modes.out" | grep -q "^active [-0-9.e]* [0-9]* [-0-9.e]* [-0-9.e]*$"
 ok $? "flowopt modes: the active mode first ($(head -1 "$tmp/modes.out"))"
 "$cli" ask 0000000000000000 > /dev/null 2>&1
