@@ -8,6 +8,7 @@
 #include <flowopt/settings.h>
 #include "client/commands.h"
 #include "client/request.h"
+#include "client/table.h"
 #include "util/text.h"
 
 #include <curl/curl.h>
@@ -185,7 +186,8 @@ int fo_cmd_ask(const char *base, const char *run, int argc, char **argv) {
         printf("%s", json_string_value(json_object_get(s, "id")));
         char num[FO_DOUBLE_CHARS];
         for (size_t d = 0; d < json_array_size(x); d++)
-            printf(" %s", fo_format_double(num, json_number_value(json_array_get(x, d))));
+            printf("%s%s", fo_cli_sep(),
+                   fo_format_double(num, json_number_value(json_array_get(x, d))));
         putchar('\n');
     }
     json_decref(r);
@@ -306,7 +308,8 @@ static int get_print(const char *base, const char *path, int best) {
                fo_format_double(num, json_number_value(json_object_get(r, "value"))));
         json_t *x = json_object_get(r, "x");
         for (size_t d = 0; d < json_array_size(x); d++)
-            printf(" %s", fo_format_double(num, json_number_value(json_array_get(x, d))));
+            printf("%s%s", fo_cli_sep(),
+                   fo_format_double(num, json_number_value(json_array_get(x, d))));
         putchar('\n');
     } else if (st == 200) {
         rc = print_json(r);
@@ -319,8 +322,13 @@ static int get_print(const char *base, const char *path, int best) {
 static int get_raw(const char *base, const char *path) {
     struct fo_body b;
     long st = fo_cli_request(base, "GET", path, NULL, 0, NULL, &b);
-    if (st == 200 && b.len && fwrite(b.p, 1, b.len, stdout) != b.len)
+    if (st == 200 && b.len && fo_cli_tsv() && strstr(path, "format=csv")) {
+        struct fo_table t = {0}; /* --tsv: the daemon's CSV as a table */
+        fo_table_from_csv(&t, b.p);
+        fo_table_print(&t);
+    } else if (st == 200 && b.len && fwrite(b.p, 1, b.len, stdout) != b.len) {
         st = -1;
+    }
     free(b.p);
     return fo_cli_exit(st, 200);
 }
@@ -342,7 +350,14 @@ int fo_cmd_history(const char *base, const char *run, int argc, char **argv) {
         }
         const char *rows = b.p ? strchr(b.p, '\n') : NULL;
         rows = rows ? rows + 1 : "";
-        fputs(page == 0 && b.p ? b.p : rows, stdout);
+        const char *text = page == 0 && b.p ? b.p : rows;
+        if (fo_cli_tsv()) { /* --tsv: the daemon's CSV as tab-separated rows */
+            struct fo_table t = {0};
+            fo_table_from_csv(&t, text);
+            fo_table_print(&t);
+        } else {
+            fputs(text, stdout);
+        }
         size_t n = 0;
         for (const char *q = rows; (q = strchr(q, '\n')) != NULL; q++)
             n++;
@@ -362,31 +377,40 @@ int fo_cmd_list(const char *base, const char *run, int argc, char **argv) {
     if (argc)
         return 2;
     char path[256] = "/v1/runs?limit=1000";
+    struct fo_table t = {0};
     for (;;) {
         json_t *r;
-        if (fo_cli_request_json(base, "GET", path, NULL, &r) != 200) {
+        long st = fo_cli_request_json(base, "GET", path, NULL, &r);
+        if (st != 200) {
             json_decref(r);
-            return 1;
+            fo_table_print(&t);
+            return fo_cli_exit(st, 200);
         }
         json_t *runs = json_object_get(r, "runs");
         for (size_t i = 0; i < json_array_size(runs); i++) {
             json_t *item = json_array_get(runs, i);
             json_t *best = json_object_get(json_object_get(item, "best"), "value");
-            char num[FO_DOUBLE_CHARS];
-            printf("%s %s %lld %s %s\n", json_string_value(json_object_get(item, "id")),
-                   json_string_value(json_object_get(item, "state")),
-                   (long long)json_integer_value(
-                       json_object_get(json_object_get(item, "counters"), "told")),
-                   fo_format_double(
-                       num, best && json_is_number(best) ? json_number_value(best) : NAN),
-                   json_string_value(json_object_get(item, "name")));
+            char num[FO_DOUBLE_CHARS], told[32];
+            snprintf(told, sizeof told, "%lld",
+                     (long long)json_integer_value(
+                         json_object_get(json_object_get(item, "counters"), "told")));
+            fo_table_cell(&t, json_string_value(json_object_get(item, "id")));
+            fo_table_cell(&t, json_string_value(json_object_get(item, "state")));
+            fo_table_cell(&t, told);
+            fo_table_cell(&t, fo_format_double(num, best && json_is_number(best)
+                                                        ? json_number_value(best)
+                                                        : NAN));
+            fo_table_cell(&t, json_string_value(json_object_get(item, "name")));
+            fo_table_end_row(&t);
         }
         const char *next = json_string_value(json_object_get(r, "next_cursor"));
         if (next)
             snprintf(path, sizeof path, "/v1/runs?limit=1000&cursor=%.64s", next);
         json_decref(r);
-        if (!next)
+        if (!next) {
+            fo_table_print(&t);
             return 0;
+        }
     }
 }
 
@@ -569,7 +593,7 @@ int fo_cmd_best(const char *base, const char *run, int argc, char **argv) {
 
 /* One mode a line: state, best value, evaluations, then its x. */
 int fo_cmd_modes(const char *base, const char *run, int argc, char **argv) {
-    char path[256], num[FO_DOUBLE_CHARS];
+    char path[256], num[FO_DOUBLE_CHARS], evals[32];
     (void)argv;
     if (argc)
         return 2;
@@ -578,16 +602,22 @@ int fo_cmd_modes(const char *base, const char *run, int argc, char **argv) {
     long st = fo_cli_request_json(base, "GET", path, NULL, &r);
     json_t *modes = json_object_get(r, "modes"), *m;
     size_t i;
+    struct fo_table t = {0};
     json_array_foreach(modes, i, m) {
         json_t *best = json_object_get(m, "best"), *x = json_object_get(m, "x");
-        printf("%s %s %lld", json_string_value(json_object_get(m, "state")),
-               json_is_number(best) ? fo_format_double(num, json_number_value(best))
-                                    : "-",
-               (long long)json_integer_value(json_object_get(m, "evaluations")));
+        fo_table_cell(&t, json_string_value(json_object_get(m, "state")));
+        fo_table_cell(&t, json_is_number(best)
+                              ? fo_format_double(num, json_number_value(best))
+                              : "-");
+        snprintf(evals, sizeof evals, "%lld",
+                 (long long)json_integer_value(json_object_get(m, "evaluations")));
+        fo_table_cell(&t, evals);
         for (size_t d = 0; d < json_array_size(x); d++)
-            printf(" %s", fo_format_double(num, json_number_value(json_array_get(x, d))));
-        putchar('\n');
+            fo_table_cell(&t,
+                          fo_format_double(num, json_number_value(json_array_get(x, d))));
+        fo_table_end_row(&t);
     }
+    fo_table_print(&t);
     json_decref(r);
     return fo_cli_exit(st, 200);
 }

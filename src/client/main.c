@@ -13,6 +13,7 @@
 #include <flowopt/flowopt.h>
 #include "client/commands.h"
 #include "client/request.h"
+#include "client/table.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -28,6 +29,8 @@ static const char options[] =
     "  --url URL      daemon base URL (env FLOWOPT_URL, default http://127.0.0.1:8080)\n"
     "  --token TOKEN  API token, when the daemon has a tokens file (env FLOWOPT_TOKEN)\n"
     "  --json         print the daemon's JSON answers (one a line) in place of the text\n"
+    "  --tsv          tab-separated for programs: list and modes (aligned by default),\n"
+    "                 ask and best rows, samples and history (CSV by default)\n"
     "  --help         this text\n"
     "  --version      print the version and exit\n"
     "\n"
@@ -148,6 +151,10 @@ int main(int argc, char **argv) {
         }
         if (strcmp(argv[i], "--json") == 0) {
             json_mode = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--tsv") == 0) {
+            fo_cli_set_tsv(1);
             continue;
         }
         if (strcmp(argv[i], "--url") == 0 && i + 1 < argc) {

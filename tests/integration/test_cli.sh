@@ -68,7 +68,7 @@ ok $? "a line that is not numbers is refused before anything is sent (exit 2)"
     "$cli" --json samples "$run" | jq -e '.samples[0].id' > /dev/null &&
     "$cli" --json get "$run" | jq -e '.id' > /dev/null
 ok $? "--json prints the daemon's JSON (ask, history, samples, get)"
-"$cli" modes "$run" > "$tmp/modes.out" && head -1 "$tmp/modes.out" | grep -q "^active [-0-9.e]* [0-9]* [-0-9.e]* [-0-9.e]*$"
+"$cli" modes "$run" > "$tmp/modes.out" && head -1 "$tmp/modes.out" | grep -Eq "^active +[-0-9.e]+ +[0-9]+ +[-0-9.e]+ +[-0-9.e]+$"
 ok $? "flowopt modes: the active mode first ($(head -1 "$tmp/modes.out"))"
 "$cli" ask 0000000000000000 > /dev/null 2>&1
 [ $? -eq 1 ]
@@ -77,8 +77,12 @@ ok $? "an unknown run makes ask exit 1"
 ok $? "flowopt get prints the run object"
 
 "$cli" list > "$tmp/list"
-grep -q "^$run active 1[0-9][0-9] [-0-9.e]* cli$" "$tmp/list"
-ok $? "flowopt list: id state told best name ($(cat "$tmp/list"))"
+grep -Eq "^$run +active +1[0-9][0-9] +[-0-9.e]+ +cli$" "$tmp/list"
+ok $? "flowopt list: id state told best name, aligned ($(cat "$tmp/list"))"
+"$cli" --tsv list | grep -q "^$run	active	1[0-9][0-9]	[-0-9.e]*	cli$" &&
+    [ "$("$cli" --tsv history "$run" | head -1 | cut -f1)" = step ] &&
+    "$cli" --tsv samples "$run" | awk -F'\t' 'NR > 1 { n = NF } END { exit !(n >= 17) }'
+ok $? "--tsv: list, history and samples tab-separated"
 "$cli" history "$run" > "$tmp/history.csv"
 updates=$("$cli" get "$run" | grep -o '"updates": *[0-9]*' | grep -o '[0-9]*$')
 [ "$(head -1 "$tmp/history.csv" | cut -d, -f1)" = step ] && [ -n "$updates" ] &&
