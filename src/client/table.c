@@ -19,19 +19,26 @@ const char *fo_cli_sep(void) {
     return tsv ? "\t" : " ";
 }
 
+/* Room for one more cell (or row end); -1 (failed set) when none. */
+static int grow(struct fo_table *t) {
+    if (t->n < t->cap)
+        return 0;
+    size_t cap = t->cap ? 2 * t->cap : 64;
+    char **c = realloc(t->cells, cap * sizeof *c);
+    if (!c) {
+        t->failed = 1;
+        return -1;
+    }
+    t->cells = c;
+    t->cap = cap;
+    return 0;
+}
+
 void fo_table_cell(struct fo_table *t, const char *text) {
     if (t->failed)
         return;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 64;
-        char **c = realloc(t->cells, cap * sizeof *c);
-        if (!c) {
-            t->failed = 1;
-            return;
-        }
-        t->cells = c;
-        t->cap = cap;
-    }
+    if (grow(t) != 0)
+        return;
     char *copy = strdup(text ? text : "");
     if (!copy) {
         t->failed = 1;
@@ -48,16 +55,8 @@ void fo_table_end_row(struct fo_table *t) {
     t->row = 0;
     if (t->failed)
         return;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 64;
-        char **c = realloc(t->cells, cap * sizeof *c);
-        if (!c) {
-            t->failed = 1;
-            return;
-        }
-        t->cells = c;
-        t->cap = cap;
-    }
+    if (grow(t) != 0)
+        return;
     t->cells[t->n++] = NULL;
 }
 
