@@ -57,7 +57,8 @@ LDFLAGS_ALL  = $(OPTFLAGS) $(LDFLAGS)
 
 # --- sources -------------------------------------------------------------
 LIB_SRC    := $(sort $(wildcard src/core/*.c src/nn/*.c src/flow/*.c src/opt/*.c))
-SVC_SRC    := $(sort $(wildcard src/util/*.c src/store/*.c src/service/*.c src/http/*.c) \
+SVC_SRC    := $(sort $(wildcard src/util/*.c src/store/*.c src/service/*.c src/http/*.c \
+                src/push/*.c) \
                 $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c)))
 DAEMON_SRC := src/daemon/main.c
 CLIENT_SRC := $(sort $(wildcard src/client/*.c)) src/util/log.c src/util/text.c

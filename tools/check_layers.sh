@@ -22,7 +22,8 @@ allowed() {
     store) echo "store util" ;;
     service) echo "service store util" ;;
     http) echo "http service util" ;;
-    daemon) echo "daemon http service store util" ;;
+    push) echo "push service util" ;;
+    daemon) echo "daemon http push service store util" ;;
     client) echo "client util" ;;
     *) echo "" ;;
     esac
@@ -34,6 +35,7 @@ third_party_ok() {
     store:sqlite3.h) return 0 ;;
     http:microhttpd.h | http:jansson.h) return 0 ;;
     client:curl/* | client:jansson.h) return 0 ;;
+    push:curl/* | push:jansson.h | push:pthread.h) return 0 ;;
     service:pthread.h | store:pthread.h | http:pthread.h | daemon:pthread.h) return 0 ;;
     esac
     return 1
@@ -96,7 +98,7 @@ callable() {
     *) allowed "$1" ;;
     esac
 }
-modules="core nn flow opt util store service http daemon client"
+modules="core nn flow opt util store service http push daemon client"
 defs=$(mktemp)
 trap 'rm -f "$defs"' EXIT
 for m in $modules; do

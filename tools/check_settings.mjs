@@ -45,8 +45,14 @@ if (!settings) {
 const createBody = resolve(spec.paths["/v1/runs"].post.requestBody.content["application/json"].schema);
 const patchBody = resolve(spec.paths["/v1/runs/{id}"].patch.requestBody.content["application/json"].schema);
 const runConfig = resolve(spec.components.schemas.Run).properties.config;
-// Keys of the bodies that are not run settings.
-const notSettings = { create: ["name", "optimizer.preset"], patch: ["name", "state", "lr"] };
+// Keys of the bodies that are not run settings (the evaluator is the
+// service's, kept beside the run, not in the engine's configuration).
+const evaluator = ["url", "batch", "concurrency", "timeout_s", "retries", "headers"]
+  .map((k) => `evaluator.${k}`);
+const notSettings = {
+  create: ["name", "optimizer.preset", ...evaluator],
+  patch: ["name", "state", "lr", "evaluator"],
+};
 
 // The schema at a dotted path of an object schema, or undefined.
 const at = (schema, dotted) => {

@@ -30,6 +30,9 @@ const char *fo_daemon_usage(void) {
            "  --park-idle SECONDS    a run unused this long leaves memory until its\n"
            "                         next request; 0 never (env FLOWOPT_PARK_IDLE,\n"
            "                         default 600)\n"
+           "  --evaluator-allow HOST[:PORT],...  the only hosts a run's push-mode\n"
+           "                         evaluator may name: the daemon then calls them\n"
+           "                         (env FLOWOPT_EVALUATOR_ALLOW, default none: off)\n"
            "  --config PATH          a file of 'key = value' lines with the keys above\n"
            "                         (listen, db, ...; '#' comments); the environment\n"
            "                         and flags win over it (env FLOWOPT_CONFIG)\n"
@@ -90,6 +93,10 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
             return fo_error_set(err, FO_EINVAL, source,
                                 "park-idle must be 0..100000000 seconds, got '%s'",
                                 value);
+    } else if (strcmp(key, "evaluator-allow") == 0) {
+        if (strlen(value) >= sizeof cfg->evaluator_allow)
+            return fo_error_set(err, FO_EINVAL, source, "evaluator-allow is too long");
+        strcpy(cfg->evaluator_allow, value);
     } else if (strcmp(key, "threads") == 0) {
         if (parse_uint(value, 1, MAX_THREADS, &cfg->threads) != 0)
             return fo_error_set(err, FO_EINVAL, source, "threads must be 1..%d, got '%s'",
@@ -100,13 +107,13 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
     return FO_OK;
 }
 
-static const char *const keys[] = {"listen",     "db",         "log-level",
-                                   "durability", "threads",    "checkpoint-retention",
-                                   "park-idle",  "tokens-file"};
+static const char *const keys[] = {"listen",     "db",          "log-level",
+                                   "durability", "threads",     "checkpoint-retention",
+                                   "park-idle",  "tokens-file", "evaluator-allow"};
 static const char *const env_names[] = {
-    "FLOWOPT_LISTEN",     "FLOWOPT_DB",         "FLOWOPT_LOG_LEVEL",
-    "FLOWOPT_DURABILITY", "FLOWOPT_THREADS",    "FLOWOPT_CHECKPOINT_RETENTION",
-    "FLOWOPT_PARK_IDLE",  "FLOWOPT_TOKENS_FILE"};
+    "FLOWOPT_LISTEN",     "FLOWOPT_DB",          "FLOWOPT_LOG_LEVEL",
+    "FLOWOPT_DURABILITY", "FLOWOPT_THREADS",     "FLOWOPT_CHECKPOINT_RETENTION",
+    "FLOWOPT_PARK_IDLE",  "FLOWOPT_TOKENS_FILE", "FLOWOPT_EVALUATOR_ALLOW"};
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
 static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **argv,

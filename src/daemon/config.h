@@ -17,7 +17,8 @@ struct fo_daemon_config {
     unsigned threads;
     unsigned checkpoint_retention;
     unsigned park_idle_s;
-    char tokens_file[4096]; /* "" when API tokens are off */
+    char tokens_file[4096];     /* "" when API tokens are off */
+    char evaluator_allow[1024]; /* "" when push-mode evaluators are off */
     int show_help;
     int show_version;
     int check_config;

@@ -11,6 +11,7 @@
 #include "http/listen.h"
 #include "http/auth.h"
 #include "http/server.h"
+#include "push/push.h"
 #include "service/service.h"
 #include "util/log.h"
 
@@ -40,7 +41,8 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     struct fo_service_config scfg = {
         .store = {.path = cfg->db, .durability = cfg->durability},
         .checkpoint_retention = cfg->checkpoint_retention,
-        .park_idle_s = cfg->park_idle_s};
+        .park_idle_s = cfg->park_idle_s,
+        .evaluator_allow = cfg->evaluator_allow};
     struct fo_service *svc = NULL;
     ensure_db_dir(cfg->db);
     if (fo_service_create(&scfg, &svc, &err) != FO_OK) {
@@ -53,6 +55,13 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     char bound[300];
     if (fo_http_start(&hcfg, svc, &http, bound, sizeof bound, &err) != FO_OK) {
         fprintf(stderr, "flowoptd: %s\n", err.msg);
+        fo_service_destroy(svc);
+        return 1;
+    }
+    struct fo_push *push = NULL; /* the calls to evaluators, when any is allowed */
+    if (cfg->evaluator_allow[0] && fo_push_start(svc, &push, &err) != FO_OK) {
+        fprintf(stderr, "flowoptd: %s\n", err.msg);
+        fo_http_stop(http, DRAIN_MS);
         fo_service_destroy(svc);
         return 1;
     }
@@ -69,6 +78,7 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
             fo_log_warn("SIGHUP: %s; the previous tokens stay", err.msg);
     }
     fo_log_info("signal %d: stopping", sig);
+    fo_push_stop(push);
     fo_http_stop(http, DRAIN_MS);
     fo_service_destroy(svc);
     fo_log_info("stopped");

@@ -4,6 +4,7 @@
 #include "http/routes_common.h"
 #include "http/settings_json.h"
 #include "service/names.h"
+#include "service/evaluators.h"
 #include "service/runs.h"
 #include "service/service.h"
 #include "util/text.h"
@@ -76,10 +77,18 @@ void fo__reply_run(const struct fo_http_request *req, struct fo_http_reply *rep,
     struct fo_error err = {0};
     struct fo_run_view *v = malloc(sizeof *v);
     enum fo_status st = v ? fo_service_run_view(req->svc, id, v, &err) : FO_ENOMEM;
-    if (st != FO_OK)
+    char *evaluator = NULL;
+    if (st == FO_OK)
+        st = fo_service_evaluator_get(req->svc, id, &evaluator, &err);
+    if (st != FO_OK) {
         fo__reply_status(rep, st, &err);
-    else
-        fo_reply_json(rep, status, fo__run_json(v));
+    } else {
+        json_t *run = fo__run_json(v);
+        json_t *e = evaluator ? json_loads(evaluator, 0, NULL) : NULL;
+        json_object_set_new(run, "evaluator", e ? e : json_null());
+        fo_reply_json(rep, status, run);
+    }
+    free(evaluator);
     free(v);
 }
 

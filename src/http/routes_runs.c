@@ -6,7 +6,9 @@
 #include "http/jsonio.h"
 #include "http/router.h"
 #include "http/routes_common.h"
+#include "http/evaluator_json.h"
 #include "http/settings_json.h"
+#include "service/evaluators.h"
 #include "service/runs.h"
 #include "service/service.h"
 #include "util/text.h"
@@ -19,7 +21,7 @@
 /* Create: every setting the API shows, with the preset's defaults for the
  * rest; the preset and the name are the only keys beside the settings. */
 static void create_run(const struct fo_http_request *req, struct fo_http_reply *rep) {
-    static const char *const extra[] = {"name", "optimizer.preset", NULL};
+    static const char *const extra[] = {"name", "optimizer.preset", "evaluator", NULL};
     struct fo_error err = {0};
     json_t *root = NULL;
     size_t n = 0, cap = 0;
@@ -41,9 +43,17 @@ static void create_run(const struct fo_http_request *req, struct fo_http_reply *
     if (st == FO_OK && preset && !json_is_string(preset))
         st = fo_error_set(&err, FO_EINVAL, "optimizer.preset",
                           "optimizer.preset must be default, seed or nes");
+    char *evaluator = NULL; /* checked before the run exists */
+    json_t *ev = root ? json_object_get(root, "evaluator") : NULL;
+    if (st == FO_OK && ev)
+        st = fo__evaluator_parse(req->svc, ev, &evaluator, &err);
     if (st == FO_OK)
         st = fo_service_run_create_from(req->svc, json_string_value(preset), values, n,
                                         name ? json_string_value(name) : "", id, &err);
+    if (st == FO_OK && evaluator &&
+        (st = fo_service_evaluator_set(req->svc, id, evaluator, &err)) != FO_OK)
+        fo_service_run_delete(req->svc, id, NULL); /* all of it, or nothing */
+    free(evaluator);
     if (st == FO_OK) {
         snprintf(rep->location, sizeof rep->location, "/v1/runs/%s", id);
         fo__reply_run(req, rep, id, 201);
@@ -61,7 +71,7 @@ static void get_run(const struct fo_http_request *req, struct fo_http_reply *rep
 
 /* The patch's settings (live rows only) and the controller's rate. */
 static enum fo_status parse_tune(json_t *root, struct fo_tune *t, struct fo_error *err) {
-    static const char *const extra[] = {"name", "state", "lr", NULL};
+    static const char *const extra[] = {"name", "state", "lr", "evaluator", NULL};
     memset(t, 0, sizeof *t);
     enum fo_status st = fo__settings_parse(root, FO_SETTINGS_PATCH, extra, t->set,
                                            FO_SETTING_MAX_LIVE, &t->n, NULL, err);
@@ -86,9 +96,16 @@ static void patch_run(const struct fo_http_request *req, struct fo_http_reply *r
         st = fo_error_set(&err, FO_EINVAL, "name", "name must be a string");
     if (st == FO_OK && state && !json_is_string(state))
         st = fo_error_set(&err, FO_EINVAL, "state", "state must be a string");
+    json_t *ev = root ? json_object_get(root, "evaluator") : NULL;
+    char *evaluator = NULL;
+    if (st == FO_OK && ev)
+        st = fo__evaluator_parse(req->svc, ev, &evaluator, &err);
     if (st == FO_OK)
         st = fo_service_run_patch(req->svc, req->params[0], json_string_value(name),
                                   json_string_value(state), &tune, &err);
+    if (st == FO_OK && ev)
+        st = fo_service_evaluator_set(req->svc, req->params[0], evaluator, &err);
+    free(evaluator);
     json_decref(root);
     if (st == FO_OK)
         fo__reply_run(req, rep, req->params[0], 200);

@@ -4,6 +4,7 @@
 #include "http/settings_json.h"
 #include "util/text.h"
 #include "service/runs.h"
+#include "service/evaluators.h"
 #include "service/service.h"
 
 #include <stdio.h>
@@ -27,6 +28,8 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
     struct fo_service_stats st;
     struct fo_text t = {0};
     fo_service_stats(req->svc, &st);
+    struct fo_push_stats ps;
+    fo_service_push_stats(req->svc, &ps);
     fo_text_printf(
         &t,
         "# HELP flowopt_runs Runs by state.\n# TYPE flowopt_runs gauge\n"
@@ -49,6 +52,14 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
         "# TYPE flowopt_update_duration_seconds summary\n"
         "flowopt_update_duration_seconds_sum %.9g\n"
         "flowopt_update_duration_seconds_count %llu\n"
+        "# HELP flowopt_push_calls_total Calls to push-mode evaluators.\n"
+        "# TYPE flowopt_push_calls_total counter\nflowopt_push_calls_total %llu\n"
+        "# HELP flowopt_push_failures_total Calls whose samples were told failed.\n"
+        "# TYPE flowopt_push_failures_total counter\nflowopt_push_failures_total %llu\n"
+        "# HELP flowopt_push_retries_total Calls sent again after a timeout or a 5xx.\n"
+        "# TYPE flowopt_push_retries_total counter\nflowopt_push_retries_total %llu\n"
+        "# HELP flowopt_push_seconds_total Time the calls took.\n"
+        "# TYPE flowopt_push_seconds_total counter\nflowopt_push_seconds_total %.9g\n"
         "# HELP flowopt_store_commits_total Transactions committed to the database.\n"
         "# TYPE flowopt_store_commits_total counter\nflowopt_store_commits_total %llu\n"
         "# HELP flowopt_store_syncs_total WAL syncs (durability full: one per group "
@@ -61,8 +72,9 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
         (unsigned long long)st.pending, (unsigned long long)st.evaluations, st.cost,
         (unsigned long long)st.updates, (unsigned long long)st.rollbacks,
         st.update_seconds, (unsigned long long)st.timed_updates,
-        (unsigned long long)st.commits, (unsigned long long)st.syncs,
-        (unsigned long long)st.checkpoints);
+        (unsigned long long)ps.calls, (unsigned long long)ps.failures,
+        (unsigned long long)ps.retries, ps.seconds, (unsigned long long)st.commits,
+        (unsigned long long)st.syncs, (unsigned long long)st.checkpoints);
     fo_metrics_render(&t);
     if (t.failed) {
         free(t.p);

@@ -84,6 +84,8 @@ enum fo_status fo_service_create(const struct fo_service_config *cfg,
         cfg->expiry_interval_ms ? cfg->expiry_interval_ms : DEFAULT_EXPIRY_INTERVAL_MS;
     svc->checkpoint_retention = cfg->checkpoint_retention;
     svc->park_idle_s = cfg->park_idle_s;
+    snprintf(svc->evaluator_allow, sizeof svc->evaluator_allow, "%s",
+             cfg->evaluator_allow ? cfg->evaluator_allow : "");
     enum fo_status st = fo_store_open(&cfg->store, &svc->store, err);
     if (st == FO_OK)
         st = fo__service_load_runs(svc, err);

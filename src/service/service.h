@@ -17,6 +17,8 @@ struct fo_service_config {
     unsigned checkpoint_retention; /* checkpoints kept per run, newest first (0: all) */
     unsigned park_idle_s;          /* a run unused this long leaves memory until its next
                                       request rebuilds it from the store (0: never) */
+    const char *evaluator_allow;   /* HOST[:PORT],... the daemon may call as push-mode
+                                      evaluators (NULL or "": none) */
 };
 
 struct fo_health {

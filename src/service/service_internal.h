@@ -7,6 +7,7 @@
 #include <flowopt/opt.h>
 #include "service/asktell.h"
 #include "service/checkpoints.h"
+#include "service/evaluators.h"
 #include "service/reads.h"
 #include "service/runs.h"
 #include "store/txn.h"
@@ -60,9 +61,11 @@ struct fo_service {
     unsigned expiry_interval_ms;
     unsigned checkpoint_retention;
     unsigned park_idle_s;       /* park runs unused this long (0: never) */
-    pthread_mutex_t stats_lock; /* guards the two totals below */
+    pthread_mutex_t stats_lock; /* guards the totals below */
     double update_seconds;
     uint64_t timed_updates;
+    struct fo_push_stats push;  /* calls to evaluators (evaluators.h) */
+    char evaluator_allow[1024]; /* the allow-list, as configured */
 };
 
 /* registry.c: a run around engine (taken over) holding the registry's

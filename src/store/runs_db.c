@@ -323,3 +323,66 @@ enum fo_status fo_store_run_fetch(struct fo_store *s, const char *id,
     *n_ops = b.n;
     return FO_OK;
 }
+
+enum fo_status fo_store_run_evaluator_set(struct fo_store *s, const char *id,
+                                          const char *evaluator, struct fo_error *err) {
+    sqlite3_stmt *st;
+    enum fo_status rc =
+        fo__store_prepare(s, "UPDATE runs SET evaluator = ?1 WHERE id = ?2", &st, err);
+    if (rc != FO_OK)
+        return rc;
+    if (evaluator)
+        sqlite3_bind_text(st, 1, evaluator, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    return fo__store_run(s, st, "setting an evaluator", err);
+}
+
+struct evaluator_cb {
+    fo_evaluator_fn fn;
+    void *ctx;
+};
+
+static int evaluator_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
+    (void)row_err;
+    const struct evaluator_cb *c = ctx;
+    return c->fn(c->ctx, (const char *)sqlite3_column_text(st, 0),
+                 (const char *)sqlite3_column_text(st, 1)) != 0;
+}
+
+enum fo_status fo_store_run_evaluators(struct fo_store *s, fo_evaluator_fn fn, void *ctx,
+                                       struct fo_error *err) {
+    sqlite3_stmt *st;
+    struct evaluator_cb c = {fn, ctx};
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc = fo__store_prepare(
+        s, "SELECT id, evaluator FROM runs WHERE evaluator IS NOT NULL ORDER BY id", &st,
+        err);
+    if (rc == FO_OK)
+        rc = fo__store_each_row(s, st, evaluator_row, &c, "reading evaluators", err);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+static int one_evaluator(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
+    (void)row_err;
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    char **out = ctx;
+    *out = t ? strdup(t) : NULL;
+    return t && !*out;
+}
+
+enum fo_status fo_store_run_evaluator_get(struct fo_store *s, const char *id, char **out,
+                                          struct fo_error *err) {
+    sqlite3_stmt *st;
+    *out = NULL;
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc =
+        fo__store_prepare(s, "SELECT evaluator FROM runs WHERE id = ?", &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        rc = fo__store_one_row(s, st, one_evaluator, out, "reading an evaluator", "id",
+                               NULL, err);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

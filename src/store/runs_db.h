@@ -49,6 +49,19 @@ enum fo_status fo_store_run_update(struct fo_store *s, const char *id, const cha
 enum fo_status fo_store_run_delete(struct fo_store *s, const char *id,
                                    struct fo_error *err);
 
+/* A run's evaluator (its JSON text; NULL clears it), inside a transaction. */
+enum fo_status fo_store_run_evaluator_set(struct fo_store *s, const char *id,
+                                          const char *evaluator, struct fo_error *err);
+/* Run id's evaluator text (malloc'd into *out, NULL when none); takes the
+ * lock itself. */
+enum fo_status fo_store_run_evaluator_get(struct fo_store *s, const char *id, char **out,
+                                          struct fo_error *err);
+/* The runs with an evaluator: fn(ctx, id, evaluator) for each, in id order;
+ * takes the lock itself. */
+typedef int (*fo_evaluator_fn)(void *ctx, const char *id, const char *evaluator);
+enum fo_status fo_store_run_evaluators(struct fo_store *s, fo_evaluator_fn fn, void *ctx,
+                                       struct fo_error *err);
+
 /* Run ids after `after` ("" for the first page), in order; takes the lock itself. */
 typedef int (*fo_id_fn)(void *ctx, const char *id);
 enum fo_status fo_store_run_ids(struct fo_store *s, const char *after, int64_t limit,
