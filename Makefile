@@ -180,6 +180,7 @@ bench:
 	@./$(O)/bench/bench_flow
 	@./$(O)/bench/bench_allocs
 	@FLOWOPT_BUILD_DIR=$(abspath $(O)) ./$(O)/bench/bench_service
+	@sh tools/bench_push.sh $(O)
 	@./$(O)/flowopt-bench
 	@$(MAKE) --no-print-directory bench-compare
 

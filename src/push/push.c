@@ -54,6 +54,7 @@ struct fo_push {
     size_t n_calls;
     char resumed[MAX_RUNS][64]; /* runs whose held samples were sent again */
     size_t n_resumed;
+    int rescan; /* a call finished: its run may take the next batch now */
 };
 
 static double now_s(void) {
@@ -223,6 +224,7 @@ static void finished(struct fo_push *p, struct call *c, CURLcode rc) {
     if (rc != CURLE_OK || status != 200)
         tell_failed(p, c, why);
     fo_service_push_note(p->svc, failed, 0, took);
+    p->rescan = 1;
     for (size_t i = 0; i < p->n_calls; i++)
         if (p->calls[i] == c) {
             p->calls[i] = p->calls[--p->n_calls];
@@ -357,7 +359,8 @@ static void *worker(void *arg) {
     struct fo_run_view *view = malloc(sizeof *view);
     double next_scan = 0.0;
     while (view && !atomic_load(&p->stop)) {
-        if (now_s() >= next_scan) {
+        if (p->rescan || now_s() >= next_scan) {
+            p->rescan = 0;
             struct scan sc = {p, view};
             struct listing l = {0};
             fo_service_evaluators(p->svc, on_listed, &l, NULL);

@@ -276,6 +276,11 @@ static void test_lost_rebuild(void) {
     query_text(db, "SELECT group_concat(origin, ' ') FROM samples ORDER BY id", text,
                sizeof text);
     tap_is_str(text, "asked asked asked", "and the samples before it were asked");
+    tap_ok(sqlite3_exec(db,
+                        "UPDATE runs SET evaluator = '{\"url\": \"u\"}' WHERE id = 'r1'",
+                        NULL, NULL, NULL) == SQLITE_OK &&
+               query_int(db, "SELECT COUNT(*) FROM runs WHERE evaluator IS NULL") == 0,
+           "a run may hold an evaluator (0018)");
     sqlite3_close(db);
 }
 
