@@ -71,7 +71,8 @@ BENCH_SRC  := $(sort $(wildcard tests/bench/*.c))
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
 LIB_OBJ    := $(call obj,$(LIB_SRC))
-SVC_OBJ    := $(call obj,$(SVC_SRC)) $(O)/obj/gen/migrations.o
+UI_FILES   := $(sort $(wildcard ui/*))
+SVC_OBJ    := $(call obj,$(SVC_SRC)) $(O)/obj/gen/migrations.o $(O)/obj/gen/ui.o
 DAEMON_OBJ := $(call obj,$(DAEMON_SRC))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 HELP_OBJ   := $(call obj,$(TEST_HELP))
@@ -98,6 +99,10 @@ $(O)/obj/gen/%.o: $(O)/gen/%.c
 $(O)/gen/migrations.c: $(MIGRATIONS) tools/embed_sql.sh
 	@mkdir -p $(@D)
 	sh tools/embed_sql.sh $@ $(MIGRATIONS)
+
+$(O)/gen/ui.c: $(UI_FILES) tools/embed_ui.sh
+	@mkdir -p $(@D)
+	sh tools/embed_ui.sh $@ $(UI_FILES)
 
 # The numeric core is the hot path: -O3 in release builds (still no fast-math).
 $(LIB_OBJ): CFLAGS_ALL += $(LIB_OPTFLAGS)

@@ -55,5 +55,8 @@ extern const struct fo_route fo__asktell_routes[];
 extern const size_t fo__n_asktell_routes;
 extern const struct fo_route fo__checkpoint_routes[];
 extern const size_t fo__n_checkpoint_routes;
+/* the dashboard's page and files: public, they hold no data */
+extern const struct fo_route fo__ui_routes[];
+extern const size_t fo__n_ui_routes;
 
 #endif

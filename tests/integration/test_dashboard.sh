@@ -1,0 +1,38 @@
+#!/bin/sh
+# test_dashboard.sh - the dashboard in a real browser (Debian's chromium,
+# driven by playwright-core from tools/node_modules) against the real
+# daemon, with a run optimizing in the background. TAP on stdout.
+set -u
+. "$(dirname "$0")/../daemon.sh"
+if [ ! -x /usr/bin/chromium ] || [ ! -d "$src/tools/node_modules/playwright-core" ]; then
+    (cd "$src/tools" && npm ci --no-audit --no-fund --loglevel=error) > /dev/null 2>&1
+fi
+start_daemon dashboard
+cli="$build/flowopt"
+run=$(curl -s -X POST "$FLOWOPT_URL/v1/runs" -H 'Content-Type: application/json' \
+    -d '{"name": "<img src=x onerror=alert(1)>", "dim": 2, "direction": "minimize",
+         "bounds": {"lo": -5, "hi": 5}}' | jq -r .id)
+cat > "$tmp/measure.sh" << 'SH'
+#!/bin/sh
+sleep 0.01
+echo "$1 $2" | awk '{ print ($1 - 1) ^ 2 + ($2 + 2) ^ 2 }'
+SH
+chmod +x "$tmp/measure.sh"
+"$cli" loop "$run" --cmd "$tmp/measure.sh" -j 2 > /dev/null 2>&1 &
+loop=$!
+# a second daemon with API tokens
+echo "dash-token-0123456789abcdef" > "$tmp/tokens"
+"$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/tokens.db" --log-level warn \
+    --tokens-file "$tmp/tokens" 2> "$tmp/tokens.log" &
+tpid=$!
+while ! grep -q "^listening on" "$tmp/tokens.log" 2>/dev/null; do sleep 0.05; done
+turl=http://$(sed -n 's/^listening on //p' "$tmp/tokens.log")
+curl -s -X POST "$turl/v1/runs" -H "Authorization: Bearer dash-token-0123456789abcdef" \
+    -H 'Content-Type: application/json' -d '{"dim": 2, "direction": "minimize"}' > /dev/null
+sleep 1 # a few generations of history
+mkdir -p "$src/build"
+RUN=$run TOKEN_URL=$turl TOKEN=dash-token-0123456789abcdef TOOLS="$src/tools" \
+    SHOTS="$src/build" node "$src/tests/browser/dashboard.mjs"
+rc=$?
+kill "$loop" "$tpid" 2> /dev/null
+exit $rc
