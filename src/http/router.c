@@ -77,7 +77,8 @@ enum fo_route_result fo_router_match(const char *method, const char *path,
                                      struct fo_http_request *req, char *allow,
                                      size_t allow_cap) {
     const struct fo_route *tables[] = {fo__system_routes, fo__checkpoint_routes,
-                                       fo__runs_routes, fo__asktell_routes, fo__ui_routes};
+                                       fo__runs_routes, fo__asktell_routes,
+                                       fo__ui_routes};
     const size_t sizes[] = {fo__n_system_routes, fo__n_checkpoint_routes,
                             fo__n_runs_routes, fo__n_asktell_routes, fo__n_ui_routes};
     enum fo_route_result best = FO_ROUTE_NO_PATH;

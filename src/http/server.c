@@ -82,9 +82,10 @@ static struct request_state *state_begin(struct fo_http_server *srv,
     /* Liveness stays open to probes, and the dashboard's page and files
      * (they hold no data: the page asks for a token); everything else
      * needs one. */
-    int public = rs->match == FO_ROUTE_FOUND &&
-                 (strcmp(rs->route->pattern, "/v1/health") == 0 ||
-                  (rs->route >= fo__ui_routes && rs->route < fo__ui_routes + fo__n_ui_routes));
+    int public =
+        rs->match == FO_ROUTE_FOUND &&
+        (strcmp(rs->route->pattern, "/v1/health") == 0 ||
+         (rs->route >= fo__ui_routes && rs->route < fo__ui_routes + fo__n_ui_routes));
     rs->unauthorized =
         !public &&
         !fo_auth_allows(&srv->auth, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
