@@ -8,6 +8,7 @@
 const $ = (sel) => document.querySelector(sel);
 const SVGNS = "http://www.w3.org/2000/svg";
 const POLL_MS = 2000;
+const MAX_POINTS = 600; // history rows a plot draws at most
 let timer = null;
 
 function el(tag, attrs, ...kids) {
@@ -54,10 +55,11 @@ $("#token").addEventListener("submit", (ev) => {
   route();
 });
 
-function status(text, problem) {
+function status(text, problem, drawn) {
   const s = $("#status");
   s.textContent = text;
   s.className = problem ? "problem" : "";
+  if (drawn !== undefined) s.dataset.drawn = drawn;
 }
 
 function fmt(v) {
@@ -167,7 +169,9 @@ let logScale = false;
 
 async function showRun(id) {
   const run = await api("GET", `/v1/runs/${id}`);
-  const hist = (await api("GET", `/v1/runs/${id}/history?limit=10000`)).steps;
+  // the daemon thins a long history to what a plot can show
+  const page = await api("GET", `/v1/runs/${id}/history?limit=10000&max_points=${MAX_POINTS}`);
+  const hist = page.steps, rowsAll = page.downsampled_from || hist.length;
   const samples = (await api("GET", `/v1/runs/${id}/samples?limit=2000`)).samples;
   const best = run.counters.told + (run.counters.observed || 0) > 0
     ? await api("GET", `/v1/runs/${id}/best`) : null;
@@ -212,7 +216,7 @@ async function showRun(id) {
       el("figure", {}, el("figcaption", {}, `Samples (x${dims[0]}, x${dims[1]})`), scatter(samples, dims, best)),
       el("figure", {}, el("figcaption", {}, `Density: a slice through the best x (x${dims[0]}, x${dims[1]}), from log_prob`), await heatmap(run, dims, best))),
     el("h2", {}, "Settings"), el("pre", { id: "settings" }, JSON.stringify(run.config, null, 1)));
-  status(`${hist.length} updates`);
+  status(`${rowsAll} updates`, false, hist.length);
 }
 
 async function route() {

@@ -436,12 +436,47 @@ static void history(const struct fo_http_request *req, struct fo_http_reply *rep
         rep->content_type = "text/csv";
         return;
     }
+    long long most = fo__query_int(req, "max_points", 0, 10000);
+    if (fo_http_query(req, "max_points") && most < 2) {
+        fo_error_set(&err, FO_EINVAL, "max_points",
+                     "max_points must be an integer 2..10000");
+        fo_reply_error(rep, &err);
+        return;
+    }
     json_t *steps = json_array();
     enum fo_status st = fo_service_history(req->svc, req->params[0], (uint64_t)after,
                                            (uint64_t)limit, collect_step, steps, &err);
-    if (st == FO_OK)
+    size_t rows = json_array_size(steps);
+    if (st == FO_OK && most >= 2 && rows > (size_t)most) {
+        /* for a plot: evenly spaced rows, the first and the last among them,
+         * and every restart (the plot marks them; rollbacks may be many) */
+        json_t *kept = json_array();
+        size_t next = 0;
+        for (size_t i = 0; i < rows; i++) {
+            json_t *row = json_array_get(steps, i);
+            size_t k =
+                (size_t)llround((double)next * (double)(rows - 1) / (double)(most - 1));
+            int marked = 0;
+            json_t *ev;
+            size_t e;
+            json_array_foreach(json_object_get(row, "events"), e, ev) {
+                const char *s = json_string_value(ev);
+                marked |= s && !strcmp(s, "restart");
+            }
+            if (i == k || marked)
+                json_array_append(kept, row);
+            while (next < (size_t)most &&
+                   (size_t)llround((double)next * (double)(rows - 1) /
+                                   (double)(most - 1)) <= i)
+                next++;
+        }
+        json_decref(steps);
+        fo_reply_json(
+            rep, 200,
+            json_pack("{s:o, s:I}", "steps", kept, "downsampled_from", (json_int_t)rows));
+    } else if (st == FO_OK) {
         fo_reply_json(rep, 200, json_pack("{s:o}", "steps", steps));
-    else {
+    } else {
         json_decref(steps);
         fo__reply_status(rep, st, &err);
     }
@@ -772,7 +807,7 @@ const struct fo_route fo__asktell_routes[] = {
     {"POST", "/v1/runs/{id}/tell", MAX_TELL_BODY, tell, NULL},
     {"GET", "/v1/runs/{id}/best", 0, best, NULL},
     {"GET", "/v1/runs/{id}/modes", 0, modes, NULL},
-    {"GET", "/v1/runs/{id}/history", 0, history, "after limit format"},
+    {"GET", "/v1/runs/{id}/history", 0, history, "after limit format max_points"},
 };
 const size_t fo__n_asktell_routes =
     sizeof fo__asktell_routes / sizeof fo__asktell_routes[0];

@@ -39,10 +39,11 @@ try {
   await page.waitForSelector("#convergence polyline.best");
   await page.waitForSelector("#heatmap rect.cell");
   const shown = Number((await page.textContent("#status")).split(" ")[0]);
+  const drawn = Number(await page.getAttribute("#status", "data-drawn"));
   const points = await page.$eval("#convergence polyline.best", (e) => e.getAttribute("points").trim().split(/\s+/).length);
   const rows = (await api(URL, `/v1/runs/${RUN}/history?limit=10000`)).steps.length;
-  ok(points === shown && shown > 0 && rows >= shown,
-     `the convergence plot has a point per history row (${points} points, ${shown} rows drawn, ${rows} now)`);
+  ok(points === drawn && drawn === Math.min(shown, 600) && shown > 0 && rows >= shown,
+     `the convergence plot has a point per history row (${points} points, ${shown} rows, ${rows} now)`);
   ok((await page.$$("#heatmap rect.cell")).length === 24 * 24, "the density heatmap: 24 x 24 cells from log_prob");
   ok((await page.$$("#scatter circle")).length > 0, "the scatter of the samples");
   await page.screenshot({ path: path.join(process.env.SHOTS, "dashboard-run.png"), fullPage: true });
@@ -75,6 +76,18 @@ try {
   await tp.click("#token button");
   await tp.waitForSelector("#runs tbody tr");
   ok(true, "and the runs once a token is given");
+
+  // a long run: 10,000 samples, over 1,000 history rows (BIG), drawn thinned
+  const big = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const t1 = Date.now();
+  await big.goto(URL + "/#/runs/" + process.env.BIG);
+  await big.waitForSelector("#heatmap rect.cell");
+  const bigMs = Date.now() - t1;
+  const bigRows = Number((await big.textContent("#status")).split(" ")[0]);
+  const bigPoints = await big.$eval("#convergence polyline.best", (e) => e.getAttribute("points").trim().split(/\s+/).length);
+  ok(bigRows >= 1000 && bigPoints <= 700 && bigPoints >= 600,
+     `a run of 10,000 samples and ${bigRows} history rows draws ${bigPoints} points, the daemon thinning them`);
+  console.log(`# the long run's page in ${bigMs} ms`);
 
   let weight = 0;
   for (const f of ["/", "/ui/app.js", "/ui/app.css"])

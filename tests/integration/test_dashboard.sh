@@ -29,9 +29,16 @@ while ! grep -q "^listening on" "$tmp/tokens.log" 2>/dev/null; do sleep 0.05; do
 turl=http://$(sed -n 's/^listening on //p' "$tmp/tokens.log")
 curl -s -X POST "$turl/v1/runs" -H "Authorization: Bearer dash-token-0123456789abcdef" \
     -H 'Content-Type: application/json' -d '{"dim": 2, "direction": "minimize"}' > /dev/null
+# a long run for the page's load time: 10,000 evaluations, the package's loop
+big=$(PYTHONPATH="$src/clients/python" python3 -c '
+import flowopt
+r = flowopt.minimize(lambda x: (x[0] - 1) ** 2 + (x[1] + 2) ** 2, dim=2, bounds=[(-5, 5)] * 2,
+                     budget=10000, workers=4, progress=False, name="long", batch_size=6,
+                     optimizer={"restarts": 0, "surrogate": "off"})
+print(r.run_id)')
 sleep 1 # a few generations of history
 mkdir -p "$src/build"
-RUN=$run TOKEN_URL=$turl TOKEN=dash-token-0123456789abcdef TOOLS="$src/tools" \
+BIG=$big RUN=$run TOKEN_URL=$turl TOKEN=dash-token-0123456789abcdef TOOLS="$src/tools" \
     SHOTS="$src/build" node "$src/tests/browser/dashboard.mjs"
 rc=$?
 kill "$loop" "$tpid" 2> /dev/null

@@ -990,6 +990,14 @@ int main(void) {
                json_integer_value(json_object_get(json_array_get(steps, 1), "step")) == 2,
            "history has one row per update");
     json_decref(h);
+    snprintf(path, sizeof path, "/v1/runs/%s/history?max_points=2", id);
+    h = call("GET", path, NULL, &status);
+    tap_ok(status == 200 && json_array_size(json_object_get(h, "steps")) == 2 &&
+               !json_object_get(h, "downsampled_from"),
+           "history?max_points: no thinning when the rows fit");
+    json_decref(h);
+    snprintf(path, sizeof path, "/v1/runs/%s/history?max_points=1", id);
+    expect_problem("GET", path, NULL, 400, "max_points", "max_points 1");
 
     /* bad input of every kind: a clear 4xx naming the problem, nothing changed */
     long long told = counter(id, "told");
