@@ -68,7 +68,19 @@ function fmt(v) {
 
 // ---- the runs ----
 
-let sortKey = "id", sortUp = true, stateFilter = "";
+let sortKey = "id", sortUp = true, stateFilter = "", pageAt = 0;
+const PAGE = 50; // runs a page of the list shows
+
+// best so far, from a thinned history, as a small line
+async function sparkline(id) {
+  const s = svg("svg", { class: "spark", viewBox: "0 0 100 20", width: 100, height: 20, role: "img", "aria-label": "best so far" });
+  const h = (await api("GET", `/v1/runs/${id}/history?limit=10000&max_points=40`)).steps;
+  const v = h.map((r) => r.best_ever).filter(Number.isFinite);
+  if (v.length < 2) return s;
+  const X = scale(0, v.length - 1, 1, 99), Y = scale(Math.min(...v), Math.max(...v), 19, 1);
+  s.append(svg("polyline", { points: v.map((y, i) => `${X(i).toFixed(1)},${Y(y).toFixed(1)}`).join(" "), fill: "none", stroke: "#0969da" }));
+  return s;
+}
 
 async function showRuns() {
   let runs = [], cursor = null;
@@ -81,7 +93,10 @@ async function showRuns() {
     : sortKey === "told" ? r.counters.told : sortKey === "name" ? r.name : sortKey === "state" ? r.state : r.id;
   runs = runs.filter((r) => !stateFilter || r.state === stateFilter);
   runs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) * (sortUp ? 1 : -1));
-  const head = el("tr", {}, ...["id", "name", "state", "dim", "told", "failed", "pending", "best", "stop"].map((k) =>
+  const total = runs.length;
+  pageAt = Math.min(pageAt, Math.max(0, Math.ceil(total / PAGE) - 1));
+  runs = runs.slice(pageAt * PAGE, (pageAt + 1) * PAGE);
+  const head = el("tr", {}, ...["id", "name", "state", "dim", "told", "failed", "pending", "best", "trend", "stop"].map((k) =>
     el("th", {}, el("button", { on: { click: () => { sortUp = sortKey === k ? !sortUp : true; sortKey = k; showRuns(); } } }, k))));
   const rows = runs.map((r) => el("tr", { "data-run": r.id },
     el("td", {}, el("a", { href: "#/runs/" + r.id }, r.id)),
@@ -92,11 +107,20 @@ async function showRuns() {
     el("td", {}, r.counters.failed),
     el("td", {}, r.counters.pending),
     el("td", {}, fmt(r.best ? r.best.value : null)),
+    el("td", { class: "trend" }),
     el("td", {}, r.stop_reason)));
   const filter = el("select", { "aria-label": "state", on: { change: (e) => { stateFilter = e.target.value; showRuns(); } } },
     ...["", "active", "paused", "finished"].map((s) => { const o = el("option", { value: s }, s || "every state"); if (s === stateFilter) o.selected = true; return o; }));
-  $("#main").replaceChildren(el("h1", {}, "Runs"), filter, el("table", { id: "runs" }, el("thead", {}, head), el("tbody", {}, ...rows)));
-  status(runs.length + " runs");
+  const pager = el("p", { class: "pager" },
+    el("button", { id: "prev", on: { click: () => { pageAt = Math.max(0, pageAt - 1); showRuns(); } } }, "Previous"),
+    ` ${total ? pageAt * PAGE + 1 : 0}-${pageAt * PAGE + runs.length} of ${total} `,
+    el("button", { id: "next", on: { click: () => { if ((pageAt + 1) * PAGE < total) pageAt++; showRuns(); } } }, "Next"));
+  $("#main").replaceChildren(el("h1", {}, "Runs"), filter, el("table", { id: "runs" }, el("thead", {}, head), el("tbody", {}, ...rows)), pager);
+  status(total + " runs");
+  for (const r of runs) { // the trends after the table: the list does not wait for them
+    const cell = document.querySelector(`tr[data-run="${r.id}"] td.trend`);
+    if (cell) cell.replaceChildren(await sparkline(r.id));
+  }
 }
 
 // ---- one run ----
@@ -143,7 +167,7 @@ function scatter(samples, dims, best) {
   return s;
 }
 
-async function heatmap(run, dims, best) {
+async function heatmap(run, dims, best, modes) {
   const N = 24, W = 600, H = 260;
   const s = svg("svg", { id: "heatmap", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "density" });
   const b = run.config.bounds;
@@ -162,6 +186,10 @@ async function heatmap(run, dims, best) {
     const r = Math.floor(k / N), c = k % N, a = Number.isFinite(v) ? Math.exp(Math.max(v - top, -30)) : 0;
     s.append(svg("rect", { x: c * W / N, y: H - (r + 1) * H / N, width: W / N + 0.5, height: H / N + 0.5, fill: "#0969da", "fill-opacity": a.toFixed(3), class: "cell" }));
   });
+  for (const m of modes || []) { // the optima the run holds, where the engine reports them
+    const cx = (m.x[i] - lo(i)) / (hi(i) - lo(i)) * W, cy = H - (m.x[j] - lo(j)) / (hi(j) - lo(j)) * H;
+    s.append(svg("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: 5, fill: "none", stroke: m.state === "active" ? "#cf222e" : "#1a7f37", "stroke-width": 2, class: "mode" }));
+  }
   return s;
 }
 
@@ -176,6 +204,7 @@ async function showRun(id) {
   const best = run.counters.told + (run.counters.observed || 0) > 0
     ? await api("GET", `/v1/runs/${id}/best`) : null;
   const D = run.config.dim;
+  const modes = (await api("GET", `/v1/runs/${id}/modes`)).modes;
   // the two coordinates with the largest spread of samples
   const spread = [...Array(D).keys()].map((d) => {
     const v = samples.map((p) => p.x[d]);
@@ -187,22 +216,29 @@ async function showRun(id) {
     { name: "best", color: "#0969da", points: hist.map((h) => [h.evaluations, h.best_ever]) },
     { name: "median", color: "#8c959f", points: hist.map((h) => [h.evaluations, h.median]) },
   ], { label: "convergence", xlabel: "evaluations (best so far, median)", log: logScale, marks });
+  const klTarget = run.config.optimizer.kl_target;
   const stab = lineChart("stabiliser", [
     { name: "entropy", color: "#1a7f37", points: hist.map((h) => [h.step, h.entropy]) },
     { name: "kl", color: "#bf8700", points: hist.map((h) => [h.step, h.kl]) },
+    { name: "kl-target", color: "#d4a72c", points: hist.map((h) => [h.step, klTarget]) },
     { name: "lr", color: "#8250df", points: hist.map((h) => [h.step, h.lr]) },
-  ], { label: "stabiliser", xlabel: "updates (entropy, KL, learning rate)" });
+    { name: "ess", color: "#57606a", points: hist.map((h) => [h.step, h.ess]) },
+  ], { label: "stabiliser", xlabel: "updates (entropy, KL and its target, learning rate, ESS)" });
   const problem = el("p", { class: "problem", id: "problem", role: "alert" });
   const patch = async (body) => {
     try { await api("PATCH", `/v1/runs/${id}`, body); problem.textContent = ""; showRun(id); }
     catch (e) { problem.textContent = e.message; }
   };
   const budget = el("input", { id: "budget", type: "number", min: 0, value: run.config.budget, "aria-label": "budget" });
+  const target = el("input", { id: "target", type: "number", value: run.config.target === null ? "" : run.config.target, "aria-label": "target" });
+  const kl = el("input", { id: "kl-target", type: "number", step: "any", value: klTarget, "aria-label": "kl_target" });
   const controls = el("div", { class: "controls" },
     el("button", { id: "pause", on: { click: () => patch({ state: "paused" }) } }, "Pause"),
     el("button", { id: "resume", on: { click: () => patch({ state: "active" }) } }, "Resume"),
     el("button", { id: "finish", on: { click: () => patch({ state: "finished" }) } }, "Finish"),
     budget, el("button", { id: "set-budget", on: { click: () => patch({ budget: Number(budget.value) }) } }, "Set budget"),
+    target, el("button", { id: "set-target", on: { click: () => patch({ target: target.value === "" ? null : Number(target.value) }) } }, "Set target"),
+    kl, el("button", { id: "set-kl", on: { click: () => patch({ optimizer: { kl_target: Number(kl.value) } }) } }, "Set KL target"),
     el("label", {}, el("input", { type: "checkbox", id: "log", on: { change: (e) => { logScale = e.target.checked; showRun(id); } } }), " log scale"));
   if (logScale) controls.querySelector("#log").checked = true;
   const c = run.counters;
@@ -214,7 +250,7 @@ async function showRun(id) {
       el("figure", {}, el("figcaption", {}, "Convergence"), conv),
       el("figure", {}, el("figcaption", {}, "Stabiliser"), stab),
       el("figure", {}, el("figcaption", {}, `Samples (x${dims[0]}, x${dims[1]})`), scatter(samples, dims, best)),
-      el("figure", {}, el("figcaption", {}, `Density: a slice through the best x (x${dims[0]}, x${dims[1]}), from log_prob`), await heatmap(run, dims, best))),
+      el("figure", {}, el("figcaption", {}, `Density: a slice through the best x (x${dims[0]}, x${dims[1]}), from log_prob; rings: the modes`), await heatmap(run, dims, best, modes))),
     el("h2", {}, "Settings"), el("pre", { id: "settings" }, JSON.stringify(run.config, null, 1)));
   status(`${rowsAll} updates`, false, hist.length);
 }

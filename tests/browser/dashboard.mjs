@@ -33,6 +33,8 @@ try {
   const name = await page.textContent(`tr[data-run="${RUN}"] td.name`);
   ok(name === "<img src=x onerror=alert(1)>" && (await page.$$("main img")).length === 0 && !dialog,
      "a run named <img src=x onerror=alert(1)> renders as text");
+  await page.waitForSelector(`tr[data-run="${RUN}"] td.trend polyline`);
+  ok(true, "its best so far as a sparkline");
   await page.screenshot({ path: path.join(process.env.SHOTS, "dashboard-runs.png") });
 
   await page.click(`a[href="#/runs/${RUN}"]`);
@@ -46,6 +48,7 @@ try {
      `the convergence plot has a point per history row (${points} points, ${shown} rows, ${rows} now)`);
   ok((await page.$$("#heatmap rect.cell")).length === 24 * 24, "the density heatmap: 24 x 24 cells from log_prob");
   ok((await page.$$("#scatter circle")).length > 0, "the scatter of the samples");
+  ok((await page.$$("#heatmap circle.mode")).length >= 1, "the modes the run holds ringed on the density");
   await page.screenshot({ path: path.join(process.env.SHOTS, "dashboard-run.png"), fullPage: true });
 
   let later = shown;
