@@ -68,6 +68,13 @@ function fmt(v) {
 
 // ---- the runs ----
 
+function age(iso) {
+  const s = (Date.now() - Date.parse(iso)) / 1000;
+  if (!Number.isFinite(s)) return "-";
+  return s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(0)} min`
+    : s < 172800 ? `${(s / 3600).toFixed(0)} h` : `${(s / 86400).toFixed(0)} d`;
+}
+
 let sortKey = "id", sortUp = true, stateFilter = "", pageAt = 0;
 const PAGE = 50; // runs a page of the list shows
 
@@ -96,7 +103,7 @@ async function showRuns() {
   const total = runs.length;
   pageAt = Math.min(pageAt, Math.max(0, Math.ceil(total / PAGE) - 1));
   runs = runs.slice(pageAt * PAGE, (pageAt + 1) * PAGE);
-  const head = el("tr", {}, ...["id", "name", "state", "dim", "told", "failed", "pending", "best", "trend", "stop"].map((k) =>
+  const head = el("tr", {}, ...["id", "name", "state", "dim", "told", "failed", "pending", "best", "trend", "stop", "age"].map((k) =>
     el("th", {}, el("button", { on: { click: () => { sortUp = sortKey === k ? !sortUp : true; sortKey = k; showRuns(); } } }, k))));
   const rows = runs.map((r) => el("tr", { "data-run": r.id },
     el("td", {}, el("a", { href: "#/runs/" + r.id }, r.id)),
@@ -108,7 +115,8 @@ async function showRuns() {
     el("td", {}, r.counters.pending),
     el("td", {}, fmt(r.best ? r.best.value : null)),
     el("td", { class: "trend" }),
-    el("td", {}, r.stop_reason)));
+    el("td", {}, r.stop_reason),
+    el("td", { class: "age" }, age(r.created_at))));
   const filter = el("select", { "aria-label": "state", on: { change: (e) => { stateFilter = e.target.value; showRuns(); } } },
     ...["", "active", "paused", "finished"].map((s) => { const o = el("option", { value: s }, s || "every state"); if (s === stateFilter) o.selected = true; return o; }));
   const pager = el("p", { class: "pager" },
@@ -200,7 +208,11 @@ async function showRun(id) {
   // the daemon thins a long history to what a plot can show
   const page = await api("GET", `/v1/runs/${id}/history?limit=10000&max_points=${MAX_POINTS}`);
   const hist = page.steps, rowsAll = page.downsampled_from || hist.length;
-  const samples = (await api("GET", `/v1/runs/${id}/samples?limit=2000`)).samples;
+  // the latest 2,000 samples (ids count up from 1: the cursor skips the rest)
+  const asked = run.counters.asked + (run.counters.observed || 0);
+  const after = Math.max(0, asked - 2000);
+  const samples = (await api("GET", `/v1/runs/${id}/samples?limit=2000` + (after ? `&cursor=${after}` : ""))).samples;
+  const checkpoints = (await api("GET", `/v1/runs/${id}/checkpoints`)).checkpoints || [];
   const best = run.counters.told + (run.counters.observed || 0) > 0
     ? await api("GET", `/v1/runs/${id}/best`) : null;
   const D = run.config.dim;
@@ -251,6 +263,9 @@ async function showRun(id) {
       el("figure", {}, el("figcaption", {}, "Stabiliser"), stab),
       el("figure", {}, el("figcaption", {}, `Samples (x${dims[0]}, x${dims[1]})`), scatter(samples, dims, best)),
       el("figure", {}, el("figcaption", {}, `Density: a slice through the best x (x${dims[0]}, x${dims[1]}), from log_prob; rings: the modes`), await heatmap(run, dims, best, modes))),
+    el("h2", {}, "Checkpoints"),
+    el("table", { id: "checkpoints" }, el("thead", {}, el("tr", {}, el("th", {}, "id"), el("th", {}, "created"), el("th", {}, "bytes"))),
+      el("tbody", {}, ...checkpoints.map((k) => el("tr", {}, el("td", {}, k.id), el("td", {}, k.created_at), el("td", {}, k.bytes))))),
     el("h2", {}, "Settings"), el("pre", { id: "settings" }, JSON.stringify(run.config, null, 1)));
   status(`${rowsAll} updates`, false, hist.length);
 }

@@ -41,22 +41,23 @@ json_t *fo__run_json(const struct fo_run_view *v) {
                         json_string(k->refining    ? "refining"
                                     : k->modelling ? "modelling"
                                                    : "sampling"));
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "name", v->name,
-                     "state", fo_service_run_state_name(v->state), "config",
-                     fo__settings_json(&v->cfg), "counters", counters, "best",
-                     v->has_best
-                         ? json_pack("{s:o}", "value", fo_json_real(v->best_value))
-                         : json_null(),
-                     "stop_reason", fo_service_stop_name(v->stop));
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "created_at",
+        v->created_at, "name", v->name, "state", fo_service_run_state_name(v->state),
+        "config", fo__settings_json(&v->cfg), "counters", counters, "best",
+        v->has_best ? json_pack("{s:o}", "value", fo_json_real(v->best_value))
+                    : json_null(),
+        "stop_reason", fo_service_stop_name(v->stop));
 }
 
 json_t *fo__step_json(const struct fo_step_report *r) {
     json_t *events = json_array();
-    for (unsigned b = 0; b < 16; b++)
+    for (unsigned b = 0; b < 32; b++) /* every bit: the names table knows them */
         if (r->events & (1u << b)) {
             char name[40];
             fo_service_event_names(1u << b, name, sizeof name);
-            json_array_append_new(events, json_string(name));
+            if (name[0])
+                json_array_append_new(events, json_string(name));
         }
     json_t *row = json_pack("{s:I, s:I, s:I, s:I}", "step", (json_int_t)r->step,
                             "generation", (json_int_t)r->generation, "evaluations",

@@ -144,6 +144,8 @@ enum fo_status fo_service_run_view(struct fo_service *svc, const char *id,
         return FO_ENOTFOUND;
     enum fo_status st = view_of(svc, r, v, err);
     fo__run_release(r);
+    if (st == FO_OK) /* the row holds it; an unreadable one leaves "" */
+        fo_store_run_created(svc->store, id, v->created_at, sizeof v->created_at, NULL);
     return st;
 }
 

@@ -40,6 +40,7 @@ struct fo_run_view {
     int has_best;
     double best_value;
     enum fo_stop stop;
+    char created_at[40]; /* ISO 8601, UTC */
 };
 
 /* Fill view (caller-owned; about 17 KB) for run id. */

@@ -386,3 +386,33 @@ enum fo_status fo_store_run_evaluator_get(struct fo_store *s, const char *id, ch
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
+
+struct created_out {
+    char *p;
+    size_t cap;
+};
+
+static int created_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
+    (void)row_err;
+    struct created_out *o = ctx;
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    snprintf(o->p, o->cap, "%s", t ? t : "");
+    return 0;
+}
+
+enum fo_status fo_store_run_created(struct fo_store *s, const char *id, char *out,
+                                    size_t cap, struct fo_error *err) {
+    sqlite3_stmt *st;
+    struct created_out o = {out, cap};
+    if (cap)
+        out[0] = '\0';
+    pthread_mutex_lock(&s->lock);
+    enum fo_status rc =
+        fo__store_prepare(s, "SELECT created_at FROM runs WHERE id = ?", &st, err);
+    if (rc == FO_OK) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        rc = fo__store_one_row(s, st, created_row, &o, "reading a run", "id", NULL, err);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}

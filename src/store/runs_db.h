@@ -49,6 +49,11 @@ enum fo_status fo_store_run_update(struct fo_store *s, const char *id, const cha
 enum fo_status fo_store_run_delete(struct fo_store *s, const char *id,
                                    struct fo_error *err);
 
+/* When run id was created (ISO 8601, UTC) into out (cap bytes; "" when
+ * unknown); takes the lock itself. */
+enum fo_status fo_store_run_created(struct fo_store *s, const char *id, char *out,
+                                    size_t cap, struct fo_error *err);
+
 /* A run's evaluator (its JSON text; NULL clears it), inside a transaction. */
 enum fo_status fo_store_run_evaluator_set(struct fo_store *s, const char *id,
                                           const char *evaluator, struct fo_error *err);

@@ -58,13 +58,16 @@ try {
   }
   ok(later > shown, `the page follows the run without a reload (${shown} -> ${later} rows)`);
 
-  await page.click("#pause");
+  // by keyboard: focus Pause and press Enter, as a person without a mouse would
+  await page.focus("#pause");
+  await page.keyboard.press("Enter");
   let state = "";
   for (let i = 0; i < 50 && state !== "paused"; i++) {
     await page.waitForTimeout(100);
     state = (await api(URL, `/v1/runs/${RUN}`)).state;
   }
-  ok(state === "paused", "Pause on the page pauses the run (the JSON API says paused)");
+  ok(state === "paused", "Pause by keyboard on the page pauses the run (the JSON API says paused)");
+  ok((await page.$$("#checkpoints tbody tr")).length >= 1, "the run's checkpoints are listed");
   ok(errors.length === 0, `no console errors (${errors.join("; ")})`);
   await page.fill("#budget", "-5"); /* refused: the browser logs the 422 itself */
   await page.click("#set-budget");

@@ -36,6 +36,7 @@ r = flowopt.minimize(lambda x: (x[0] - 1) ** 2 + (x[1] + 2) ** 2, dim=2, bounds=
                      budget=10000, workers=4, progress=False, name="long", batch_size=6,
                      optimizer={"restarts": 0, "surrogate": "off"})
 print(r.run_id)')
+curl -s -X POST "$FLOWOPT_URL/v1/runs/$run/checkpoints" > /dev/null
 sleep 1 # a few generations of history
 mkdir -p "$src/build"
 BIG=$big RUN=$run TOKEN_URL=$turl TOKEN=dash-token-0123456789abcdef TOOLS="$src/tools" \
