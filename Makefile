@@ -154,7 +154,8 @@ JOBS ?= 2
 # so it runs after the others.
 RECORDS  := $(BUILD)/asan/records
 CONTRACT := tests/integration/test_contract.sh
-test: deps
+test:
+	@sh tools/deps.sh test
 	$(MAKE) --no-print-directory -j$(JOBS) O=$(BUILD)/asan SAN=1 tests
 	rm -rf $(RECORDS) && mkdir -p $(RECORDS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \

@@ -230,6 +230,10 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user) {
         copy_header_value(r->location, sizeof r->location, line, n, 9);
     else if (n > 17 && strncasecmp(line, "WWW-Authenticate:", 17) == 0)
         copy_header_value(r->www_authenticate, sizeof r->www_authenticate, line, n, 17);
+    else if (n > 5 && strncasecmp(line, "ETag:", 5) == 0)
+        copy_header_value(r->etag, sizeof r->etag, line, n, 5);
+    else if (n > 14 && strncasecmp(line, "Cache-Control:", 14) == 0)
+        copy_header_value(r->cache_control, sizeof r->cache_control, line, n, 14);
     return n;
 }
 

@@ -45,6 +45,8 @@ struct fo_test_resp {
     char allow[128];
     char location[256];
     char www_authenticate[128];
+    char etag[64];
+    char cache_control[64];
 };
 
 /*

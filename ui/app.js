@@ -2,7 +2,10 @@
 // stabiliser, its samples and its learned density. Plain DOM, no library:
 // every value a user or driver wrote goes in as text (textContent), never
 // as HTML. Polls every 2 s; reads go through the same JSON routes as any
-// driver.
+// driver. Every GET answer carries an ETag and the browser revalidates with
+// If-None-Match, so an unchanged answer costs a 304; a poll that finds the
+// tags of what the page shows unchanged draws nothing (and leaves a value
+// being typed alone).
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
@@ -10,6 +13,7 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const POLL_MS = 2000;
 const MAX_POINTS = 600; // history rows a plot draws at most
 let timer = null;
+let drawnTag = null; // the tags behind what the page shows
 
 function el(tag, attrs, ...kids) {
   const e = document.createElement(tag);
@@ -27,7 +31,7 @@ function svg(tag, attrs) {
   return e;
 }
 
-async function api(method, path, body) {
+async function request(method, path, body) {
   const headers = { "Accept": "application/json" };
   const token = sessionStorage.getItem("flowopt-token");
   if (token) headers["Authorization"] = "Bearer " + token;
@@ -39,8 +43,29 @@ async function api(method, path, body) {
   }
   const data = r.status === 204 ? null : await r.json();
   if (!r.ok) throw new Error((data && data.detail) || ("HTTP " + r.status));
-  return data;
+  return { data, tag: r.headers.get("ETag") };
 }
+
+const api = async (method, path, body) => (await request(method, path, body)).data;
+
+// Redraw #main with kids, unless a poll finds tag unchanged; what the user
+// was typing (and where) survives a redraw.
+function draw(tag, poll, kids) {
+  if (poll && tag === drawnTag) return false;
+  drawnTag = tag;
+  const edits = [...document.querySelectorAll("#main input[data-edited]")].map((e) => [e.id, e.value]);
+  const focus = document.activeElement && document.activeElement.id;
+  $("#main").replaceChildren(...kids());
+  for (const [id, v] of edits) {
+    const e = document.getElementById(id);
+    if (e) { e.value = v; e.dataset.edited = "1"; }
+  }
+  const f = focus && document.getElementById(focus);
+  if (f) f.focus();
+  return true;
+}
+
+document.addEventListener("input", (ev) => { if (ev.target.id) ev.target.dataset.edited = "1"; });
 
 function askToken() {
   $("#main").replaceChildren();
@@ -89,13 +114,15 @@ async function sparkline(id) {
   return s;
 }
 
-async function showRuns() {
-  let runs = [], cursor = null;
+async function showRuns(poll) {
+  let runs = [], cursor = null, tags = ["runs", sortKey, sortUp, stateFilter, pageAt];
   do {
-    const page = await api("GET", "/v1/runs?limit=1000" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+    const { data: page, tag } = await request("GET", "/v1/runs?limit=1000" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
     runs = runs.concat(page.runs);
+    tags.push(tag);
     cursor = page.next_cursor;
   } while (cursor);
+  if (poll && tags.join() === drawnTag) return;
   const key = (r) => sortKey === "best" ? (r.best && r.best.value !== null ? r.best.value : Infinity)
     : sortKey === "told" ? r.counters.told : sortKey === "name" ? r.name : sortKey === "state" ? r.state : r.id;
   runs = runs.filter((r) => !stateFilter || r.state === stateFilter);
@@ -123,7 +150,7 @@ async function showRuns() {
     el("button", { id: "prev", on: { click: () => { pageAt = Math.max(0, pageAt - 1); showRuns(); } } }, "Previous"),
     ` ${total ? pageAt * PAGE + 1 : 0}-${pageAt * PAGE + runs.length} of ${total} `,
     el("button", { id: "next", on: { click: () => { if ((pageAt + 1) * PAGE < total) pageAt++; showRuns(); } } }, "Next"));
-  $("#main").replaceChildren(el("h1", {}, "Runs"), filter, el("table", { id: "runs" }, el("thead", {}, head), el("tbody", {}, ...rows)), pager);
+  draw(tags.join(), false, () => [el("h1", {}, "Runs"), filter, el("table", { id: "runs" }, el("thead", {}, head), el("tbody", {}, ...rows)), pager]);
   status(total + " runs");
   for (const r of runs) { // the trends after the table: the list does not wait for them
     const cell = document.querySelector(`tr[data-run="${r.id}"] td.trend`);
@@ -203,8 +230,11 @@ async function heatmap(run, dims, best, modes) {
 
 let logScale = false;
 
-async function showRun(id) {
-  const run = await api("GET", `/v1/runs/${id}`);
+async function showRun(id, poll) {
+  const { data: run, tag } = await request("GET", `/v1/runs/${id}`);
+  // a run's answer changes with every ask, tell and update: unchanged, so is the page
+  const drawing = ["run", id, tag, logScale].join();
+  if (poll && drawing === drawnTag) return;
   // the daemon thins a long history to what a plot can show
   const page = await api("GET", `/v1/runs/${id}/history?limit=10000&max_points=${MAX_POINTS}`);
   const hist = page.steps, rowsAll = page.downsampled_from || hist.length;
@@ -254,7 +284,8 @@ async function showRun(id) {
     el("label", {}, el("input", { type: "checkbox", id: "log", on: { change: (e) => { logScale = e.target.checked; showRun(id); } } }), " log scale"));
   if (logScale) controls.querySelector("#log").checked = true;
   const c = run.counters;
-  $("#main").replaceChildren(
+  const heat = await heatmap(run, dims, best, modes);
+  draw(drawing, false, () => [
     el("h1", {}, el("span", { id: "run-name" }, run.name || run.id)),
     el("p", { class: "muted" }, `${run.id} · ${run.state} · stop ${run.stop_reason} · told ${c.told} · failed ${c.failed} · pending ${c.pending} · updates ${c.updates} · restarts ${c.restarts} · best ${fmt(best ? best.value : null)}`),
     controls, problem,
@@ -262,23 +293,24 @@ async function showRun(id) {
       el("figure", {}, el("figcaption", {}, "Convergence"), conv),
       el("figure", {}, el("figcaption", {}, "Stabiliser"), stab),
       el("figure", {}, el("figcaption", {}, `Samples (x${dims[0]}, x${dims[1]})`), scatter(samples, dims, best)),
-      el("figure", {}, el("figcaption", {}, `Density: a slice through the best x (x${dims[0]}, x${dims[1]}), from log_prob; rings: the modes`), await heatmap(run, dims, best, modes))),
+      el("figure", {}, el("figcaption", {}, `Density: a slice through the best x (x${dims[0]}, x${dims[1]}), from log_prob; rings: the modes`), heat)),
     el("h2", {}, "Checkpoints"),
     el("table", { id: "checkpoints" }, el("thead", {}, el("tr", {}, el("th", {}, "id"), el("th", {}, "created"), el("th", {}, "bytes"))),
       el("tbody", {}, ...checkpoints.map((k) => el("tr", {}, el("td", {}, k.id), el("td", {}, k.created_at), el("td", {}, k.bytes))))),
-    el("h2", {}, "Settings"), el("pre", { id: "settings" }, JSON.stringify(run.config, null, 1)));
+    el("h2", {}, "Settings"), el("pre", { id: "settings" }, JSON.stringify(run.config, null, 1))]);
   status(`${rowsAll} updates`, false, hist.length);
+  $("#status").dataset.draws = Number($("#status").dataset.draws || 0) + 1;
 }
 
-async function route() {
+async function route(poll) {
   clearTimeout(timer);
   const m = location.hash.match(/^#\/runs\/([0-9a-f]+)$/);
   try {
-    if (m) await showRun(m[1]); else await showRuns();
+    if (m) await showRun(m[1], poll === true); else await showRuns(poll === true);
   } catch (e) {
     status(e.message, true);
   }
-  timer = setTimeout(route, POLL_MS);
+  timer = setTimeout(() => route(true), POLL_MS);
 }
 
 window.addEventListener("hashchange", route);

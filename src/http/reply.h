@@ -38,6 +38,7 @@ struct fo_http_reply {
     char allow[64];           /* for 405, else "" */
     int challenge;            /* 401: send WWW-Authenticate */
     char location[256];       /* for 201, else "" */
+    char etag[20];            /* for 200 and 304 on GET, else "" */
 };
 
 /* Value of request header name, or NULL (borrowed from the request). */

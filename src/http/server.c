@@ -12,6 +12,7 @@
  */
 #include "http/server.h"
 #include "http/auth.h"
+#include "http/etag.h"
 #include "http/listen.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -203,6 +204,27 @@ static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
     }
 }
 
+/*
+ * A 200 GET answer carries its body's tag; a request already holding that
+ * tag (a polling page) gets 304 and no body. no-cache makes browsers ask
+ * every time, so nothing stale is ever shown.
+ */
+static void tag_reply(const struct request_state *rs, struct fo_http_reply *rep) {
+    if (rep->status != 200 || !rep->body_len ||
+        (strcmp(rs->req.method, "GET") != 0 && strcmp(rs->req.method, "HEAD") != 0))
+        return;
+    fo_etag_of(rep->body, rep->body_len, rep->etag);
+    const char *inm = MHD_lookup_connection_value(rs->req.conn, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (fo_etag_matches(inm, rep->etag)) {
+        rep->status = 304;
+        free(rep->body);
+        rep->body = NULL;
+        rep->body_len = 0;
+        rep->content_type = NULL;
+    }
+}
+
 static enum MHD_Result queue_reply(struct MHD_Connection *conn,
                                    struct fo_http_reply *rep) {
     struct MHD_Response *resp;
@@ -226,6 +248,10 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn,
                                 "Bearer realm=\"flowopt\"");
     if (rep->location[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
+    if (rep->etag[0]) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rep->etag);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    }
     enum MHD_Result ret = MHD_queue_response(conn, rep->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -252,6 +278,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     struct fo_http_reply rep = {.status = 500};
     build_reply(rs, &rep);
+    tag_reply(rs, &rep);
     rs->status = rep.status;
     return queue_reply(conn, &rep);
 }

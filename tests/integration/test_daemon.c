@@ -77,6 +77,56 @@ static void test_routes(const struct fo_test_daemon *d) {
     fo_test_resp_free(&r);
 }
 
+/* A GET answer's ETag: the same body revalidates as 304, a change does not. */
+static void test_etag(const struct fo_test_daemon *d) {
+    long status;
+    json_t *j = fo_test_post(
+        d, "/v1/runs",
+        "{\"dim\": 2, \"direction\": \"minimize\", \"bounds\": {\"lo\": -1, \"hi\": 1}}",
+        &status);
+    char url[256], inm[128];
+    snprintf(url, sizeof url, "%s/v1/runs/%s", d->base_url,
+             json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    struct fo_test_resp r, r2;
+    fo_test_http("GET", url, NULL, NULL, &r);
+    tap_ok(r.status == 200 && strlen(r.etag) == 18 && r.etag[0] == '"',
+           "a GET answer carries a strong ETag (%s)", r.etag);
+    tap_is_str(r.cache_control, "no-cache", "and Cache-Control: no-cache");
+    static const char *const before[] = {"", "W/", "\"x\", ", NULL};
+    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++) {
+        char value[100];
+        snprintf(value, sizeof value, "%s%s", before[i] ? before[i] : "*",
+                 before[i] ? r.etag : "");
+        snprintf(inm, sizeof inm, "If-None-Match: %s", value);
+        const char *h[] = {inm, NULL};
+        fo_test_http("GET", url, NULL, h, &r2);
+        tap_ok(r2.status == 304 && r2.len == 0 && strcmp(r2.etag, r.etag) == 0,
+               "If-None-Match: %s is 304 with no body and the same tag", value);
+        fo_test_resp_free(&r2);
+    }
+    snprintf(inm, sizeof inm, "If-None-Match: \"0000000000000000\"");
+    const char *other[] = {inm, NULL};
+    fo_test_http("GET", url, NULL, other, &r2);
+    tap_ok(r2.status == 200 && r2.len == r.len, "another tag gets the whole answer");
+    fo_test_resp_free(&r2);
+
+    char ask[300];
+    snprintf(ask, sizeof ask, "%s/ask", url + strlen(d->base_url));
+    json_decref(fo_test_post(d, ask, "{\"n\": 1}", &status));
+    snprintf(inm, sizeof inm, "If-None-Match: %s", r.etag);
+    const char *same[] = {inm, NULL};
+    fo_test_http("GET", url, NULL, same, &r2);
+    tap_ok(r2.status == 200 && r2.len > 0 && strcmp(r2.etag, r.etag) != 0,
+           "after an ask the old tag gets the new answer, under a new tag");
+    fo_test_resp_free(&r2);
+    snprintf(ask, sizeof ask, "%s/ask", url);
+    fo_test_http("POST", ask, "{\"n\": 1}", same, &r2);
+    tap_ok(r2.status == 200 && r2.etag[0] == '\0', "a POST's answer carries no tag");
+    fo_test_resp_free(&r2);
+    fo_test_resp_free(&r);
+}
+
 /* GET /v1/settings: the table that parses bodies, live settings marked
  * (tools/check_settings.mjs holds it against openapi.yaml). */
 static void test_settings_route(const struct fo_test_daemon *d) {
@@ -319,6 +369,7 @@ int main(void) {
            d.port);
     test_routes(&d);
     test_settings_route(&d);
+    test_etag(&d);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "%s --url %s health | grep -q '\"status\":\"ok\"'",
              fo_test_bin("flowopt"), d.base_url);

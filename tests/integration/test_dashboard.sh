@@ -1,25 +1,29 @@
 #!/bin/sh
-# test_dashboard.sh - the dashboard in a real browser (Debian's chromium,
-# driven by playwright-core from tools/node_modules) against the real
+# test_dashboard.sh - the dashboard in real browsers (Debian's chromium and
+# firefox-esr, driven by puppeteer-core from tools/node_modules) against the real
 # daemon, with a run optimizing in the background. TAP on stdout.
 set -u
 . "$(dirname "$0")/../daemon.sh"
-if [ ! -x /usr/bin/chromium ] || [ ! -d "$src/tools/node_modules/playwright-core" ]; then
+if [ ! -d "$src/tools/node_modules/puppeteer-core" ]; then
     (cd "$src/tools" && npm ci --no-audit --no-fund --loglevel=error) > /dev/null 2>&1
 fi
 start_daemon dashboard
 cli="$build/flowopt"
-run=$(curl -s -X POST "$FLOWOPT_URL/v1/runs" -H 'Content-Type: application/json' \
-    -d '{"name": "<img src=x onerror=alert(1)>", "dim": 2, "direction": "minimize",
-         "bounds": {"lo": -5, "hi": 5}}' | jq -r .id)
 cat > "$tmp/measure.sh" << 'SH'
 #!/bin/sh
 sleep 0.01
 echo "$1 $2" | awk '{ print ($1 - 1) ^ 2 + ($2 + 2) ^ 2 }'
 SH
 chmod +x "$tmp/measure.sh"
-"$cli" loop "$run" --cmd "$tmp/measure.sh" -j 2 > /dev/null 2>&1 &
-loop=$!
+# a run for each browser, each optimizing in the background
+runs="" loops=""
+for b in chromium firefox; do
+    run=$(curl -s -X POST "$FLOWOPT_URL/v1/runs" -H 'Content-Type: application/json' \
+        -d '{"name": "<img src=x onerror=alert(1)>", "dim": 2, "direction": "minimize",
+             "bounds": {"lo": -5, "hi": 5}}' | jq -r .id)
+    "$cli" loop "$run" --cmd "$tmp/measure.sh" -j 2 > /dev/null 2>&1 &
+    loops="$loops $!" runs="$runs $run"
+done
 # a second daemon with API tokens
 echo "dash-token-0123456789abcdef" > "$tmp/tokens"
 "$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/tokens.db" --log-level warn \
@@ -36,11 +40,11 @@ r = flowopt.minimize(lambda x: (x[0] - 1) ** 2 + (x[1] + 2) ** 2, dim=2, bounds=
                      budget=10000, workers=4, progress=False, name="long", batch_size=6,
                      optimizer={"restarts": 0, "surrogate": "off"})
 print(r.run_id)')
-curl -s -X POST "$FLOWOPT_URL/v1/runs/$run/checkpoints" > /dev/null
+for run in $runs; do curl -s -X POST "$FLOWOPT_URL/v1/runs/$run/checkpoints" > /dev/null; done
 sleep 1 # a few generations of history
 mkdir -p "$src/build"
-BIG=$big RUN=$run TOKEN_URL=$turl TOKEN=dash-token-0123456789abcdef TOOLS="$src/tools" \
+BIG=$big RUNS="${runs# }" TOKEN_URL=$turl TOKEN=dash-token-0123456789abcdef TOOLS="$src/tools" \
     SHOTS="$src/build" node "$src/tests/browser/dashboard.mjs"
 rc=$?
-kill "$loop" "$tpid" 2> /dev/null
+kill $loops "$tpid" 2> /dev/null
 exit $rc
