@@ -229,11 +229,12 @@ async function heatmap(run, dims, best, modes) {
 }
 
 let logScale = false;
+let chosen = null; // [run id, x coordinate, y coordinate] the user picked, else the widest two
 
 async function showRun(id, poll) {
   const { data: run, tag } = await request("GET", `/v1/runs/${id}`);
   // a run's answer changes with every ask, tell and update: unchanged, so is the page
-  const drawing = ["run", id, tag, logScale].join();
+  const drawing = ["run", id, tag, logScale, chosen].join();
   if (poll && drawing === drawnTag) return;
   // the daemon thins a long history to what a plot can show
   const page = await api("GET", `/v1/runs/${id}/history?limit=10000&max_points=${MAX_POINTS}`);
@@ -252,7 +253,10 @@ async function showRun(id, poll) {
     const v = samples.map((p) => p.x[d]);
     return [d, v.length ? Math.max(...v) - Math.min(...v) : 0];
   }).sort((a, b) => b[1] - a[1]);
-  const dims = D > 1 ? [spread[0][0], spread[1][0]] : [0, 0];
+  const dims = chosen && chosen[0] === id ? chosen.slice(1) : D > 1 ? [spread[0][0], spread[1][0]] : [0, 0];
+  const pick = (axis) => el("select", { id: "dim-" + axis, "aria-label": axis + " coordinate",
+    on: { change: () => { chosen = [id, Number($("#dim-x").value), Number($("#dim-y").value)]; showRun(id); } } },
+    ...[...Array(D).keys()].map((d) => { const o = el("option", { value: d }, "x" + d); if (d === dims[axis === "x" ? 0 : 1]) o.selected = true; return o; }));
   const marks = hist.filter((h) => (h.events || []).includes("restart") || (h.events || []).includes("rollback")).map((h) => h.evaluations);
   const conv = lineChart("convergence", [
     { name: "best", color: "#0969da", points: hist.map((h) => [h.evaluations, h.best_ever]) },
@@ -281,7 +285,8 @@ async function showRun(id, poll) {
     budget, el("button", { id: "set-budget", on: { click: () => patch({ budget: Number(budget.value) }) } }, "Set budget"),
     target, el("button", { id: "set-target", on: { click: () => patch({ target: target.value === "" ? null : Number(target.value) }) } }, "Set target"),
     kl, el("button", { id: "set-kl", on: { click: () => patch({ optimizer: { kl_target: Number(kl.value) } }) } }, "Set KL target"),
-    el("label", {}, el("input", { type: "checkbox", id: "log", on: { change: (e) => { logScale = e.target.checked; showRun(id); } } }), " log scale"));
+    el("label", {}, el("input", { type: "checkbox", id: "log", on: { change: (e) => { logScale = e.target.checked; showRun(id); } } }), " log scale"),
+    el("label", {}, " coordinates ", pick("x"), " ", pick("y")));
   if (logScale) controls.querySelector("#log").checked = true;
   const c = run.counters;
   const heat = await heatmap(run, dims, best, modes);

@@ -80,6 +80,13 @@ async function checkBrowser(b, RUN) {
     say((await count(page, "#scatter circle")) > 0, "the scatter of the samples");
     say((await count(page, "#heatmap circle.mode")) >= 1, "the modes the run holds ringed on the density");
     await shot(page, "run");
+    // the coordinates are the user's to choose: swap them
+    const [cx, cy] = [await page.$eval("#dim-x", (e) => e.value), await page.$eval("#dim-y", (e) => e.value)];
+    await page.select("#dim-x", cy);
+    await page.select("#dim-y", cx);
+    await page.waitForFunction((want) => [...document.querySelectorAll("figcaption")].some((f) => f.textContent.startsWith(want)), {}, `Samples (x${cy}, x${cx})`);
+    say((await count(page, "#heatmap rect.cell")) === 24 * 24 && (await count(page, "#scatter circle")) > 0,
+        `the scatter and the density redrawn on coordinates chosen on the page (x${cy}, x${cx})`);
 
     let later = shown;
     for (let i = 0; i < 100 && later <= shown; i++) {
