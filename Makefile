@@ -142,7 +142,14 @@ $(O)/bench/%: $(O)/obj/tests/bench/%.o $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
 $(O)/flowopt-bench: $(O)/bench/flowopt_bench
 	cp $< $@.tmp && mv -f $@.tmp $@
 
-tests: all $(TEST_BIN)
+# A shim for LD_PRELOAD (tests/shim): a sync that fails on demand. Never
+# sanitized: it loads before the sanitizer's runtime.
+SHIM := $(O)/tests/shim/fail_sync.so
+$(SHIM): tests/shim/fail_sync.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
+
+tests: all $(TEST_BIN) $(SHIM)
 
 # --- developer entry points ---------------------------------------------
 deps:
@@ -178,7 +185,7 @@ tsan: deps
 run: deps
 	$(MAKE) --no-print-directory -j$(JOBS) all
 	@mkdir -p var
-	exec ./$(BUILD)/flowoptd --listen 127.0.0.1:8080 --db var/flowopt.db
+	exec ./$(BUILD)/flowoptd --init --listen 127.0.0.1:8080 --db var/flowopt.db
 
 # stdout carries only JSON lines (make bench | jq ...): the build talks on stderr
 bench:

@@ -26,7 +26,7 @@ finish() {
 start_daemon() {
     name=$1
     shift
-    "$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/$name.db" --log-level warn "$@" \
+    "$build/flowoptd" --init --listen 127.0.0.1:0 --db "$tmp/$name.db" --log-level warn "$@" \
         2> "$tmp/daemon.log" &
     pid=$!
     port=""

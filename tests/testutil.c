@@ -118,9 +118,9 @@ int fo_test_daemon_start(struct fo_test_daemon *d, const char *db_path,
                          const char *log_path, const char *const *extra_args) {
     memset(d, 0, sizeof *d);
     snprintf(d->log_path, sizeof d->log_path, "%s", log_path);
-    const char *argv[32] = {fo_test_bin("flowoptd"), "--listen", "127.0.0.1:0", "--db",
-                            db_path};
-    size_t n = 5;
+    const char *argv[32] = {fo_test_bin("flowoptd"), "--init", "--listen",
+                            "127.0.0.1:0",           "--db",   db_path};
+    size_t n = 6;
     for (size_t i = 0; extra_args && extra_args[i] && n < 31; i++)
         argv[n++] = extra_args[i];
     argv[n] = NULL;

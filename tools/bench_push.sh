@@ -11,7 +11,7 @@ python3 "$(dirname "$0")/../tests/python/evaluator.py" > "$tmp/port" &
 epid=$!
 while [ ! -s "$tmp/port" ]; do sleep 0.05; done
 eport=$(head -1 "$tmp/port")
-"$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/b.db" --log-level warn \
+"$build/flowoptd" --init --listen 127.0.0.1:0 --db "$tmp/b.db" --log-level warn \
     --evaluator-allow "127.0.0.1:$eport" 2> "$tmp/d.log" &
 dpid=$!
 while ! grep -q "^listening on" "$tmp/d.log" 2>/dev/null; do sleep 0.05; done

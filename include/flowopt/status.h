@@ -21,7 +21,8 @@ enum fo_status {
     FO_ECORRUPT = 9,  /* stored or uploaded bytes fail their checks */
     FO_ESCHEMA = 10,  /* database schema newer than this binary */
     FO_ESTATE = 11,   /* operation not allowed in the current state */
-    FO_ETOOBIG = 12   /* input larger than its cap */
+    FO_ETOOBIG = 12,  /* input larger than its cap */
+    FO_ENOSPACE = 13  /* the disk (or the database's page limit) is full */
 };
 
 #define FO_ERROR_FIELD_LEN 64

@@ -20,6 +20,7 @@ const char *fo_strerror(enum fo_status code) {
     case FO_ESCHEMA: return "schema newer than this binary";
     case FO_ESTATE: return "not allowed in current state";
     case FO_ETOOBIG: return "too large";
+    case FO_ENOSPACE: return "storage full";
     }
     return "unknown error";
 }

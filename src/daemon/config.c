@@ -12,8 +12,13 @@ const char *fo_daemon_usage(void) {
            "\n"
            "  --listen HOST:PORT     address to serve on; port 0 picks a free port\n"
            "                         (env FLOWOPT_LISTEN, default 127.0.0.1:8080)\n"
-           "  --db PATH              SQLite database, created if missing\n"
-           "                         (env FLOWOPT_DB, default ./var/flowopt.db)\n"
+           "  --db PATH              SQLite database; one daemon at a time holds it\n"
+           "                         (PATH.lock) (env FLOWOPT_DB, default\n"
+           "                         ./var/flowopt.db)\n"
+           "  --init                 create the database (and its folder) if missing;\n"
+           "                         without it a missing database is refused, so a\n"
+           "                         lost file is never replaced by an empty one\n"
+           "                         (env FLOWOPT_INIT=yes)\n"
            "  --log-level LEVEL      error, warn, info or debug\n"
            "                         (env FLOWOPT_LOG_LEVEL, default info)\n"
            "  --durability MODE      normal (survives a crash) or full (also power "
@@ -97,6 +102,12 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
         if (strlen(value) >= sizeof cfg->evaluator_allow)
             return fo_error_set(err, FO_EINVAL, source, "evaluator-allow is too long");
         strcpy(cfg->evaluator_allow, value);
+    } else if (strcmp(key, "init") == 0) {
+        if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0 &&
+            strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+            return fo_error_set(err, FO_EINVAL, source,
+                                "init must be yes or no, got '%s'", value);
+        cfg->init = value[0] == '1' || value[0] == 'y';
     } else if (strcmp(key, "threads") == 0) {
         if (parse_uint(value, 1, MAX_THREADS, &cfg->threads) != 0)
             return fo_error_set(err, FO_EINVAL, source, "threads must be 1..%d, got '%s'",
@@ -109,11 +120,13 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
 
 static const char *const keys[] = {"listen",     "db",          "log-level",
                                    "durability", "threads",     "checkpoint-retention",
-                                   "park-idle",  "tokens-file", "evaluator-allow"};
+                                   "park-idle",  "tokens-file", "evaluator-allow",
+                                   "init"};
 static const char *const env_names[] = {
     "FLOWOPT_LISTEN",     "FLOWOPT_DB",          "FLOWOPT_LOG_LEVEL",
     "FLOWOPT_DURABILITY", "FLOWOPT_THREADS",     "FLOWOPT_CHECKPOINT_RETENTION",
-    "FLOWOPT_PARK_IDLE",  "FLOWOPT_TOKENS_FILE", "FLOWOPT_EVALUATOR_ALLOW"};
+    "FLOWOPT_PARK_IDLE",  "FLOWOPT_TOKENS_FILE", "FLOWOPT_EVALUATOR_ALLOW",
+    "FLOWOPT_INIT"};
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
 static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **argv,
@@ -129,6 +142,10 @@ static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **
     }
     if (strcmp(arg, "--check-config") == 0) {
         cfg->check_config = 1;
+        return FO_OK;
+    }
+    if (strcmp(arg, "--init") == 0) {
+        cfg->init = 1;
         return FO_OK;
     }
     if (strncmp(arg, "--config=", 9) == 0)

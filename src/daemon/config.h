@@ -22,6 +22,7 @@ struct fo_daemon_config {
     int show_help;
     int show_version;
     int check_config;
+    int init; /* --init: create the database (and its folder) when missing */
 };
 
 /*

@@ -39,12 +39,13 @@ static void ensure_db_dir(const char *db) {
 static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     struct fo_error err = {0};
     struct fo_service_config scfg = {
-        .store = {.path = cfg->db, .durability = cfg->durability},
+        .store = {.path = cfg->db, .create = cfg->init, .durability = cfg->durability},
         .checkpoint_retention = cfg->checkpoint_retention,
         .park_idle_s = cfg->park_idle_s,
         .evaluator_allow = cfg->evaluator_allow};
     struct fo_service *svc = NULL;
-    ensure_db_dir(cfg->db);
+    if (cfg->init)
+        ensure_db_dir(cfg->db);
     if (fo_service_create(&scfg, &svc, &err) != FO_OK) {
         fprintf(stderr, "flowoptd: %s\n", err.msg);
         return 1;

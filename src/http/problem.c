@@ -1,5 +1,6 @@
 /* problem.c - RFC 7807 problem+json replies and the fo_status -> HTTP table. */
 #include "http/reply.h"
+#include "util/log.h"
 #include "util/text.h"
 
 #include <stdarg.h>
@@ -20,7 +21,10 @@ unsigned fo_http_status_for(enum fo_status code) {
     case FO_EBUSY: return 503;
     case FO_ENOMEM: return 503;
     case FO_ENUMERIC: return 500;
-    case FO_EIO: return 500;
+    /* the storage's trouble is the operator's to fix and the client's to
+     * retry: unavailable, or out of space, never a bug of ours */
+    case FO_EIO: return 503;
+    case FO_ENOSPACE: return 507;
     case FO_ESCHEMA: return 500;
     }
     return 500;
@@ -38,6 +42,7 @@ static const char *slug_for(unsigned status) {
     case 415: return "unsupported-media-type";
     case 422: return "unprocessable";
     case 503: return "unavailable";
+    case 507: return "insufficient-storage";
     default: return status >= 500 ? "internal" : "client-error";
     }
 }
@@ -108,6 +113,8 @@ void fo_reply_problem(struct fo_http_reply *rep, unsigned status, const char *ti
 
 void fo_reply_error(struct fo_http_reply *rep, const struct fo_error *err) {
     unsigned status = fo_http_status_for(err->code);
+    if (err->code == FO_EIO || err->code == FO_ENOSPACE || err->code == FO_ECORRUPT)
+        fo_log_warn("%s: %s", fo_strerror(err->code), err->msg);
     fo_reply_problem(rep, status, fo_strerror(err->code), err->field, "%s",
                      err->msg[0] ? err->msg : fo_strerror(err->code));
 }

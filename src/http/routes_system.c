@@ -14,9 +14,12 @@
 static void get_health(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_health h;
     fo_service_health(req->svc, &h);
-    fo_reply_json(rep, 200,
-                  json_pack("{s:s, s:s, s:i}", "status", "ok", "version", h.version,
-                            "schema_version", h.schema_version));
+    /* degraded is a 503, so a balancer or a probe stops sending writes */
+    json_t *o = json_pack("{s:s, s:s, s:i}", "status", h.degraded[0] ? "degraded" : "ok",
+                          "version", h.version, "schema_version", h.schema_version);
+    if (h.degraded[0])
+        json_object_set_new(o, "reason", json_string(h.degraded));
+    fo_reply_json(rep, h.degraded[0] ? 503 : 200, o);
 }
 
 static void get_settings(const struct fo_http_request *req, struct fo_http_reply *rep) {

@@ -215,36 +215,83 @@ static enum fo_status recorded(struct fo_service *svc, const struct fo_run *r,
     return st;
 }
 
+/* Item i against what is recorded, or (when still pending there) against
+ * the item before it in this request with the same id (before, n: none). */
+static enum fo_status check_tell(struct fo_service *svc, const struct fo_run *r,
+                                 const struct fo_tell_item *items, size_t i,
+                                 size_t before, unsigned char *dup,
+                                 struct fo_error *err) {
+    const struct fo_tell_item *it = &items[i];
+    if (!it->failed && !isfinite(it->value))
+        return fo_error_set(err, FO_ERANGE, "value",
+                            "results[%zu]: value must be a finite number", i);
+    int status;
+    double value;
+    enum fo_status st = recorded(svc, r, it->id, &status, &value, err);
+    if (st != FO_OK)
+        return st;
+    if (status == FO_SAMPLE_PENDING && before < i) {
+        const struct fo_tell_item *b = &items[before];
+        status = b->lost ? FO_SAMPLE_LOST : b->failed ? FO_SAMPLE_FAILED : FO_SAMPLE_TOLD;
+        value = b->value;
+    }
+    dup[i] = status != FO_SAMPLE_PENDING;
+    int same = it->lost     ? status == FO_SAMPLE_LOST
+               : it->failed ? status == FO_SAMPLE_FAILED
+                            : status == FO_SAMPLE_TOLD && value == it->value;
+    if (dup[i] && !same)
+        return fo_error_set(err, FO_ECONFLICT, "results",
+                            "results[%zu]: sample %llu already has another result", i,
+                            (unsigned long long)it->id);
+    return FO_OK;
+}
+
+struct id_at {
+    uint64_t id;
+    size_t at;
+};
+
+static int by_id_then_at(const void *pa, const void *pb) {
+    const struct id_at *a = pa, *b = pb;
+    if (a->id != b->id)
+        return a->id < b->id ? -1 : 1;
+    return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/*
+ * prev[i]: the last item before i with the same id, or n when none. Sorted
+ * once (n log n), so a tell of 100,000 results costs what its parse does.
+ * OUT: *prev, malloc'd, the caller frees it.
+ */
+static enum fo_status earlier_same_id(const struct fo_tell_item *items, size_t n,
+                                      size_t **prev, struct fo_error *err) {
+    struct id_at *order = malloc((n ? n : 1) * sizeof *order);
+    *prev = malloc((n ? n : 1) * sizeof **prev);
+    if (!order || !*prev) {
+        free(order);
+        free(*prev);
+        *prev = NULL;
+        return fo_error_set(err, FO_ENOMEM, "results", "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = (struct id_at){items[i].id, i};
+    qsort(order, n, sizeof *order, by_id_then_at);
+    for (size_t k = 0; k < n; k++)
+        (*prev)[order[k].at] =
+            k > 0 && order[k - 1].id == order[k].id ? order[k - 1].at : n;
+    free(order);
+    return FO_OK;
+}
+
 enum fo_status fo__check_tells(struct fo_service *svc, const struct fo_run *r,
                                const struct fo_tell_item *items, size_t n,
                                unsigned char *dup, struct fo_error *err) {
-    for (size_t i = 0; i < n; i++) {
-        const struct fo_tell_item *it = &items[i];
-        if (!it->failed && !isfinite(it->value))
-            return fo_error_set(err, FO_ERANGE, "value",
-                                "results[%zu]: value must be a finite number", i);
-        int status;
-        double value;
-        enum fo_status st = recorded(svc, r, it->id, &status, &value, err);
-        if (st != FO_OK)
-            return st;
-        for (size_t j = 0; j < i && status == FO_SAMPLE_PENDING; j++)
-            if (items[j].id == it->id) {
-                status = items[j].lost     ? FO_SAMPLE_LOST
-                         : items[j].failed ? FO_SAMPLE_FAILED
-                                           : FO_SAMPLE_TOLD;
-                value = items[j].value;
-            }
-        dup[i] = status != FO_SAMPLE_PENDING;
-        int same = it->lost     ? status == FO_SAMPLE_LOST
-                   : it->failed ? status == FO_SAMPLE_FAILED
-                                : status == FO_SAMPLE_TOLD && value == it->value;
-        if (dup[i] && !same)
-            return fo_error_set(err, FO_ECONFLICT, "results",
-                                "results[%zu]: sample %llu already has another result", i,
-                                (unsigned long long)it->id);
-    }
-    return FO_OK;
+    size_t *prev = NULL;
+    enum fo_status st = earlier_same_id(items, n, &prev, err);
+    for (size_t i = 0; st == FO_OK && i < n; i++)
+        st = check_tell(svc, r, items, i, prev[i], dup, err);
+    free(prev);
+    return st;
 }
 
 static struct fo_step_row step_row(const struct fo_step_report *p) {

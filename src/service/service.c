@@ -11,6 +11,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -104,6 +105,10 @@ enum fo_status fo_service_create(const struct fo_service_config *cfg,
 void fo_service_health(struct fo_service *svc, struct fo_health *out) {
     out->version = FO_VERSION_STRING;
     out->schema_version = fo_store_schema_version(svc->store);
+    struct fo_error err = {0};
+    out->degraded[0] = '\0';
+    if (fo_store_writable(svc->store, &err) != FO_OK)
+        snprintf(out->degraded, sizeof out->degraded, "%s", err.msg);
 }
 
 void fo_service_destroy(struct fo_service *svc) {

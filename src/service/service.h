@@ -24,6 +24,7 @@ struct fo_service_config {
 struct fo_health {
     const char *version; /* static string */
     int schema_version;
+    char degraded[200]; /* why writes are refused, "" while they are not */
 };
 
 struct fo_service;

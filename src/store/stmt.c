@@ -11,6 +11,7 @@ enum fo_status fo__store_fail(struct fo_store *s, struct fo_error *err,
     enum fo_status st = code == SQLITE_BUSY || code == SQLITE_LOCKED      ? FO_EBUSY
                         : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? FO_ECORRUPT
                         : code == SQLITE_CONSTRAINT                       ? FO_ECONFLICT
+                        : code == SQLITE_FULL                             ? FO_ENOSPACE
                                                                           : FO_EIO;
     return fo_error_set(err, st, "database", "%s: %s", what, sqlite3_errmsg(s->db));
 }

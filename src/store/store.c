@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 static enum fo_status set_pragmas(sqlite3 *db, const struct fo_store_config *cfg,
                                   struct fo_error *err) {
@@ -46,7 +47,14 @@ enum fo_status fo_store_open(const struct fo_store_config *cfg, struct fo_store 
     if (!s)
         return fo_error_set(err, FO_ENOMEM, "db", "out of memory opening the store");
     pthread_mutex_init(&s->lock, NULL);
+    s->guard.lock_fd = -1;
     enum fo_status st;
+    if (!(s->path = strdup(cfg->path))) {
+        st = fo_error_set(err, FO_ENOMEM, "db", "out of memory opening the store");
+        goto fail;
+    }
+    if ((st = fo__guard_lock(&s->guard, s->path, cfg->create, err)) != FO_OK)
+        goto fail;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(cfg->path, &s->db, flags, NULL) != SQLITE_OK) {
         st = fo_error_set(err, FO_EIO, "db", "cannot open %s: %s", cfg->path,
@@ -54,14 +62,17 @@ enum fo_status fo_store_open(const struct fo_store_config *cfg, struct fo_store 
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    if ((st = set_pragmas(s->db, cfg, err)) != FO_OK)
+    if ((st = set_pragmas(s->db, cfg, err)) != FO_OK ||
+        (st = fo__guard_note_file(&s->guard, err)) != FO_OK)
         goto fail;
+    if (sqlite3_db_readonly(s->db, "main") == 1)
+        fo__guard_trip(&s->guard, FO_GUARD_READ_ONLY);
     st = fo_migrate_apply(s->db, fo__migrations, fo__n_migrations, &s->schema_version,
                           err);
     if (st != FO_OK)
         goto fail;
     st = fo__wal_start(&s->wal, s->db, cfg->path, cfg->durability == FO_DURABILITY_FULL,
-                       err);
+                       &s->guard, err);
     if (st != FO_OK)
         goto fail;
     s->wal_started = 1;
@@ -70,6 +81,10 @@ enum fo_status fo_store_open(const struct fo_store_config *cfg, struct fo_store 
 fail:
     fo_store_close(s);
     return st;
+}
+
+enum fo_status fo_store_writable(struct fo_store *store, struct fo_error *err) {
+    return fo__guard_check(&store->guard, err);
 }
 
 int fo_store_schema_version(const struct fo_store *store) {
@@ -92,6 +107,8 @@ void fo_store_close(struct fo_store *store) {
     for (size_t i = 0; i < store->n_cached; i++)
         sqlite3_finalize(store->cache[i].stmt);
     sqlite3_close_v2(store->db);
+    fo__guard_release(&store->guard);
     pthread_mutex_destroy(&store->lock);
+    free(store->path);
     free(store);
 }

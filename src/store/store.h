@@ -19,7 +19,8 @@ enum fo_durability {
 };
 
 struct fo_store_config {
-    const char *path; /* database file, created if missing */
+    const char *path; /* database file */
+    int create;       /* create it when missing (else FO_ENOTFOUND) */
     enum fo_durability durability;
     int busy_timeout_ms; /* 0 picks the default, 5000 */
 };
@@ -34,6 +35,13 @@ struct fo_store;
  */
 enum fo_status fo_store_open(const struct fo_store_config *cfg, struct fo_store **out,
                              struct fo_error *err);
+
+/*
+ * FO_OK while writes can be acknowledged; FO_EIO with the cause when the
+ * file was removed or replaced, a sync failed, or it is read-only (then
+ * every write fails until a restart).
+ */
+enum fo_status fo_store_writable(struct fo_store *store, struct fo_error *err);
 
 /* Schema version after migration (the number of the last migration applied). */
 int fo_store_schema_version(const struct fo_store *store);

@@ -14,7 +14,9 @@ struct fo_store {
     /* One connection: a transaction holds the lock from BEGIN to COMMIT so
      * statements of two threads never interleave inside it. */
     pthread_mutex_t lock;
-    struct fo_wal wal; /* checkpointer and grouped syncs */
+    struct fo_wal wal;           /* checkpointer and grouped syncs */
+    struct fo_store_guard guard; /* the lock, the file's identity, a failed sync */
+    char *path;
     int wal_started;
     /* prepared statements of runs_db.c, kept for the connection's life */
     struct {

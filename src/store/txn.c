@@ -3,6 +3,9 @@
 #include "store/txn.h"
 
 enum fo_status fo_store_begin(struct fo_store *s, struct fo_error *err) {
+    enum fo_status tripped = fo__guard_check(&s->guard, err);
+    if (tripped != FO_OK)
+        return tripped;
     pthread_mutex_lock(&s->lock);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         enum fo_status st = fo__store_fail(s, err, "starting a transaction");
@@ -26,8 +29,11 @@ enum fo_status fo_store_commit_async(struct fo_store *s, uint64_t *ticket,
     return FO_OK;
 }
 
+/* Nothing is acknowledged unless it is durable and in the file at the
+ * database's path (not one removed or replaced meanwhile). */
 enum fo_status fo_store_wait(struct fo_store *s, uint64_t ticket, struct fo_error *err) {
-    return fo__wal_sync(&s->wal, ticket, err);
+    enum fo_status st = fo__wal_sync(&s->wal, ticket, err);
+    return st == FO_OK ? fo__guard_check(&s->guard, err) : st;
 }
 
 enum fo_status fo_store_commit(struct fo_store *s, struct fo_error *err) {

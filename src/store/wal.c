@@ -8,6 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A checkpoint copies the WAL into the database and syncs it; after a
+ * failed sync neither is trusted, so none runs, and one that fails to
+ * sync trips the guard. */
+static void checkpoint(struct fo_wal *w, sqlite3 *db, const char *name) {
+    if (atomic_load(&w->guard->tripped) != FO_GUARD_OK)
+        return;
+    int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if ((rc & 0xff) == SQLITE_IOERR)
+        fo__guard_trip(w->guard, FO_GUARD_SYNC_FAILED);
+}
+
 static void *checkpointer(void *p) {
     struct fo_wal *w = p;
     pthread_mutex_lock(&w->lock);
@@ -20,8 +31,7 @@ static void *checkpointer(void *p) {
         pthread_mutex_unlock(&w->lock);
         /* PASSIVE copies what it can without waiting for the writer; a
          * busy result just leaves the rest to the next wake-up. */
-        sqlite3_wal_checkpoint_v2(w->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
-                                  NULL);
+        checkpoint(w, w->ckpt_db, NULL);
         pthread_mutex_lock(&w->lock);
         w->n_checkpoints++;
     }
@@ -35,7 +45,7 @@ static int on_commit(void *ctx, sqlite3 *db, const char *name, int pages) {
     if (pages >= FO_WAL_INLINE_PAGES) {
         /* The checkpointer is not keeping up: catch up here, where no other
          * commit can run, so the next transaction can restart the WAL. */
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        checkpoint(w, db, name);
         return SQLITE_OK;
     }
     if (pages >= FO_WAL_CHECKPOINT_PAGES) {
@@ -70,8 +80,10 @@ static enum fo_status open_sync_fd(struct fo_wal *w, const char *path,
 }
 
 enum fo_status fo__wal_start(struct fo_wal *w, sqlite3 *db, const char *path,
-                             int sync_commits, struct fo_error *err) {
+                             int sync_commits, struct fo_store_guard *guard,
+                             struct fo_error *err) {
     memset(w, 0, sizeof *w);
+    w->guard = guard;
     w->sync_fd = -1;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
@@ -126,7 +138,11 @@ enum fo_status fo__wal_sync(struct fo_wal *w, uint64_t ticket, struct fo_error *
     if (w->sync_fd < 0)
         return FO_OK;
     pthread_mutex_lock(&w->lock);
-    while (w->synced < ticket && w->failed_target < ticket) {
+    /* After a failed sync no later commit is durable either: the WAL's
+     * frames are checksummed in a chain, so recovery stops at the first
+     * lost one and drops everything after it. */
+    while (w->synced < ticket && w->failed_target < ticket &&
+           atomic_load(&w->guard->tripped) == FO_GUARD_OK) {
         if (w->syncing) {
             pthread_cond_wait(&w->synced_cv, &w->lock);
             continue;
@@ -144,6 +160,8 @@ enum fo_status fo__wal_sync(struct fo_wal *w, uint64_t ticket, struct fo_error *
          * none of that group's commits can be called durable. */
         uint64_t *mark = rc == 0 ? &w->synced : &w->failed_target;
         *mark = target > *mark ? target : *mark;
+        if (rc != 0)
+            fo__guard_trip(w->guard, FO_GUARD_SYNC_FAILED);
         pthread_cond_broadcast(&w->synced_cv);
     }
     int ok = w->synced >= ticket;

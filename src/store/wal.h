@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <flowopt/status.h>
+#include "store/guard.h"
 
 /* WAL pages that wake the checkpointer (SQLite's own default threshold). */
 #define FO_WAL_CHECKPOINT_PAGES 1000
@@ -42,6 +43,8 @@ struct fo_wal {
     uint64_t failed_target; /* tickets <= this met a failed sync */
     int syncing;            /* a thread is in fdatasync for the group */
     uint64_t n_syncs, n_checkpoints;
+    struct fo_store_guard
+        *guard; /* tripped by a failed sync; then nothing is synced or checkpointed */
 };
 
 /*
@@ -49,7 +52,8 @@ struct fo_wal {
  * WAL file for grouped syncs. Nothing is left running on failure.
  */
 enum fo_status fo__wal_start(struct fo_wal *w, sqlite3 *db, const char *path,
-                             int sync_commits, struct fo_error *err);
+                             int sync_commits, struct fo_store_guard *guard,
+                             struct fo_error *err);
 
 /* Stop the checkpointer and close what fo__wal_start opened (before db closes). */
 void fo__wal_stop(struct fo_wal *w);

@@ -252,6 +252,92 @@ static void health_then_stop(struct fo_test_daemon *d) {
     fo_test_daemon_kill(d);
 }
 
+/* A run with one sample asked on d; its id into run, the sample's into sample. */
+static void run_with_sample(const struct fo_test_daemon *d, char *run, char *sample) {
+    long status;
+    json_t *j =
+        fo_test_post(d, "/v1/runs", "{\"dim\": 2, \"direction\": \"minimize\"}", &status);
+    snprintf(run, 32, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", run);
+    j = fo_test_post(d, path, "{\"n\": 1}", &status);
+    snprintf(sample, 32, "%s",
+             json_string_value(json_object_get(
+                 json_array_get(json_object_get(j, "samples"), 0), "id")));
+    json_decref(j);
+}
+
+static long tell_one(const struct fo_test_daemon *d, const char *run, const char *sample,
+                     double value, char *detail, size_t cap) {
+    char path[128], body[200];
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", run);
+    snprintf(body, sizeof body, "{\"results\": [{\"id\": \"%s\", \"value\": %g}]}",
+             sample, value);
+    long status;
+    json_t *j = fo_test_post(d, path, body, &status);
+    const char *why = json_string_value(json_object_get(j, "detail"));
+    if (detail)
+        snprintf(detail, cap, "%s", why ? why : "");
+    json_decref(j);
+    return status;
+}
+
+/* One daemon per database; a missing database is not silently recreated;
+ * a database removed under the daemon stops its acknowledgements. */
+static void test_one_database(void) {
+    char db[600], log[600], log2[600], cmd[2000];
+    path_in(db, sizeof db, "one.db");
+    path_in(log, sizeof log, "one.log");
+    path_in(log2, sizeof log2, "two.log");
+    struct fo_test_daemon d;
+    if (fo_test_daemon_start(&d, db, log, NULL) != 0)
+        tap_bail("flowoptd did not start; see %s", log);
+    char run[32], sample[32];
+    run_with_sample(&d, run, sample);
+    snprintf(cmd, sizeof cmd,
+             "timeout 10 %s --listen 127.0.0.1:0 --db %s 2> %s; test $? -eq 1",
+             fo_test_bin("flowoptd"), db, log2);
+    tap_is_int(system(cmd), 0, "a second daemon on the same database exits 1 at once");
+    char want[64];
+    snprintf(want, sizeof want, "in use by another flowoptd (pid %d", (int)d.pid);
+    tap_ok(fo_test_file_contains(log2, want), "saying the database %s", want);
+    tap_is_int(tell_one(&d, run, sample, 1.5, NULL, 0), 200,
+               "the first daemon goes on acknowledging");
+    health_then_stop(&d);
+
+    char missing[600];
+    path_in(missing, sizeof missing, "missing.db");
+    snprintf(
+        cmd, sizeof cmd,
+        "timeout 10 %s --listen 127.0.0.1:0 --db %s 2> %s; test $? -eq 1 && test ! -e %s",
+        fo_test_bin("flowoptd"), missing, log2, missing);
+    tap_is_int(system(cmd), 0,
+               "a missing database is refused without --init, and not created");
+    tap_ok(fo_test_file_contains(log2, "no database at"), "saying there is no database");
+
+    /* the database moved away under the running daemon (an accident) */
+    if (fo_test_daemon_start(&d, db, log, NULL) != 0)
+        tap_bail("flowoptd did not restart; see %s", log);
+    run_with_sample(&d, run, sample);
+    char moved[700];
+    snprintf(moved, sizeof moved, "%s.moved", db);
+    tap_ok(rename(db, moved) == 0, "the database file is moved away");
+    char detail[512];
+    long status = tell_one(&d, run, sample, 2.5, detail, sizeof detail);
+    tap_ok(status == 503 && strstr(detail, "removed or replaced"),
+           "a tell is then refused with 503, naming the cause (%ld: %s)", status, detail);
+    tap_ok(rename(moved, db) == 0, "moved back");
+    status = tell_one(&d, run, sample, 2.5, NULL, 0);
+    tap_is_int(status, 503, "writes stay refused until a restart");
+    health_then_stop(&d);
+    if (fo_test_daemon_start(&d, db, log, NULL) != 0)
+        tap_bail("flowoptd did not restart; see %s", log);
+    tap_is_int(tell_one(&d, run, sample, 2.5, NULL, 0), 200,
+               "restarted on the file, the sample's value is taken");
+    health_then_stop(&d);
+}
+
 static void test_precedence(void) {
     char db[600], log[600];
     path_in(db, sizeof db, "prec.db");
@@ -376,6 +462,7 @@ int main(void) {
     tap_is_int(system(cmd), 0, "flowopt health talks to the daemon");
     test_sigterm(&d);
     TAP_RUN(test_drain);
+    TAP_RUN(test_one_database);
     TAP_RUN(test_precedence);
     TAP_RUN(test_config_file);
     TAP_RUN(test_newer_schema);

@@ -26,7 +26,7 @@ for b in chromium firefox; do
 done
 # a second daemon with API tokens
 echo "dash-token-0123456789abcdef" > "$tmp/tokens"
-"$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/tokens.db" --log-level warn \
+"$build/flowoptd" --init --listen 127.0.0.1:0 --db "$tmp/tokens.db" --log-level warn \
     --tokens-file "$tmp/tokens" 2> "$tmp/tokens.log" &
 tpid=$!
 while ! grep -q "^listening on" "$tmp/tokens.log" 2>/dev/null; do sleep 0.05; done

@@ -17,7 +17,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; umount "$mnt" 2>/dev/null; rm -r
 
 start_on() {
     starts=$((${starts:-0} + 1))
-    "$build/flowoptd" --listen 127.0.0.1:0 --db "$mnt/full.db" --log-level info \
+    "$build/flowoptd" --init --listen 127.0.0.1:0 --db "$mnt/full.db" --log-level info \
         2> "$tmp/daemon$starts.log" &
     pid=$!
     port=""
@@ -59,11 +59,13 @@ while [ $i -lt 200 ] && [ -z "$refused" ]; do
     esac
     i=$((i + 1))
 done
-case $refused in 5*) r=0 ;; *) r=1 ;; esac
-ok $r "on a full disk an ask gets a 5xx (${refused:-none in 200 asks}; $acked samples acknowledged)"
-jq -e '.status >= 500 and (.title | type == "string") and (.detail | type == "string")' \
+case $refused in 507) r=0 ;; *) r=1 ;; esac
+ok $r "on a full disk an ask gets a 507 (${refused:-none in 200 asks}; $acked samples acknowledged)"
+jq -e '.status == 507 and .title == "storage full" and (.detail | test("full"))' \
     "$tmp/body" > /dev/null
-ok $? "as application/problem+json ($(jq -c . "$tmp/body" 2> /dev/null))"
+ok $? "as application/problem+json naming the cause ($(jq -c . "$tmp/body" 2> /dev/null))"
+grep -q "warn.*storage full" "$tmp/daemon$starts.log"
+ok $? "and logged at warn"
 tell_body=$(curl -s "$url/v1/runs/$run/samples?status=pending&limit=50" |
     jq -c '{results: [.samples[] | {id, value: 1.5}]}')
 [ "$(echo "$tell_body" | jq '.results | length')" = 50 ]

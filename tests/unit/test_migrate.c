@@ -42,7 +42,7 @@ static void query_text(sqlite3 *db, const char *sql, char *out, size_t cap) {
 static void test_fresh_and_again(void) {
     char path[600];
     db_path(path, sizeof path, "fresh.db");
-    struct fo_store_config cfg = {.path = path};
+    struct fo_store_config cfg = {.path = path, .create = 1};
     struct fo_store *s = NULL;
     struct fo_error err = {0};
     tap_is_int(fo_store_open(&cfg, &s, &err), FO_OK, "fresh database opens (%s)",
@@ -128,7 +128,7 @@ static void test_lists(void) {
 static void test_newer_schema(void) {
     char path[600];
     db_path(path, sizeof path, "newer.db");
-    struct fo_store_config cfg = {.path = path};
+    struct fo_store_config cfg = {.path = path, .create = 1};
     struct fo_store *s = NULL;
     struct fo_error err = {0};
     fo_store_open(&cfg, &s, &err);
@@ -155,7 +155,7 @@ static void test_newer_schema(void) {
 static void test_bad_path(void) {
     char path[600];
     db_path(path, sizeof path, "no/such/dir/x.db");
-    struct fo_store_config cfg = {.path = path};
+    struct fo_store_config cfg = {.path = path, .create = 1};
     struct fo_store *s = NULL;
     struct fo_error err = {0};
     tap_is_int(fo_store_open(&cfg, &s, &err), FO_EIO,
@@ -309,7 +309,8 @@ static void test_wal_checkpoints(void) {
     char path[600], wal[620];
     db_path(path, sizeof path, "wal.db");
     snprintf(wal, sizeof wal, "%s-wal", path);
-    struct fo_store_config cfg = {.path = path, .durability = FO_DURABILITY_FULL};
+    struct fo_store_config cfg = {
+        .path = path, .create = 1, .durability = FO_DURABILITY_FULL};
     struct fo_store *s = NULL;
     struct fo_error err = {0};
     tap_is_int(fo_store_open(&cfg, &s, &err), FO_OK, "a store with durability full");

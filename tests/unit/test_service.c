@@ -31,6 +31,7 @@ static struct fo_service *open_service_with(const char *name,
     struct fo_service_config defaults = {0};
     struct fo_service_config *c = cfg ? cfg : &defaults;
     c->store.path = path;
+    c->store.create = 1;
     struct fo_service *svc = NULL;
     struct fo_error err;
     if (fo_service_create(c, &svc, &err) != FO_OK)
