@@ -194,6 +194,7 @@ bench:
 	@./$(O)/bench/bench_allocs
 	@FLOWOPT_BUILD_DIR=$(abspath $(O)) ./$(O)/bench/bench_service
 	@sh tools/bench_push.sh $(O)
+	@sh tools/bench_robust.sh $(O)
 	@./$(O)/flowopt-bench
 	@$(MAKE) --no-print-directory bench-compare
 

@@ -38,6 +38,17 @@ const char *fo_daemon_usage(void) {
            "  --evaluator-allow HOST[:PORT],...  the only hosts a run's push-mode\n"
            "                         evaluator may name: the daemon then calls them\n"
            "                         (env FLOWOPT_EVALUATOR_ALLOW, default none: off)\n"
+           "  --max-connections N    connections served at once; more get 503 and\n"
+           "                         then are refused (env FLOWOPT_MAX_CONNECTIONS,\n"
+           "                         default 1000)\n"
+           "  --max-connections-per-ip N  connections one address may hold (raise it\n"
+           "                         behind a proxy) (env\n"
+           "                         FLOWOPT_MAX_CONNECTIONS_PER_IP, default 128)\n"
+           "  --header-timeout SECONDS  a request's headers must arrive within this, "
+           "and\n"
+           "                         an idle connection is closed after it; a trickle\n"
+           "                         does not extend it (env FLOWOPT_HEADER_TIMEOUT,\n"
+           "                         default 15)\n"
            "  --config PATH          a file of 'key = value' lines with the keys above\n"
            "                         (listen, db, ...; '#' comments); the environment\n"
            "                         and flags win over it (env FLOWOPT_CONFIG)\n"
@@ -102,6 +113,20 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
         if (strlen(value) >= sizeof cfg->evaluator_allow)
             return fo_error_set(err, FO_EINVAL, source, "evaluator-allow is too long");
         strcpy(cfg->evaluator_allow, value);
+    } else if (strcmp(key, "max-connections") == 0) {
+        if (parse_uint(value, 1, 1000000, &cfg->max_connections) != 0)
+            return fo_error_set(err, FO_EINVAL, source,
+                                "max-connections must be 1..1000000, got '%s'", value);
+    } else if (strcmp(key, "max-connections-per-ip") == 0) {
+        if (parse_uint(value, 1, 1000000, &cfg->max_per_ip) != 0)
+            return fo_error_set(err, FO_EINVAL, source,
+                                "max-connections-per-ip must be 1..1000000, got '%s'",
+                                value);
+    } else if (strcmp(key, "header-timeout") == 0) {
+        if (parse_uint(value, 1, 3600, &cfg->header_timeout_s) != 0)
+            return fo_error_set(err, FO_EINVAL, source,
+                                "header-timeout must be 1..3600 seconds, got '%s'",
+                                value);
     } else if (strcmp(key, "init") == 0) {
         if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0 &&
             strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
@@ -118,15 +143,21 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
     return FO_OK;
 }
 
-static const char *const keys[] = {"listen",     "db",          "log-level",
-                                   "durability", "threads",     "checkpoint-retention",
-                                   "park-idle",  "tokens-file", "evaluator-allow",
-                                   "init"};
+static const char *const keys[] = {"listen",          "db",
+                                   "log-level",       "durability",
+                                   "threads",         "checkpoint-retention",
+                                   "park-idle",       "tokens-file",
+                                   "evaluator-allow", "init",
+                                   "max-connections", "max-connections-per-ip",
+                                   "header-timeout"};
 static const char *const env_names[] = {
-    "FLOWOPT_LISTEN",     "FLOWOPT_DB",          "FLOWOPT_LOG_LEVEL",
-    "FLOWOPT_DURABILITY", "FLOWOPT_THREADS",     "FLOWOPT_CHECKPOINT_RETENTION",
-    "FLOWOPT_PARK_IDLE",  "FLOWOPT_TOKENS_FILE", "FLOWOPT_EVALUATOR_ALLOW",
-    "FLOWOPT_INIT"};
+    "FLOWOPT_LISTEN",          "FLOWOPT_DB",
+    "FLOWOPT_LOG_LEVEL",       "FLOWOPT_DURABILITY",
+    "FLOWOPT_THREADS",         "FLOWOPT_CHECKPOINT_RETENTION",
+    "FLOWOPT_PARK_IDLE",       "FLOWOPT_TOKENS_FILE",
+    "FLOWOPT_EVALUATOR_ALLOW", "FLOWOPT_INIT",
+    "FLOWOPT_MAX_CONNECTIONS", "FLOWOPT_MAX_CONNECTIONS_PER_IP",
+    "FLOWOPT_HEADER_TIMEOUT"};
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
 static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **argv,

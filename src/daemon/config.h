@@ -17,6 +17,7 @@ struct fo_daemon_config {
     unsigned threads;
     unsigned checkpoint_retention;
     unsigned park_idle_s;
+    unsigned max_connections, max_per_ip, header_timeout_s;
     char tokens_file[4096];     /* "" when API tokens are off */
     char evaluator_allow[1024]; /* "" when push-mode evaluators are off */
     int show_help;

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #define DRAIN_MS 10000
@@ -36,6 +37,22 @@ static void ensure_db_dir(const char *db) {
         fo_log_warn("cannot create %s: %s", dir, strerror(errno));
 }
 
+/* Room for every connection allowed (and the database's files): the soft
+ * descriptor limit is often 1024. */
+static void raise_fd_limit(unsigned connections) {
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return;
+    rlim_t want = (rlim_t)connections + 256;
+    if (lim.rlim_cur >= want)
+        return;
+    lim.rlim_cur =
+        lim.rlim_max == RLIM_INFINITY || lim.rlim_max > want ? want : lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur < want)
+        fo_log_warn("only %llu file descriptors: fewer connections than %u can be served",
+                    (unsigned long long)lim.rlim_cur, connections);
+}
+
 static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     struct fo_error err = {0};
     struct fo_service_config scfg = {
@@ -50,8 +67,12 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
         fprintf(stderr, "flowoptd: %s\n", err.msg);
         return 1;
     }
-    struct fo_http_config hcfg = {
-        .listen = cfg->listen, .threads = cfg->threads, .tokens_file = cfg->tokens_file};
+    struct fo_http_config hcfg = {.listen = cfg->listen,
+                                  .threads = cfg->threads,
+                                  .tokens_file = cfg->tokens_file,
+                                  .max_connections = cfg->max_connections,
+                                  .max_per_ip = cfg->max_per_ip,
+                                  .header_timeout_s = cfg->header_timeout_s};
     struct fo_http_server *http = NULL;
     char bound[300];
     if (fo_http_start(&hcfg, svc, &http, bound, sizeof bound, &err) != FO_OK) {
@@ -123,6 +144,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     fo_log_set_level(cfg.log_level);
+    raise_fd_limit(cfg.max_connections ? cfg.max_connections : 1000);
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);

@@ -28,9 +28,24 @@ static unsigned long long bucket_counts[N_BUCKETS + 1];
 static double latency_sum;
 static unsigned long long latency_count;
 
+/* The method's label: one of HTTP's, or "other" (a client picks the
+ * method's text: quoted into the exposition it could break the format, and
+ * 300 invented ones would fill the table). */
+static const char *method_label(const char *method) {
+    static const char *const known[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                        "PATCH", "DELETE", "OPTIONS"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(method, known[i]) == 0)
+            return known[i];
+    return "other";
+}
+
 void fo_metrics_record(const char *method, const char *route, unsigned status,
                        double micros) {
     const char *r = route ? route : "unmatched";
+    method = method_label(method);
+    if (status < 100 || status > 599)
+        status = 0;
     double seconds = micros / 1e6;
     pthread_mutex_lock(&lock);
     size_t i = 0;

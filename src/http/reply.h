@@ -39,6 +39,7 @@ struct fo_http_reply {
     int challenge;            /* 401: send WWW-Authenticate */
     char location[256];       /* for 201, else "" */
     char etag[20];            /* for 200 and 304 on GET, else "" */
+    int close;                /* close the connection after this answer */
 };
 
 /* Value of request header name, or NULL (borrowed from the request). */

@@ -12,6 +12,7 @@
  */
 #include "http/server.h"
 #include "http/auth.h"
+#include "http/conns.h"
 #include "http/etag.h"
 #include "http/listen.h"
 #include "http/metrics.h"
@@ -19,6 +20,9 @@
 #include "util/log.h"
 
 #include <microhttpd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +32,16 @@
 
 #define DEFAULT_THREADS 8
 #define CONNECTION_TIMEOUT_S 60
+#define OVERLOAD_HEADROOM 64 /* connections past the limit, answered 503 */
+#define LARGE_BODY (1 << 20) /* bytes: a body this large is trimmed after */
 
 struct fo_http_server {
     struct MHD_Daemon *mhd;
     struct fo_service *svc;
     int listen_fd;
     atomic_int in_flight;
+    struct fo_conns *conns;
+    unsigned max_connections;
     struct fo_auth auth;
     char tokens_file[4096]; /* "" when auth is off */
 };
@@ -45,9 +53,10 @@ struct request_state {
     struct fo_http_request req;
     char allow[64];
     char *body;
-    size_t body_len;
+    size_t body_len, body_cap;
     int too_big;
     int unauthorized; /* tokens are configured and none was given */
+    int overloaded;   /* the daemon holds more connections than it serves */
     unsigned status;
 };
 
@@ -66,6 +75,22 @@ static double elapsed_us(const struct timespec *since) {
            (double)(now.tv_nsec - since->tv_nsec) / 1e3;
 }
 
+/*
+ * Room for cap bytes of body, in one allocation: growing a 60 MB body a
+ * chunk at a time churned the allocator (and, under a sanitizer, held every
+ * old copy). A body without Content-Length doubles instead.
+ */
+static int reserve_body(struct request_state *rs, size_t cap) {
+    if (cap <= rs->body_cap)
+        return 0;
+    char *grown = realloc(rs->body, cap);
+    if (!grown)
+        return -1;
+    rs->body = grown;
+    rs->body_cap = cap;
+    return 0;
+}
+
 static struct request_state *state_begin(struct fo_http_server *srv,
                                          struct MHD_Connection *conn, const char *method,
                                          const char *url) {
@@ -78,6 +103,8 @@ static struct request_state *state_begin(struct fo_http_server *srv,
     rs->req.path = url;
     rs->req.conn = conn;
     rs->req.svc = srv->svc;
+    fo_conns_request_began(srv->conns, conn);
+    rs->overloaded = fo_conns_open(srv->conns) > srv->max_connections;
     rs->match =
         fo_router_match(method, url, &rs->route, &rs->req, rs->allow, sizeof rs->allow);
     /* Liveness stays open to probes, and the dashboard's page and files
@@ -94,31 +121,35 @@ static struct request_state *state_begin(struct fo_http_server *srv,
     if (rs->match == FO_ROUTE_FOUND) {
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > rs->route->max_body)
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > rs->route->max_body)
             rs->too_big = 1;
+        else if (declared && !rs->unauthorized)
+            reserve_body(rs, (size_t)declared);
     }
     return rs;
 }
 
 /* Appends a body chunk, or marks the request too big (and drops the body). */
 static void state_append(struct request_state *rs, const char *data, size_t size) {
-    size_t cap = rs->match == FO_ROUTE_FOUND ? rs->route->max_body : 0;
+    size_t limit = rs->match == FO_ROUTE_FOUND ? rs->route->max_body : 0;
     if (rs->unauthorized)
         return; /* not even kept */
-    if (rs->too_big || size > cap - rs->body_len || rs->match != FO_ROUTE_FOUND) {
+    if (rs->too_big || size > limit - rs->body_len || rs->match != FO_ROUTE_FOUND) {
         rs->too_big = rs->match == FO_ROUTE_FOUND;
         free(rs->body);
         rs->body = NULL;
-        rs->body_len = 0;
+        rs->body_len = rs->body_cap = 0;
         return;
     }
-    char *grown = realloc(rs->body, rs->body_len + size);
-    if (!grown) {
+    size_t need = rs->body_len + size; /* <= limit, checked above */
+    size_t cap = rs->body_cap > need / 2 ? 2 * rs->body_cap : need;
+    cap = cap < 65536 ? 65536 : cap > limit ? limit : cap;
+    if (need > rs->body_cap && reserve_body(rs, cap) != 0) {
         rs->too_big = 1;
         return;
     }
-    memcpy(grown + rs->body_len, data, size);
-    rs->body = grown;
+    memcpy(rs->body + rs->body_len, data, size);
     rs->body_len += size;
 }
 
@@ -181,7 +212,11 @@ static int query_ok(const struct request_state *rs, struct fo_http_reply *rep) {
 }
 
 static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
-    if (rs->unauthorized) {
+    if (rs->overloaded) {
+        fo_reply_problem(rep, 503, "too many connections", NULL,
+                         "the daemon holds more connections than its limit; retry later");
+        rep->close = 1;
+    } else if (rs->unauthorized) {
         fo_reply_problem(
             rep, 401, "unauthorized", "Authorization",
             "this daemon needs 'Authorization: Bearer TOKEN' with one of its "
@@ -248,6 +283,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn,
                                 "Bearer realm=\"flowopt\"");
     if (rep->location[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
+    if (rep->close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (rep->etag[0]) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rep->etag);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
@@ -290,6 +327,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request_state *rs = *con_cls;
     if (!rs)
         return;
+    fo_conns_request_ended(srv->conns, conn);
     fo_metrics_record(rs->req.method,
                       rs->match == FO_ROUTE_FOUND ? rs->route->pattern : NULL, rs->status,
                       elapsed_us(&rs->start));
@@ -301,9 +339,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     }
     free(rs->body);
+#ifdef __GLIBC__
+    /* a large body's pages go back to the system now, not after the next
+     * parking (a burst of imports otherwise stays resident) */
+    if (rs->body_cap >= LARGE_BODY)
+        malloc_trim(0);
+#endif
     free(rs);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    struct fo_http_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        fo_conns_opened(srv->conns, conn, socket_context);
+    else
+        fo_conns_closed(srv->conns, socket_context);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -313,7 +366,10 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    fo_log_write(FO_LOG_WARN, "libmicrohttpd", "%s", msg);
+    /* what a client's socket did (closed early, timed out, refused at the
+     * limit) is for debugging: a flood of them must not flood the log */
+    int about_a_client = strstr(msg, "onnection") != NULL;
+    fo_log_write(about_a_client ? FO_LOG_DEBUG : FO_LOG_WARN, "libmicrohttpd", "%s", msg);
 }
 
 enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service *svc,
@@ -339,15 +395,34 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
         free(srv);
         return st;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     (is_v6 ? MHD_USE_IPv6 : 0);
+    /* epoll (or poll): select() stops at descriptor 1024 */
+    unsigned poller = MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES
+                          ? MHD_USE_EPOLL
+                          : MHD_USE_POLL;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | poller | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | (is_v6 ? MHD_USE_IPv6 : 0);
     unsigned threads = cfg->threads ? cfg->threads : DEFAULT_THREADS;
+    srv->max_connections = cfg->max_connections ? cfg->max_connections : 1000;
+    unsigned per_ip = cfg->max_per_ip ? cfg->max_per_ip : 128;
+    if (fo_conns_start(cfg->header_timeout_s ? cfg->header_timeout_s : 15, &srv->conns,
+                       err) != FO_OK) {
+        close(srv->listen_fd);
+        fo_auth_free(&srv->auth);
+        free(srv);
+        return FO_ENOMEM;
+    }
+    /* the library refuses at accept beyond the limit and a headroom in
+     * which the extra requests are answered 503 */
     srv->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
         NULL, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
         threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, srv->max_connections + OVERLOAD_HEADROOM,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_END);
     if (!srv->mhd) {
+        fo_conns_stop(srv->conns);
         close(srv->listen_fd);
         fo_auth_free(&srv->auth);
         free(srv);
@@ -367,6 +442,7 @@ void fo_http_stop(struct fo_http_server *srv, unsigned drain_ms) {
     while (atomic_load(&srv->in_flight) > 0 && elapsed_us(&start) < drain_ms * 1e3)
         nanosleep(&pause, NULL);
     MHD_stop_daemon(srv->mhd);
+    fo_conns_stop(srv->conns);
     close(srv->listen_fd);
     fo_auth_free(&srv->auth);
     free(srv);

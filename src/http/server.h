@@ -14,9 +14,12 @@
 struct fo_service;
 
 struct fo_http_config {
-    const char *listen;      /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
-    unsigned threads;        /* worker threads; 0 picks the default */
-    const char *tokens_file; /* API tokens (auth.h); NULL or "": no auth */
+    const char *listen;        /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
+    unsigned threads;          /* worker threads; 0 picks the default */
+    const char *tokens_file;   /* API tokens (auth.h); NULL or "": no auth */
+    unsigned max_connections;  /* beyond it a request gets 503; 0 picks 1000 */
+    unsigned max_per_ip;       /* connections one address may hold; 0 picks 128 */
+    unsigned header_timeout_s; /* a request's headers, or the idle wait for them; 0: 15 */
 };
 
 struct fo_http_server;

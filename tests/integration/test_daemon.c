@@ -77,6 +77,30 @@ static void test_routes(const struct fo_test_daemon *d) {
     fo_test_resp_free(&r);
 }
 
+/* /metrics: a client's method text never reaches the exposition, and 300
+ * invented methods do not crowd out the real series. */
+static void test_metrics_labels(const struct fo_test_daemon *d) {
+    char url[256], cmd[800];
+    snprintf(url, sizeof url, "%s/v1/health", d->base_url);
+    snprintf(cmd, sizeof cmd,
+             "for i in $(seq 300); do curl -s -o /dev/null -X \"M$i\" %s; done; "
+             "curl -s -o /dev/null -X 'A\"B}' %s",
+             url, url);
+    tap_is_int(system(cmd), 0, "300 invented methods and one with a quote and a brace");
+    struct fo_test_resp r;
+    fo_test_http("GET", url, NULL, NULL, &r);
+    fo_test_resp_free(&r);
+    snprintf(url, sizeof url, "%s/metrics", d->base_url);
+    fo_test_http("GET", url, NULL, NULL, &r);
+    tap_ok(r.status == 200 && !strstr(r.body, "A\"B") && !strstr(r.body, "M300") &&
+               strstr(r.body, "method=\"other\",route=\"unmatched\",status=\"405\"} 301"),
+           "they are counted as method=\"other\", their text nowhere in /metrics");
+    tap_ok(r.body &&
+               strstr(r.body, "method=\"GET\",route=\"/v1/health\",status=\"200\"}"),
+           "and a real GET after them still has its series");
+    fo_test_resp_free(&r);
+}
+
 /* A GET answer's ETag: the same body revalidates as 304, a change does not. */
 static void test_etag(const struct fo_test_daemon *d) {
     long status;
@@ -456,6 +480,7 @@ int main(void) {
     test_routes(&d);
     test_settings_route(&d);
     test_etag(&d);
+    test_metrics_labels(&d);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "%s --url %s health | grep -q '\"status\":\"ok\"'",
              fo_test_bin("flowopt"), d.base_url);

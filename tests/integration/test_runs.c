@@ -388,6 +388,61 @@ static void test_reference(void) {
     json_decref(call("DELETE", path, NULL, &status));
 }
 
+/* A maximal tell: 100,000 results in one request (the duplicate check was
+ * quadratic: 14.8 s), repeats of ids in the request counted once, and a
+ * repeat with another value refusing the whole request. */
+static void test_maximal_tell(void) {
+    enum { N = 100000, REPEATS = 1000 };
+    json_t *run = post_ok(
+        "/v1/runs", "{\"dim\": 2, \"direction\": \"minimize\", \"batch_size\": 10000}",
+        201, "create");
+    char id[64], path[160];
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(run, "id")));
+    json_decref(run);
+    snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
+    json_t *results = json_array();
+    for (int k = 0; k < N / 10000; k++) {
+        json_t *a = post_ok(path, "{\"n\": 10000}", 200, "ask");
+        json_t *s = json_object_get(a, "samples");
+        for (size_t i = 0; i < json_array_size(s); i++)
+            json_array_append_new(results,
+                                  json_pack("{s:O, s:f}", "id",
+                                            json_object_get(json_array_get(s, i), "id"),
+                                            "value", (double)(i % 7)));
+        json_decref(a);
+    }
+    for (size_t i = 0; i < REPEATS; i++)
+        json_array_append(results, json_array_get(results, i * 37));
+    /* first a request whose last repeat disagrees: refused whole */
+    json_t *bad = json_deep_copy(results);
+    json_object_set_new(json_array_get(bad, json_array_size(bad) - 1), "value",
+                        json_real(99.5));
+    json_t *req = json_pack("{s:o}", "results", bad);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    snprintf(path, sizeof path, "/v1/runs/%s/tell", id);
+    long status;
+    json_t *t = call("POST", path, body, &status);
+    free(body);
+    tap_ok(status == 409 && counter(id, "told") == 0,
+           "a tell of %d results with one repeat disagreeing is refused whole (%ld)",
+           N + REPEATS, status);
+    json_decref(t);
+    req = json_pack("{s:o}", "results", results);
+    body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    t = call("POST", path, body, &status);
+    free(body);
+    tap_ok(status == 200 && json_integer_value(json_object_get(t, "accepted")) == N &&
+               json_integer_value(json_object_get(t, "duplicates")) == REPEATS &&
+               counter(id, "told") == N,
+           "a tell of %d results (%d of them repeats) takes each once (%ld)", N + REPEATS,
+           REPEATS, status);
+    json_decref(t);
+    snprintf(path, sizeof path, "/v1/runs/%s", id);
+    json_decref(call("DELETE", path, NULL, &status));
+}
+
 /* A sample told lost costs nothing: its x comes back under a new id that
  * names the lost one, in the same generation, across a kill -9. */
 static void test_lost(void) {
@@ -1054,6 +1109,7 @@ int main(void) {
     test_noise();
     test_structure();
     test_recommended();
+    test_maximal_tell();
     char *big = malloc(70000);
     memset(big, ' ', 69999);
     big[0] = '{';
