@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -234,6 +238,10 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user) {
         copy_header_value(r->etag, sizeof r->etag, line, n, 5);
     else if (n > 14 && strncasecmp(line, "Cache-Control:", 14) == 0)
         copy_header_value(r->cache_control, sizeof r->cache_control, line, n, 14);
+    else if (n > 28 && strncasecmp(line, "Access-Control-Allow-Origin:", 28) == 0)
+        copy_header_value(r->allow_origin, sizeof r->allow_origin, line, n, 28);
+    else if (n > 29 && strncasecmp(line, "Access-Control-Allow-Methods:", 29) == 0)
+        copy_header_value(r->allow_methods, sizeof r->allow_methods, line, n, 29);
     return n;
 }
 
@@ -345,4 +353,39 @@ json_t *fo_test_call(const struct fo_test_daemon *d, const char *method, const c
 json_t *fo_test_post(const struct fo_test_daemon *d, const char *path, const char *body,
                      long *status) {
     return fo_test_call(d, "POST", path, body, NULL, status);
+}
+
+int fo_test_raw(int port, const char *request, char *out, size_t cap) {
+    out[0] = '\0';
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    size_t len = strlen(request), sent = 0;
+    while (sent < len) {
+        ssize_t n = send(fd, request + sent, len - sent, MSG_NOSIGNAL);
+        if (n <= 0)
+            break;
+        sent += (size_t)n;
+    }
+    shutdown(fd, SHUT_WR);
+    size_t got = 0;
+    double deadline = fo_test_now_ms() + 5000 * fo_test_timeout_scale();
+    while (got + 1 < cap && fo_test_now_ms() < deadline) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t n = recv(fd, out + got, cap - 1 - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    out[got] = '\0';
+    close(fd);
+    int status = -1;
+    return sscanf(out, "HTTP/1.%*d %d", &status) == 1 ? status : -1;
 }

@@ -47,6 +47,8 @@ struct fo_test_resp {
     char www_authenticate[128];
     char etag[64];
     char cache_control[64];
+    char allow_origin[256];  /* Access-Control-Allow-Origin */
+    char allow_methods[128]; /* Access-Control-Allow-Methods */
 };
 
 /*
@@ -60,6 +62,13 @@ int fo_test_http(const char *method, const char *url, const char *body,
 int fo_test_http_bytes(const char *method, const char *url, const char *body, size_t len,
                        const char *const *headers, struct fo_test_resp *out);
 void fo_test_resp_free(struct fo_test_resp *r);
+
+/*
+ * Send request (raw bytes, as written) to 127.0.0.1:port, close our side and
+ * read the answer until the daemon closes (at most 5 s). OUT: out (NUL-
+ * terminated, capacity cap). Returns the answer's HTTP status, or -1.
+ */
+int fo_test_raw(int port, const char *request, char *out, size_t cap);
 
 /*
  * POST body (may be NULL) to d's base URL + path. OUT: *status (0 when no

@@ -29,7 +29,7 @@ kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$dpid/status"; }
 head -c $((64 * 1024 * 1024 - 4096)) /dev/urandom > "$tmp/body"
 base=$(kb VmRSS)
 for i in 1 2 3 4; do
-    curl -s -o /dev/null -X POST --data-binary @"$tmp/body" "$url/v1/runs/import"
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/body" "$url/v1/runs/import"
 done
 echo "{\"bench\": \"imports_64mib_x4\", \"rss_start_mib\": $((base / 1024)), \"peak_above_mib\": $((($(kb VmHWM) - base) / 1024)), \"after_above_mib\": $((($(kb VmRSS) - base) / 1024))}"
 stop

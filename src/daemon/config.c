@@ -1,63 +1,119 @@
 /* config.c - see config.h. */
 #include "daemon/config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_THREADS 256
+enum kind { TEXT, UINT, LEVEL, DURABILITY, YESNO };
+
+/*
+ * Every setting, once: its flag (--key, also the config file's key), its
+ * environment variable, where it lands and its help. A UINT's range is
+ * [lo, hi]; a TEXT's capacity is the field's size.
+ */
+struct setting {
+    const char *key, *env;
+    enum kind kind;
+    size_t offset, size;
+    long lo, hi;
+    const char *arg;  /* the value's name in --help */
+    const char *help; /* lines of at most 50 characters */
+};
+
+#define TEXT_AT(field)                                                                   \
+    TEXT, offsetof(struct fo_daemon_config, field),                                      \
+        sizeof((struct fo_daemon_config *)0)->field, 0, 0
+#define UINT_AT(field, lo, hi) UINT, offsetof(struct fo_daemon_config, field), 0, lo, hi
+#define KIND_AT(kind, field) kind, offsetof(struct fo_daemon_config, field), 0, 0, 0
+
+static const struct setting settings[] = {
+    {"listen", "FLOWOPT_LISTEN", TEXT_AT(listen), "HOST:PORT",
+     "address to serve on; port 0 picks a free port\n(default 127.0.0.1:8080)"},
+    {"db", "FLOWOPT_DB", TEXT_AT(db), "PATH",
+     "SQLite database; one daemon at a time holds it\n(PATH.lock) (default "
+     "./var/flowopt.db)"},
+    {"init", "FLOWOPT_INIT", KIND_AT(YESNO, init), NULL,
+     "create the database (and its folder) if missing;\nwithout it a missing "
+     "database is refused, so a\nlost file is never replaced by an empty one"},
+    {"log-level", "FLOWOPT_LOG_LEVEL", KIND_AT(LEVEL, log_level), "LEVEL",
+     "error, warn, info or debug (default info)"},
+    {"durability", "FLOWOPT_DURABILITY", KIND_AT(DURABILITY, durability), "MODE",
+     "normal (survives a crash) or full (also power\nloss) (default normal)"},
+    {"threads", "FLOWOPT_THREADS", UINT_AT(threads, 1, 256), "N",
+     "HTTP worker threads, 1-256 (default 8)"},
+    {"checkpoint-retention", "FLOWOPT_CHECKPOINT_RETENTION",
+     UINT_AT(checkpoint_retention, 0, 1000000), "N",
+     "checkpoints kept per run, newest first; 0 keeps\nall (default 20)"},
+    {"tokens-file", "FLOWOPT_TOKENS_FILE", TEXT_AT(tokens_file), "PATH",
+     "API tokens, one a line: every route but\n/v1/health then needs "
+     "'Authorization: Bearer\nTOKEN'; SIGHUP reloads it (default none)"},
+    {"park-idle", "FLOWOPT_PARK_IDLE", UINT_AT(park_idle_s, 0, 100000000), "SECONDS",
+     "a run unused this long leaves memory until its\nnext request; 0 never "
+     "(default 600)"},
+    {"evaluator-allow", "FLOWOPT_EVALUATOR_ALLOW", TEXT_AT(evaluator_allow),
+     "HOST[:PORT],...",
+     "the only hosts a run's push-mode evaluator may\nname: the daemon then "
+     "calls them (default none:\noff)"},
+    {"max-connections", "FLOWOPT_MAX_CONNECTIONS", UINT_AT(max_connections, 1, 1000000),
+     "N",
+     "connections served at once; more get 503 and\nthen are refused "
+     "(default 1000)"},
+    {"max-connections-per-ip", "FLOWOPT_MAX_CONNECTIONS_PER_IP",
+     UINT_AT(max_per_ip, 1, 1000000), "N",
+     "connections one address may hold (raise it\nbehind a proxy) (default 128)"},
+    {"header-timeout", "FLOWOPT_HEADER_TIMEOUT", UINT_AT(header_timeout_s, 1, 3600),
+     "SECONDS",
+     "a request's headers must arrive within this, and\nan idle connection is "
+     "closed after it; a trickle\ndoes not extend it (default 15)"},
+    {"allowed-hosts", "FLOWOPT_ALLOWED_HOSTS", TEXT_AT(allowed_hosts), "NAME,...",
+     "Host names served besides IP literals and\nlocalhost (a DNS-rebinding "
+     "page names its own);\n'*' serves any (default none)"},
+    {"cors-origins", "FLOWOPT_CORS_ORIGINS", TEXT_AT(cors_origins), "ORIGIN,...",
+     "other web origins whose pages may call the API\n(https://host[:port]); "
+     "any other cross-origin\nrequest is 403 (default none)"},
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
 
 const char *fo_daemon_usage(void) {
-    return "usage: flowoptd [options]\n"
-           "\n"
-           "  --listen HOST:PORT     address to serve on; port 0 picks a free port\n"
-           "                         (env FLOWOPT_LISTEN, default 127.0.0.1:8080)\n"
-           "  --db PATH              SQLite database; one daemon at a time holds it\n"
-           "                         (PATH.lock) (env FLOWOPT_DB, default\n"
-           "                         ./var/flowopt.db)\n"
-           "  --init                 create the database (and its folder) if missing;\n"
-           "                         without it a missing database is refused, so a\n"
-           "                         lost file is never replaced by an empty one\n"
-           "                         (env FLOWOPT_INIT=yes)\n"
-           "  --log-level LEVEL      error, warn, info or debug\n"
-           "                         (env FLOWOPT_LOG_LEVEL, default info)\n"
-           "  --durability MODE      normal (survives a crash) or full (also power "
-           "loss)\n"
-           "                         (env FLOWOPT_DURABILITY, default normal)\n"
-           "  --threads N            HTTP worker threads, 1-256\n"
-           "                         (env FLOWOPT_THREADS, default 8)\n"
-           "  --checkpoint-retention N  checkpoints kept per run, newest first; 0 keeps "
-           "all\n"
-           "                         (env FLOWOPT_CHECKPOINT_RETENTION, default 20)\n"
-           "  --tokens-file PATH     API tokens, one a line: every route but /v1/health\n"
-           "                         then needs 'Authorization: Bearer TOKEN'; SIGHUP\n"
-           "                         reloads it (env FLOWOPT_TOKENS_FILE, default none)\n"
-           "  --park-idle SECONDS    a run unused this long leaves memory until its\n"
-           "                         next request; 0 never (env FLOWOPT_PARK_IDLE,\n"
-           "                         default 600)\n"
-           "  --evaluator-allow HOST[:PORT],...  the only hosts a run's push-mode\n"
-           "                         evaluator may name: the daemon then calls them\n"
-           "                         (env FLOWOPT_EVALUATOR_ALLOW, default none: off)\n"
-           "  --max-connections N    connections served at once; more get 503 and\n"
-           "                         then are refused (env FLOWOPT_MAX_CONNECTIONS,\n"
-           "                         default 1000)\n"
-           "  --max-connections-per-ip N  connections one address may hold (raise it\n"
-           "                         behind a proxy) (env\n"
-           "                         FLOWOPT_MAX_CONNECTIONS_PER_IP, default 128)\n"
-           "  --header-timeout SECONDS  a request's headers must arrive within this, "
-           "and\n"
-           "                         an idle connection is closed after it; a trickle\n"
-           "                         does not extend it (env FLOWOPT_HEADER_TIMEOUT,\n"
-           "                         default 15)\n"
-           "  --config PATH          a file of 'key = value' lines with the keys above\n"
-           "                         (listen, db, ...; '#' comments); the environment\n"
-           "                         and flags win over it (env FLOWOPT_CONFIG)\n"
-           "  --check-config         validate the settings, print 'configuration OK', "
-           "exit\n"
-           "  --help                 this text\n"
-           "  --version              print the version and exit\n"
-           "\n"
-           "Flags win over environment variables.\n";
+    static char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text, "usage: flowoptd [options]\n\n");
+    for (size_t i = 0; i < N_SETTINGS && n < sizeof text; i++) {
+        const struct setting *s = &settings[i];
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s%s%s", s->key, s->arg ? " " : "",
+                 s->arg ? s->arg : "");
+        const char *line = s->help;
+        int first = 1;
+        while (*line && n < sizeof text) {
+            size_t len = strcspn(line, "\n");
+            int pad = first && strlen(flag) < 24;
+            n += (size_t)snprintf(text + n, sizeof text - n, "  %-*s%s%.*s\n",
+                                  pad || !first ? 23 : 0, first ? flag : "",
+                                  pad || !first ? "" : "\n                         ",
+                                  (int)len, line);
+            first = 0;
+            line += len + (line[len] == '\n');
+        }
+        if (n < sizeof text)
+            n += (size_t)snprintf(text + n, sizeof text - n, "  %-23s(env %s)\n", "",
+                                  s->env);
+    }
+    if (n < sizeof text)
+        snprintf(text + n, sizeof text - n,
+                 "  --config PATH          a file of 'key = value' lines with the "
+                 "keys above\n"
+                 "                         (listen, db, ...; '#' comments); the "
+                 "environment\n"
+                 "                         and flags win over it (env FLOWOPT_CONFIG)\n"
+                 "  --check-config         validate the settings, print "
+                 "'configuration OK', exit\n"
+                 "  --help                 this text\n"
+                 "  --version              print the version and exit\n"
+                 "\n"
+                 "Flags win over environment variables.\n");
+    return text;
 }
 
 /* value as a decimal integer in [lo, hi]; 0 on success. */
@@ -70,24 +126,29 @@ static int parse_uint(const char *value, long lo, long hi, unsigned *out) {
     return 0;
 }
 
-static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
+static enum fo_status set_value(struct fo_daemon_config *cfg, const struct setting *s,
                                 const char *value, const char *source,
                                 struct fo_error *err) {
-    if (strcmp(key, "listen") == 0) {
-        if (strlen(value) >= sizeof cfg->listen)
-            return fo_error_set(err, FO_EINVAL, source, "listen address is too long");
-        strcpy(cfg->listen, value);
-    } else if (strcmp(key, "db") == 0) {
-        if (!value[0] || strlen(value) >= sizeof cfg->db)
-            return fo_error_set(err, FO_EINVAL, source,
-                                "database path is empty or too long");
-        strcpy(cfg->db, value);
-    } else if (strcmp(key, "log-level") == 0) {
-        if (fo_log_parse_level(value, &cfg->log_level) != 0)
+    char *at = (char *)cfg + s->offset;
+    switch (s->kind) {
+    case TEXT:
+        if (strlen(value) >= s->size || (strcmp(s->key, "db") == 0 && !value[0]))
+            return fo_error_set(err, FO_EINVAL, source, "%s is empty or too long",
+                                s->key);
+        memcpy(at, value, strlen(value) + 1);
+        return FO_OK;
+    case UINT:
+        if (parse_uint(value, s->lo, s->hi, (unsigned *)(void *)at) != 0)
+            return fo_error_set(err, FO_EINVAL, source, "%s must be %ld..%ld, got '%s'",
+                                s->key, s->lo, s->hi, value);
+        return FO_OK;
+    case LEVEL:
+        if (fo_log_parse_level(value, (enum fo_log_level *)(void *)at) != 0)
             return fo_error_set(err, FO_EINVAL, source,
                                 "unknown log level '%s' (error, warn, info, debug)",
                                 value);
-    } else if (strcmp(key, "durability") == 0) {
+        return FO_OK;
+    case DURABILITY:
         if (strcmp(value, "normal") == 0)
             cfg->durability = FO_DURABILITY_NORMAL;
         else if (strcmp(value, "full") == 0)
@@ -95,70 +156,24 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const char *key,
         else
             return fo_error_set(err, FO_EINVAL, source,
                                 "unknown durability '%s' (normal, full)", value);
-    } else if (strcmp(key, "checkpoint-retention") == 0) {
-        if (parse_uint(value, 0, 1000000, &cfg->checkpoint_retention) != 0)
-            return fo_error_set(err, FO_EINVAL, source,
-                                "checkpoint retention must be 0..1000000, got '%s'",
-                                value);
-    } else if (strcmp(key, "tokens-file") == 0) {
-        if (strlen(value) >= sizeof cfg->tokens_file)
-            return fo_error_set(err, FO_EINVAL, source, "tokens file path is too long");
-        strcpy(cfg->tokens_file, value);
-    } else if (strcmp(key, "park-idle") == 0) {
-        if (parse_uint(value, 0, 100000000, &cfg->park_idle_s) != 0)
-            return fo_error_set(err, FO_EINVAL, source,
-                                "park-idle must be 0..100000000 seconds, got '%s'",
-                                value);
-    } else if (strcmp(key, "evaluator-allow") == 0) {
-        if (strlen(value) >= sizeof cfg->evaluator_allow)
-            return fo_error_set(err, FO_EINVAL, source, "evaluator-allow is too long");
-        strcpy(cfg->evaluator_allow, value);
-    } else if (strcmp(key, "max-connections") == 0) {
-        if (parse_uint(value, 1, 1000000, &cfg->max_connections) != 0)
-            return fo_error_set(err, FO_EINVAL, source,
-                                "max-connections must be 1..1000000, got '%s'", value);
-    } else if (strcmp(key, "max-connections-per-ip") == 0) {
-        if (parse_uint(value, 1, 1000000, &cfg->max_per_ip) != 0)
-            return fo_error_set(err, FO_EINVAL, source,
-                                "max-connections-per-ip must be 1..1000000, got '%s'",
-                                value);
-    } else if (strcmp(key, "header-timeout") == 0) {
-        if (parse_uint(value, 1, 3600, &cfg->header_timeout_s) != 0)
-            return fo_error_set(err, FO_EINVAL, source,
-                                "header-timeout must be 1..3600 seconds, got '%s'",
-                                value);
-    } else if (strcmp(key, "init") == 0) {
+        return FO_OK;
+    case YESNO:
         if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0 &&
             strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
-            return fo_error_set(err, FO_EINVAL, source,
-                                "init must be yes or no, got '%s'", value);
-        cfg->init = value[0] == '1' || value[0] == 'y';
-    } else if (strcmp(key, "threads") == 0) {
-        if (parse_uint(value, 1, MAX_THREADS, &cfg->threads) != 0)
-            return fo_error_set(err, FO_EINVAL, source, "threads must be 1..%d, got '%s'",
-                                MAX_THREADS, value);
-    } else {
-        return fo_error_set(err, FO_EINVAL, source, "unknown option");
+            return fo_error_set(err, FO_EINVAL, source, "%s must be yes or no, got '%s'",
+                                s->key, value);
+        *(int *)(void *)at = value[0] == '1' || value[0] == 'y';
+        return FO_OK;
     }
-    return FO_OK;
+    return fo_error_set(err, FO_EINVAL, source, "unknown option");
 }
 
-static const char *const keys[] = {"listen",          "db",
-                                   "log-level",       "durability",
-                                   "threads",         "checkpoint-retention",
-                                   "park-idle",       "tokens-file",
-                                   "evaluator-allow", "init",
-                                   "max-connections", "max-connections-per-ip",
-                                   "header-timeout"};
-static const char *const env_names[] = {
-    "FLOWOPT_LISTEN",          "FLOWOPT_DB",
-    "FLOWOPT_LOG_LEVEL",       "FLOWOPT_DURABILITY",
-    "FLOWOPT_THREADS",         "FLOWOPT_CHECKPOINT_RETENTION",
-    "FLOWOPT_PARK_IDLE",       "FLOWOPT_TOKENS_FILE",
-    "FLOWOPT_EVALUATOR_ALLOW", "FLOWOPT_INIT",
-    "FLOWOPT_MAX_CONNECTIONS", "FLOWOPT_MAX_CONNECTIONS_PER_IP",
-    "FLOWOPT_HEADER_TIMEOUT"};
-#define N_KEYS (sizeof keys / sizeof keys[0])
+static const struct setting *find_setting(const char *key, size_t len) {
+    for (size_t k = 0; k < N_SETTINGS; k++)
+        if (strlen(settings[k].key) == len && strncmp(settings[k].key, key, len) == 0)
+            return &settings[k];
+    return NULL;
+}
 
 static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **argv,
                                  int *i, struct fo_error *err) {
@@ -175,10 +190,6 @@ static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **
         cfg->check_config = 1;
         return FO_OK;
     }
-    if (strcmp(arg, "--init") == 0) {
-        cfg->init = 1;
-        return FO_OK;
-    }
     if (strncmp(arg, "--config=", 9) == 0)
         return FO_OK; /* read first, by config_path */
     if (strcmp(arg, "--config") == 0) {
@@ -187,23 +198,18 @@ static enum fo_status parse_flag(struct fo_daemon_config *cfg, int argc, char **
         ++*i;
         return FO_OK;
     }
-    for (size_t k = 0; k < N_KEYS; k++) {
-        size_t len = strlen(keys[k]);
-        if (strncmp(arg, "--", 2) != 0 || strncmp(arg + 2, keys[k], len) != 0)
-            continue;
-        const char *value;
-        if (arg[2 + len] == '=') {
-            value = arg + 3 + len;
-        } else if (arg[2 + len] == '\0') {
-            if (*i + 1 >= argc)
-                return fo_error_set(err, FO_EINVAL, arg, "%s needs a value", arg);
-            value = argv[++*i];
-        } else {
-            continue;
-        }
-        return set_value(cfg, keys[k], value, arg, err);
-    }
-    return fo_error_set(err, FO_EINVAL, arg, "unknown option '%s' (see --help)", arg);
+    const struct setting *s =
+        strncmp(arg, "--", 2) == 0 ? find_setting(arg + 2, strcspn(arg + 2, "=")) : NULL;
+    if (!s)
+        return fo_error_set(err, FO_EINVAL, arg, "unknown option '%s' (see --help)", arg);
+    const char *eq = strchr(arg, '=');
+    if (eq)
+        return set_value(cfg, s, eq + 1, arg, err);
+    if (!s->arg) /* a switch: --init */
+        return set_value(cfg, s, "yes", arg, err);
+    if (*i + 1 >= argc)
+        return fo_error_set(err, FO_EINVAL, arg, "%s needs a value", arg);
+    return set_value(cfg, s, argv[++*i], arg, err);
 }
 
 /* The value of --config (or --config=) in argv, else FLOWOPT_CONFIG, else NULL. */
@@ -245,11 +251,9 @@ static enum fo_status load_file(struct fo_daemon_config *cfg, const char *path,
         size_t n = strlen(v);
         while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
             v[--n] = '\0';
-        size_t k = 0;
-        while (k < N_KEYS && strcmp(keys[k], p) != 0)
-            k++;
-        st = k == N_KEYS ? fo_error_set(err, FO_EINVAL, where, "unknown key '%.60s'", p)
-                         : set_value(cfg, keys[k], v, where, err);
+        const struct setting *s = find_setting(p, strlen(p));
+        st = !s ? fo_error_set(err, FO_EINVAL, where, "unknown key '%.60s'", p)
+                : set_value(cfg, s, v, where, err);
     }
     fclose(f);
     return st;
@@ -268,10 +272,10 @@ enum fo_status fo_daemon_config_load(struct fo_daemon_config *cfg, int argc, cha
     enum fo_status fst = file ? load_file(cfg, file, err) : FO_OK;
     if (fst != FO_OK)
         return fst;
-    for (size_t k = 0; k < N_KEYS; k++) {
-        const char *v = getenv(env_names[k]);
+    for (size_t k = 0; k < N_SETTINGS; k++) {
+        const char *v = getenv(settings[k].env);
         enum fo_status st;
-        if (v && (st = set_value(cfg, keys[k], v, env_names[k], err)) != FO_OK)
+        if (v && (st = set_value(cfg, &settings[k], v, settings[k].env, err)) != FO_OK)
             return st;
     }
     for (int i = 1; i < argc; i++) {

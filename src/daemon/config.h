@@ -20,6 +20,8 @@ struct fo_daemon_config {
     unsigned max_connections, max_per_ip, header_timeout_s;
     char tokens_file[4096];     /* "" when API tokens are off */
     char evaluator_allow[1024]; /* "" when push-mode evaluators are off */
+    char allowed_hosts[1024];   /* Host names served besides IP literals, localhost */
+    char cors_origins[1024];    /* cross-origin pages allowed; "" none */
     int show_help;
     int show_version;
     int check_config;

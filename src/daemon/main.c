@@ -72,7 +72,9 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
                                   .tokens_file = cfg->tokens_file,
                                   .max_connections = cfg->max_connections,
                                   .max_per_ip = cfg->max_per_ip,
-                                  .header_timeout_s = cfg->header_timeout_s};
+                                  .header_timeout_s = cfg->header_timeout_s,
+                                  .allowed_hosts = cfg->allowed_hosts,
+                                  .cors_origins = cfg->cors_origins};
     struct fo_http_server *http = NULL;
     char bound[300];
     if (fo_http_start(&hcfg, svc, &http, bound, sizeof bound, &err) != FO_OK) {

@@ -2,12 +2,14 @@
 #include "flow/flow_internal.h"
 #include "flow/rqspline.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 const char *const fo_layer_kind_names[FO_N_LAYER_KINDS] = {
     "spline-ar", "spline-coupling", "affine-ar", "gaussian", "gaussian-full"};
 #define N_KINDS FO_N_LAYER_KINDS
+#define MIN_STEPS 1048576.0 /* doubles a bounded coordinate's width must span */
 
 const char *fo_layer_kind_name(enum fo_layer_kind kind) {
     return (size_t)kind < N_KINDS ? fo_layer_kind_names[kind] : "unknown";
@@ -63,6 +65,15 @@ static enum fo_status check_bounds(const struct fo_flow_config *cfg,
                                 "dimension %zu: need finite lo < hi (or both infinite), "
                                 "got [%g, %g]",
                                 d, lo, hi);
+        /* the box's map needs steps a double can take: [0, 5e-324] has
+         * one, and every update of such a run was rolled back */
+        double m = fmax(fabs(lo), fabs(hi));
+        if (hi - lo < DBL_MIN || hi - lo < MIN_STEPS * (nextafter(m, INFINITY) - m))
+            return fo_error_set(err, FO_ERANGE, "bounds",
+                                "dimension %zu: [%g, %g] is narrower than a double "
+                                "resolves (it needs a width of at least %g)",
+                                d, lo, hi,
+                                fmax(DBL_MIN, MIN_STEPS * (nextafter(m, INFINITY) - m)));
     }
     return FO_OK;
 }

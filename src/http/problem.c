@@ -34,12 +34,15 @@ unsigned fo_http_status_for(enum fo_status code) {
 static const char *slug_for(unsigned status) {
     switch (status) {
     case 400: return "bad-request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
     case 404: return "not-found";
     case 405: return "method-not-allowed";
     case 409: return "conflict";
     case 411: return "length-required";
     case 413: return "payload-too-large";
     case 415: return "unsupported-media-type";
+    case 421: return "misdirected-request";
     case 422: return "unprocessable";
     case 503: return "unavailable";
     case 507: return "insufficient-storage";

@@ -40,6 +40,8 @@ struct fo_http_reply {
     char location[256];       /* for 201, else "" */
     char etag[20];            /* for 200 and 304 on GET, else "" */
     int close;                /* close the connection after this answer */
+    char cors_origin[256];    /* a configured origin to name in CORS headers, else "" */
+    int preflight;            /* a CORS preflight's answer: also the allowed methods */
 };
 
 /* Value of request header name, or NULL (borrowed from the request). */

@@ -21,6 +21,8 @@ struct fo_route {
     size_t max_body; /* bytes; 0 means the route takes no body */
     fo_route_handler handler;
     const char *query; /* the query arguments it takes, space-separated (NULL: none) */
+    const char
+        *body_type; /* the media type its body must have (NULL: application/json) */
 };
 
 enum fo_route_result {

@@ -124,6 +124,7 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
 #define MAX_METADATA 4096 /* bytes of its compact JSON */
 #define MAX_METRICS 64    /* named numbers */
 #define MAX_METRIC_NAME 64
+#define MAX_ERROR_TEXT 4096 /* bytes of a failed result's error */
 
 /* metrics as compact JSON, each number in the fewest digits that read back
  * exactly (jansson prints 17); the caller frees it; NULL: out of memory. */
@@ -220,7 +221,13 @@ static enum fo_status parse_result(json_t *r, size_t i, struct fo_tell_item *it,
     it->lost = rs == FO_RECORD_LOST;
     if ((st = parse_extras(r, where, it, err)) != FO_OK)
         return st;
-    it->error = json_string_value(json_object_get(r, "error"));
+    json_t *error = json_object_get(r, "error");
+    if (error && !json_is_null(error) &&
+        !(json_is_string(error) && json_string_length(error) <= MAX_ERROR_TEXT))
+        return fo_error_set(err, FO_EINVAL, "error",
+                            "%s.error must be a string of at most %d bytes", where,
+                            MAX_ERROR_TEXT);
+    it->error = json_string_value(error);
     json_t *se = json_object_get(r, "stderr"), *shots = json_object_get(r, "shots");
     it->std_error = NAN;
     it->shots = 0;
@@ -797,17 +804,17 @@ static void leases(const struct fo_http_request *req, struct fo_http_reply *rep)
 }
 
 const struct fo_route fo__asktell_routes[] = {
-    {"POST", "/v1/runs/{id}/step", 1024, step, NULL},
+    {"POST", "/v1/runs/{id}/step", 1024, step, NULL, NULL},
     {"GET", "/v1/runs/{id}/samples", 0, samples,
-     "status client_id generation limit cursor format"},
-    {"POST", "/v1/runs/{id}/leases", 1024, leases, NULL},
-    {"POST", "/v1/runs/{id}/observations", MAX_TELL_BODY, observations, NULL},
-    {"POST", "/v1/runs/{id}/log_prob", MAX_TELL_BODY, log_prob, NULL},
-    {"POST", "/v1/runs/{id}/ask", MAX_ASK_BODY, ask, NULL},
-    {"POST", "/v1/runs/{id}/tell", MAX_TELL_BODY, tell, NULL},
-    {"GET", "/v1/runs/{id}/best", 0, best, NULL},
-    {"GET", "/v1/runs/{id}/modes", 0, modes, NULL},
-    {"GET", "/v1/runs/{id}/history", 0, history, "after limit format max_points"},
+     "status client_id generation limit cursor format", NULL},
+    {"POST", "/v1/runs/{id}/leases", 1024, leases, NULL, NULL},
+    {"POST", "/v1/runs/{id}/observations", MAX_TELL_BODY, observations, NULL, NULL},
+    {"POST", "/v1/runs/{id}/log_prob", MAX_TELL_BODY, log_prob, NULL, NULL},
+    {"POST", "/v1/runs/{id}/ask", MAX_ASK_BODY, ask, NULL, NULL},
+    {"POST", "/v1/runs/{id}/tell", MAX_TELL_BODY, tell, NULL, NULL},
+    {"GET", "/v1/runs/{id}/best", 0, best, NULL, NULL},
+    {"GET", "/v1/runs/{id}/modes", 0, modes, NULL, NULL},
+    {"GET", "/v1/runs/{id}/history", 0, history, "after limit format max_points", NULL},
 };
 const size_t fo__n_asktell_routes =
     sizeof fo__asktell_routes / sizeof fo__asktell_routes[0];

@@ -149,12 +149,14 @@ static void import_run(const struct fo_http_request *req, struct fo_http_reply *
 }
 
 const struct fo_route fo__checkpoint_routes[] = {
-    {"POST", "/v1/runs/import", 64 * 1024 * 1024, import_run, "name"},
-    {"GET", "/v1/runs/{id}/checkpoints", 0, list_checkpoints, NULL},
-    {"POST", "/v1/runs/{id}/checkpoints", 0, create_checkpoint, NULL},
-    {"POST", "/v1/runs/{id}/checkpoints/{cid}/restore", 0, restore_checkpoint, NULL},
-    {"GET", "/v1/runs/{id}/checkpoints/{cid}/export", 0, export_checkpoint, NULL},
-    {"POST", "/v1/runs/{id}/fork", 4096, fork_run, NULL},
+    {"POST", "/v1/runs/import", 64 * 1024 * 1024, import_run, "name",
+     "application/octet-stream"},
+    {"GET", "/v1/runs/{id}/checkpoints", 0, list_checkpoints, NULL, NULL},
+    {"POST", "/v1/runs/{id}/checkpoints", 0, create_checkpoint, NULL, NULL},
+    {"POST", "/v1/runs/{id}/checkpoints/{cid}/restore", 0, restore_checkpoint, NULL,
+     NULL},
+    {"GET", "/v1/runs/{id}/checkpoints/{cid}/export", 0, export_checkpoint, NULL, NULL},
+    {"POST", "/v1/runs/{id}/fork", 4096, fork_run, NULL, NULL},
 };
 const size_t fo__n_checkpoint_routes =
     sizeof fo__checkpoint_routes / sizeof fo__checkpoint_routes[0];

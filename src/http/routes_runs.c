@@ -170,10 +170,10 @@ static void list_runs(const struct fo_http_request *req, struct fo_http_reply *r
 }
 
 const struct fo_route fo__runs_routes[] = {
-    {"GET", "/v1/runs", 0, list_runs, "limit cursor"},
-    {"PATCH", "/v1/runs/{id}", 4096, patch_run, NULL},
-    {"DELETE", "/v1/runs/{id}", 0, delete_run, NULL},
-    {"POST", "/v1/runs", MAX_CREATE_BODY, create_run, NULL},
-    {"GET", "/v1/runs/{id}", 0, get_run, NULL},
+    {"GET", "/v1/runs", 0, list_runs, "limit cursor", NULL},
+    {"PATCH", "/v1/runs/{id}", 4096, patch_run, NULL, NULL},
+    {"DELETE", "/v1/runs/{id}", 0, delete_run, NULL, NULL},
+    {"POST", "/v1/runs", MAX_CREATE_BODY, create_run, NULL, NULL},
+    {"GET", "/v1/runs/{id}", 0, get_run, NULL, NULL},
 };
 const size_t fo__n_runs_routes = sizeof fo__runs_routes / sizeof fo__runs_routes[0];

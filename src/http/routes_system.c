@@ -91,8 +91,8 @@ static void get_metrics(const struct fo_http_request *req, struct fo_http_reply 
 }
 
 const struct fo_route fo__system_routes[] = {
-    {"GET", "/v1/health", 0, get_health, NULL},
-    {"GET", "/metrics", 0, get_metrics, NULL},
-    {"GET", "/v1/settings", 0, get_settings, NULL},
+    {"GET", "/v1/health", 0, get_health, NULL, NULL},
+    {"GET", "/metrics", 0, get_metrics, NULL, NULL},
+    {"GET", "/v1/settings", 0, get_settings, NULL, NULL},
 };
 const size_t fo__n_system_routes = sizeof fo__system_routes / sizeof fo__system_routes[0];

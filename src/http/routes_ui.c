@@ -44,7 +44,7 @@ static void file(const struct fo_http_request *req, struct fo_http_reply *rep) {
 }
 
 const struct fo_route fo__ui_routes[] = {
-    {"GET", "/", 0, page, NULL},
-    {"GET", "/ui/{name}", 0, file, NULL},
+    {"GET", "/", 0, page, NULL, NULL},
+    {"GET", "/ui/{name}", 0, file, NULL, NULL},
 };
 const size_t fo__n_ui_routes = sizeof fo__ui_routes / sizeof fo__ui_routes[0];

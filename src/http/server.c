@@ -14,6 +14,7 @@
 #include "http/auth.h"
 #include "http/conns.h"
 #include "http/etag.h"
+#include "http/gate.h"
 #include "http/listen.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -23,10 +24,12 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +47,8 @@ struct fo_http_server {
     unsigned max_connections;
     struct fo_auth auth;
     char tokens_file[4096]; /* "" when auth is off */
+    char allowed_hosts[1024], cors_origins[1024];
+    struct fo_gate gate; /* over the two above */
 };
 
 struct request_state {
@@ -57,6 +62,11 @@ struct request_state {
     int too_big;
     int unauthorized; /* tokens are configured and none was given */
     int overloaded;   /* the daemon holds more connections than it serves */
+    unsigned refused; /* the gate's answer (400, 403, 421), 0 when let in */
+    const char *refused_field;
+    char refused_detail[240];
+    enum fo_origin origin;
+    int preflight; /* OPTIONS with Origin and Access-Control-Request-Method */
     unsigned status;
 };
 
@@ -91,9 +101,96 @@ static int reserve_body(struct request_state *rs, size_t cap) {
     return 0;
 }
 
+static void refuse(struct request_state *rs, unsigned status, const char *field,
+                   const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static void refuse(struct request_state *rs, unsigned status, const char *field,
+                   const char *fmt, ...) {
+    if (rs->refused)
+        return; /* the first reason stands */
+    rs->refused = status;
+    rs->refused_field = field;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rs->refused_detail, sizeof rs->refused_detail, fmt, ap);
+    va_end(ap);
+}
+
+struct header_seen {
+    const char *name, *first;
+    unsigned n;
+    int differ;
+};
+
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value) {
+    (void)kind;
+    struct header_seen *h = cls;
+    if (key && strcasecmp(key, h->name) == 0) {
+        if (h->n++ == 0)
+            h->first = value ? value : "";
+        else if (strcmp(value ? value : "", h->first) != 0)
+            h->differ = 1;
+    }
+    return MHD_YES;
+}
+
+static struct header_seen header_seen(struct MHD_Connection *conn, const char *name) {
+    struct header_seen h = {.name = name};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, on_header, &h);
+    return h;
+}
+
+/*
+ * The gate (gate.h): a path that routing could misread, a request without
+ * its Host or with two lengths (a proxy and we could frame it differently),
+ * a Host this daemon is not, a page from another origin.
+ */
+static void gate_check(const struct fo_http_server *srv, struct request_state *rs,
+                       const char *version) {
+    struct MHD_Connection *conn = rs->req.conn;
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    if (!fo_gate_path_ok(rs->req.path))
+        refuse(rs, 400, "path",
+               "the path holds a NUL byte (%%00), a control byte or an empty, '.' or "
+               "'..' segment");
+    if (!host && version && strcmp(version, MHD_HTTP_VERSION_1_0) != 0)
+        refuse(rs, 400, "Host", "an HTTP/1.1 request needs a Host header");
+    struct header_seen cl = header_seen(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl.differ)
+        refuse(rs, 400, "Content-Length", "two different Content-Length headers");
+    if (cl.n && header_seen(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING).n)
+        refuse(rs, 400, "Content-Length",
+               "both Content-Length and Transfer-Encoding: the body's end is ambiguous");
+    if (host && !fo_gate_host_ok(&srv->gate, host)) {
+        char shown[80];
+        fo_log_escape(shown, sizeof shown, host);
+        refuse(rs, 421, "Host",
+               "this daemon does not serve the host '%s'; --allowed-hosts names the "
+               "names it answers to besides IP addresses and localhost",
+               shown);
+    }
+    rs->origin = fo_gate_origin(&srv->gate, origin, host);
+    if (rs->origin == FO_ORIGIN_DENIED) {
+        char shown[80];
+        fo_log_escape(shown, sizeof shown, origin);
+        refuse(rs, 403, "Origin",
+               "requests from pages at '%s' are not served; --cors-origins names the "
+               "other origins allowed",
+               shown);
+    }
+    rs->preflight = strcmp(rs->req.method, "OPTIONS") == 0 && origin &&
+                    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                "Access-Control-Request-Method") != NULL;
+}
+
 static struct request_state *state_begin(struct fo_http_server *srv,
                                          struct MHD_Connection *conn, const char *method,
-                                         const char *url) {
+                                         const char *url, const char *version) {
     struct request_state *rs = calloc(1, sizeof *rs);
     if (!rs)
         return NULL;
@@ -107,6 +204,7 @@ static struct request_state *state_begin(struct fo_http_server *srv,
     rs->overloaded = fo_conns_open(srv->conns) > srv->max_connections;
     rs->match =
         fo_router_match(method, url, &rs->route, &rs->req, rs->allow, sizeof rs->allow);
+    gate_check(srv, rs, version);
     /* Liveness stays open to probes, and the dashboard's page and files
      * (they hold no data: the page asks for a token); everything else
      * needs one. */
@@ -124,7 +222,7 @@ static struct request_state *state_begin(struct fo_http_server *srv,
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
         if (declared > rs->route->max_body)
             rs->too_big = 1;
-        else if (declared && !rs->unauthorized)
+        else if (declared && !rs->unauthorized && !rs->refused)
             reserve_body(rs, (size_t)declared);
     }
     return rs;
@@ -133,7 +231,7 @@ static struct request_state *state_begin(struct fo_http_server *srv,
 /* Appends a body chunk, or marks the request too big (and drops the body). */
 static void state_append(struct request_state *rs, const char *data, size_t size) {
     size_t limit = rs->match == FO_ROUTE_FOUND ? rs->route->max_body : 0;
-    if (rs->unauthorized)
+    if (rs->unauthorized || rs->refused)
         return; /* not even kept */
     if (rs->too_big || size > limit - rs->body_len || rs->match != FO_ROUTE_FOUND) {
         rs->too_big = rs->match == FO_ROUTE_FOUND;
@@ -179,6 +277,10 @@ static enum MHD_Result on_query_arg(void *cls, enum MHD_ValueKind kind, const ch
     struct query_check *c = cls;
     if (c->bad[0])
         return MHD_NO;
+    if (strstr(key, "%00") || (value && strstr(value, "%00"))) {
+        snprintf(c->bad, sizeof c->bad, "%.60s nul", key);
+        return MHD_NO;
+    }
     if (!allowed_key(c->allowed, key)) {
         snprintf(c->bad, sizeof c->bad, "%.60s", key);
         return MHD_NO;
@@ -201,7 +303,10 @@ static int query_ok(const struct request_state *rs, struct fo_http_reply *rep) {
         return 1;
     char field[64];
     snprintf(field, sizeof field, "%.*s", (int)strcspn(c.bad, " "), c.bad);
-    if (strstr(c.bad, " twice"))
+    if (strstr(c.bad, " nul"))
+        fo_reply_problem(rep, 400, "bad request", field,
+                         "query argument '%s' holds a NUL byte (%%00)", field);
+    else if (strstr(c.bad, " twice"))
         fo_reply_problem(rep, 400, "bad request", field,
                          "query argument '%s' given twice", field);
     else
@@ -211,11 +316,57 @@ static int query_ok(const struct request_state *rs, struct fo_http_reply *rep) {
     return 0;
 }
 
+/* The methods a cross-origin page may use and the headers it may send. */
+#define CORS_METHODS "GET, HEAD, POST, PATCH, PUT, DELETE"
+#define CORS_HEADERS "Authorization, Content-Type, Idempotency-Key, If-None-Match"
+
+/* A CORS preflight: yes for a configured origin and a path that exists. */
+static void answer_preflight(const struct request_state *rs, struct fo_http_reply *rep) {
+    if (rs->origin != FO_ORIGIN_ALLOWED && rs->origin != FO_ORIGIN_SAME) {
+        fo_reply_problem(rep, 403, "forbidden", "Origin",
+                         "no CORS preflight is answered for this origin; --cors-origins "
+                         "names the origins allowed");
+    } else if (rs->match == FO_ROUTE_NO_PATH) {
+        fo_reply_problem(rep, 404, "not found", NULL, "no resource at %s", rs->req.path);
+    } else {
+        rep->status = 204;
+        rep->preflight = 1;
+    }
+}
+
+/* A body of the media type the route takes: a cross-site form can send
+ * text/plain without asking; application/json needs a preflight. */
+static int body_type_ok(const struct request_state *rs, struct fo_http_reply *rep) {
+    if (!rs->body_len && !rs->too_big)
+        return 1;
+    const char *want = rs->route->body_type ? rs->route->body_type : "application/json";
+    const char *got = MHD_lookup_connection_value(rs->req.conn, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (fo_gate_type_is(got, want))
+        return 1;
+    char shown[80];
+    fo_log_escape(shown, sizeof shown, got ? got : "none");
+    fo_reply_problem(rep, 415, "unsupported media type", "Content-Type",
+                     "this route takes a body of type %s; got '%s'", want, shown);
+    return 0;
+}
+
 static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
+    if (rs->origin == FO_ORIGIN_ALLOWED)
+        snprintf(rep->cors_origin, sizeof rep->cors_origin, "%s",
+                 MHD_lookup_connection_value(rs->req.conn, MHD_HEADER_KIND, "Origin"));
     if (rs->overloaded) {
         fo_reply_problem(rep, 503, "too many connections", NULL,
                          "the daemon holds more connections than its limit; retry later");
         rep->close = 1;
+    } else if (rs->refused) {
+        fo_reply_problem(rep, rs->refused,
+                         rs->refused == 400   ? "bad request"
+                         : rs->refused == 403 ? "forbidden"
+                                              : "misdirected request",
+                         rs->refused_field, "%s", rs->refused_detail);
+    } else if (rs->preflight) {
+        answer_preflight(rs, rep);
     } else if (rs->unauthorized) {
         fo_reply_problem(
             rep, 401, "unauthorized", "Authorization",
@@ -228,6 +379,8 @@ static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
         fo_reply_problem(rep, 405, "method not allowed", NULL, "%s is not allowed on %s",
                          rs->req.method, rs->req.path);
         snprintf(rep->allow, sizeof rep->allow, "%s", rs->allow);
+    } else if (!body_type_ok(rs, rep)) {
+        /* answered */
     } else if (rs->too_big) {
         fo_reply_problem(rep, 413, "payload too large", NULL,
                          "request body exceeds the %zu-byte limit of this route",
@@ -285,6 +438,16 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
     if (rep->close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (rep->cors_origin[0]) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", rep->cors_origin);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", "ETag, Location");
+    }
+    if (rep->preflight) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", CORS_METHODS);
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers", CORS_HEADERS);
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+    }
     if (rep->etag[0]) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rep->etag);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
@@ -298,11 +461,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls) {
-    (void)version;
     struct fo_http_server *srv = cls;
     struct request_state *rs = *con_cls;
     if (!rs) {
-        rs = state_begin(srv, conn, method, url);
+        rs = state_begin(srv, conn, method, url, version);
         if (!rs)
             return MHD_NO;
         *con_cls = rs;
@@ -359,6 +521,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         fo_conns_closed(srv->conns, socket_context);
 }
 
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s) {
+    (void)cls;
+    (void)conn;
+    return fo_gate_unescape(s);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
     char msg[512];
@@ -380,6 +548,11 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
     if (!srv)
         return fo_error_set(err, FO_ENOMEM, NULL, "out of memory starting HTTP");
     srv->svc = svc;
+    snprintf(srv->allowed_hosts, sizeof srv->allowed_hosts, "%s",
+             cfg->allowed_hosts ? cfg->allowed_hosts : "");
+    snprintf(srv->cors_origins, sizeof srv->cors_origins, "%s",
+             cfg->cors_origins ? cfg->cors_origins : "");
+    srv->gate = (struct fo_gate){srv->allowed_hosts, srv->cors_origins};
     fo_auth_init(&srv->auth);
     enum fo_status st = FO_OK;
     if (cfg->tokens_file && cfg->tokens_file[0]) {
@@ -418,9 +591,9 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
         NULL, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
         threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_LIMIT, srv->max_connections + OVERLOAD_HEADROOM,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_END);
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_UNESCAPE_CALLBACK,
+        on_unescape, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (!srv->mhd) {
         fo_conns_stop(srv->conns);
         close(srv->listen_fd);

@@ -20,6 +20,8 @@ struct fo_http_config {
     unsigned max_connections;  /* beyond it a request gets 503; 0 picks 1000 */
     unsigned max_per_ip;       /* connections one address may hold; 0 picks 128 */
     unsigned header_timeout_s; /* a request's headers, or the idle wait for them; 0: 15 */
+    const char *allowed_hosts; /* Host names served besides IP literals (gate.h) */
+    const char *cors_origins;  /* cross-origin pages allowed (gate.h) */
 };
 
 struct fo_http_server;

@@ -531,6 +531,14 @@ enum fo_status fo_service_step(struct fo_service *svc, const char *id,
     struct fo_run *r = fo__run_acquire(svc, id, err);
     if (!r)
         return FO_ENOTFOUND;
+    /* A paused or finished run keeps its distribution as it was left. */
+    if (r->state != FO_RUN_ACTIVE) {
+        enum fo_status sst =
+            fo_error_set(err, FO_ESTATE, "state", "run %s is %s: it takes no update",
+                         r->id, fo_service_run_state_name(r->state));
+        fo__run_release(r);
+        return sst;
+    }
     /* The update runs before the transaction, under the run's lock only. */
     enum fo_status st = fo_engine_step(r->engine, report, err);
     struct step_write w = {svc, r, report};

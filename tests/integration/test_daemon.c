@@ -238,8 +238,9 @@ static void test_drain(void) {
     if (fo_test_daemon_start(&d, db, log, NULL) != 0)
         tap_bail("flowoptd did not start; see %s", log);
     int fd = connect_local(d.port);
-    const char head[] = "POST /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
-                        "Content-Type: application/json\r\n\r\n{\"a\":";
+    const char head[] =
+        "POST /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n"
+        "Content-Type: application/json\r\n\r\n{\"a\":";
     tap_ok(fd >= 0 && write(fd, head, sizeof head - 1) == (ssize_t)(sizeof head - 1),
            "a request is half sent");
     struct sockaddr_in me;

@@ -32,11 +32,11 @@ start_on() {
 
 # status of a request; its body in $tmp/body
 req() {
-    curl -s -o "$tmp/body" -w '%{http_code}' -X "$1" "$url$2" ${3:+-d "$3"}
+    curl -s -o "$tmp/body" -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' "$url$2" ${3:+-d "$3"}
 }
 
 start_on
-run=$(curl -s -X POST "$url/v1/runs" -d '{"dim": 4, "direction": "minimize", "batch_size": 50}' |
+run=$(curl -s -X POST "$url/v1/runs" -H 'Content-Type: application/json' -d '{"dim": 4, "direction": "minimize", "batch_size": 50}' |
     jq -r .id)
 [ -n "$run" ] && [ "$run" != null ]
 ok $? "a run on the small disk ($run)"

@@ -32,8 +32,10 @@ SH
 chmod +x "$tmp"/*.sh
 
 run=$("$cli" create --dim 2 --bounds -5:5 --direction minimize)
-"$cli" loop "$run" --cmd "$tmp/sphere.sh" -j 4 --budget 300
-ok $? "flowopt loop runs 300 evaluations, 4 at once"
+"$cli" loop "$run" --cmd "$tmp/sphere.sh" -j 4 --budget 300 2> "$tmp/loop1.err"
+rc=$?
+ok $rc "flowopt loop runs 300 evaluations, 4 at once"
+[ $rc = 0 ] || { echo "# exit $rc; its stderr:"; tail -20 "$tmp/loop1.err" | sed 's/^/#   /'; } >&2
 [ "$(counter "$run" told)" = 300 ] && [ "$(counter "$run" pending)" = 0 ]
 ok $? "all told, none pending"
 "$cli" best "$run" | awk '{ exit !($1 < 1e-3) }'

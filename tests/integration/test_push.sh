@@ -51,7 +51,7 @@ wait_for "$run" failed 6 20 && error_of "$run" | grep -q "HTTP 500"
 ok $? "a 500, retried once, is told failed with the reason ($(error_of "$run"))"
 curl -s "$FLOWOPT_URL/metrics" | awk '/^flowopt_push_retries_total/ { r = $2 } /^flowopt_push_failures_total/ { f = $2 } END { exit !(r > 0 && f > 0) }'
 ok $? "/metrics counts the retries and the failures"
-curl -s -X PATCH "$FLOWOPT_URL/v1/runs/$run" -d '{"state": "paused"}' > /dev/null
+curl -s -X PATCH -H 'Content-Type: application/json' "$FLOWOPT_URL/v1/runs/$run" -d '{"state": "paused"}' > /dev/null
 
 run=$(create /garbage 6 '')
 wait_for "$run" failed 6 20 && error_of "$run" | grep -q "not {"
@@ -68,7 +68,7 @@ ok $? "samples missing from the answer are told failed, the rest told"
 
 run=$(create /ok 100000 '')
 wait_for "$run" told 30 20
-curl -s -X PATCH "$FLOWOPT_URL/v1/runs/$run" -d '{"state": "paused"}' > /dev/null
+curl -s -X PATCH -H 'Content-Type: application/json' "$FLOWOPT_URL/v1/runs/$run" -d '{"state": "paused"}' > /dev/null
 sleep 0.5
 c1=$(curl -s "$E/calls?run=$run" | jq -r .calls)
 sleep 1

@@ -791,6 +791,8 @@ static void test_noise(void) {
         {"\"value\": 1, \"shots\": 0", "shots"},
         {"\"value\": 1, \"shots\": 2.5", "shots"},
         {"\"status\": \"failed\", \"stderr\": 0.1", "stderr"},
+        {"\"status\": \"failed\", \"error\": 42", "error"},
+        {"\"status\": \"failed\", \"error\": {\"why\": \"x\"}", "error"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         char one[256];
@@ -916,6 +918,23 @@ static void test_start(void) {
     expect_problem("POST", "/v1/runs",
                    "{\"dim\": 2, \"direction\": \"minimize\", \"start\": {\"scale\": 0}}",
                    422, "start.scale", "a start scale of 0");
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 1, \"direction\": \"minimize\", \"bounds\": "
+                   "{\"lo\": 0, \"hi\": 5e-324}}",
+                   422, "bounds", "bounds [0, 5e-324]: no width a double resolves");
+    expect_problem("POST", "/v1/runs",
+                   "{\"dim\": 1, \"direction\": \"minimize\", \"bounds\": "
+                   "{\"lo\": 1e6, \"hi\": 1000000.000000001}}",
+                   422, "bounds", "bounds [1e6, 1e6 + 1e-9]: a few steps of a double");
+    json_t *small = call("POST", "/v1/runs",
+                         "{\"dim\": 1, \"direction\": \"minimize\", "
+                         "\"bounds\": {\"lo\": 0, \"hi\": 1e-12}}",
+                         &status);
+    tap_is_int(status, 201, "while a small box in small units ([0, 1e-12]) is fine");
+    snprintf(path, sizeof path, "/v1/runs/%s",
+             json_string_value(json_object_get(small, "id")));
+    json_decref(small);
+    json_decref(call("DELETE", path, NULL, &status));
 }
 
 static void test_patch_settings(char *id, size_t cap) {
@@ -1180,6 +1199,19 @@ int main(void) {
     snprintf(path, sizeof path, "/v1/runs/%s/ask", id);
     expect_problem("POST", path, "{\"n\": 1}", 409, "state",
                    "a paused run hands out nothing");
+    char hpath[256];
+    snprintf(hpath, sizeof hpath, "/v1/runs/%s/history", id);
+    json_t *h0 = call("GET", hpath, NULL, &status);
+    snprintf(path, sizeof path, "/v1/runs/%s/step", id);
+    expect_problem("POST", path, NULL, 409, "state", "nor takes a forced step");
+    json_t *h1 = call("GET", hpath, NULL, &status);
+    tap_ok(h0 && h1 &&
+               json_array_size(json_object_get(h0, "steps")) ==
+                   json_array_size(json_object_get(h1, "steps")),
+           "and its history is unchanged (%zu rows)",
+           json_array_size(json_object_get(h1, "steps")));
+    json_decref(h0);
+    json_decref(h1);
     snprintf(path, sizeof path, "/v1/runs/%s", id);
     expect_problem("PATCH", path, "{\"state\": \"sleeping\"}", 400, "state",
                    "an unknown state");

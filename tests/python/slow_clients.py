@@ -73,7 +73,7 @@ def slowloris(SLOW):
     for i in range(SLOW):
         try:
             s = connect("127.0.0.1")
-            s.send(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")
+            s.send(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             slow.append(s)
         except OSError:
             pass

@@ -10,11 +10,11 @@ static void nop(const struct fo_http_request *req, struct fo_http_reply *rep) {
 }
 
 static const struct fo_route table[] = {
-    {"GET", "/v1/runs", 0, nop, NULL},
-    {"POST", "/v1/runs", 1024, nop, NULL},
-    {"GET", "/v1/runs/{id}", 0, nop, NULL},
-    {"DELETE", "/v1/runs/{id}", 0, nop, NULL},
-    {"POST", "/v1/runs/{id}/checkpoints/{cid}/restore", 0, nop, NULL},
+    {"GET", "/v1/runs", 0, nop, NULL, NULL},
+    {"POST", "/v1/runs", 1024, nop, NULL, NULL},
+    {"GET", "/v1/runs/{id}", 0, nop, NULL, NULL},
+    {"DELETE", "/v1/runs/{id}", 0, nop, NULL, NULL},
+    {"POST", "/v1/runs/{id}/checkpoints/{cid}/restore", 0, nop, NULL, NULL},
 };
 #define N (sizeof table / sizeof table[0])
 
