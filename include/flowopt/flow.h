@@ -110,6 +110,11 @@ enum fo_status fo_flow_reserve(struct fo_flow *flow, size_t n, struct fo_error *
 /* Re-initialise every parameter as a new flow with this seed would have. */
 void fo_flow_reset_params(struct fo_flow *flow, uint64_t seed);
 
+/* The parameters a flow of cfg holds, without building it (only the
+ * conditioners' small index tables). OUT: *n. */
+enum fo_status fo_flow_config_n_params(const struct fo_flow_config *cfg, size_t *n,
+                                       struct fo_error *err);
+
 /* Validate cfg completely without building anything. */
 enum fo_status fo_flow_config_check(const struct fo_flow_config *cfg,
                                     struct fo_error *err);

@@ -405,5 +405,13 @@ enum fo_status fo_engine_save(const struct fo_engine *e, unsigned char *buf, siz
                               size_t *len, struct fo_error *err);
 enum fo_status fo_engine_load(const unsigned char *buf, size_t len,
                               struct fo_engine **out, struct fo_error *err);
+/* Only the configuration of a snapshot (checked as fo_engine_load checks
+ * its header), to weigh it before anything is allocated for it. OUT: *cfg,
+ * its arrays in *arrays. */
+struct fo_setting_arrays;
+enum fo_status fo_engine_snapshot_config(const unsigned char *buf, size_t len,
+                                         struct fo_run_config *cfg,
+                                         struct fo_setting_arrays *arrays,
+                                         struct fo_error *err);
 
 #endif

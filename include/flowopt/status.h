@@ -22,7 +22,9 @@ enum fo_status {
     FO_ESCHEMA = 10,  /* database schema newer than this binary */
     FO_ESTATE = 11,   /* operation not allowed in the current state */
     FO_ETOOBIG = 12,  /* input larger than its cap */
-    FO_ENOSPACE = 13  /* the disk (or the database's page limit) is full */
+    FO_ENOSPACE = 13, /* the disk (or the database's page limit) is full */
+    FO_EDAMAGED =
+        14 /* what the daemon stored fails its checks (not the client's bytes) */
 };
 
 #define FO_ERROR_FIELD_LEN 64

@@ -90,8 +90,9 @@ static int start_job(struct job *j, const char *cmd, const char *id, json_t *x) 
             close(out[k]);
             close(err[k]);
         }
-        signal(SIGINT, SIG_IGN); /* the loop stops; running commands finish */
-        setpgid(0, 0);           /* its own group: a timeout kills all of it */
+        signal(SIGINT, SIG_IGN);  /* the loop stops; running commands finish */
+        signal(SIGPIPE, SIG_DFL); /* ignored in the loop, not in the command */
+        setpgid(0, 0);            /* its own group: a timeout kills all of it */
         execv("/bin/sh", argv);
         _exit(127);
     }
@@ -284,6 +285,9 @@ int fo_cmd_loop(const char *base, const char *run, int argc, char **argv) {
     struct sigaction sa = {0};
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
+    /* a command that exits without reading its x line must not kill the
+     * loop: the write then fails with EPIPE, which is fine */
+    signal(SIGPIPE, SIG_IGN);
     const int show = isatty(2);
     int running = 0, rc = 0, asking = 1;
     long told = 0, asked = 0;

@@ -21,6 +21,7 @@ const char *fo_strerror(enum fo_status code) {
     case FO_ESTATE: return "not allowed in current state";
     case FO_ETOOBIG: return "too large";
     case FO_ENOSPACE: return "storage full";
+    case FO_EDAMAGED: return "stored data damaged";
     }
     return "unknown error";
 }

@@ -37,6 +37,9 @@ static const struct setting settings[] = {
     {"init", "FLOWOPT_INIT", KIND_AT(YESNO, init), NULL,
      "create the database (and its folder) if missing;\nwithout it a missing "
      "database is refused, so a\nlost file is never replaced by an empty one"},
+    {"quick-check", "FLOWOPT_QUICK_CHECK", KIND_AT(YESNO, quick_check), "yes|no",
+     "read every page of the database at start and\nrefuse to serve a damaged one "
+     "(default yes;\nno serves what still reads)"},
     {"log-level", "FLOWOPT_LOG_LEVEL", KIND_AT(LEVEL, log_level), "LEVEL",
      "error, warn, info or debug (default info)"},
     {"durability", "FLOWOPT_DURABILITY", KIND_AT(DURABILITY, durability), "MODE",
@@ -67,6 +70,15 @@ static const struct setting settings[] = {
      "SECONDS",
      "a request's headers must arrive within this, and\nan idle connection is "
      "closed after it; a trickle\ndoes not extend it (default 15)"},
+    {"max-runs", "FLOWOPT_MAX_RUNS", UINT_AT(max_runs, 1, 100000000), "N",
+     "runs the daemon holds; a create beyond is 409\n(default 10000)"},
+    {"max-params", "FLOWOPT_MAX_PARAMS", UINT_AT(max_params, 1000, 67108864), "N",
+     "parameters of one run's flow (8 bytes each,\nseveral copies); a larger create "
+     "or import is\n422 (default 16777216)"},
+    {"max-answer-values", "FLOWOPT_MAX_ANSWER_VALUES",
+     UINT_AT(max_answer_values, 1000, 1000000000), "N",
+     "coordinates in one answer: an ask's n x dim, a\npage of samples' limit x dim; "
+     "more is 422\n(default 2000000)"},
     {"allowed-hosts", "FLOWOPT_ALLOWED_HOSTS", TEXT_AT(allowed_hosts), "NAME,...",
      "Host names served besides IP literals and\nlocalhost (a DNS-rebinding "
      "page names its own);\n'*' serves any (default none)"},
@@ -268,6 +280,7 @@ enum fo_status fo_daemon_config_load(struct fo_daemon_config *cfg, int argc, cha
     cfg->durability = FO_DURABILITY_NORMAL;
     cfg->checkpoint_retention = 20;
     cfg->park_idle_s = 600;
+    cfg->quick_check = 1;
     const char *file = config_path(argc, argv);
     enum fo_status fst = file ? load_file(cfg, file, err) : FO_OK;
     if (fst != FO_OK)

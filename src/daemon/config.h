@@ -18,14 +18,16 @@ struct fo_daemon_config {
     unsigned checkpoint_retention;
     unsigned park_idle_s;
     unsigned max_connections, max_per_ip, header_timeout_s;
-    char tokens_file[4096];     /* "" when API tokens are off */
+    unsigned max_runs, max_params, max_answer_values; /* budgets; 0: the defaults */
+    char tokens_file[4096];                           /* "" when API tokens are off */
     char evaluator_allow[1024]; /* "" when push-mode evaluators are off */
     char allowed_hosts[1024];   /* Host names served besides IP literals, localhost */
     char cors_origins[1024];    /* cross-origin pages allowed; "" none */
     int show_help;
     int show_version;
     int check_config;
-    int init; /* --init: create the database (and its folder) when missing */
+    int init;        /* --init: create the database (and its folder) when missing */
+    int quick_check; /* PRAGMA quick_check at start (default yes) */
 };
 
 /*

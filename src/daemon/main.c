@@ -55,11 +55,16 @@ static void raise_fd_limit(unsigned connections) {
 
 static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     struct fo_error err = {0};
-    struct fo_service_config scfg = {
-        .store = {.path = cfg->db, .create = cfg->init, .durability = cfg->durability},
-        .checkpoint_retention = cfg->checkpoint_retention,
-        .park_idle_s = cfg->park_idle_s,
-        .evaluator_allow = cfg->evaluator_allow};
+    struct fo_service_config scfg = {.store = {.path = cfg->db,
+                                               .create = cfg->init,
+                                               .durability = cfg->durability,
+                                               .quick_check = cfg->quick_check},
+                                     .checkpoint_retention = cfg->checkpoint_retention,
+                                     .park_idle_s = cfg->park_idle_s,
+                                     .evaluator_allow = cfg->evaluator_allow,
+                                     .max_runs = cfg->max_runs,
+                                     .max_params = cfg->max_params,
+                                     .max_answer_values = cfg->max_answer_values};
     struct fo_service *svc = NULL;
     if (cfg->init)
         ensure_db_dir(cfg->db);
@@ -91,6 +96,11 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     }
     fprintf(stderr, "listening on %s\n", bound);
     fflush(stderr);
+    size_t damaged = fo_service_report_damage(svc);
+    if (damaged)
+        fo_log_error("%zu damaged runs: their samples, history and checkpoints stay "
+                     "readable; delete them or import an exported checkpoint",
+                     damaged);
     int sig = 0;
     while (sigwait(signals, &sig) == 0 && sig == SIGHUP) {
         size_t n = 0;

@@ -180,6 +180,19 @@ static enum fo_status build(struct fo_flow *f, const struct fo_flow_config *cfg,
     return FO_OK;
 }
 
+enum fo_status fo_flow_config_n_params(const struct fo_flow_config *cfg, size_t *n,
+                                       struct fo_error *err) {
+    *n = 0;
+    enum fo_status st = fo_flow_config_check(cfg, err);
+    for (size_t l = 0; st == FO_OK && l < cfg->n_layers; l++) {
+        struct fo_layer layer;
+        st = fo_layer_init(&layer, cfg->kinds[l], cfg, err);
+        *n += st == FO_OK ? layer.n_params : 0;
+        fo_layer_free(&layer);
+    }
+    return st;
+}
+
 enum fo_status fo_flow_create(const struct fo_flow_config *cfg, struct fo_flow **out,
                               struct fo_error *err) {
     *out = NULL;

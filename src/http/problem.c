@@ -26,6 +26,7 @@ unsigned fo_http_status_for(enum fo_status code) {
     case FO_EIO: return 503;
     case FO_ENOSPACE: return 507;
     case FO_ESCHEMA: return 500;
+    case FO_EDAMAGED: return 500; /* ours, not the client's: no retry mends it */
     }
     return 500;
 }
@@ -116,7 +117,9 @@ void fo_reply_problem(struct fo_http_reply *rep, unsigned status, const char *ti
 
 void fo_reply_error(struct fo_http_reply *rep, const struct fo_error *err) {
     unsigned status = fo_http_status_for(err->code);
-    if (err->code == FO_EIO || err->code == FO_ENOSPACE || err->code == FO_ECORRUPT)
+    if (err->code == FO_EDAMAGED)
+        fo_log_error("%s: %s", fo_strerror(err->code), err->msg);
+    else if (err->code == FO_EIO || err->code == FO_ENOSPACE)
         fo_log_warn("%s: %s", fo_strerror(err->code), err->msg);
     fo_reply_problem(rep, status, fo_strerror(err->code), err->field, "%s",
                      err->msg[0] ? err->msg : fo_strerror(err->code));

@@ -81,9 +81,15 @@ static void ask(const struct fo_http_request *req, struct fo_http_reply *rep) {
         o.client_id = client;
     }
     json_decref(root);
-    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    struct fo_error dim_err = {0};
+    size_t D = fo_service_run_dim(req->svc, req->params[0], &dim_err);
     if (st == FO_OK && D == 0)
-        st = fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0]);
+        st = (err = dim_err).code;
+    if (st == FO_OK && (size_t)n * D > fo_service_max_answer_values(req->svc))
+        st = fo_error_set(&err, FO_ERANGE, "n",
+                          "n x dim = %zu coordinates, more than this daemon's "
+                          "--max-answer-values %zu: ask for fewer at a time",
+                          (size_t)n * D, fo_service_max_answer_values(req->svc));
     const char *key = fo_http_header(req, "Idempotency-Key");
     if (st == FO_OK && key && (!*key || strlen(key) > 200))
         st = fo_error_set(&err, FO_EINVAL, "Idempotency-Key",
@@ -308,12 +314,13 @@ static void tell(const struct fo_http_request *req, struct fo_http_reply *rep) {
 
 static void best(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
-    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    struct fo_error dim_err = {0};
+    size_t D = fo_service_run_dim(req->svc, req->params[0], &dim_err);
     double *x = malloc((D ? 2 * D : 1) * sizeof *x),
            value = 0.0; /* best, then recommended */
     uint64_t sid = 0, gen = 0;
     enum fo_status st =
-        !D   ? fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0])
+        !D   ? (err = dim_err).code
         : !x ? FO_ENOMEM
              : fo_service_best(req->svc, req->params[0], x, &value, &sid, &gen, &err);
     struct fo_recommendation rec;
@@ -343,14 +350,15 @@ static void best(const struct fo_http_request *req, struct fo_http_reply *rep) {
 
 static void modes(const struct fo_http_request *req, struct fo_http_reply *rep) {
     struct fo_error err = {0};
-    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    struct fo_error dim_err = {0};
+    size_t D = fo_service_run_dim(req->svc, req->params[0], &dim_err);
     double *x = D ? malloc(FO_ENGINE_MAX_MODES * D * sizeof *x) : NULL;
     struct fo_mode *m = D ? malloc(FO_ENGINE_MAX_MODES * sizeof *m) : NULL;
     size_t n = 0;
-    enum fo_status st =
-        !D ? fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0])
-        : !x || !m ? fo_error_set(&err, FO_ENOMEM, "modes", "out of memory")
-                   : FO_OK;
+    enum fo_status st = !D ? (err = dim_err).code
+                        : !x || !m
+                            ? fo_error_set(&err, FO_ENOMEM, "modes", "out of memory")
+                            : FO_OK;
     if (st == FO_OK) {
         n = fo_service_modes(req->svc, req->params[0], FO_ENGINE_MAX_MODES, x, m, &err);
         st = n ? FO_OK : FO_ENOTFOUND;
@@ -615,6 +623,13 @@ static void samples(const struct fo_http_request *req, struct fo_http_reply *rep
         st = fo_error_set(&err, FO_EINVAL, "cursor", "cursor must come from next_cursor");
     else if (format && strcmp(format, "json") && strcmp(format, "csv"))
         st = fo_error_set(&err, FO_EINVAL, "format", "format must be json or csv");
+    /* a damaged run without settings has no dimension here: it pages as is */
+    size_t D = st == FO_OK ? fo_service_run_dim(req->svc, req->params[0], NULL) : 0;
+    if (st == FO_OK && (size_t)limit * D > fo_service_max_answer_values(req->svc))
+        st = fo_error_set(&err, FO_ERANGE, "limit",
+                          "limit x dim = %zu coordinates, more than this daemon's "
+                          "--max-answer-values %zu: page with a smaller limit",
+                          (size_t)limit * D, fo_service_max_answer_values(req->svc));
     if (st != FO_OK) {
         fo_reply_error(rep, &err);
         return;
@@ -666,10 +681,11 @@ static void log_prob(const struct fo_http_request *req, struct fo_http_reply *re
     enum fo_status st =
         fo_json_parse_request(req->body, req->body_len, keys, "the request", &root, &err);
     json_t *xs = root ? json_object_get(root, "x") : NULL;
-    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    struct fo_error dim_err = {0};
+    size_t D = fo_service_run_dim(req->svc, req->params[0], &dim_err);
     size_t n = json_is_array(xs) ? json_array_size(xs) : 0;
     if (st == FO_OK && D == 0)
-        st = fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0]);
+        st = (err = dim_err).code;
     if (st == FO_OK && (n == 0 || n > FO_ENGINE_MAX_ASK))
         st = fo_error_set(&err, FO_EINVAL, "x", "x must be 1..%d points",
                           FO_ENGINE_MAX_ASK);
@@ -743,9 +759,10 @@ static void observations(const struct fo_http_request *req, struct fo_http_reply
                                               "the observations", &root, &err);
     json_t *list = root ? json_object_get(root, "observations") : NULL;
     size_t n = json_is_array(list) ? json_array_size(list) : 0;
-    size_t D = fo_service_run_dim(req->svc, req->params[0]);
+    struct fo_error dim_err = {0};
+    size_t D = fo_service_run_dim(req->svc, req->params[0], &dim_err);
     if (st == FO_OK && D == 0)
-        st = fo_error_set(&err, FO_ENOTFOUND, "id", "no run %.64s", req->params[0]);
+        st = (err = dim_err).code;
     if (st == FO_OK && n == 0)
         st = fo_error_set(&err, FO_EINVAL, "observations",
                           "observations must be a non-empty array");

@@ -41,13 +41,20 @@ json_t *fo__run_json(const struct fo_run_view *v) {
                         json_string(k->refining    ? "refining"
                                     : k->modelling ? "modelling"
                                                    : "sampling"));
-    return json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "created_at",
-        v->created_at, "name", v->name, "state", fo_service_run_state_name(v->state),
-        "config", fo__settings_json(&v->cfg), "counters", counters, "best",
-        v->has_best ? json_pack("{s:o}", "value", fo_json_real(v->best_value))
-                    : json_null(),
-        "stop_reason", fo_service_stop_name(v->stop));
+    /* a damaged run: read-only, and without settings when its snapshot
+     * did not load */
+    json_t *run =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "id", v->id, "created_at",
+                  v->created_at, "name", v->name, "state",
+                  v->damage[0] ? "damaged" : fo_service_run_state_name(v->state),
+                  "config", v->cfg.flow.dim ? fo__settings_json(&v->cfg) : json_null(),
+                  "counters", counters, "best",
+                  v->has_best ? json_pack("{s:o}", "value", fo_json_real(v->best_value))
+                              : json_null(),
+                  "stop_reason", fo_service_stop_name(v->stop));
+    if (v->damage[0])
+        json_object_set_new(run, "damage", json_string(v->damage));
+    return run;
 }
 
 json_t *fo__step_json(const struct fo_step_report *r) {

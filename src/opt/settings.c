@@ -382,8 +382,19 @@ static int enabled(const struct fo_run_config *c, const struct fo_setting *s) {
 enum fo_status fo_settings_check(const struct fo_run_config *c, struct fo_error *err) {
     for (size_t i = 0; i < fo__n_settings; i++) {
         const struct fo_setting *s = &fo__settings_table[i];
-        if (!enabled(c, s))
+        if (!enabled(c, s)) {
+            /* unused, yet shown and saved: a snapshot's NaN here made a run
+             * whose JSON could not be written */
+            struct fo_setting_value v;
+            fo_setting_get(c, s, &v);
+            int real = s->type == FO_SETTING_REAL ||
+                       (s->type == FO_SETTING_OPTIONAL_REAL && !v.none);
+            if (real &&
+                (isnan(v.real) || (isinf(v.real) && !(s->flags & FO_SETTING_INF))))
+                return fo_error_set(err, FO_ERANGE, s->name, "%s must be finite",
+                                    s->name);
             continue;
+        }
         int list = s->type == FO_SETTING_KINDS || s->type == FO_SETTING_SIZES;
         if (list && fo__setting_count(c, s) > fo__setting_cap(s))
             return range_error(s, FO_ERANGE, NULL, err);

@@ -338,17 +338,41 @@ static enum fo_status get_state(struct reader *r, struct fo_engine *e,
     return st;
 }
 
+/* The header: magic, a version this build reads, the checksum. */
+static enum fo_status check_header(const unsigned char *buf, size_t len,
+                                   unsigned *version, struct fo_error *err) {
+    if (len < 12 || memcmp(buf, SNAP_MAGIC, 4) != 0)
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "not a flowopt run snapshot");
+    *version = fo__get_u32(buf + 4);
+    if (*version < SNAP_OLDEST || *version > SNAP_VERSION)
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "unknown snapshot version %u",
+                            *version);
+    if (fo__get_u32(buf + len - 4) != fo__crc32(buf, len - 4))
+        return fo_error_set(err, FO_ECORRUPT, "snapshot", "checksum mismatch");
+    return FO_OK;
+}
+
+enum fo_status fo_engine_snapshot_config(const unsigned char *buf, size_t len,
+                                         struct fo_run_config *cfg,
+                                         struct fo_setting_arrays *arrays,
+                                         struct fo_error *err) {
+    unsigned version = 0;
+    enum fo_status st = check_header(buf, len, &version, err);
+    if (st != FO_OK)
+        return st;
+    struct reader r = {buf, len - 4, 8, 0, version};
+    get_config(&r, cfg, arrays);
+    return r.bad ? fo_error_set(err, FO_ECORRUPT, "snapshot", "truncated configuration")
+                 : FO_OK;
+}
+
 enum fo_status fo_engine_load(const unsigned char *buf, size_t len,
                               struct fo_engine **out, struct fo_error *err) {
     *out = NULL;
-    if (len < 12 || memcmp(buf, SNAP_MAGIC, 4) != 0)
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "not a flowopt run snapshot");
-    unsigned version = fo__get_u32(buf + 4);
-    if (version < SNAP_OLDEST || version > SNAP_VERSION)
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "unknown snapshot version %u",
-                            version);
-    if (fo__get_u32(buf + len - 4) != fo__crc32(buf, len - 4))
-        return fo_error_set(err, FO_ECORRUPT, "snapshot", "checksum mismatch");
+    unsigned version = 0;
+    enum fo_status hst = check_header(buf, len, &version, err);
+    if (hst != FO_OK)
+        return hst;
     struct reader r = {buf, len - 4, 8, 0, version};
     struct fo_run_config cfg;
     struct fo_setting_arrays *a = malloc(sizeof *a);

@@ -96,7 +96,7 @@ static enum fo_status replay_key(struct fo_service *svc, struct fo_run *r, size_
     st = fo_store_samples(svc->store, r->id, NULL, NULL, -1, first - 1, count,
                           on_replayed, &c, err);
     if (st == FO_OK && c.count != n)
-        st = fo_error_set(err, FO_ECORRUPT, "Idempotency-Key",
+        st = fo_error_set(err, FO_EDAMAGED, "Idempotency-Key",
                           "the key's samples are gone");
     return st;
 }
@@ -201,7 +201,7 @@ static enum fo_status recorded(struct fo_service *svc, const struct fo_run *r,
                                err);
     enum fo_record_status rs = FO_RECORD_FAILED;
     if (st == FO_OK && fo_service_record_status_parse(text, &rs) != 0)
-        st = fo_error_set(err, FO_ECORRUPT, "id", "sample %llu has status '%.16s'",
+        st = fo_error_set(err, FO_EDAMAGED, "id", "sample %llu has status '%.16s'",
                           (unsigned long long)id, text);
     if (st == FO_OK)
         *status = rs == FO_RECORD_TOLD      ? FO_SAMPLE_TOLD
@@ -209,7 +209,7 @@ static enum fo_status recorded(struct fo_service *svc, const struct fo_run *r,
                   : rs == FO_RECORD_LOST    ? FO_SAMPLE_LOST
                                             : FO_SAMPLE_FAILED; /* failed, expired */
     if (st == FO_OK && *status == FO_SAMPLE_PENDING)
-        st = fo_error_set(err, FO_ECORRUPT, "id",
+        st = fo_error_set(err, FO_EDAMAGED, "id",
                           "sample %llu is pending in the store only",
                           (unsigned long long)id);
     return st;

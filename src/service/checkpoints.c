@@ -156,6 +156,17 @@ enum fo_status fo_service_import(struct fo_service *svc, const unsigned char *by
     enum fo_status st =
         archive ? fo__archive_snapshot(bytes, len, &snap, &snap_len, err) : FO_OK;
     struct fo_engine *engine = NULL;
+    /* weighed before anything is allocated for it: 5 KB can declare a
+     * flow of a gigabyte */
+    struct fo_run_config cfg;
+    struct fo_setting_arrays *arrays = st == FO_OK ? malloc(sizeof *arrays) : NULL;
+    if (st == FO_OK && !arrays)
+        st = fo_error_set(err, FO_ENOMEM, "body", "out of memory");
+    if (st == FO_OK)
+        st = fo_engine_snapshot_config(snap, snap_len, &cfg, arrays, err);
+    if (st == FO_OK)
+        st = fo__run_budget(svc, &cfg.flow, err);
+    free(arrays);
     if (st == FO_OK)
         st = fo_engine_load(snap, snap_len, &engine, err);
     if (st == FO_OK)

@@ -8,9 +8,14 @@
  * for a parked run's next use, and after a store error (fo__run_rebuild),
  * so memory never runs ahead of what is durable.
  */
+#include "service/service.h"
 #include "service/service_internal.h"
 #include "store/runs_db.h"
 
+#include "util/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,27 +63,63 @@ static int replay(struct fo_engine *e, const struct fo_op *op) {
     return 1;
 }
 
-/* Start-up: every run, each rebuilt from its snapshot and ops. */
+/*
+ * Start-up: every run, each rebuilt from its snapshot and ops. A run whose
+ * snapshot does not decode, whose log has a hole or whose op does not
+ * replay is damaged, not fatal: the others start, it is served read-only
+ * as of its last good state (fo_run.damage) and logged at error.
+ */
 struct load_ctx {
     struct fo_service *svc;
-    struct fo_engine *engine;
+    struct fo_run *run;       /* the run being loaded */
+    int64_t expect, next_seq; /* the next op's seq; the end of its log */
+    size_t damaged;
     struct fo_error *err;
 };
 
+static void damage(struct load_ctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void damage(struct load_ctx *c, const char *fmt, ...) {
+    struct fo_run *r = c->run;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->damage, sizeof r->damage, fmt, ap);
+    va_end(ap);
+    if (r->engine) { /* shown as it was before the bad op */
+        r->parked = fo__parked_of(r->engine);
+        fo_engine_destroy(r->engine);
+        r->engine = NULL;
+    }
+    c->damaged++;
+}
+
+/* The previous run's log must have reached its end. */
+static void close_run(struct load_ctx *c) {
+    if (c->run && !c->run->damage[0] && c->expect != c->next_seq)
+        damage(c, "its op log ends at op %lld but the run numbered %lld",
+               (long long)c->expect - 1, (long long)c->next_seq - 1);
+    c->run = NULL;
+}
+
 static int on_run(void *p, const char *id, const char *name, const char *state,
-                  const unsigned char *snap, size_t len, int64_t seq) {
-    (void)seq;
+                  const unsigned char *snap, size_t len, int64_t seq, int64_t next_seq) {
     struct load_ctx *c = p;
-    c->engine = NULL;
-    if (fo_engine_load(snap, len, &c->engine, c->err) != FO_OK)
+    close_run(c);
+    struct fo_error why = {0};
+    struct fo_engine *engine = NULL;
+    int loads = fo_engine_load(snap, len, &engine, &why) == FO_OK;
+    enum fo_run_state rs = FO_RUN_PAUSED;
+    if (strlen(id) > FO_RUN_ID_LEN) {
+        fo_engine_destroy(engine);
         return -1;
-    enum fo_run_state rs;
-    struct fo_run *r =
-        strlen(id) <= FO_RUN_ID_LEN && fo_service_run_state_parse(state, &rs) == 0
-            ? fo__run_new(c->engine, name, rs)
-            : NULL;
+    }
+    int known = fo_service_run_state_parse(state, &rs) == 0;
+    struct fo_run *r = fo__run_new(engine, name, rs);
     if (!r) {
-        fo_engine_destroy(c->engine);
+        fo_engine_destroy(engine);
         return -1;
     }
     strcpy(r->id, id);
@@ -86,21 +127,52 @@ static int on_run(void *p, const char *id, const char *name, const char *state,
         fo__run_free(r);
         return -1;
     }
+    *c = (struct load_ctx){c->svc, r, seq + 1, next_seq, c->damaged, c->err};
+    if (!loads)
+        damage(c, "its snapshot does not load (%s)", why.msg);
+    else if (!known)
+        damage(c, "its stored state '%.40s' is unknown", state ? state : "");
     return 0;
 }
 
 static int on_op(void *p, const char *id, const struct fo_op *op) {
     (void)id;
     struct load_ctx *c = p;
-    return c->engine ? replay(c->engine, op) : 0;
+    if (!c->run || c->run->damage[0])
+        return 0;
+    if (op->seq != c->expect)
+        damage(c, "its op log has a hole: op %lld follows op %lld", (long long)op->seq,
+               (long long)c->expect - 1);
+    else if (replay(c->run->engine, op) != 0)
+        damage(c, "op %lld does not replay", (long long)op->seq);
+    c->expect = op->seq + 1;
+    return 0;
 }
 
 enum fo_status fo__service_load_runs(struct fo_service *svc, struct fo_error *err) {
-    struct load_ctx c = {svc, NULL, err};
+    struct load_ctx c = {svc, NULL, 0, 0, 0, err};
     pthread_rwlock_wrlock(&svc->registry_lock);
     enum fo_status st = fo_store_runs_load(svc->store, on_run, on_op, &c, err);
+    close_run(&c);
     pthread_rwlock_unlock(&svc->registry_lock);
     return st;
+}
+
+size_t fo_service_report_damage(struct fo_service *svc) {
+    size_t n = 0;
+    pthread_rwlock_rdlock(&svc->registry_lock);
+    for (size_t i = 0; i < svc->n_runs; i++) {
+        struct fo_run *r = svc->runs[i];
+        pthread_mutex_lock(&r->lock);
+        if (r->damage[0] && !r->deleted) {
+            fo_log_error("run %s is damaged: %s; it is read-only until deleted", r->id,
+                         r->damage);
+            n++;
+        }
+        pthread_mutex_unlock(&r->lock);
+    }
+    pthread_rwlock_unlock(&svc->registry_lock);
+    return n;
 }
 
 /* One run's engine from the store. The bytes are copied out first, so the
@@ -112,11 +184,13 @@ static enum fo_status load_engine(struct fo_service *svc, const char *id,
     size_t len = 0, n = 0;
     struct fo_engine *e = NULL;
     enum fo_status st = fo_store_run_fetch(svc->store, id, &snap, &len, &ops, &n, err);
-    if (st == FO_OK)
-        st = fo_engine_load(snap, len, &e, err);
+    struct fo_error why = {0};
+    if (st == FO_OK && fo_engine_load(snap, len, &e, &why) != FO_OK)
+        st = fo_error_set(err, FO_EDAMAGED, "run",
+                          "run %s: its snapshot does not load (%s)", id, why.msg);
     for (size_t i = 0; st == FO_OK && i < n; i++)
         if (replay(e, &ops[i]) != 0)
-            st = fo_error_set(err, FO_ECORRUPT, "run", "run %s: op %lld does not replay",
+            st = fo_error_set(err, FO_EDAMAGED, "run", "run %s: op %lld does not replay",
                               id, (long long)ops[i].seq);
     free(snap);
     free(ops);
@@ -133,7 +207,17 @@ enum fo_status fo__run_ensure_loaded(struct fo_service *svc, struct fo_run *r,
                                      struct fo_error *err) {
     if (r->engine)
         return FO_OK;
+    if (r->damage[0])
+        return fo_error_set(err, FO_ESTATE, "state",
+                            "run %s is damaged and read-only (its samples, history and "
+                            "checkpoints can be read): %s",
+                            r->id, r->damage);
     enum fo_status st = load_engine(svc, r->id, &r->engine, err);
+    if (st == FO_EDAMAGED) { /* from now on read-only, as at start-up */
+        snprintf(r->damage, sizeof r->damage, "%s", err ? err->msg : "it does not load");
+        fo_log_error("run %s is damaged: %s; it is read-only until deleted", r->id,
+                     r->damage);
+    }
     if (st == FO_OK) {
         free(r->parked);
         r->parked = NULL;

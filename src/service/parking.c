@@ -27,6 +27,19 @@ static enum fo_status write_snapshot(struct fo_store *store, void *ctx,
  * The snapshot is rewritten first, folding the op log, so bringing the run
  * back is a load without replaying updates.
  */
+struct fo_parked *fo__parked_of(const struct fo_engine *engine) {
+    const struct fo_run_config *cfg = fo_engine_config(engine);
+    const size_t D = cfg->flow.dim;
+    struct fo_parked *v = malloc(sizeof *v + FO_RUN_CONFIG_ARRAYS(D) * sizeof(double));
+    if (!v)
+        return NULL;
+    fo_run_config_copy(&v->cfg, cfg, v->arrays);
+    fo_engine_counters(engine, &v->counters);
+    v->has_best = fo_engine_best(engine, NULL, &v->best_value, NULL, NULL) == 0;
+    v->stop = fo_engine_stop_reason(engine);
+    return v;
+}
+
 static int park(struct fo_service *svc, struct fo_run *r) {
     if (!r->engine)
         return 0;
@@ -39,19 +52,13 @@ static int park(struct fo_service *svc, struct fo_run *r) {
         (fo_store_leased_pending(svc->store, r->id, &leased, NULL) != FO_OK ||
          leased > 0))
         return 0;
-    const struct fo_run_config *cfg = fo_engine_config(r->engine);
-    const size_t D = cfg->flow.dim;
-    struct fo_parked *v = malloc(sizeof *v + FO_RUN_CONFIG_ARRAYS(D) * sizeof(double));
+    struct fo_parked *v = fo__parked_of(r->engine);
     struct snapshot_write w = {svc, r};
     if (!v || fo_store_transact(svc->store, write_snapshot, &w, NULL, NULL) != FO_OK) {
         free(v);
         return 0;
     }
     r->updates_unsaved = 0;
-    fo_run_config_copy(&v->cfg, cfg, v->arrays);
-    v->counters = c;
-    v->has_best = fo_engine_best(r->engine, NULL, &v->best_value, NULL, NULL) == 0;
-    v->stop = fo_engine_stop_reason(r->engine);
     fo_engine_destroy(r->engine);
     r->engine = NULL;
     free(r->parked);

@@ -60,8 +60,34 @@ static enum fo_status write_run(struct fo_store *store, void *ctx, struct fo_err
  * Register a new run around engine (taken over, freed on failure too):
  * a fresh id, the row with its first fo__run_snapshot, then the registry.
  */
+enum fo_status fo__run_budget(struct fo_service *svc, const struct fo_flow_config *flow,
+                              struct fo_error *err) {
+    pthread_rwlock_rdlock(&svc->registry_lock);
+    size_t runs = svc->n_runs;
+    pthread_rwlock_unlock(&svc->registry_lock);
+    if (runs >= svc->max_runs)
+        return fo_error_set(
+            err, FO_ESTATE, "max-runs",
+            "the daemon holds %zu runs, its limit (--max-runs); delete one "
+            "first",
+            runs);
+    size_t params = 0;
+    enum fo_status st = flow ? fo_flow_config_n_params(flow, &params, err) : FO_OK;
+    if (st == FO_OK && params > svc->max_params)
+        st = fo_error_set(err, FO_ERANGE, "flow",
+                          "the flow would hold %zu parameters, more than this daemon's "
+                          "--max-params %zu: fewer or smaller hidden layers",
+                          params, svc->max_params);
+    return st;
+}
+
 enum fo_status fo__run_adopt(struct fo_service *svc, struct fo_engine *engine,
                              const char *name, char *id, struct fo_error *err) {
+    enum fo_status bst = fo__run_budget(svc, NULL, err);
+    if (bst != FO_OK) {
+        fo_engine_destroy(engine);
+        return bst;
+    }
     if (name && strlen(name) > FO_RUN_NAME_MAX) {
         fo_engine_destroy(engine);
         return fo_error_set(err, FO_ERANGE, "name", "name longer than %d bytes",
@@ -100,7 +126,9 @@ enum fo_status fo_service_run_create(struct fo_service *svc,
                                      const struct fo_run_config *cfg, const char *name,
                                      char *id, struct fo_error *err) {
     struct fo_engine *engine = NULL;
-    enum fo_status st = fo_engine_create(cfg, &engine, err);
+    enum fo_status st = fo__run_budget(svc, &cfg->flow, err);
+    if (st == FO_OK)
+        st = fo_engine_create(cfg, &engine, err);
     return st == FO_OK ? fo__run_adopt(svc, engine, name, id, err) : st;
 }
 
@@ -119,6 +147,17 @@ static void fill_view(const struct fo_run *r, struct fo_run_view *v) {
 static enum fo_status view_of(struct fo_service *svc, struct fo_run *r,
                               struct fo_run_view *v, struct fo_error *err) {
     const struct fo_parked *p = r->parked;
+    memcpy(v->damage, r->damage, sizeof v->damage);
+    if (!p && r->damage[0]) { /* its snapshot did not load: no settings to show */
+        memcpy(v->id, r->id, sizeof v->id);
+        memcpy(v->name, r->name, sizeof v->name);
+        v->state = r->state;
+        memset(&v->cfg, 0, sizeof v->cfg);
+        memset(&v->counters, 0, sizeof v->counters);
+        v->has_best = 0;
+        v->stop = FO_STOP_NONE;
+        return FO_OK;
+    }
     if (p) {
         memcpy(v->id, r->id, sizeof v->id);
         memcpy(v->name, r->name, sizeof v->name);
@@ -171,13 +210,13 @@ enum fo_status fo_service_run_counters(struct fo_service *svc, const char *id,
     return st;
 }
 
-size_t fo_service_run_dim(struct fo_service *svc, const char *id) {
-    struct fo_run *r = fo__run_lock(svc, id, NULL);
+size_t fo_service_run_dim(struct fo_service *svc, const char *id, struct fo_error *err) {
+    struct fo_run *r = fo__run_lock(svc, id, err);
     if (!r)
         return 0;
-    size_t dim = r->parked                                      ? r->parked->cfg.flow.dim
-                 : fo__run_ensure_loaded(svc, r, NULL) == FO_OK ? fo_engine_dim(r->engine)
-                                                                : 0;
+    size_t dim = r->parked                                     ? r->parked->cfg.flow.dim
+                 : fo__run_ensure_loaded(svc, r, err) == FO_OK ? fo_engine_dim(r->engine)
+                                                               : 0;
     fo__run_release(r);
     return dim;
 }

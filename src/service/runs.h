@@ -41,6 +41,7 @@ struct fo_run_view {
     double best_value;
     enum fo_stop stop;
     char created_at[40]; /* ISO 8601, UTC */
+    char damage[256];    /* why its stored state does not load; "" when it does */
 };
 
 /* Fill view (caller-owned; about 17 KB) for run id. */
@@ -83,7 +84,8 @@ struct fo_service_stats {
 };
 void fo_service_stats(struct fo_service *svc, struct fo_service_stats *out);
 
-/* The run's dimension, or 0 for an unknown id. */
-size_t fo_service_run_dim(struct fo_service *svc, const char *id);
+/* The run's dimension, or 0 with err set: an unknown id (FO_ENOTFOUND), a
+ * damaged run without settings (FO_ESTATE). */
+size_t fo_service_run_dim(struct fo_service *svc, const char *id, struct fo_error *err);
 
 #endif

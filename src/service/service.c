@@ -85,6 +85,10 @@ enum fo_status fo_service_create(const struct fo_service_config *cfg,
         cfg->expiry_interval_ms ? cfg->expiry_interval_ms : DEFAULT_EXPIRY_INTERVAL_MS;
     svc->checkpoint_retention = cfg->checkpoint_retention;
     svc->park_idle_s = cfg->park_idle_s;
+    svc->max_runs = cfg->max_runs ? cfg->max_runs : FO_DEFAULT_MAX_RUNS;
+    svc->max_params = cfg->max_params ? cfg->max_params : FO_DEFAULT_MAX_PARAMS;
+    svc->max_answer_values =
+        cfg->max_answer_values ? cfg->max_answer_values : FO_DEFAULT_MAX_ANSWER_VALUES;
     snprintf(svc->evaluator_allow, sizeof svc->evaluator_allow, "%s",
              cfg->evaluator_allow ? cfg->evaluator_allow : "");
     enum fo_status st = fo_store_open(&cfg->store, &svc->store, err);
@@ -128,4 +132,8 @@ void fo_service_destroy(struct fo_service *svc) {
     pthread_mutex_destroy(&svc->janitor_lock);
     pthread_cond_destroy(&svc->janitor_wake);
     free(svc);
+}
+
+size_t fo_service_max_answer_values(const struct fo_service *svc) {
+    return svc->max_answer_values;
 }

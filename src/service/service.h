@@ -8,6 +8,7 @@
 #ifndef FLOWOPT_SERVICE_SERVICE_H
 #define FLOWOPT_SERVICE_SERVICE_H
 
+#include <stddef.h>
 #include <flowopt/status.h>
 #include "store/store.h"
 
@@ -19,7 +20,20 @@ struct fo_service_config {
                                       request rebuilds it from the store (0: never) */
     const char *evaluator_allow;   /* HOST[:PORT],... the daemon may call as push-mode
                                       evaluators (NULL or "": none) */
+    /* budgets (0 picks the default): runs held, a run's flow parameters,
+     * coordinates in one answer (ask n x dim, samples limit x dim) */
+    size_t max_runs, max_params, max_answer_values;
 };
+
+#define FO_DEFAULT_MAX_RUNS 10000
+#define FO_DEFAULT_MAX_PARAMS (1u << 24)
+#define FO_DEFAULT_MAX_ANSWER_VALUES 2000000
+
+struct fo_service;
+
+/* This daemon's limit on coordinates in one answer (the routes weigh asks
+ * and pages against it). */
+size_t fo_service_max_answer_values(const struct fo_service *svc);
 
 struct fo_health {
     const char *version; /* static string */
@@ -38,5 +52,9 @@ void fo_service_health(struct fo_service *svc, struct fo_health *out);
 
 /* Close everything; NULL is a no-op. Callers stop serving requests first. */
 void fo_service_destroy(struct fo_service *svc);
+
+/* Log every damaged run at error (a run whose stored state did not load:
+ * it is served read-only); returns how many. */
+size_t fo_service_report_damage(struct fo_service *svc);
 
 #endif

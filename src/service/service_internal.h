@@ -39,6 +39,9 @@ struct fo_run {
      * run and releasing it: a deleted run is freed by the last of them. */
     atomic_uint refs;
     int deleted; /* removed from the registry (guarded by lock) */
+    /* Why its stored state does not load ("" when it does): it is then
+     * served read-only from parked (NULL when even its snapshot failed). */
+    char damage[256];
 };
 
 /* Updates between snapshots: the op log covers the rest. */
@@ -60,8 +63,9 @@ struct fo_service {
     int stopping, janitor_running;
     unsigned expiry_interval_ms;
     unsigned checkpoint_retention;
-    unsigned park_idle_s;       /* park runs unused this long (0: never) */
-    pthread_mutex_t stats_lock; /* guards the totals below */
+    unsigned park_idle_s; /* park runs unused this long (0: never) */
+    size_t max_runs, max_params, max_answer_values; /* the budgets, as configured */
+    pthread_mutex_t stats_lock;                     /* guards the totals below */
     double update_seconds;
     uint64_t timed_updates;
     struct fo_push_stats push;  /* calls to evaluators (evaluators.h) */
@@ -103,6 +107,10 @@ enum fo_status fo__run_save_snapshot(struct fo_service *svc, struct fo_run *r,
                                      struct fo_error *err);
 /* After a failed commit: make the run in memory match the store again. */
 void fo__run_rebuild(struct fo_service *svc, struct fo_run *r);
+/* Room for one more run of flow (NULL: its size is already known good):
+ * --max-runs and --max-params. */
+enum fo_status fo__run_budget(struct fo_service *svc, const struct fo_flow_config *flow,
+                              struct fo_error *err);
 /* Register a new run around engine (taken over, freed on failure). OUT: id. */
 enum fo_status fo__run_adopt(struct fo_service *svc, struct fo_engine *engine,
                              const char *name, char *id, struct fo_error *err);
@@ -121,6 +129,9 @@ enum fo_status fo__apply_tells(struct fo_service *svc, struct fo_run *r,
 
 /* Park every run idle for park_idle_s (the janitor calls this). OUT: how many. */
 size_t fo__park_idle_runs(struct fo_service *svc);
+/* What GET shows of the run engine holds (malloc'd, caller frees); NULL
+ * when out of memory. */
+struct fo_parked *fo__parked_of(const struct fo_engine *engine);
 
 /* Load every run from the store (start-up). */
 enum fo_status fo__service_load_runs(struct fo_service *svc, struct fo_error *err);

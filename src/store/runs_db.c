@@ -190,7 +190,7 @@ static int op_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     }
     if (c->fn(c->ctx, c->id, &op) == 0)
         return 0;
-    fo_error_set(row_err, FO_ECORRUPT, "run", "run %s: op %lld does not replay", c->id,
+    fo_error_set(row_err, FO_EDAMAGED, "run", "run %s: op %lld does not replay", c->id,
                  (long long)op.seq);
     return -1;
 }
@@ -234,8 +234,9 @@ static int run_row(void *ctx, sqlite3_stmt *st, struct fo_error *row_err) {
     int64_t seq = sqlite3_column_int64(st, 4);
     if (c->fn(c->ctx, id, (const char *)sqlite3_column_text(st, 1),
               (const char *)sqlite3_column_text(st, 2), sqlite3_column_blob(st, 3),
-              (size_t)sqlite3_column_bytes(st, 3), seq) != 0) {
-        fo_error_set(row_err, FO_ECORRUPT, "run", "run %s: snapshot does not load", id);
+              (size_t)sqlite3_column_bytes(st, 3), seq,
+              sqlite3_column_int64(st, 5)) != 0) {
+        fo_error_set(row_err, FO_EDAMAGED, "run", "run %s: snapshot does not load", id);
         return -1;
     }
     return load_ops(c->s, id, seq, c->op_fn, c->ctx, row_err) == FO_OK ? 0 : -1;
@@ -247,7 +248,8 @@ enum fo_status fo_store_runs_load(struct fo_store *s, fo_run_row_fn fn,
     struct run_cb c = {s, fn, op_fn, ctx};
     pthread_mutex_lock(&s->lock);
     enum fo_status rc = fo__store_prepare(s,
-                                          "SELECT id, name, state, data, seq FROM runs"
+                                          "SELECT id, name, state, data, seq, next_seq"
+                                          " FROM runs"
                                           " JOIN run_snapshots ON run_id = id"
                                           " ORDER BY created_at, id",
                                           &st, err);

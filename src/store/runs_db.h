@@ -89,13 +89,15 @@ enum fo_status fo_store_run_fetch(struct fo_store *s, const char *id,
 
 /*
  * Every run, for start-up: calls fn(ctx, id, name, state, snapshot, len,
- * snapshot_seq) and then op_fn(ctx, id, op) for each op after the snapshot,
- * in order. A non-zero return from a callback stops with FO_ECORRUPT.
+ * snapshot_seq, next_seq) and then op_fn(ctx, id, op) for each op stored
+ * after the snapshot, in order: an intact log numbers them snapshot_seq + 1
+ * up to next_seq - 1. A non-zero return from a callback stops with
+ * FO_ECORRUPT.
  * Runs outside a transaction (it takes the lock itself).
  */
 typedef int (*fo_run_row_fn)(void *ctx, const char *id, const char *name,
                              const char *state, const unsigned char *snapshot, size_t len,
-                             int64_t seq);
+                             int64_t seq, int64_t next_seq);
 typedef int (*fo_op_row_fn)(void *ctx, const char *id, const struct fo_op *op);
 enum fo_status fo_store_runs_load(struct fo_store *s, fo_run_row_fn fn,
                                   fo_op_row_fn op_fn, void *ctx, struct fo_error *err);

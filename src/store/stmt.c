@@ -9,7 +9,7 @@ enum fo_status fo__store_fail(struct fo_store *s, struct fo_error *err,
                               const char *what) {
     int code = sqlite3_errcode(s->db) & 0xff;
     enum fo_status st = code == SQLITE_BUSY || code == SQLITE_LOCKED      ? FO_EBUSY
-                        : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? FO_ECORRUPT
+                        : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? FO_EDAMAGED
                         : code == SQLITE_CONSTRAINT                       ? FO_ECONFLICT
                         : code == SQLITE_FULL                             ? FO_ENOSPACE
                                                                           : FO_EIO;
@@ -66,7 +66,7 @@ enum fo_status fo__store_each_row(struct fo_store *s, sqlite3_stmt *st, fo__row_
         int r = row(ctx, st, &row_err);
         if (r < 0) {
             rc = row_err.code != FO_OK ? row_err.code
-                                       : fo_error_set(&row_err, FO_ECORRUPT, "database",
+                                       : fo_error_set(&row_err, FO_EDAMAGED, "database",
                                                       "%s: a row did not read", what);
             if (err)
                 *err = row_err;
@@ -88,7 +88,7 @@ enum fo_status fo__store_one_row(struct fo_store *s, sqlite3_stmt *st, fo__row_f
     if (step == SQLITE_ROW) {
         struct fo_error row_err = {0};
         if (row(ctx, st, &row_err) < 0) {
-            rc = row_err.code != FO_OK ? row_err.code : FO_ECORRUPT;
+            rc = row_err.code != FO_OK ? row_err.code : FO_EDAMAGED;
             if (err)
                 *err = row_err;
         }

@@ -23,6 +23,7 @@ struct fo_store_config {
     int create;       /* create it when missing (else FO_ENOTFOUND) */
     enum fo_durability durability;
     int busy_timeout_ms; /* 0 picks the default, 5000 */
+    int quick_check;     /* PRAGMA quick_check before serving: a damaged page refuses */
 };
 
 struct fo_store;

@@ -19,6 +19,7 @@ cat > "$tmp/stdin.sh" << 'SH'
 read a b
 echo "$a $b" | awk '{ print $1 * $1 + $2 * $2 }'
 SH
+printf 'echo 1\n' > "$tmp/quick.sh" # exits at once, its stdin unread
 cat > "$tmp/flaky.sh" << 'SH'
 #!/bin/sh
 case "$1" in
@@ -40,6 +41,11 @@ ok $rc "flowopt loop runs 300 evaluations, 4 at once"
 ok $? "all told, none pending"
 "$cli" best "$run" | awk '{ exit !($1 < 1e-3) }'
 ok $? "and the sphere at (1, 0) is solved ($("$cli" best "$run" | cut -d' ' -f1))"
+
+run=$("$cli" create --dim 2 --bounds -5:5 --direction minimize)
+"$cli" loop "$run" --cmd "$tmp/quick.sh" -j 4 --budget 200
+[ $? = 0 ] && [ "$(counter "$run" told)" = 200 ]
+ok $? "a command that exits without reading its x line does not kill the loop (SIGPIPE)"
 
 run=$("$cli" create --dim 2 --bounds -5:5 --direction minimize)
 "$cli" loop "$run" --cmd "$tmp/stdin.sh" --budget 12

@@ -285,8 +285,9 @@ static void test_lost_rebuild(void) {
 }
 
 static int on_run_len(void *ctx, const char *id, const char *name, const char *state,
-                      const unsigned char *snapshot, size_t len, int64_t seq) {
-    (void)id, (void)name, (void)state, (void)seq;
+                      const unsigned char *snapshot, size_t len, int64_t seq,
+                      int64_t next_seq) {
+    (void)id, (void)name, (void)state, (void)seq, (void)next_seq;
     size_t *out = ctx;
     *out = len && snapshot[len - 1] == 0x5a ? len : 0;
     return 0;

@@ -370,8 +370,26 @@ static void test_tune(void) {
     fo_engine_destroy(e);
 }
 
+/* A setting the flow does not use is still shown and saved: a snapshot (an
+ * import) with a NaN there made a run that could not be written as JSON. */
+static void test_unused_finite(void) {
+    struct fo_run_config c;
+    fo_run_preset(&c, "default", 3);
+    c.flow.bound = NAN; /* only splines use it; the default has none */
+    struct fo_error err = {0};
+    tap_is_int(fo__run_config_check(&c, &err), FO_ERANGE,
+               "an unused flow.bound of NaN is refused");
+    tap_is_str(err.field, "flow.bound", "naming it");
+    struct fo_engine *e = NULL;
+    tap_ok(fo__engine_alloc(&c, &e, &err) != FO_OK && !e,
+           "and no engine is made of it (a snapshot's load goes this way)");
+    c.flow.bound = 5.0;
+    tap_is_int(fo__run_config_check(&c, &err), FO_OK, "5 is fine");
+}
+
 int main(void) {
     table = fo_settings(&n_rows);
+    TAP_RUN(test_unused_finite);
     TAP_RUN(test_rows);
     TAP_RUN(test_presets);
     TAP_RUN(test_ranges);
