@@ -405,6 +405,10 @@ enum fo_status fo_engine_save(const struct fo_engine *e, unsigned char *buf, siz
                               size_t *len, struct fo_error *err);
 enum fo_status fo_engine_load(const unsigned char *buf, size_t len,
                               struct fo_engine **out, struct fo_error *err);
+/* The parameters a run of cfg would hold in its flow, weighed without
+ * building it (a budget's measure). OUT: *n. */
+enum fo_status fo_engine_config_params(const struct fo_run_config *cfg, size_t *n,
+                                       struct fo_error *err);
 /* Only the configuration of a snapshot (checked as fo_engine_load checks
  * its header), to weigh it before anything is allocated for it. OUT: *cfg,
  * its arrays in *arrays. */

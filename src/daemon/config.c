@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { TEXT, UINT, LEVEL, DURABILITY, YESNO };
+enum kind { TEXT, UINT, LEVEL, LOG_FORMAT, DURABILITY, YESNO };
 
 /*
  * Every setting, once: its flag (--key, also the config file's key), its
@@ -42,6 +42,9 @@ static const struct setting settings[] = {
      "(default yes;\nno serves what still reads)"},
     {"log-level", "FLOWOPT_LOG_LEVEL", KIND_AT(LEVEL, log_level), "LEVEL",
      "error, warn, info or debug (default info)"},
+    {"log-format", "FLOWOPT_LOG_FORMAT", KIND_AT(LOG_FORMAT, log_format), "text|json",
+     "text lines, or one JSON object a line with the\nrequest's id (also sent back as "
+     "X-Request-Id)\n(default text)"},
     {"durability", "FLOWOPT_DURABILITY", KIND_AT(DURABILITY, durability), "MODE",
      "normal (survives a crash) or full (also power\nloss) (default normal)"},
     {"threads", "FLOWOPT_THREADS", UINT_AT(threads, 1, 256), "N",
@@ -79,6 +82,14 @@ static const struct setting settings[] = {
      UINT_AT(max_answer_values, 1000, 1000000000), "N",
      "coordinates in one answer: an ask's n x dim, a\npage of samples' limit x dim; "
      "more is 422\n(default 2000000)"},
+    {"tls-cert", "FLOWOPT_TLS_CERT", TEXT_AT(tls_cert), "PATH",
+     "serve HTTPS with this PEM certificate (chain),\nwith --tls-key (default none: "
+     "plain HTTP)"},
+    {"tls-key", "FLOWOPT_TLS_KEY", TEXT_AT(tls_key), "PATH",
+     "the certificate's PEM private key (keep it\nreadable by the daemon only)"},
+    {"backup", "FLOWOPT_BACKUP", TEXT_AT(backup), "DEST",
+     "copy the database (--db), even while a daemon\nserves it, to the new file DEST "
+     "and exit:\nconsistent, checked, never overwriting"},
     {"allowed-hosts", "FLOWOPT_ALLOWED_HOSTS", TEXT_AT(allowed_hosts), "NAME,...",
      "Host names served besides IP literals and\nlocalhost (a DNS-rebinding "
      "page names its own);\n'*' serves any (default none)"},
@@ -159,6 +170,11 @@ static enum fo_status set_value(struct fo_daemon_config *cfg, const struct setti
             return fo_error_set(err, FO_EINVAL, source,
                                 "unknown log level '%s' (error, warn, info, debug)",
                                 value);
+        return FO_OK;
+    case LOG_FORMAT:
+        if (fo_log_parse_format(value, (enum fo_log_format *)(void *)at) != 0)
+            return fo_error_set(err, FO_EINVAL, source,
+                                "unknown log format '%s' (text, json)", value);
         return FO_OK;
     case DURABILITY:
         if (strcmp(value, "normal") == 0)

@@ -13,6 +13,7 @@ struct fo_daemon_config {
     char listen[300];
     char db[4096];
     enum fo_log_level log_level;
+    enum fo_log_format log_format;
     enum fo_durability durability;
     unsigned threads;
     unsigned checkpoint_retention;
@@ -23,11 +24,13 @@ struct fo_daemon_config {
     char evaluator_allow[1024]; /* "" when push-mode evaluators are off */
     char allowed_hosts[1024];   /* Host names served besides IP literals, localhost */
     char cors_origins[1024];    /* cross-origin pages allowed; "" none */
+    char tls_cert[4096], tls_key[4096]; /* PEM files: serve HTTPS; "" plain HTTP */
     int show_help;
     int show_version;
     int check_config;
-    int init;        /* --init: create the database (and its folder) when missing */
-    int quick_check; /* PRAGMA quick_check at start (default yes) */
+    char backup[4096]; /* --backup DEST: copy the database there and exit */
+    int init;          /* --init: create the database (and its folder) when missing */
+    int quick_check;   /* PRAGMA quick_check at start (default yes) */
 };
 
 /*

@@ -8,10 +8,12 @@
  * in signal context.
  */
 #include "daemon/config.h"
+#include "daemon/notify.h"
 #include "http/listen.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "push/push.h"
+#include "store/backup.h"
 #include "service/service.h"
 #include "util/log.h"
 
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define DRAIN_MS 10000
 
@@ -53,6 +56,56 @@ static void raise_fd_limit(unsigned connections) {
                     (unsigned long long)lim.rlim_cur, connections);
 }
 
+/* Requests in flight finish (at most DRAIN_MS); a second SIGTERM or SIGINT
+ * stops at once (an operator who means it). */
+static void drain(struct fo_http_server *http, const sigset_t *signals) {
+    fo_http_drain(http);
+    struct timespec start, now, tick = {0, 5 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        unsigned left = fo_http_in_flight(http);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double ms = (double)(now.tv_sec - start.tv_sec) * 1e3 +
+                    (double)(now.tv_nsec - start.tv_nsec) / 1e6;
+        if (!left || ms >= DRAIN_MS) {
+            if (left)
+                fo_log_warn("%u requests still running after %d ms: stopping", left,
+                            DRAIN_MS);
+            return;
+        }
+        int sig = sigtimedwait(signals, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT) {
+            fo_log_warn("signal %d again: stopping now (%u requests cut)", sig, left);
+            return;
+        }
+    }
+}
+
+/*
+ * The next signal. With a systemd watchdog, wake at its interval and ping
+ * it after a health check: a daemon whose store lock is wedged stops
+ * pinging and is restarted. The status line says why writes are refused.
+ */
+static int next_signal(const sigset_t *signals, struct fo_service *svc) {
+    long ms = fo_notify_watchdog_ms();
+    for (;;) {
+        if (!ms) {
+            int sig = 0;
+            return sigwait(signals, &sig) == 0 ? sig : SIGTERM;
+        }
+        struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+        int sig = sigtimedwait(signals, NULL, &t);
+        if (sig > 0)
+            return sig;
+        struct fo_health h;
+        fo_service_health(svc, &h);
+        char text[300];
+        snprintf(text, sizeof text, "WATCHDOG=1\nSTATUS=%s%.200s",
+                 h.degraded[0] ? "degraded: " : "serving", h.degraded);
+        fo_notify(text);
+    }
+}
+
 static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
     struct fo_error err = {0};
     struct fo_service_config scfg = {.store = {.path = cfg->db,
@@ -79,7 +132,9 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
                                   .max_per_ip = cfg->max_per_ip,
                                   .header_timeout_s = cfg->header_timeout_s,
                                   .allowed_hosts = cfg->allowed_hosts,
-                                  .cors_origins = cfg->cors_origins};
+                                  .cors_origins = cfg->cors_origins,
+                                  .tls_cert = cfg->tls_cert,
+                                  .tls_key = cfg->tls_key};
     struct fo_http_server *http = NULL;
     char bound[300];
     if (fo_http_start(&hcfg, svc, &http, bound, sizeof bound, &err) != FO_OK) {
@@ -101,8 +156,9 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
         fo_log_error("%zu damaged runs: their samples, history and checkpoints stay "
                      "readable; delete them or import an exported checkpoint",
                      damaged);
+    fo_notify("READY=1\nSTATUS=serving");
     int sig = 0;
-    while (sigwait(signals, &sig) == 0 && sig == SIGHUP) {
+    while ((sig = next_signal(signals, svc)) == SIGHUP) {
         size_t n = 0;
         if (!cfg->tokens_file[0])
             fo_log_info("SIGHUP: nothing to reload");
@@ -112,8 +168,10 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
             fo_log_warn("SIGHUP: %s; the previous tokens stay", err.msg);
     }
     fo_log_info("signal %d: stopping", sig);
+    fo_notify("STOPPING=1\nSTATUS=draining");
     fo_push_stop(push);
-    fo_http_stop(http, DRAIN_MS);
+    drain(http, signals);
+    fo_http_stop(http, 0);
     fo_service_destroy(svc);
     fo_log_info("stopped");
     return 0;
@@ -132,6 +190,15 @@ int main(int argc, char **argv) {
     }
     if (cfg.show_version) {
         printf("flowoptd %s\n", FO_VERSION_STRING);
+        return 0;
+    }
+    if (cfg.backup[0]) {
+        size_t pages = 0;
+        if (fo_store_backup(cfg.db, cfg.backup, &pages, &err) != FO_OK) {
+            fprintf(stderr, "flowoptd: %s\n", err.msg);
+            return 1;
+        }
+        printf("backed up %s to %s (%zu pages)\n", cfg.db, cfg.backup, pages);
         return 0;
     }
     if (cfg.check_config) {
@@ -156,6 +223,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     fo_log_set_level(cfg.log_level);
+    fo_log_set_format(cfg.log_format);
     raise_fd_limit(cfg.max_connections ? cfg.max_connections : 1000);
     sigset_t signals;
     sigemptyset(&signals);

@@ -33,7 +33,7 @@ enum fo_status fo_auth_load(struct fo_auth *a, const char *path, size_t *count,
     FILE *f = fopen(path, "r");
     if (!f)
         return fo_error_set(err, FO_EIO, "tokens-file", "cannot read %s", path);
-    char(*tokens)[FO_AUTH_MAX_LEN + 1] = NULL;
+    struct fo_auth_token *tokens = NULL;
     size_t n = 0, cap = 0;
     char line[1024];
     enum fo_status st = FO_OK;
@@ -41,11 +41,18 @@ enum fo_status fo_auth_load(struct fo_auth *a, const char *path, size_t *count,
         char *t = trim(line);
         if (!t)
             continue;
-        size_t len = strlen(t);
-        if (len < FO_AUTH_MIN_LEN || len > FO_AUTH_MAX_LEN || strpbrk(t, " \t")) {
-            st = fo_error_set(err, FO_EINVAL, "tokens-file",
-                              "%s line %d: a token is %d to %d characters without blanks",
-                              path, lineno, FO_AUTH_MIN_LEN, FO_AUTH_MAX_LEN);
+        size_t len = strcspn(t, " \t");
+        const char *scope = t + len + strspn(t + len, " \t");
+        enum fo_auth_scope sc = !*scope                       ? FO_AUTH_WRITE
+                                : strcmp(scope, "write") == 0 ? FO_AUTH_WRITE
+                                : strcmp(scope, "read") == 0  ? FO_AUTH_READ
+                                                              : FO_AUTH_NONE;
+        if (len < FO_AUTH_MIN_LEN || len > FO_AUTH_MAX_LEN || sc == FO_AUTH_NONE) {
+            st =
+                fo_error_set(err, FO_EINVAL, "tokens-file",
+                             "%s line %d: a token is %d to %d characters without blanks, "
+                             "then optionally read or write",
+                             path, lineno, FO_AUTH_MIN_LEN, FO_AUTH_MAX_LEN);
             break;
         }
         if (n == cap) {
@@ -57,8 +64,9 @@ enum fo_status fo_auth_load(struct fo_auth *a, const char *path, size_t *count,
             }
             tokens = g;
         }
-        memset(tokens[n], 0, sizeof tokens[n]);
-        memcpy(tokens[n++], t, len);
+        memset(&tokens[n], 0, sizeof tokens[n]);
+        memcpy(tokens[n].text, t, len);
+        tokens[n++].scope = sc;
     }
     fclose(f);
     if (st == FO_OK && n == 0)
@@ -84,9 +92,9 @@ static int same_token(const char *a, const char *b) {
     return diff == 0;
 }
 
-int fo_auth_allows(struct fo_auth *a, const char *authorization) {
+enum fo_auth_scope fo_auth_scope_of(struct fo_auth *a, const char *authorization) {
     pthread_rwlock_rdlock(&a->lock);
-    int allowed = a->n == 0;
+    int allowed = a->n == 0 ? FO_AUTH_WRITE : FO_AUTH_NONE;
     if (!allowed && authorization && strncasecmp(authorization, "Bearer ", 7) == 0) {
         const char *given = authorization + 7;
         while (*given == ' ')
@@ -95,10 +103,14 @@ int fo_auth_allows(struct fo_auth *a, const char *authorization) {
         size_t len = strlen(given);
         if (len <= FO_AUTH_MAX_LEN) {
             memcpy(padded, given, len);
-            for (size_t i = 0; i < a->n; i++)
-                allowed |= same_token(padded, a->tokens[i]);
+            /* every token compared, whichever matches */
+            for (size_t i = 0; i < a->n; i++) {
+                int s =
+                    same_token(padded, a->tokens[i].text) ? (int)a->tokens[i].scope : 0;
+                allowed = s > allowed ? s : allowed;
+            }
         }
     }
     pthread_rwlock_unlock(&a->lock);
-    return allowed;
+    return (enum fo_auth_scope)allowed;
 }

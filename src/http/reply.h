@@ -42,6 +42,7 @@ struct fo_http_reply {
     int close;                /* close the connection after this answer */
     char cors_origin[256];    /* a configured origin to name in CORS headers, else "" */
     int preflight;            /* a CORS preflight's answer: also the allowed methods */
+    const char *request_id; /* sent back as X-Request-Id (the request's state owns it) */
 };
 
 /* Value of request header name, or NULL (borrowed from the request). */

@@ -24,6 +24,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -43,12 +44,14 @@ struct fo_http_server {
     struct fo_service *svc;
     int listen_fd;
     atomic_int in_flight;
+    atomic_int draining; /* answers then close their connection */
     struct fo_conns *conns;
     unsigned max_connections;
     struct fo_auth auth;
     char tokens_file[4096]; /* "" when auth is off */
     char allowed_hosts[1024], cors_origins[1024];
-    struct fo_gate gate; /* over the two above */
+    char *tls_cert, *tls_key; /* PEM text while TLS is on (the library reads it) */
+    struct fo_gate gate;      /* over the two above */
 };
 
 struct request_state {
@@ -66,9 +69,35 @@ struct request_state {
     const char *refused_field;
     char refused_detail[240];
     enum fo_origin origin;
-    int preflight; /* OPTIONS with Origin and Access-Control-Request-Method */
+    int preflight;       /* OPTIONS with Origin and Access-Control-Request-Method */
+    char request_id[65]; /* the client's X-Request-Id when well formed, else ours */
     unsigned status;
 };
+
+/* A proxy's id is kept (one id across the hops); anything else is replaced. */
+static int good_request_id(const char *id) {
+    size_t n = id ? strlen(id) : 0;
+    if (n < 1 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)id[i]) && !strchr("._:-", id[i]))
+            return 0;
+    return 1;
+}
+
+static void new_request_id(char out[65]) {
+    static atomic_ullong counter;
+    static unsigned long long salt;
+    if (!salt) /* a start that differs per daemon run; racing writers agree enough */
+        salt = ((unsigned long long)time(NULL) << 20) ^ (unsigned long long)getpid();
+    unsigned long long x = atomic_fetch_add(&counter, 1) + salt;
+    x ^= x >> 33; /* splitmix64's finaliser: ids that do not look sequential */
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    snprintf(out, 65, "%016llx", x);
+}
 
 const char *fo_http_header(const struct fo_http_request *req, const char *name) {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
@@ -200,6 +229,12 @@ static struct request_state *state_begin(struct fo_http_server *srv,
     rs->req.path = url;
     rs->req.conn = conn;
     rs->req.svc = srv->svc;
+    const char *given =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (good_request_id(given))
+        snprintf(rs->request_id, sizeof rs->request_id, "%s", given);
+    else
+        new_request_id(rs->request_id);
     fo_conns_request_began(srv->conns, conn);
     rs->overloaded = fo_conns_open(srv->conns) > srv->max_connections;
     rs->match =
@@ -212,10 +247,13 @@ static struct request_state *state_begin(struct fo_http_server *srv,
         rs->match == FO_ROUTE_FOUND &&
         (strcmp(rs->route->pattern, "/v1/health") == 0 ||
          (rs->route >= fo__ui_routes && rs->route < fo__ui_routes + fo__n_ui_routes));
-    rs->unauthorized =
-        !public &&
-        !fo_auth_allows(&srv->auth, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                                "Authorization"));
+    enum fo_auth_scope scope = fo_auth_scope_of(
+        &srv->auth, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"));
+    rs->unauthorized = !public && scope == FO_AUTH_NONE;
+    if (!public && scope == FO_AUTH_READ && strcmp(method, "GET") != 0 &&
+        strcmp(method, "HEAD") != 0 && !rs->preflight)
+        refuse(rs, 403, "Authorization",
+               "this token may only read (GET); a %s needs a write token", method);
     if (rs->match == FO_ROUTE_FOUND) {
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -438,6 +476,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
     if (rep->close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (rep->request_id && rep->request_id[0])
+        MHD_add_response_header(resp, "X-Request-Id", rep->request_id);
     if (rep->cors_origin[0]) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", rep->cors_origin);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
@@ -475,11 +515,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    struct fo_http_reply rep = {.status = 500};
+    struct fo_http_reply rep = {.status = 500, .request_id = rs->request_id};
+    fo_log_set_request(rs->request_id);
     build_reply(rs, &rep);
     tag_reply(rs, &rep);
     rs->status = rep.status;
-    return queue_reply(conn, &rep);
+    rep.close |= atomic_load(&srv->draining); /* no next request on it */
+    enum MHD_Result queued = queue_reply(conn, &rep);
+    fo_log_set_request(NULL);
+    return queued;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -493,13 +537,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     fo_metrics_record(rs->req.method,
                       rs->match == FO_ROUTE_FOUND ? rs->route->pattern : NULL, rs->status,
                       elapsed_us(&rs->start));
-    if (fo_log_enabled(FO_LOG_INFO)) {
-        char path[256];
-        fo_log_escape(path, sizeof path, rs->req.path);
-        fo_log_write(FO_LOG_INFO, "request", "%s %s %u %.0fus%s", rs->req.method, path,
-                     rs->status, elapsed_us(&rs->start),
-                     toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
-    }
+    fo_log_set_request(rs->request_id);
+    fo_log_request(rs->req.method, rs->req.path, rs->status, elapsed_us(&rs->start),
+                   toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    fo_log_set_request(NULL);
     free(rs->body);
 #ifdef __GLIBC__
     /* a large body's pages go back to the system now, not after the next
@@ -540,6 +581,35 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     fo_log_write(about_a_client ? FO_LOG_DEBUG : FO_LOG_WARN, "libmicrohttpd", "%s", msg);
 }
 
+/* A PEM file's text (NUL-terminated, malloc'd; at most 1 MB). */
+static enum fo_status read_pem(const char *path, const char *flag, char **out,
+                               struct fo_error *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fo_error_set(err, FO_EIO, flag, "cannot read %s", path);
+    char *text = malloc(1 << 20);
+    size_t n = text ? fread(text, 1, (1 << 20) - 1, f) : 0;
+    int bad = ferror(f) || !text || n == 0 || !feof(f);
+    fclose(f);
+    if (!bad)
+        text[n] = '\0';
+    if (bad || !strstr(text, "-----BEGIN ")) {
+        free(text);
+        return fo_error_set(err, FO_EINVAL, flag, "%s is not a PEM file of at most 1 MB",
+                            path);
+    }
+    *out = text;
+    return FO_OK;
+}
+
+static void free_server(struct fo_http_server *srv) {
+    fo_auth_free(&srv->auth);
+    free(srv->tls_cert);
+    free(srv->tls_key);
+    free(srv);
+}
+
 enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service *svc,
                              struct fo_http_server **out, char *bound, size_t cap,
                              struct fo_error *err) {
@@ -560,12 +630,25 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
         snprintf(srv->tokens_file, sizeof srv->tokens_file, "%s", cfg->tokens_file);
         st = fo_auth_load(&srv->auth, srv->tokens_file, &n, err);
     }
+    const int tls =
+        (cfg->tls_cert && cfg->tls_cert[0]) || (cfg->tls_key && cfg->tls_key[0]);
+    if (st == FO_OK && tls &&
+        !(cfg->tls_cert && cfg->tls_cert[0] && cfg->tls_key && cfg->tls_key[0]))
+        st = fo_error_set(err, FO_EINVAL,
+                          cfg->tls_key && cfg->tls_key[0] ? "tls-cert" : "tls-key",
+                          "TLS needs both --tls-cert and --tls-key");
+    if (st == FO_OK && tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        st = fo_error_set(err, FO_EINVAL, "tls-cert",
+                          "this libmicrohttpd was built without TLS");
+    if (st == FO_OK && tls)
+        st = read_pem(cfg->tls_cert, "tls-cert", &srv->tls_cert, err);
+    if (st == FO_OK && tls)
+        st = read_pem(cfg->tls_key, "tls-key", &srv->tls_key, err);
     int is_v6 = 0;
     if (st == FO_OK)
         st = fo_listen_open(cfg->listen, &srv->listen_fd, &is_v6, bound, cap, err);
     if (st != FO_OK) {
-        fo_auth_free(&srv->auth);
-        free(srv);
+        free_server(srv);
         return st;
     }
     /* epoll (or poll): select() stops at descriptor 1024 */
@@ -573,15 +656,20 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
                           ? MHD_USE_EPOLL
                           : MHD_USE_POLL;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | poller | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | (is_v6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ERROR_LOG | (is_v6 ? MHD_USE_IPv6 : 0) |
+                     (tls ? MHD_USE_TLS : 0);
+    /* GnuTLS through the library: the key and certificate as text */
+    struct MHD_OptionItem tls_options[] = {
+        {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert},
+        {MHD_OPTION_END, 0, NULL}};
     unsigned threads = cfg->threads ? cfg->threads : DEFAULT_THREADS;
     srv->max_connections = cfg->max_connections ? cfg->max_connections : 1000;
     unsigned per_ip = cfg->max_per_ip ? cfg->max_per_ip : 128;
     if (fo_conns_start(cfg->header_timeout_s ? cfg->header_timeout_s : 15, &srv->conns,
                        err) != FO_OK) {
         close(srv->listen_fd);
-        fo_auth_free(&srv->auth);
-        free(srv);
+        free_server(srv);
         return FO_ENOMEM;
     }
     /* the library refuses at accept beyond the limit and a headroom in
@@ -593,32 +681,47 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
         MHD_OPTION_CONNECTION_LIMIT, srv->max_connections + OVERLOAD_HEADROOM,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_UNESCAPE_CALLBACK,
         on_unescape, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_ARRAY, tls_options,
+        MHD_OPTION_END);
     if (!srv->mhd) {
         fo_conns_stop(srv->conns);
         close(srv->listen_fd);
-        fo_auth_free(&srv->auth);
-        free(srv);
-        return fo_error_set(err, FO_EIO, "listen", "libmicrohttpd failed to start on %s",
+        free_server(srv);
+        return fo_error_set(err, tls ? FO_EINVAL : FO_EIO, tls ? "tls-cert" : "listen",
+                            tls ? "libmicrohttpd refused the TLS key or certificate on %s"
+                                : "libmicrohttpd failed to start on %s",
                             bound);
     }
     *out = srv;
     return FO_OK;
 }
 
+void fo_http_drain(struct fo_http_server *srv) {
+    if (!srv || atomic_exchange(&srv->draining, 1))
+        return;
+    /* closed, not only unwatched: a new client is refused at once instead
+     * of waiting in the backlog until the end */
+    MHD_quiesce_daemon(srv->mhd);
+    close(srv->listen_fd);
+    srv->listen_fd = -1;
+}
+
+unsigned fo_http_in_flight(struct fo_http_server *srv) {
+    int n = atomic_load(&srv->in_flight);
+    return n > 0 ? (unsigned)n : 0;
+}
+
 void fo_http_stop(struct fo_http_server *srv, unsigned drain_ms) {
     if (!srv)
         return;
-    MHD_quiesce_daemon(srv->mhd);
+    fo_http_drain(srv);
     struct timespec start, pause = {0, 5 * 1000 * 1000};
     clock_gettime(CLOCK_MONOTONIC, &start);
     while (atomic_load(&srv->in_flight) > 0 && elapsed_us(&start) < drain_ms * 1e3)
         nanosleep(&pause, NULL);
     MHD_stop_daemon(srv->mhd);
     fo_conns_stop(srv->conns);
-    close(srv->listen_fd);
-    fo_auth_free(&srv->auth);
-    free(srv);
+    free_server(srv);
 }
 
 enum fo_status fo_http_reload_tokens(struct fo_http_server *srv, size_t *count,

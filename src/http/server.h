@@ -22,6 +22,8 @@ struct fo_http_config {
     unsigned header_timeout_s; /* a request's headers, or the idle wait for them; 0: 15 */
     const char *allowed_hosts; /* Host names served besides IP literals (gate.h) */
     const char *cors_origins;  /* cross-origin pages allowed (gate.h) */
+    const char *tls_cert;      /* PEM certificate (chain) file: serve HTTPS; NULL or "" */
+    const char *tls_key;       /* its PEM private key; given with tls_cert */
 };
 
 struct fo_http_server;
@@ -36,8 +38,17 @@ enum fo_status fo_http_start(const struct fo_http_config *cfg, struct fo_service
                              struct fo_error *err);
 
 /*
- * Stop accepting connections, let requests in flight finish (waiting at most
- * drain_ms), then stop every thread and free the server. NULL is a no-op.
+ * Begin the end: the listening socket is closed (new clients are refused),
+ * and every answer from now on closes its connection (keep-alive clients
+ * reconnect elsewhere). Idempotent.
+ */
+void fo_http_drain(struct fo_http_server *srv);
+/* Requests being served now. */
+unsigned fo_http_in_flight(struct fo_http_server *srv);
+
+/*
+ * Drain, let requests in flight finish (waiting at most drain_ms), then
+ * stop every thread and free the server. NULL is a no-op.
  */
 void fo_http_stop(struct fo_http_server *srv, unsigned drain_ms);
 

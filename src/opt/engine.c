@@ -141,6 +141,11 @@ enum fo_status fo__engine_alloc(const struct fo_run_config *cfg, struct fo_engin
     return FO_OK;
 }
 
+enum fo_status fo_engine_config_params(const struct fo_run_config *cfg, size_t *n,
+                                       struct fo_error *err) {
+    return fo_flow_config_n_params(&cfg->flow, n, err);
+}
+
 enum fo_status fo_engine_create(const struct fo_run_config *cfg, struct fo_engine **out,
                                 struct fo_error *err) {
     enum fo_status st = fo__engine_alloc(cfg, out, err);

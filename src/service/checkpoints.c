@@ -165,7 +165,7 @@ enum fo_status fo_service_import(struct fo_service *svc, const unsigned char *by
     if (st == FO_OK)
         st = fo_engine_snapshot_config(snap, snap_len, &cfg, arrays, err);
     if (st == FO_OK)
-        st = fo__run_budget(svc, &cfg.flow, err);
+        st = fo__run_budget(svc, &cfg, err);
     free(arrays);
     if (st == FO_OK)
         st = fo_engine_load(snap, snap_len, &engine, err);

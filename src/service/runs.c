@@ -60,7 +60,7 @@ static enum fo_status write_run(struct fo_store *store, void *ctx, struct fo_err
  * Register a new run around engine (taken over, freed on failure too):
  * a fresh id, the row with its first fo__run_snapshot, then the registry.
  */
-enum fo_status fo__run_budget(struct fo_service *svc, const struct fo_flow_config *flow,
+enum fo_status fo__run_budget(struct fo_service *svc, const struct fo_run_config *cfg,
                               struct fo_error *err) {
     pthread_rwlock_rdlock(&svc->registry_lock);
     size_t runs = svc->n_runs;
@@ -72,7 +72,7 @@ enum fo_status fo__run_budget(struct fo_service *svc, const struct fo_flow_confi
             "first",
             runs);
     size_t params = 0;
-    enum fo_status st = flow ? fo_flow_config_n_params(flow, &params, err) : FO_OK;
+    enum fo_status st = cfg ? fo_engine_config_params(cfg, &params, err) : FO_OK;
     if (st == FO_OK && params > svc->max_params)
         st = fo_error_set(err, FO_ERANGE, "flow",
                           "the flow would hold %zu parameters, more than this daemon's "
@@ -126,7 +126,7 @@ enum fo_status fo_service_run_create(struct fo_service *svc,
                                      const struct fo_run_config *cfg, const char *name,
                                      char *id, struct fo_error *err) {
     struct fo_engine *engine = NULL;
-    enum fo_status st = fo__run_budget(svc, &cfg->flow, err);
+    enum fo_status st = fo__run_budget(svc, cfg, err);
     if (st == FO_OK)
         st = fo_engine_create(cfg, &engine, err);
     return st == FO_OK ? fo__run_adopt(svc, engine, name, id, err) : st;

@@ -107,9 +107,9 @@ enum fo_status fo__run_save_snapshot(struct fo_service *svc, struct fo_run *r,
                                      struct fo_error *err);
 /* After a failed commit: make the run in memory match the store again. */
 void fo__run_rebuild(struct fo_service *svc, struct fo_run *r);
-/* Room for one more run of flow (NULL: its size is already known good):
+/* Room for one more run of cfg (NULL: its size is already known good):
  * --max-runs and --max-params. */
-enum fo_status fo__run_budget(struct fo_service *svc, const struct fo_flow_config *flow,
+enum fo_status fo__run_budget(struct fo_service *svc, const struct fo_run_config *cfg,
                               struct fo_error *err);
 /* Register a new run around engine (taken over, freed on failure). OUT: id. */
 enum fo_status fo__run_adopt(struct fo_service *svc, struct fo_engine *engine,

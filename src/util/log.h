@@ -18,6 +18,21 @@ int fo_log_parse_level(const char *name, enum fo_log_level *out);
 void fo_log_set_level(enum fo_log_level level);
 int fo_log_enabled(enum fo_log_level level);
 
+/* text: "TIME LEVEL WHERE: MESSAGE"; json: one object a line, {"time",
+ * "level", "where", "msg"} and "request_id" while a request is handled. */
+enum fo_log_format { FO_LOG_TEXT = 0, FO_LOG_JSON };
+int fo_log_parse_format(const char *name, enum fo_log_format *out);
+void fo_log_set_format(enum fo_log_format format);
+
+/* The request this thread handles now (its id is in every line it logs
+ * until cleared with NULL). The text is copied. */
+void fo_log_set_request(const char *request_id);
+
+/* A handled request's line: method, path (escaped here), status, duration;
+ * in JSON as fields of their own. */
+void fo_log_request(const char *method, const char *path, unsigned status, double us,
+                    int aborted);
+
 void fo_log_write(enum fo_log_level level, const char *func, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

@@ -48,7 +48,9 @@ int main(void) {
     snprintf(tokens, sizeof tokens, "%s/tokens", dir);
     const char *good = "lab-token-aaaaaaaaaaaaaaaa",
                *other = "lab-token-bbbbbbbbbbbbbbbb";
-    write_file(tokens, "# drivers of the lab\n\nlab-token-aaaaaaaaaaaaaaaa\n");
+    write_file(tokens, "# drivers of the lab\n\nlab-token-aaaaaaaaaaaaaaaa\n"
+                       "# the wall's dashboard\nwall-token-cccccccccccccccc read\n");
+    const char *reader = "wall-token-cccccccccccccccc";
 
     char cmd[1400];
     snprintf(cmd, sizeof cmd,
@@ -87,6 +89,20 @@ int main(void) {
     fo_test_resp_free(&r);
     tap_is_int(call("GET", "/v1/runs/x", NULL, good, NULL), 404,
                "with a token, errors are the usual ones");
+    tap_is_int(call("GET", "/v1/runs", NULL, reader, NULL), 200, "a read token reads");
+    st =
+        call("POST", "/v1/runs", "{\"dim\": 2, \"direction\": \"minimize\"}", reader, &r);
+    tap_ok(st == 403 && strstr(r.body, "\"field\":\"Authorization\"") &&
+               strstr(r.body, "read"),
+           "but its create is 403 naming Authorization (%ld)", st);
+    fo_test_resp_free(&r);
+    tap_is_int(call("DELETE", "/v1/runs/x", NULL, reader, NULL), 403, "so is a DELETE");
+    snprintf(
+        cmd, sizeof cmd,
+        "printf 'lab-token-dddddddddddddddd admin\\n' > %s/scoped && %s --tokens-file "
+        "%s/scoped --check-config 2> /dev/null",
+        dir, fo_test_bin("flowoptd"), dir);
+    tap_ok(system(cmd) != 0, "a scope other than read or write is refused");
 
     write_file(tokens, other);
     kill(d.pid, SIGHUP);

@@ -264,6 +264,58 @@ static void test_drain(void) {
     tap_ok(fd < 0 || connect_local(d.port) < 0, "and no longer accepts connections");
 }
 
+/* At the drain: a keep-alive client is told to close, a new one is refused
+ * at once, and a second SIGTERM stops without waiting for a stuck request. */
+static void test_drain_ends(void) {
+    char db[600], log[600];
+    path_in(db, sizeof db, "drain2.db");
+    path_in(log, sizeof log, "drain2.log");
+    struct fo_test_daemon d;
+    if (fo_test_daemon_start(&d, db, log, NULL) != 0)
+        tap_bail("flowoptd did not start; see %s", log);
+    const char get[] = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    int keep = connect_local(d.port), stuck = connect_local(d.port);
+    char buf[2048] = {0};
+    ssize_t n = keep >= 0 && write(keep, get, sizeof get - 1) > 0
+                    ? read(keep, buf, sizeof buf - 1)
+                    : -1;
+    tap_ok(n > 0 && strncmp(buf, "HTTP/1.1 200", 12) == 0 && !strstr(buf, "close"),
+           "a keep-alive client is served");
+    const char head[] =
+        "POST /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n"
+        "Content-Type: application/json\r\n\r\n{";
+    tap_ok(stuck >= 0 && write(stuck, head, sizeof head - 1) > 0,
+           "another's request stays half sent");
+    struct sockaddr_in me;
+    socklen_t len = sizeof me;
+    getsockname(stuck, (struct sockaddr *)&me, &len);
+    struct read_wait rw = {d.port, ntohs(me.sin_port)};
+    fo_test_wait_for(read_by_daemon, &rw, 10000);
+    kill(d.pid, SIGTERM);
+    fo_test_wait_file(log, "stopping", 10000);
+    memset(buf, 0, sizeof buf);
+    n = write(keep, get, sizeof get - 1) > 0 ? read(keep, buf, sizeof buf - 1) : -1;
+    tap_ok(n == 0 || (n > 0 && strstr(buf, "Connection: close")),
+           "during the drain its next answer closes the connection (%.12s)",
+           n > 0 ? buf : "closed");
+    double t0 = fo_test_now_ms();
+    int late = connect_local(d.port);
+    tap_ok(late < 0, "a new client is refused at once (%.0f ms), not left waiting",
+           fo_test_now_ms() - t0);
+    if (late >= 0)
+        close(late);
+    t0 = fo_test_now_ms();
+    kill(d.pid, SIGTERM);
+    int status = -1;
+    int exited = fo_test_daemon_wait(&d, 3000, &status) == 0;
+    tap_ok(exited, "a second SIGTERM stops it at once (%.0f ms; the drain waits 10 s)",
+           fo_test_now_ms() - t0);
+    tap_ok(fo_test_file_contains(log, "again: stopping now"), "and says so");
+    fo_test_daemon_kill(&d);
+    close(keep);
+    close(stuck);
+}
+
 /* One GET /v1/health (a request line for the log), then SIGTERM and reap. */
 static void health_then_stop(struct fo_test_daemon *d) {
     char url[256];
@@ -488,6 +540,7 @@ int main(void) {
     tap_is_int(system(cmd), 0, "flowopt health talks to the daemon");
     test_sigterm(&d);
     TAP_RUN(test_drain);
+    TAP_RUN(test_drain_ends);
     TAP_RUN(test_one_database);
     TAP_RUN(test_precedence);
     TAP_RUN(test_config_file);
