@@ -43,6 +43,11 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 ifeq ($(SAN),thread)
 # ifunc resolvers (target_clones) would run before the TSan runtime is up.
 OPTFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer -DFO_NO_CLONES
+else ifeq ($(SAN),fuzz)
+# clang only (make fuzz): libFuzzer's coverage in every object, its main
+# linked into the fuzzers alone
+OPTFLAGS := -O1 -g -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
 else ifeq ($(SAN),1)
 OPTFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
@@ -67,6 +72,8 @@ TEST_HELP  := $(sort $(wildcard tests/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c tests/integration/*.c))
 TEST_SH    := $(sort $(wildcard tests/integration/*.sh))
 BENCH_SRC  := $(sort $(wildcard tests/bench/*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
@@ -81,10 +88,13 @@ BENCH_BIN  := $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
 
 LIBFLOWOPT := $(O)/libflowopt.a
 LIBSVC     := $(O)/libflowoptd.a
+FUZZ_HARNESS := $(call obj,tests/fuzz/harness.c)
+REPLAY_BIN := $(addprefix $(O)/tests/fuzz/replay_,$(FUZZ_NAMES))
 ALL_OBJ    := $(LIB_OBJ) $(SVC_OBJ) $(DAEMON_OBJ) $(CLIENT_OBJ) $(HELP_OBJ) \
+              $(FUZZ_HARNESS) $(call obj,$(FUZZ_SRC) tests/fuzz/replay.c) \
               $(call obj,$(TEST_SRC) $(BENCH_SRC))
 
-.PHONY: all deps test tests tsan run bench bench-compare lint format check-layers install uninstall clean
+.PHONY: all deps test tests tsan fuzz run bench bench-compare lint format check-layers install uninstall clean
 
 all: $(O)/flowoptd $(O)/flowopt $(LIBFLOWOPT)
 
@@ -149,7 +159,19 @@ $(SHIM): tests/shim/fail_sync.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
-tests: all $(TEST_BIN) $(SHIM)
+# A fuzz target without libFuzzer: replay.c feeds it its corpus and
+# regressions once, in make test.
+$(O)/tests/fuzz/replay_%: $(O)/obj/tests/fuzz/fuzz_%.o $(call obj,tests/fuzz/replay.c) \
+                          $(FUZZ_HARNESS) $(HELP_OBJ) $(LIBSVC) $(LIBFLOWOPT)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+# The same with libFuzzer (clang, SAN=fuzz).
+$(O)/fuzzers/%: $(O)/obj/tests/fuzz/fuzz_%.o $(FUZZ_HARNESS) $(LIBSVC) $(LIBFLOWOPT)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+tests: all $(TEST_BIN) $(REPLAY_BIN) $(SHIM)
 
 # --- developer entry points ---------------------------------------------
 deps:
@@ -170,9 +192,29 @@ test:
 	FLOWOPT_BUILD_DIR=$(BUILD)/asan FLOWOPT_RECORD_DIR=$(abspath $(RECORDS)) \
 	prove -j$(JOBS) --exec '' \
 	    $(sort $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))) \
+	    $(addprefix $(BUILD)/asan/tests/fuzz/replay_,$(FUZZ_NAMES)) \
 	    $(filter-out $(CONTRACT),$(TEST_SH))
 	FLOWOPT_BUILD_DIR=$(BUILD)/asan FLOWOPT_RECORD_DIR=$(abspath $(RECORDS)) \
 	prove --exec '' $(CONTRACT)
+
+# libFuzzer on every target (tests/fuzz/fuzz_*.c) for FUZZ_SECONDS each,
+# from the committed seeds (tests/fuzz/corpus/NAME; what it finds stays in
+# build/fuzz/corpus); a crash stops here, its input in build/fuzz/crashes:
+# add it to tests/fuzz/regressions/NAME, then fix it.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v clang > /dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	$(MAKE) --no-print-directory -j$(JOBS) O=$(BUILD)/fuzz SAN=fuzz CC=clang \
+	    $(addprefix $(BUILD)/fuzz/fuzzers/,$(FUZZ_NAMES))
+	@for t in $(FUZZ_NAMES); do \
+	    mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/crashes; \
+	    echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+	    $(BUILD)/fuzz/fuzzers/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=$(BUILD)/fuzz/crashes/$$t- \
+	        $(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | \
+	        grep -E "^(stat::|#[0-9]+.*DONE|==[0-9]+==|SUMMARY|artifact)" ; \
+	    ls $(BUILD)/fuzz/crashes/$$t-* > /dev/null 2>&1 && exit 1; \
+	done; echo "fuzz: no crash"
 
 # ThreadSanitizer (cannot share a build with ASan): the threaded tests, with
 # ASLR off (setarch -R): TSan's shadow map does not fit 28-bit mmap entropy.

@@ -5,8 +5,8 @@
 set -eu
 pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libcurl4-openssl-dev perl curl python3 jq python3-venv python3-setuptools python3-wheel"
-# make test: the browsers the dashboard is tested in
-[ "${1:-}" = test ] && pkgs="$pkgs chromium firefox-esr"
+# make test: the browsers the dashboard is tested in, openssl for a TLS certificate, nginx for the shards
+[ "${1:-}" = test ] && pkgs="$pkgs chromium firefox-esr openssl nginx"
 # make bench-compare: the CMA-ES reference
 [ "${1:-}" = bench ] && pkgs="$pkgs python3-cmaes python3-numpy"
 missing=""

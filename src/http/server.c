@@ -568,6 +568,11 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s) {
     return fo_gate_unescape(s);
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
     char msg[512];

@@ -66,6 +66,11 @@ static void put_json_text(char *line, size_t cap, size_t *used, const char *src)
 }
 
 /* Append printf-style text, clipped to the line. */
+static void put_text(char *line, size_t cap, size_t *used, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 0)))
+#endif
+    ;
 static void put_text(char *line, size_t cap, size_t *used, const char *fmt, va_list ap) {
     int m = vsnprintf(line + *used, cap - *used, fmt, ap);
     if (m > 0)
@@ -95,6 +100,12 @@ static size_t put_time(char *line, size_t cap, const char *open) {
 /* The line's message, text or JSON, from fmt and ap; extra (JSON members,
  * or text) is appended before the end. */
 static void write_line(enum fo_log_level level, const char *func, const char *extra,
+                       const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 0)))
+#endif
+    ;
+static void write_line(enum fo_log_level level, const char *func, const char *extra,
                        const char *fmt, va_list ap) {
     char line[1400];
     size_t used;
@@ -122,6 +133,12 @@ static void write_line(enum fo_log_level level, const char *func, const char *ex
     emit(line, sizeof line, used < sizeof line ? used : sizeof line - 1);
 }
 
+static void write_line_v(enum fo_log_level level, const char *func, const char *extra,
+                         const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 static void write_line_v(enum fo_log_level level, const char *func, const char *extra,
                          const char *fmt, ...) {
     va_list ap;
