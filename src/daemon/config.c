@@ -73,11 +73,14 @@ static const struct setting settings[] = {
      "SECONDS",
      "a request's headers must arrive within this, and\nan idle connection is "
      "closed after it; a trickle\ndoes not extend it (default 15)"},
+    {"shard", "FLOWOPT_SHARD", UINT_AT(shard, 0, 255), "N",
+     "this daemon's number among several behind a\nproxy: its run ids begin with N in "
+     "hex, so the\nproxy routes by id (default none)"},
     {"max-runs", "FLOWOPT_MAX_RUNS", UINT_AT(max_runs, 1, 100000000), "N",
      "runs the daemon holds; a create beyond is 409\n(default 10000)"},
     {"max-params", "FLOWOPT_MAX_PARAMS", UINT_AT(max_params, 1000, 67108864), "N",
      "parameters of one run's flow (8 bytes each,\nseveral copies); a larger create "
-     "or import is\n422 (default 16777216)"},
+     "or import is\n422 (default 2097152)"},
     {"max-answer-values", "FLOWOPT_MAX_ANSWER_VALUES",
      UINT_AT(max_answer_values, 1000, 1000000000), "N",
      "coordinates in one answer: an ask's n x dim, a\npage of samples' limit x dim; "
@@ -297,6 +300,7 @@ enum fo_status fo_daemon_config_load(struct fo_daemon_config *cfg, int argc, cha
     cfg->checkpoint_retention = 20;
     cfg->park_idle_s = 600;
     cfg->quick_check = 1;
+    cfg->shard = 256;
     const char *file = config_path(argc, argv);
     enum fo_status fst = file ? load_file(cfg, file, err) : FO_OK;
     if (fst != FO_OK)

@@ -20,6 +20,7 @@ struct fo_daemon_config {
     unsigned park_idle_s;
     unsigned max_connections, max_per_ip, header_timeout_s;
     unsigned max_runs, max_params, max_answer_values; /* budgets; 0: the defaults */
+    unsigned shard;                                   /* --shard 0..255; 256: none */
     char tokens_file[4096];                           /* "" when API tokens are off */
     char evaluator_allow[1024]; /* "" when push-mode evaluators are off */
     char allowed_hosts[1024];   /* Host names served besides IP literals, localhost */

@@ -117,7 +117,9 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
                                      .evaluator_allow = cfg->evaluator_allow,
                                      .max_runs = cfg->max_runs,
                                      .max_params = cfg->max_params,
-                                     .max_answer_values = cfg->max_answer_values};
+                                     .max_answer_values = cfg->max_answer_values,
+                                     .has_shard = cfg->shard <= 255,
+                                     .shard = cfg->shard};
     struct fo_service *svc = NULL;
     if (cfg->init)
         ensure_db_dir(cfg->db);

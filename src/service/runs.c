@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 /* 16 lowercase hex digits from the kernel's random source. */
-static int new_id(char *id) {
+/* 16 random hex digits; with a shard, its number in the first two, so a
+ * proxy in front of several daemons routes a run by its id alone. */
+static int new_id(char *id, int shard) {
     unsigned char b[FO_RUN_ID_LEN / 2];
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
@@ -21,6 +23,8 @@ static int new_id(char *id) {
         close(fd);
     if (got != (ssize_t)sizeof b)
         return -1;
+    if (shard >= 0)
+        b[0] = (unsigned char)shard;
     for (size_t i = 0; i < sizeof b; i++)
         snprintf(id + 2 * i, 3, "%02x", b[i]);
     return 0;
@@ -99,7 +103,7 @@ enum fo_status fo__run_adopt(struct fo_service *svc, struct fo_engine *engine,
         return fo_error_set(err, FO_ENOMEM, "run", "out of memory creating a run");
     }
     enum fo_status st = FO_OK;
-    if (new_id(r->id) != 0)
+    if (new_id(r->id, svc->shard) != 0)
         st = fo_error_set(err, FO_EIO, "run", "no random source for a run id");
     unsigned char *snap = NULL;
     size_t len = 0;

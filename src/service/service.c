@@ -86,6 +86,7 @@ enum fo_status fo_service_create(const struct fo_service_config *cfg,
     svc->checkpoint_retention = cfg->checkpoint_retention;
     svc->park_idle_s = cfg->park_idle_s;
     svc->max_runs = cfg->max_runs ? cfg->max_runs : FO_DEFAULT_MAX_RUNS;
+    svc->shard = cfg->has_shard && cfg->shard <= 255 ? (int)cfg->shard : -1;
     svc->max_params = cfg->max_params ? cfg->max_params : FO_DEFAULT_MAX_PARAMS;
     svc->max_answer_values =
         cfg->max_answer_values ? cfg->max_answer_values : FO_DEFAULT_MAX_ANSWER_VALUES;

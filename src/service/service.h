@@ -23,10 +23,12 @@ struct fo_service_config {
     /* budgets (0 picks the default): runs held, a run's flow parameters,
      * coordinates in one answer (ask n x dim, samples limit x dim) */
     size_t max_runs, max_params, max_answer_values;
+    int has_shard; /* new run ids begin with shard (0..255) in hex */
+    unsigned shard;
 };
 
 #define FO_DEFAULT_MAX_RUNS 10000
-#define FO_DEFAULT_MAX_PARAMS (1u << 24)
+#define FO_DEFAULT_MAX_PARAMS (1u << 21) /* 2,097,152: the presets up to dim 100 */
 #define FO_DEFAULT_MAX_ANSWER_VALUES 2000000
 
 struct fo_service;

@@ -65,6 +65,7 @@ struct fo_service {
     unsigned checkpoint_retention;
     unsigned park_idle_s; /* park runs unused this long (0: never) */
     size_t max_runs, max_params, max_answer_values; /* the budgets, as configured */
+    int shard;                                      /* in new run ids; -1: none */
     pthread_mutex_t stats_lock;                     /* guards the totals below */
     double update_seconds;
     uint64_t timed_updates;

@@ -92,6 +92,9 @@ static void test_import(const char *dir, const char *small_id) {
     if (fo_test_daemon_start(&roomy, db, log, NULL) != 0)
         tap_bail("the second flowoptd did not start; see %s", log);
     long status;
+    json_decref(fo_test_post(&roomy, "/v1/runs", BIG, &status));
+    tap_is_int(status, 422,
+               "by default too, hidden [2048, 2048] (2.6 million parameters) is refused");
     json_t *r = fo_test_post(&roomy, "/v1/runs", MEDIUM, &status);
     char path[160];
     snprintf(path, sizeof path, "/v1/runs/%s/checkpoints",
