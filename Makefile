@@ -218,7 +218,8 @@ fuzz:
 
 # ThreadSanitizer (cannot share a build with ASan): the threaded tests, with
 # ASLR off (setarch -R): TSan's shadow map does not fit 28-bit mmap entropy.
-TSAN_TESTS := tests/unit/test_service tests/integration/test_concurrency tests/integration/test_runs
+TSAN_TESTS := tests/unit/test_service tests/integration/test_concurrency tests/integration/test_runs \
+              tests/integration/test_daemon tests/integration/test_gate
 tsan: deps
 	$(MAKE) --no-print-directory -j$(JOBS) O=$(BUILD)/tsan SAN=thread tests
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 FLOWOPT_BUILD_DIR=$(BUILD)/tsan \
@@ -257,7 +258,7 @@ bench-compare:
 	@/usr/bin/python3 tools/bench_compare.py $(O) --seeds $(BENCH_SEEDS) --preset $(BENCH_PRESET) \
 	    $(if $(BENCH_FUNCTIONS),--functions $(BENCH_FUNCTIONS))
 
-FORMAT_SRC = $(wildcard src/*/*.c src/*/*.h include/flowopt/*.h tests/*.c tests/*.h tests/*/*.c)
+FORMAT_SRC = $(wildcard src/*/*.c src/*/*.h include/flowopt/*.h tests/*.c tests/*.h tests/*/*.c tests/*/*.h)
 lint: check-layers
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \

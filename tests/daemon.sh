@@ -3,7 +3,9 @@
 #
 #   . "$(dirname "$0")/../daemon.sh"; start_daemon NAME [FLOWOPTD ARGS...]
 #
-# sets build, src, tmp, pid, FLOWOPT_URL; ok STATUS TEXT prints a TAP line;
+# sets build, src, tmp, pid, port, FLOWOPT_URL and log (its stderr,
+# $tmp/NAME.log: daemons running side by side each have their own);
+# ok STATUS TEXT prints a TAP line;
 # finish prints the plan and returns the verdict.
 build=${FLOWOPT_BUILD_DIR:-build/asan}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,13 +28,14 @@ finish() {
 start_daemon() {
     name=$1
     shift
+    log="$tmp/$name.log"
     "$build/flowoptd" --init --listen 127.0.0.1:0 --db "$tmp/$name.db" --log-level warn "$@" \
-        2> "$tmp/daemon.log" &
+        2> "$log" &
     pid=$!
     port=""
     i=0
     while [ -z "$port" ] && [ $i -lt 200 ]; do
-        port=$(sed -n '1s/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/daemon.log" 2>/dev/null)
+        port=$(sed -n '1s/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$log" 2>/dev/null)
         [ -n "$port" ] || sleep 0.05
         i=$((i + 1))
     done

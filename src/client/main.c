@@ -28,6 +28,8 @@ static const char options[] =
     "\n"
     "  --url URL      daemon base URL (env FLOWOPT_URL, default http://127.0.0.1:8080)\n"
     "  --token TOKEN  API token, when the daemon has a tokens file (env FLOWOPT_TOKEN)\n"
+    "  --cacert PATH  certificates to check an https daemon against (env "
+    "FLOWOPT_CACERT)\n"
     "  --json         print the daemon's JSON answers (one a line) in place of the text\n"
     "  --tsv          tab-separated for programs: list and modes (aligned by default),\n"
     "                 ask and best rows, samples and history (CSV by default)\n"
@@ -135,7 +137,8 @@ static int dispatch(const char *base, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    const char *base = getenv("FLOWOPT_URL"), *token = getenv("FLOWOPT_TOKEN");
+    const char *base = getenv("FLOWOPT_URL"), *token = getenv("FLOWOPT_TOKEN"),
+               *ca = getenv("FLOWOPT_CACERT");
     int json_mode = 0;
     if (!base || !*base)
         base = "http://127.0.0.1:8080";
@@ -165,6 +168,10 @@ int main(int argc, char **argv) {
             token = argv[++i];
             continue;
         }
+        if (strcmp(argv[i], "--cacert") == 0 && i + 1 < argc) {
+            ca = argv[++i];
+            continue;
+        }
         fprintf(stderr, "flowopt: unknown option '%s'\n", argv[i]);
         print_usage(stderr);
         return 2;
@@ -175,6 +182,7 @@ int main(int argc, char **argv) {
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     fo_cli_set_token(token);
+    fo_cli_set_ca(ca);
     FILE *json_out = NULL;
     if (json_mode) { /* the daemon's answers on stdout, the commands' text nowhere */
         int fd = dup(1);

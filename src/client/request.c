@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 static const char *api_token;
+static const char *ca_file;
 static FILE *json_out;
 
 void fo_cli_set_json_out(FILE *out) {
@@ -17,6 +18,10 @@ void fo_cli_set_json_out(FILE *out) {
 
 void fo_cli_set_token(const char *token) {
     api_token = token && *token ? token : NULL;
+}
+
+void fo_cli_set_ca(const char *path) {
+    ca_file = path && *path ? path : NULL;
 }
 
 static size_t collect(char *data, size_t size, size_t n, void *user) {
@@ -67,6 +72,8 @@ static long request_once(const char *base, const char *method, const char *path,
         (size_t)snprintf(idem, sizeof idem, "Idempotency-Key: %s", key) < sizeof idem)
         h = curl_slist_append(h, idem);
     curl_easy_setopt(c, CURLOPT_URL, url);
+    if (ca_file) /* a daemon's own certificate, or its CA's (--tls-cert) */
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);

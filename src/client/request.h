@@ -22,6 +22,9 @@ void fo_cli_set_json_out(FILE *out);
 /* The API token to send as "Authorization: Bearer TOKEN" (NULL: none);
  * borrowed, must outlive the requests. */
 void fo_cli_set_token(const char *token);
+/* The PEM file of certificates an https daemon is checked against (NULL:
+ * the system's). */
+void fo_cli_set_ca(const char *path);
 
 /* Tries of a request that got no answer or a 503 (backoff with jitter
  * between them: 0.1 s doubling). */

@@ -86,11 +86,11 @@ static int good_request_id(const char *id) {
 }
 
 static void new_request_id(char out[65]) {
-    static atomic_ullong counter;
-    static unsigned long long salt;
-    if (!salt) /* a start that differs per daemon run; racing writers agree enough */
-        salt = ((unsigned long long)time(NULL) << 20) ^ (unsigned long long)getpid();
-    unsigned long long x = atomic_fetch_add(&counter, 1) + salt;
+    static atomic_ullong counter, salt;
+    if (!atomic_load(&salt)) /* a start that differs per daemon run */
+        atomic_store(&salt, ((unsigned long long)time(NULL) << 20) ^
+                                (unsigned long long)getpid() ^ 1);
+    unsigned long long x = atomic_fetch_add(&counter, 1) + atomic_load(&salt);
     x ^= x >> 33; /* splitmix64's finaliser: ids that do not look sequential */
     x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33;

@@ -23,7 +23,7 @@ curl -s -o /dev/null -X 'A"B}' "$FLOWOPT_URL/v1/health%0a%22x"
 kill "$pid"
 wait "$pid" 2> /dev/null
 pid=""
-python3 - "$tmp/daemon.log" "$id" > "$tmp/check.out" << 'PY'
+python3 - "$log" "$id" > "$tmp/check.out" << 'PY'
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 assert lines[0].startswith("listening on "), lines[0]

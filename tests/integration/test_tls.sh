@@ -29,6 +29,12 @@ ok $? "plain HTTP on the TLS port gets no HTTP answer ($code)"
 curl -s -o /dev/null -m 5 "$https/v1/health"
 [ $? -ne 0 ]
 ok $? "nor does a client that does not trust the certificate"
+"$build/flowopt" --url "$https" --cacert "$tmp/cert.pem" health | grep -q '"status":"ok"' &&
+    ! "$build/flowopt" --url "$https" health > /dev/null 2>&1
+ok $? "the flowopt client checks the daemon against --cacert (and refuses without it)"
+SSL_CERT_FILE="$tmp/cert.pem" PYTHONPATH="$src/clients/python" python3 -c \
+    "import flowopt, sys; sys.exit(flowopt.Client('$https').health()['status'] != 'ok')"
+ok $? "so does the Python client, with SSL_CERT_FILE"
 "$build/flowoptd" --init --listen 127.0.0.1:0 --db "$tmp/x.db" --tls-cert "$tmp/cert.pem" \
     2> "$tmp/half.log"
 rc=$?
