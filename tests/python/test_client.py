@@ -131,6 +131,8 @@ def main():
         ok(False, "an unknown run raises ApiError")
     except flowopt.ApiError as e:
         ok(e.status == 404, "an unknown run raises ApiError(404)")
+        ok(bool(e.request_id) and len(e.request_id) <= 64,
+           "and names the request id the daemon logged it under (%s)" % e.request_id)
     try:
         flowopt.Client(url="http://127.0.0.1:1", retries=2, backoff=0.01).health()
         ok(False, "an unreachable daemon raises NetworkError")

@@ -31,12 +31,14 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 
 
 class ApiError(Exception):
-    """The daemon refused a request (problem+json): status, title, detail, field."""
+    """The daemon refused a request (problem+json): status, title, detail, field,
+    and request_id, the id the daemon logged it under (its X-Request-Id)."""
 
-    def __init__(self, status, title, detail, field=None, type_=None):
+    def __init__(self, status, title, detail, field=None, type_=None, request_id=None):
         super().__init__("%s %s: %s" % (status, title, detail))
         self.status, self.title, self.detail, self.field, self.type = (
             status, title, detail, field, type_)
+        self.request_id = request_id
 
 
 class NetworkError(Exception):
@@ -136,7 +138,7 @@ class Client:
                 if e.code == 503 and attempt < self.retries:
                     last = e
                 else:
-                    raise _problem(e.code, payload) from None
+                    raise _problem(e.code, payload, e.headers.get("X-Request-Id")) from None
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as e:
                 last = e
             if attempt < self.retries:
@@ -392,13 +394,13 @@ def _optimize(f, dim, bounds, budget, workers, url, token, target, client, progr
     return Result(b.get("x"), b.get("value"), run.id, told)
 
 
-def _problem(status, payload):
+def _problem(status, payload, request_id=None):
     try:
         p = json.loads(payload)
     except ValueError:
         p = {}
     return ApiError(status, p.get("title", "error"), p.get("detail", payload[:200]),
-                    p.get("field"), p.get("type"))
+                    p.get("field"), p.get("type"), request_id)
 
 
 def _quote(s):
