@@ -136,7 +136,7 @@ async function showRuns(poll) {
     el("td", {}, el("a", { href: "#/runs/" + r.id }, r.id)),
     el("td", { class: "name" }, r.name),
     el("td", {}, r.state),
-    el("td", {}, r.config.dim),
+    el("td", {}, r.config ? r.config.dim : ""),
     el("td", {}, r.counters.told),
     el("td", {}, r.counters.failed),
     el("td", {}, r.counters.pending),
@@ -145,7 +145,7 @@ async function showRuns(poll) {
     el("td", {}, r.stop_reason),
     el("td", { class: "age" }, age(r.created_at))));
   const filter = el("select", { "aria-label": "state", on: { change: (e) => { stateFilter = e.target.value; showRuns(); } } },
-    ...["", "active", "paused", "finished"].map((s) => { const o = el("option", { value: s }, s || "every state"); if (s === stateFilter) o.selected = true; return o; }));
+    ...["", "active", "paused", "finished", "damaged"].map((s) => { const o = el("option", { value: s }, s || "every state"); if (s === stateFilter) o.selected = true; return o; }));
   const pager = el("p", { class: "pager" },
     el("button", { id: "prev", on: { click: () => { pageAt = Math.max(0, pageAt - 1); showRuns(); } } }, "Previous"),
     ` ${total ? pageAt * PAGE + 1 : 0}-${pageAt * PAGE + runs.length} of ${total} `,
@@ -231,11 +231,33 @@ async function heatmap(run, dims, best, modes) {
 let logScale = false;
 let chosen = null; // [run id, x coordinate, y coordinate] the user picked, else the widest two
 
+// A damaged run (its stored state does not load): what it says and what
+// still reads; no control, no request that it would refuse.
+async function showDamaged(run, drawing) {
+  const checkpoints = (await api("GET", `/v1/runs/${run.id}/checkpoints`)).checkpoints || [];
+  const page = await api("GET", `/v1/runs/${run.id}/history?limit=10000&max_points=${MAX_POINTS}`);
+  const hist = page.steps;
+  const c = run.counters;
+  draw(drawing, false, () => [
+    el("h1", {}, el("span", { id: "run-name" }, run.name || run.id)),
+    el("p", { class: "problem", id: "damage", role: "alert" },
+      `This run is damaged: ${run.damage}. Its history, samples and checkpoints can still be read (a checkpoint exported and imported makes a new run); it takes no writes, and it can be deleted.`),
+    el("p", { class: "muted" }, `${run.id} · damaged · told ${c.told} · failed ${c.failed} · updates ${c.updates}`),
+    el("figure", {}, el("figcaption", {}, "Convergence, as far as its history goes"),
+      lineChart("convergence", [{ name: "best", color: "#0969da", points: hist.map((h) => [h.evaluations, h.best_ever]) }],
+        { label: "convergence", xlabel: "evaluations (best so far)", log: false, marks: [] })),
+    el("h2", {}, "Checkpoints"),
+    el("table", { id: "checkpoints" }, el("thead", {}, el("tr", {}, el("th", {}, "id"), el("th", {}, "created"), el("th", {}, "bytes"))),
+      el("tbody", {}, ...checkpoints.map((k) => el("tr", {}, el("td", {}, k.id), el("td", {}, k.created_at), el("td", {}, k.bytes)))))]);
+  status(`${hist.length} updates`, false, hist.length);
+}
+
 async function showRun(id, poll) {
   const { data: run, tag } = await request("GET", `/v1/runs/${id}`);
   // a run's answer changes with every ask, tell and update: unchanged, so is the page
   const drawing = ["run", id, tag, logScale, chosen].join();
   if (poll && drawing === drawnTag) return;
+  if (run.state === "damaged") return showDamaged(run, drawing);
   // the daemon thins a long history to what a plot can show
   const page = await api("GET", `/v1/runs/${id}/history?limit=10000&max_points=${MAX_POINTS}`);
   const hist = page.steps, rowsAll = page.downsampled_from || hist.length;

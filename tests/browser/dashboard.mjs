@@ -143,6 +143,23 @@ async function checkBrowser(b, RUN) {
     await tp.waitForSelector("#runs tbody tr");
     say(true, "and the runs once a token is given");
 
+    // a run whose stored state is damaged: listed, its page says why, nothing breaks
+    const dp = await newPage(browser);
+    const derrors = [];
+    dp.on("console", (m) => { if (m.type() === "error") derrors.push(m.text()); });
+    dp.on("pageerror", (e) => derrors.push(String(e)));
+    await dp.goto(process.env.DAMAGED_URL + "/");
+    await dp.waitForSelector(`tr[data-run="${process.env.DAMAGED}"]`);
+    say((await count(dp, "#runs tbody tr")) === 2 &&
+        (await dp.$eval(`tr[data-run="${process.env.DAMAGED}"]`, (e) => e.textContent)).includes("damaged"),
+        "a damaged run is listed as damaged beside a whole one");
+    await dp.goto(process.env.DAMAGED_URL + "/#/runs/" + process.env.DAMAGED);
+    await dp.waitForSelector("#damage");
+    say((await text(dp, "#damage")).includes("snapshot") && (await count(dp, "#checkpoints tbody tr")) === 1 &&
+        (await count(dp, "#pause")) === 0,
+        "its page says what is damaged, lists its checkpoint and offers no control");
+    say(derrors.length === 0, `and no console errors (${derrors.join("; ")})`);
+
     // a long run: 10,000 samples, over 1,000 history rows (BIG), drawn thinned
     const big = await newPage(browser);
     const t1 = Date.now();

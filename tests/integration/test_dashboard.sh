@@ -41,10 +41,31 @@ r = flowopt.minimize(lambda x: (x[0] - 1) ** 2 + (x[1] + 2) ** 2, dim=2, bounds=
                      optimizer={"restarts": 0, "surrogate": "off"})
 print(r.run_id)')
 for run in $runs; do curl -s -X POST "$FLOWOPT_URL/v1/runs/$run/checkpoints" > /dev/null; done
+# a third daemon whose run is damaged while it is down (its snapshot lost)
+"$build/flowoptd" --init --listen 127.0.0.1:0 --db "$tmp/damaged.db" --log-level warn \
+    2> "$tmp/damaged1.log" &
+dpid=$!
+while ! grep -q "^listening on" "$tmp/damaged1.log" 2>/dev/null; do sleep 0.05; done
+durl=http://$(sed -n 's/^listening on //p' "$tmp/damaged1.log")
+wrecked=$(curl -s "$durl/v1/runs" --json '{"name": "wrecked", "dim": 2, "direction": "minimize"}' |
+    jq -r .id)
+curl -s "$durl/v1/runs" --json '{"name": "whole", "dim": 3, "direction": "minimize"}' > /dev/null
+curl -s -X POST "$durl/v1/runs/$wrecked/checkpoints" > /dev/null
+kill "$dpid"
+wait "$dpid" 2> /dev/null
+python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE run_snapshots SET data = ? WHERE run_id = ?", (b"FO\0\0junk", sys.argv[2]))
+db.commit()' "$tmp/damaged.db" "$wrecked"
+"$build/flowoptd" --listen 127.0.0.1:0 --db "$tmp/damaged.db" --log-level warn \
+    2> "$tmp/damaged2.log" &
+dpid=$!
+while ! grep -q "^listening on" "$tmp/damaged2.log" 2>/dev/null; do sleep 0.05; done
+durl=http://$(sed -n 's/^listening on //p' "$tmp/damaged2.log")
 sleep 1 # a few generations of history
 mkdir -p "$src/build"
-BIG=$big RUNS="${runs# }" TOKEN_URL=$turl TOKEN=dash-token-0123456789abcdef TOOLS="$src/tools" \
+BIG=$big RUNS="${runs# }" DAMAGED_URL=$durl DAMAGED=$wrecked TOKEN_URL=$turl TOKEN=dash-token-0123456789abcdef TOOLS="$src/tools" \
     SHOTS="$src/build" node "$src/tests/browser/dashboard.mjs"
 rc=$?
-kill $loops "$tpid" 2> /dev/null
+kill $loops "$tpid" "$dpid" 2> /dev/null
 exit $rc
