@@ -169,6 +169,7 @@ static int serve(const struct fo_daemon_config *cfg, sigset_t *signals) {
         else
             fo_log_warn("SIGHUP: %s; the previous tokens stay", err.msg);
     }
+    fo_http_drain(http); /* no new client from here on; then say so */
     fo_log_info("signal %d: stopping", sig);
     fo_notify("STOPPING=1\nSTATUS=draining");
     fo_push_stop(push);

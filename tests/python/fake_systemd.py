@@ -44,6 +44,10 @@ def main():
             except socket.timeout:
                 pass
 
+    start = time.monotonic()  # a loaded machine may start it slowly
+    while time.monotonic() - start < 20 and not any("READY=1" in m for t, m in got):
+        collect(0.1)
+    got[:] = [(t, m) for t, m in got if "READY=1" in m]
     collect(1.5)
     listening = open(db + ".log").readline().startswith("listening on")
     ready = [t for t, m in got if "READY=1" in m]
