@@ -27,7 +27,9 @@ const draws = async (p) => Number(await attr(p, "#status", "data-draws"));
 // as a person types: the field emptied, then keys
 const fill = async (p, sel, v) => {
   await p.focus(sel);
-  await p.$eval(sel, (e) => { e.value = ""; });
+  // cleared as a user clears it (an input event): a redraw before the first
+  // keystroke then keeps the field as the user left it, empty
+  await p.$eval(sel, (e) => { e.value = ""; e.dispatchEvent(new Event("input", { bubbles: true })); });
   await p.keyboard.type(v);
 };
 // 304s the daemon sent for GET /v1/runs/{id}, from its /metrics
@@ -100,9 +102,10 @@ async function checkBrowser(b, RUN) {
     const d0 = await draws(page);
     let d1 = d0;
     for (let i = 0; i < 50 && d1 === d0; i++) { await sleep(200); d1 = await draws(page); }
-    say(d1 > d0 && (await page.$eval("#budget", (e) => e.value)) === "777" &&
-        (await page.evaluate(() => document.activeElement.id)) === "budget",
-        `a value being typed survives the page's redraws (${d1 - d0} of them)`);
+    const typed = await page.$eval("#budget", (e) => e.value);
+    const focused = await page.evaluate(() => document.activeElement.id);
+    say(d1 > d0 && typed === "777" && focused === "budget",
+        `a value being typed survives the page's redraws (${d1 - d0} of them; "${typed}", focus on ${focused || "none"})`);
 
     // by keyboard: focus Pause and press Enter, as a person without a mouse would
     await page.focus("#pause");
