@@ -14,7 +14,7 @@
 #include "http/auth.h"
 #include "http/conns.h"
 #include "http/etag.h"
-#include "http/gate.h"
+#include "http/admit.h"
 #include "http/listen.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -24,7 +24,6 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -63,41 +62,11 @@ struct request_state {
     char *body;
     size_t body_len, body_cap;
     int too_big;
-    int unauthorized; /* tokens are configured and none was given */
-    int overloaded;   /* the daemon holds more connections than it serves */
-    unsigned refused; /* the gate's answer (400, 403, 421), 0 when let in */
-    const char *refused_field;
-    char refused_detail[240];
-    enum fo_origin origin;
-    int preflight;       /* OPTIONS with Origin and Access-Control-Request-Method */
-    char request_id[65]; /* the client's X-Request-Id when well formed, else ours */
+    int unauthorized;        /* tokens are configured and none was given */
+    int overloaded;          /* the daemon holds more connections than it serves */
+    struct fo_admission adm; /* the gate's verdict, the request id */
     unsigned status;
 };
-
-/* A proxy's id is kept (one id across the hops); anything else is replaced. */
-static int good_request_id(const char *id) {
-    size_t n = id ? strlen(id) : 0;
-    if (n < 1 || n > 64)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)id[i]) && !strchr("._:-", id[i]))
-            return 0;
-    return 1;
-}
-
-static void new_request_id(char out[65]) {
-    static atomic_ullong counter, salt;
-    if (!atomic_load(&salt)) /* a start that differs per daemon run */
-        atomic_store(&salt, ((unsigned long long)time(NULL) << 20) ^
-                                (unsigned long long)getpid() ^ 1);
-    unsigned long long x = atomic_fetch_add(&counter, 1) + atomic_load(&salt);
-    x ^= x >> 33; /* splitmix64's finaliser: ids that do not look sequential */
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    snprintf(out, 65, "%016llx", x);
-}
 
 const char *fo_http_header(const struct fo_http_request *req, const char *name) {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
@@ -130,93 +99,6 @@ static int reserve_body(struct request_state *rs, size_t cap) {
     return 0;
 }
 
-static void refuse(struct request_state *rs, unsigned status, const char *field,
-                   const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static void refuse(struct request_state *rs, unsigned status, const char *field,
-                   const char *fmt, ...) {
-    if (rs->refused)
-        return; /* the first reason stands */
-    rs->refused = status;
-    rs->refused_field = field;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rs->refused_detail, sizeof rs->refused_detail, fmt, ap);
-    va_end(ap);
-}
-
-struct header_seen {
-    const char *name, *first;
-    unsigned n;
-    int differ;
-};
-
-static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value) {
-    (void)kind;
-    struct header_seen *h = cls;
-    if (key && strcasecmp(key, h->name) == 0) {
-        if (h->n++ == 0)
-            h->first = value ? value : "";
-        else if (strcmp(value ? value : "", h->first) != 0)
-            h->differ = 1;
-    }
-    return MHD_YES;
-}
-
-static struct header_seen header_seen(struct MHD_Connection *conn, const char *name) {
-    struct header_seen h = {.name = name};
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, on_header, &h);
-    return h;
-}
-
-/*
- * The gate (gate.h): a path that routing could misread, a request without
- * its Host or with two lengths (a proxy and we could frame it differently),
- * a Host this daemon is not, a page from another origin.
- */
-static void gate_check(const struct fo_http_server *srv, struct request_state *rs,
-                       const char *version) {
-    struct MHD_Connection *conn = rs->req.conn;
-    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
-    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-    if (!fo_gate_path_ok(rs->req.path))
-        refuse(rs, 400, "path",
-               "the path holds a NUL byte (%%00), a control byte or an empty, '.' or "
-               "'..' segment");
-    if (!host && version && strcmp(version, MHD_HTTP_VERSION_1_0) != 0)
-        refuse(rs, 400, "Host", "an HTTP/1.1 request needs a Host header");
-    struct header_seen cl = header_seen(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl.differ)
-        refuse(rs, 400, "Content-Length", "two different Content-Length headers");
-    if (cl.n && header_seen(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING).n)
-        refuse(rs, 400, "Content-Length",
-               "both Content-Length and Transfer-Encoding: the body's end is ambiguous");
-    if (host && !fo_gate_host_ok(&srv->gate, host)) {
-        char shown[80];
-        fo_log_escape(shown, sizeof shown, host);
-        refuse(rs, 421, "Host",
-               "this daemon does not serve the host '%s'; --allowed-hosts names the "
-               "names it answers to besides IP addresses and localhost",
-               shown);
-    }
-    rs->origin = fo_gate_origin(&srv->gate, origin, host);
-    if (rs->origin == FO_ORIGIN_DENIED) {
-        char shown[80];
-        fo_log_escape(shown, sizeof shown, origin);
-        refuse(rs, 403, "Origin",
-               "requests from pages at '%s' are not served; --cors-origins names the "
-               "other origins allowed",
-               shown);
-    }
-    rs->preflight = strcmp(rs->req.method, "OPTIONS") == 0 && origin &&
-                    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                "Access-Control-Request-Method") != NULL;
-}
-
 static struct request_state *state_begin(struct fo_http_server *srv,
                                          struct MHD_Connection *conn, const char *method,
                                          const char *url, const char *version) {
@@ -229,17 +111,11 @@ static struct request_state *state_begin(struct fo_http_server *srv,
     rs->req.path = url;
     rs->req.conn = conn;
     rs->req.svc = srv->svc;
-    const char *given =
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
-    if (good_request_id(given))
-        snprintf(rs->request_id, sizeof rs->request_id, "%s", given);
-    else
-        new_request_id(rs->request_id);
     fo_conns_request_began(srv->conns, conn);
     rs->overloaded = fo_conns_open(srv->conns) > srv->max_connections;
     rs->match =
         fo_router_match(method, url, &rs->route, &rs->req, rs->allow, sizeof rs->allow);
-    gate_check(srv, rs, version);
+    fo_admit(&srv->gate, conn, method, url, version, &rs->adm);
     /* Liveness stays open to probes, and the dashboard's page and files
      * (they hold no data: the page asks for a token); everything else
      * needs one. */
@@ -251,16 +127,17 @@ static struct request_state *state_begin(struct fo_http_server *srv,
         &srv->auth, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"));
     rs->unauthorized = !public && scope == FO_AUTH_NONE;
     if (!public && scope == FO_AUTH_READ && strcmp(method, "GET") != 0 &&
-        strcmp(method, "HEAD") != 0 && !rs->preflight)
-        refuse(rs, 403, "Authorization",
-               "this token may only read (GET); a %s needs a write token", method);
+        strcmp(method, "HEAD") != 0 && !rs->adm.preflight)
+        fo_admit_refuse(&rs->adm, 403, "Authorization",
+                        "this token may only read (GET); a %s needs a write token",
+                        method);
     if (rs->match == FO_ROUTE_FOUND) {
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
         if (declared > rs->route->max_body)
             rs->too_big = 1;
-        else if (declared && !rs->unauthorized && !rs->refused)
+        else if (declared && !rs->unauthorized && !rs->adm.refused)
             reserve_body(rs, (size_t)declared);
     }
     return rs;
@@ -269,7 +146,7 @@ static struct request_state *state_begin(struct fo_http_server *srv,
 /* Appends a body chunk, or marks the request too big (and drops the body). */
 static void state_append(struct request_state *rs, const char *data, size_t size) {
     size_t limit = rs->match == FO_ROUTE_FOUND ? rs->route->max_body : 0;
-    if (rs->unauthorized || rs->refused)
+    if (rs->unauthorized || rs->adm.refused)
         return; /* not even kept */
     if (rs->too_big || size > limit - rs->body_len || rs->match != FO_ROUTE_FOUND) {
         rs->too_big = rs->match == FO_ROUTE_FOUND;
@@ -354,57 +231,14 @@ static int query_ok(const struct request_state *rs, struct fo_http_reply *rep) {
     return 0;
 }
 
-/* The methods a cross-origin page may use and the headers it may send. */
-#define CORS_METHODS "GET, HEAD, POST, PATCH, PUT, DELETE"
-#define CORS_HEADERS "Authorization, Content-Type, Idempotency-Key, If-None-Match"
-
-/* A CORS preflight: yes for a configured origin and a path that exists. */
-static void answer_preflight(const struct request_state *rs, struct fo_http_reply *rep) {
-    if (rs->origin != FO_ORIGIN_ALLOWED && rs->origin != FO_ORIGIN_SAME) {
-        fo_reply_problem(rep, 403, "forbidden", "Origin",
-                         "no CORS preflight is answered for this origin; --cors-origins "
-                         "names the origins allowed");
-    } else if (rs->match == FO_ROUTE_NO_PATH) {
-        fo_reply_problem(rep, 404, "not found", NULL, "no resource at %s", rs->req.path);
-    } else {
-        rep->status = 204;
-        rep->preflight = 1;
-    }
-}
-
-/* A body of the media type the route takes: a cross-site form can send
- * text/plain without asking; application/json needs a preflight. */
-static int body_type_ok(const struct request_state *rs, struct fo_http_reply *rep) {
-    if (!rs->body_len && !rs->too_big)
-        return 1;
-    const char *want = rs->route->body_type ? rs->route->body_type : "application/json";
-    const char *got = MHD_lookup_connection_value(rs->req.conn, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (fo_gate_type_is(got, want))
-        return 1;
-    char shown[80];
-    fo_log_escape(shown, sizeof shown, got ? got : "none");
-    fo_reply_problem(rep, 415, "unsupported media type", "Content-Type",
-                     "this route takes a body of type %s; got '%s'", want, shown);
-    return 0;
-}
-
 static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
-    if (rs->origin == FO_ORIGIN_ALLOWED)
-        snprintf(rep->cors_origin, sizeof rep->cors_origin, "%s",
-                 MHD_lookup_connection_value(rs->req.conn, MHD_HEADER_KIND, "Origin"));
+    fo_admit_reply(&rs->adm, rs->req.conn, rep);
     if (rs->overloaded) {
         fo_reply_problem(rep, 503, "too many connections", NULL,
                          "the daemon holds more connections than its limit; retry later");
         rep->close = 1;
-    } else if (rs->refused) {
-        fo_reply_problem(rep, rs->refused,
-                         rs->refused == 400   ? "bad request"
-                         : rs->refused == 403 ? "forbidden"
-                                              : "misdirected request",
-                         rs->refused_field, "%s", rs->refused_detail);
-    } else if (rs->preflight) {
-        answer_preflight(rs, rep);
+    } else if (fo_admit_answer(&rs->adm, rs->match, rs->req.path, rep)) {
+        /* refused, or a preflight */
     } else if (rs->unauthorized) {
         fo_reply_problem(
             rep, 401, "unauthorized", "Authorization",
@@ -417,7 +251,8 @@ static void build_reply(struct request_state *rs, struct fo_http_reply *rep) {
         fo_reply_problem(rep, 405, "method not allowed", NULL, "%s is not allowed on %s",
                          rs->req.method, rs->req.path);
         snprintf(rep->allow, sizeof rep->allow, "%s", rs->allow);
-    } else if (!body_type_ok(rs, rep)) {
+    } else if (!fo_admit_body_type(rs->req.conn, rs->route, rs->body_len || rs->too_big,
+                                   rep)) {
         /* answered */
     } else if (rs->too_big) {
         fo_reply_problem(rep, 413, "payload too large", NULL,
@@ -476,18 +311,7 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
     if (rep->close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    if (rep->request_id && rep->request_id[0])
-        MHD_add_response_header(resp, "X-Request-Id", rep->request_id);
-    if (rep->cors_origin[0]) {
-        MHD_add_response_header(resp, "Access-Control-Allow-Origin", rep->cors_origin);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
-        MHD_add_response_header(resp, "Access-Control-Expose-Headers", "ETag, Location");
-    }
-    if (rep->preflight) {
-        MHD_add_response_header(resp, "Access-Control-Allow-Methods", CORS_METHODS);
-        MHD_add_response_header(resp, "Access-Control-Allow-Headers", CORS_HEADERS);
-        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
-    }
+    fo_admit_headers(rep, resp);
     if (rep->etag[0]) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rep->etag);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
@@ -515,8 +339,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    struct fo_http_reply rep = {.status = 500, .request_id = rs->request_id};
-    fo_log_set_request(rs->request_id);
+    struct fo_http_reply rep = {.status = 500};
+    fo_log_set_request(rs->adm.request_id);
     build_reply(rs, &rep);
     tag_reply(rs, &rep);
     rs->status = rep.status;
@@ -537,7 +361,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     fo_metrics_record(rs->req.method,
                       rs->match == FO_ROUTE_FOUND ? rs->route->pattern : NULL, rs->status,
                       elapsed_us(&rs->start));
-    fo_log_set_request(rs->request_id);
+    fo_log_set_request(rs->adm.request_id);
     fo_log_request(rs->req.method, rs->req.path, rs->status, elapsed_us(&rs->start),
                    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
     fo_log_set_request(NULL);
